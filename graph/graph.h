@@ -1,0 +1,64 @@
+// The graph IR: tensors, nodes in topological order, graph inputs/outputs.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "graph/node.h"
+#include "graph/status.h"
+#include "graph/tensor.h"
+
+namespace tandem {
+
+struct ModelMetadata {
+  std::string producer;        // "tandem-convert 0.1", ...
+  std::string producer_version;
+  std::string source_hash;     // hash of the source model (e.g. FNV-1a 64 of the .onnx)
+};
+
+class Graph {
+ public:
+  std::vector<Tensor> tensors;
+  std::vector<Node> nodes;  // topological order once topo_sort() succeeded
+  std::vector<int> inputs;  // non-constant graph inputs
+  std::vector<int> outputs;
+  ModelMetadata metadata;
+
+  int add_tensor(Tensor t);
+  // Adds a float32 constant tensor holding `values` with `shape`.
+  int add_constant(const std::string& name, Shape shape, std::vector<float> values);
+  // Appends a node; returns its index.
+  int add_node(Node n);
+  // Tensor id by name, or -1.
+  int find_tensor(const std::string& name) const;
+
+  const Tensor& tensor(int id) const { return tensors[static_cast<size_t>(id)]; }
+  Tensor& tensor(int id) { return tensors[static_cast<size_t>(id)]; }
+  bool valid_tensor(int id) const { return id >= 0 && static_cast<size_t>(id) < tensors.size(); }
+};
+
+// Orders nodes so that every tensor is produced before it is read; fails,
+// naming a node on the cycle, when the graph has one, and names a node that
+// reads a tensor nobody produces.
+Status topo_sort(Graph& g);
+
+// For each tensor: index of the producing node, -1 for graph inputs/constants.
+std::vector<int> tensor_producers(const Graph& g);
+// For each tensor: index of the last node reading it (graph outputs: nodes.size()).
+std::vector<int> tensor_last_use(const Graph& g);
+
+// Tensors crossing into and out of the node range [first, last).
+struct RangeIO {
+  std::vector<int> inputs;   // non-constant tensors read in range, produced before it
+  std::vector<int> outputs;  // tensors produced in range and read after it (or graph outputs)
+};
+RangeIO range_io(const Graph& g, int first, int last);
+
+// Multiply-accumulates of a node (0 for data movement ops); needs shapes.
+int64_t node_macs(const Graph& g, const Node& n);
+int64_t graph_macs(const Graph& g);
+// Number of weight parameters (elements of constant tensors that nodes read).
+int64_t graph_parameters(const Graph& g);
+
+}  // namespace tandem

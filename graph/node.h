@@ -1,0 +1,77 @@
+// Nodes of the graph IR. Parameters that ONNX passes as constant inputs
+// (Reshape's shape, Slice's starts, Pad's pads, Clip's bounds, Split's sizes)
+// are attributes here; weights (Conv W/B, Gemm B/C, BN scale/bias/mean/var)
+// stay constant input tensors.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "graph/op_type.h"
+
+namespace tandem {
+
+// Activation fused into Conv, Gemm or Add: out = clamp(x, min, max).
+// Relu is {0, +inf}; Relu6 is {0, 6}.
+struct FusedActivation {
+  float min = -std::numeric_limits<float>::infinity();
+  float max = std::numeric_limits<float>::infinity();
+  bool active() const {
+    return min != -std::numeric_limits<float>::infinity() ||
+           max != std::numeric_limits<float>::infinity();
+  }
+};
+
+enum class PadMode : uint8_t { kConstant = 0, kReflect = 1, kEdge = 2 };
+
+struct NodeAttrs {
+  // Conv, MaxPool, AveragePool. 2-D spatial ops only: kernel_shape/strides/
+  // dilations have 2 entries, pads 4 in ONNX order [top, left, bottom, right].
+  std::vector<int64_t> kernel_shape;
+  std::vector<int64_t> strides;
+  std::vector<int64_t> dilations;
+  std::vector<int64_t> pads;  // Pad: 2*rank entries, ONNX order (begins then ends)
+  int64_t group = 1;
+  bool ceil_mode = false;
+  bool count_include_pad = false;
+
+  // Gemm: Y = alpha * A' * B' + beta * C. HardSigmoid: alpha*x+beta. LeakyRelu: alpha.
+  float alpha = 1.0f;
+  float beta = 1.0f;
+  bool trans_a = false;
+  bool trans_b = false;
+
+  // Clip bounds (also used by the fused activation).
+  float clip_min = -std::numeric_limits<float>::infinity();
+  float clip_max = std::numeric_limits<float>::infinity();
+
+  // BatchNormalization.
+  float epsilon = 1e-5f;
+
+  // Concat, Split, Softmax, Flatten, Gather-like axes. Negative values are
+  // normalised by the converter/shape inference to non-negative.
+  int64_t axis = 0;
+  std::vector<int64_t> perm;   // Transpose
+  std::vector<int64_t> axes;   // ReduceMean, Slice
+  bool keepdims = true;        // ReduceMean
+  std::vector<int64_t> starts, ends, steps;  // Slice
+  std::vector<int64_t> split;  // Split: output sizes along axis
+  std::vector<int64_t> shape;  // Reshape target (0 = copy dim, -1 = infer)
+
+  PadMode pad_mode = PadMode::kConstant;  // Pad
+  float pad_value = 0.0f;
+
+  FusedActivation activation;  // Conv, Gemm, MatMul, Add after fusion
+};
+
+struct Node {
+  std::string name;
+  OpType op = OpType::kIdentity;
+  std::vector<int> inputs;   // tensor ids; -1 for an absent optional input
+  std::vector<int> outputs;  // tensor ids
+  NodeAttrs attrs;
+};
+
+}  // namespace tandem

@@ -1,0 +1,31 @@
+// Graph passes. Each returns how many rewrites it made, so the converter can
+// print a summary, and leaves the graph topologically sorted and shape-complete.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace tandem {
+
+struct PassReport {
+  std::string pass;
+  int rewrites = 0;
+};
+
+// BatchNormalization after Conv (or Gemm) with no other reader: folded into the weights.
+Expected<int> pass_fold_batchnorm(Graph& g);
+// Relu / Clip (Relu6) after Conv, Gemm, MatMul or Add with no other reader: fused.
+Expected<int> pass_fuse_activations(Graph& g);
+// Identity (and Dropout, which the converter maps to Identity) removed.
+Expected<int> pass_remove_identity(Graph& g);
+// Nodes whose inputs are all constants are evaluated with the reference kernels.
+Expected<int> pass_fold_constants(Graph& g);
+// Nodes and tensors that no graph output depends on are removed.
+Expected<int> pass_eliminate_dead(Graph& g);
+
+// The standard pipeline in order; stops at the first error.
+Expected<std::vector<PassReport>> run_default_passes(Graph& g);
+
+}  // namespace tandem

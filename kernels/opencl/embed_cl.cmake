@@ -1,0 +1,11 @@
+# Writes OUT: a C++ file defining tandem::opencl_sources(), one raw string per .cl file.
+file(GLOB files ${SRC_DIR}/*.cl)
+list(SORT files)
+set(body "// Generated from kernels/opencl/cl/*.cl by embed_cl.cmake. Do not edit.\n#include <map>\n#include <string>\nnamespace tandem {\nconst std::map<std::string, std::string>& opencl_sources() {\n  static const std::map<std::string, std::string> sources = {\n")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} content)
+  string(APPEND body "    {\"${name}\", R\"TANDEMCL(${content})TANDEMCL\"},\n")
+endforeach()
+string(APPEND body "  };\n  return sources;\n}\n}  // namespace tandem\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every system dependency of Tandem from Debian's packages.
+# Non-interactive and idempotent: packages already present are skipped by apt.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake ninja-build pkg-config git
+  libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
+  libclblast-dev opencl-headers opencl-clhpp-headers ocl-icd-opencl-dev pocl-opencl-icd clinfo
+  libflatbuffers-dev flatbuffers-compiler
+  libeigen3-dev doctest-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  libbenchmark-dev libcli11-dev nlohmann-json3-dev
+  python3-onnx python3-numpy python3-torchvision
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PKGS[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,14 @@
+# Debian's libxnnpack-dev (2022 snapshot) ships no CMake package: find it by hand.
+find_path(XNNPACK_INCLUDE_DIR xnnpack.h)
+find_library(XNNPACK_LIBRARY XNNPACK)
+find_library(PTHREADPOOL_LIBRARY pthreadpool)
+find_library(CPUINFO_LIBRARY cpuinfo)
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(XNNPACK DEFAULT_MSG
+  XNNPACK_INCLUDE_DIR XNNPACK_LIBRARY PTHREADPOOL_LIBRARY CPUINFO_LIBRARY)
+if(XNNPACK_FOUND AND NOT TARGET XNNPACK::XNNPACK)
+  add_library(XNNPACK::XNNPACK INTERFACE IMPORTED)
+  set_target_properties(XNNPACK::XNNPACK PROPERTIES
+    INTERFACE_INCLUDE_DIRECTORIES "${XNNPACK_INCLUDE_DIR}"
+    INTERFACE_LINK_LIBRARIES "${XNNPACK_LIBRARY};${PTHREADPOOL_LIBRARY};${CPUINFO_LIBRARY}")
+endif()

@@ -1,0 +1,9 @@
+#include "tools/commands.h"
+
+namespace tandem::cli {
+
+std::vector<Command> all_commands() {
+  return {};
+}
+
+}  // namespace tandem::cli
