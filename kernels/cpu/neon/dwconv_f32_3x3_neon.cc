@@ -11,12 +11,21 @@ namespace tandem::neon {
 namespace {
 
 // G q-registers of channels (4*G channels) for one output pixel from 9 tap pointers.
+// One partial sum per kernel row: three 3-long FMA chains instead of one 9-long chain.
 template <int G>
 inline void pixel(const float* const (&t)[9], const float32x4_t (&w)[G][10], float* o,
                   float32x4_t lo, float32x4_t hi) {
   for (int g = 0; g < G; ++g) {
-    float32x4_t acc = w[g][0];
-    for (int j = 0; j < 9; ++j) acc = vfmaq_f32(acc, vld1q_f32(t[j] + 4 * g), w[g][1 + j]);
+    float32x4_t r0 = vfmaq_f32(w[g][0], vld1q_f32(t[0] + 4 * g), w[g][1]);
+    float32x4_t r1 = vmulq_f32(vld1q_f32(t[3] + 4 * g), w[g][4]);
+    float32x4_t r2 = vmulq_f32(vld1q_f32(t[6] + 4 * g), w[g][7]);
+    r0 = vfmaq_f32(r0, vld1q_f32(t[1] + 4 * g), w[g][2]);
+    r1 = vfmaq_f32(r1, vld1q_f32(t[4] + 4 * g), w[g][5]);
+    r2 = vfmaq_f32(r2, vld1q_f32(t[7] + 4 * g), w[g][8]);
+    r0 = vfmaq_f32(r0, vld1q_f32(t[2] + 4 * g), w[g][3]);
+    r1 = vfmaq_f32(r1, vld1q_f32(t[5] + 4 * g), w[g][6]);
+    r2 = vfmaq_f32(r2, vld1q_f32(t[8] + 4 * g), w[g][9]);
+    const float32x4_t acc = vaddq_f32(vaddq_f32(r0, r1), r2);
     vst1q_f32(o + 4 * g, vminq_f32(vmaxq_f32(acc, lo), hi));
   }
 }
@@ -55,7 +64,8 @@ void row_group(const DwConv3x3Params& p, const RowGeometry& r, int ow, size_t ip
       col[ky] = valid ? ips : 0;
       adv[ky] = valid ? p.stride * ips : 0;
     }
-    for (int ox = r.ox_lo; ox < r.ox_hi; ++ox) {
+    const int ox_hi = r.ox_hi;  // a local: stores through out_row could alias r otherwise
+    for (int ox = r.ox_lo; ox < ox_hi; ++ox) {
       for (int ky = 0; ky < 3; ++ky) {
         t[ky * 3 + 0] = base[ky];
         t[ky * 3 + 1] = base[ky] + col[ky];

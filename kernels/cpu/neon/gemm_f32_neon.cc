@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,16 @@ void pack_a(int mc, int kc, const float* a, int lda, float* out) {
   }
 }
 
+template <typename F, size_t... I>
+inline void for_rows_impl(F&& f, std::index_sequence<I...>) {
+  (f(std::integral_constant<size_t, I>{}), ...);
+}
+// Calls f(integral_constant<i>) for i in [0, MR).
+template <int MR, typename F>
+inline void for_rows(F&& f) {
+  for_rows_impl(f, std::make_index_sequence<MR>{});
+}
+
 template <int I>
 inline float32x4_t fma_lane(float32x4_t acc, float32x4_t b, float32x4_t a0, float32x4_t a1) {
   if constexpr (I < 4) {
@@ -54,7 +65,8 @@ template <int MR>
 void ukernel(int kc, const float* a, const float* b, float* c, int ldc, bool first,
              const float* bias8, bool last, float lo, float hi) {
   float32x4_t acc[MR][2];
-  for (int i = 0; i < MR; ++i) {
+  // Rows are visited with constant indices only: a runtime index makes GCC keep acc in memory.
+  for_rows<MR>([&](auto i) {
     if (!first) {
       acc[i][0] = vld1q_f32(c + static_cast<size_t>(i) * ldc);
       acc[i][1] = vld1q_f32(c + static_cast<size_t>(i) * ldc + 4);
@@ -64,7 +76,7 @@ void ukernel(int kc, const float* a, const float* b, float* c, int ldc, bool fir
     } else {
       acc[i][0] = acc[i][1] = vdupq_n_f32(0.0f);
     }
-  }
+  });
   if constexpr (MR == 1) {
     // One row is a GEMV: four k-steps per A load, four accumulator pairs to hide FMA latency.
     float32x4_t p0 = acc[0][0], p1 = acc[0][1];
@@ -89,24 +101,31 @@ void ukernel(int kc, const float* a, const float* b, float* c, int ldc, bool fir
     acc[0][1] = vaddq_f32(vaddq_f32(p1, q1), vaddq_f32(r1, s1));
   } else {
     constexpr int kStride = a_stride(MR);
-    for (int kk = 0; kk < kc; ++kk, a += kStride, b += 8) {
-      const float32x4_t b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4);
-      const float32x4_t a0 = vld1q_f32(a);
-      const float32x4_t a1 = MR > 4 ? vld1q_f32(a + 4) : a0;
+    auto step = [&](const float* ak, const float* bk) {
+      const float32x4_t b0 = vld1q_f32(bk), b1 = vld1q_f32(bk + 4);
+      const float32x4_t a0 = vld1q_f32(ak);
+      const float32x4_t a1 = MR > 4 ? vld1q_f32(ak + 4) : a0;
       fma_rows<MR>(acc, b0, b1, a0, a1, std::make_index_sequence<MR>{});
+    };
+    int kk = 0;
+    // Two k-steps per iteration: one pointer update and branch per 2 x MR x 2 FMAs.
+    for (; kk + 2 <= kc; kk += 2, a += 2 * kStride, b += 16) {
+      step(a, b);
+      step(a + kStride, b + 8);
     }
+    if (kk < kc) step(a, b);
   }
   if (last) {
     const float32x4_t vlo = vdupq_n_f32(lo), vhi = vdupq_n_f32(hi);
-    for (int i = 0; i < MR; ++i) {
+    for_rows<MR>([&](auto i) {
       acc[i][0] = vminq_f32(vmaxq_f32(acc[i][0], vlo), vhi);
       acc[i][1] = vminq_f32(vmaxq_f32(acc[i][1], vlo), vhi);
-    }
+    });
   }
-  for (int i = 0; i < MR; ++i) {
+  for_rows<MR>([&](auto i) {
     vst1q_f32(c + static_cast<size_t>(i) * ldc, acc[i][0]);
     vst1q_f32(c + static_cast<size_t>(i) * ldc + 4, acc[i][1]);
-  }
+  });
 }
 
 using Ukernel = void (*)(int, const float*, const float*, float*, int, bool, const float*, bool,
