@@ -150,6 +150,28 @@ TEST_CASE("gemm_f32_neon crosses K and M cache blocks") {
   // Real layer shapes: a MobileNetV2 1x1 at 14x14 and a batch-1 fully connected layer.
   check_gemm({196, 64, 384}, 2005);
   check_gemm({1, 1000, 1280}, 2006);
+  check_gemm({1, 40, 3 * nk::kGemmKc + 5, 0, 4}, 2007);  // one row: unblocked K
+}
+
+TEST_CASE("gemm_f32_neon on column panels equals one call (how threads split FC layers)") {
+  for (int m : {1, 5, 11}) {
+    CAPTURE(m);
+    const int n = 29, k = 70;
+    const auto a = random_floats(static_cast<size_t>(m) * k, 3000 + m);
+    const auto w = random_floats(static_cast<size_t>(n) * k, 3100 + m);
+    const auto bias = random_floats(n, 3200 + m);
+    std::vector<float> packed(nk::gemm_f32_packed_b_size(n, k));
+    nk::gemm_f32_pack_b_nk(n, k, w.data(), k, packed.data());
+    std::vector<float> whole(static_cast<size_t>(m) * n), split(whole.size());
+    nk::gemm_f32_neon(m, n, k, a.data(), k, packed.data(), whole.data(), n, bias.data(), -1.0f,
+                      1.0f);
+    const int cut = 2 * nk::kGemmNr;
+    nk::gemm_f32_neon(m, cut, k, a.data(), k, packed.data(), split.data(), n, bias.data(), -1.0f,
+                      1.0f);
+    nk::gemm_f32_neon(m, n - cut, k, a.data(), k, packed.data() + static_cast<size_t>(cut) * k,
+                      split.data() + cut, n, bias.data() + cut, -1.0f, 1.0f);
+    CHECK(split == whole);
+  }
 }
 
 TEST_CASE("gemm_f32_neon with K = 0 writes the clamped bias") {
@@ -298,16 +320,25 @@ TEST_CASE("dwconv_f32_3x3 rejects invalid params without writing") {
 }
 
 TEST_CASE("selection hooks follow the documented candidate rules") {
-#if defined(__aarch64__)
-  CHECK(nk::neon_prefer_gemm(1, 1000, 1280));
-  CHECK_FALSE(nk::neon_prefer_gemm(3136, 64, 64));
   nk::DwConv3x3Params p;
+  p.in_h = p.in_w = 14;
   p.channels = 96;
   p.stride = 1;
+#if defined(__aarch64__)
+  CHECK_FALSE(nk::neon_prefer_gemm(3136, 64, 64));  // auto: XNNPACK until measured
+  CHECK(nk::neon_prefer_gemm(3136, 64, 64, nk::NeonChoice::kAlways));
   CHECK(nk::neon_prefer_dwconv3x3(p));
-  p.channels = 3;
+  CHECK_FALSE(nk::neon_prefer_dwconv3x3(p, nk::NeonChoice::kNever));
+  p.in_w = 1000;  // three rows of 1000 x 96 floats exceed 256 KiB
   CHECK_FALSE(nk::neon_prefer_dwconv3x3(p));
+  p.in_w = 14;
+  p.channels = 12;
+  CHECK_FALSE(nk::neon_prefer_dwconv3x3(p));
+  CHECK(nk::neon_prefer_dwconv3x3(p, nk::NeonChoice::kAlways));
+  p.stride = 3;
+  CHECK_FALSE(nk::neon_prefer_dwconv3x3(p, nk::NeonChoice::kAlways));
 #else
-  CHECK_FALSE(nk::neon_prefer_gemm(1, 1000, 1280));
+  CHECK_FALSE(nk::neon_prefer_gemm(1, 1000, 1280, nk::NeonChoice::kAlways));
+  CHECK_FALSE(nk::neon_prefer_dwconv3x3(p, nk::NeonChoice::kAlways));
 #endif
 }

@@ -164,6 +164,19 @@ void gemm_f32_neon(int m, int n, int k, const float* a, int lda, const float* pa
             std::min(std::max(bias ? bias[j] : 0.0f, out_min), out_max);
     return;
   }
+  if (m == 1) {
+    // A single row needs no packing (a 1-row tile is the row itself) and no K blocking
+    // (nothing to reuse): stream each B panel once, front to back.
+    for (int n0 = 0; n0 < n; n0 += kGemmNr) {
+      const int nr = std::min(kGemmNr, n - n0);
+      float bias_tail[kGemmNr] = {};
+      if (bias && nr < kGemmNr) std::memcpy(bias_tail, bias + n0, nr * sizeof(float));
+      const float* bias8 = !bias ? nullptr : nr == kGemmNr ? bias + n0 : bias_tail;
+      run_tile(1, nr, k, a, packed_b + static_cast<size_t>(n0) * k, c + n0, ldc, true, bias8, true,
+               out_min, out_max);
+    }
+    return;
+  }
   std::vector<float> own;
   if (!workspace) {
     own.resize(gemm_f32_workspace_size());

@@ -30,8 +30,9 @@ void gemm_f32_pack_b_kn(int n, int k, const float* w, int ldw, float* packed);
 size_t gemm_f32_workspace_size();
 
 // bias may be nullptr (zeros). workspace may be nullptr (the call allocates: avoid in run()).
-// Rows are independent: threads may split M and call this on disjoint row ranges, each with
-// its own workspace.
+// Threads split the work by rows (a + m0*lda, c + m0*ldc, own workspace each) or by column
+// panels: n0 a multiple of kGemmNr, packed_b + n0*k, c + n0, bias + n0 (batch-1 FC layers).
+// m == 1 uses no workspace. C must not overlap A.
 void gemm_f32_neon(int m, int n, int k, const float* a, int lda, const float* packed_b, float* c,
                    int ldc, const float* bias, float out_min, float out_max,
                    float* workspace = nullptr);
@@ -65,29 +66,39 @@ bool dwconv_f32_3x3_scalar(const DwConv3x3Params& p, const float* in, const floa
                            float* out);
 
 // ---- Selection hooks --------------------------------------------------------------------
-// Whether the cpu processor should run this shape on the own NEON kernel instead of
-// XNNPACK's. The rules come from instruction counts and design estimates, not timings:
-// real-hardware measurement is pending (docs/neon.md). Always false off aarch64.
+// Whether the cpu processor should run a shape on the own NEON kernel instead of XNNPACK's.
+// kAuto applies the rules below; they come from instruction and load counts
+// (bench/neon/neon_insn_count.py), NOT from timings: measurement on real ARM hardware is
+// pending (docs/neon.md). kAlways/kNever let a processor option force the choice, which is
+// how that measurement is meant to be done. Always false off aarch64 (no kernels there).
+enum class NeonChoice { kAuto, kAlways, kNever };
 
-// GEMM: only where XNNPACK's 6x8/4x8 tiles waste work and ours does not, i.e. never yet by
-// default; the rule below is the candidate to confirm on hardware: batch-1 fully connected
-// layers (m == 1, streamed weights, our 1-row tile has no padded rows) with N a multiple of 8.
-inline bool neon_prefer_gemm(int m, int n, int k) {
+// GEMM, auto: never yet. XNNPACK's hand-scheduled 6x8 assembly does the same work per FMA as
+// our 8x8 intrinsics tile and batch-1 layers are memory-bound for both: no shape is
+// predicted to win until hardware says otherwise.
+inline bool neon_prefer_gemm(int m, int n, int k, NeonChoice choice = NeonChoice::kAuto) {
 #if defined(__aarch64__)
-  return m == 1 && n % kGemmNr == 0 && k >= 64;
+  if (m < 1 || n < 1 || k < 0) return false;
+  return choice == NeonChoice::kAlways;
 #else
-  (void)m, (void)n, (void)k;
+  (void)m, (void)n, (void)k, (void)choice;
   return false;
 #endif
 }
 
-// Depthwise 3x3: our c8 variant keeps 8 channels x 9 taps of weights in registers per pixel;
-// candidate rule: channels a multiple of 8 and at least 32 (MobileNet blocks).
-inline bool neon_prefer_dwconv3x3(const DwConv3x3Params& p) {
+// Depthwise 3x3, auto: channels a multiple of 8 and >= 32, and the three input rows one
+// output row reads fit in 256 KiB (our row walk revisits them once per 8 channels). There
+// our kernel keeps weights in registers: 18 loads per 8 channels and pixel where XNNPACK's
+// up8x9 reloads its 80 packed weights, 38 loads (predicted ~1.4x on 2-load-port cores).
+inline bool neon_prefer_dwconv3x3(const DwConv3x3Params& p, NeonChoice choice = NeonChoice::kAuto) {
 #if defined(__aarch64__)
-  return p.channels % 8 == 0 && p.channels >= 32 && (p.stride == 1 || p.stride == 2);
+  if (p.stride != 1 && p.stride != 2) return false;
+  if (choice != NeonChoice::kAuto) return choice == NeonChoice::kAlways;
+  const size_t ips = p.in_pixel_stride ? p.in_pixel_stride : p.channels;
+  const size_t three_rows = 3 * static_cast<size_t>(p.in_w) * ips * sizeof(float);
+  return p.channels % 8 == 0 && p.channels >= 32 && three_rows <= 256 * 1024;
 #else
-  (void)p;
+  (void)p, (void)choice;
   return false;
 #endif
 }
