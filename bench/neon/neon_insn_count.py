@@ -53,7 +53,8 @@ def loops(body):
 
 
 def main():
-    objs = glob.glob(os.path.join(BUILD, "**", "*_neon.cc.o"), recursive=True)
+    objs = glob.glob(os.path.join(BUILD, "CMakeFiles", "test_neon_kernels.dir", "**", "*_neon.cc.o"),
+                     recursive=True)
     if not objs:
         sys.exit(f"no *_neon.cc.o under {BUILD}: run scripts/test_neon_qemu.sh first")
     print(f"{'kernel loop':58} {'insns':>5} {'fma':>4} {'ld':>3} {'st':>3} {'insn/fma':>9}")
