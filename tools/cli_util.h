@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/session.h"
+#include "engine/executor.h"
 #include "formats/model_file.h"
 
 namespace tandem::cli {

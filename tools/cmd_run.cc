@@ -36,7 +36,7 @@ Command make_run_command() {
     if (!inputs.ok()) return fail(inputs.status());
     auto proc = create_processor(s->processor);
     if (!proc.ok()) return fail(proc.status());
-    auto session = Session::create(file->graph, **proc);
+    auto session = Executor::create(file->graph, **proc);
     if (!session.ok()) return fail(session.status().with_context(s->model));
     auto outputs = (*session)->run(*inputs);
     if (!outputs.ok()) return fail(outputs.status().with_context(s->model));

@@ -5,17 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/host_tensor.h"
 #include "engine/processor.h"
 #include "engine/range_arena.h"
 
 namespace tandem {
-
-// A named float32 tensor in host memory (graph layout, C order).
-struct HostTensor {
-  std::string name;
-  Shape shape;
-  std::vector<float> data;
-};
 
 // Checks `inputs` against the graph's inputs (by name; a single unnamed input
 // matches a single graph input) and returns them in graph input order.
@@ -23,10 +17,10 @@ struct HostTensor {
 Expected<std::vector<const HostTensor*>> match_inputs(const Graph& g,
                                                       const std::vector<HostTensor>& inputs);
 
-class Session {
+class Executor {
  public:
   // Compiles the whole graph on `processor` (both must outlive the session).
-  static Expected<std::unique_ptr<Session>> create(const Graph& g, Processor& processor);
+  static Expected<std::unique_ptr<Executor>> create(const Graph& g, Processor& processor);
 
   Expected<std::vector<HostTensor>> run(const std::vector<HostTensor>& inputs,
                                         const RunOptions& options = {});
@@ -38,7 +32,7 @@ class Session {
   Executable& executable() { return *exe_; }
 
  private:
-  Session(const Graph& g, std::unique_ptr<Executable> exe) : g_(g), exe_(std::move(exe)) {}
+  Executor(const Graph& g, std::unique_ptr<Executable> exe) : g_(g), exe_(std::move(exe)) {}
   const Graph& g_;
   std::unique_ptr<Executable> exe_;
   std::vector<int> input_pos_;   // executable input k -> graph input index

@@ -1,4 +1,4 @@
-#include "engine/session.h"
+#include "engine/executor.h"
 
 #include <algorithm>
 #include <cstring>
@@ -42,11 +42,11 @@ Expected<std::vector<const HostTensor*>> match_inputs(const Graph& g,
   return ordered;
 }
 
-Expected<std::unique_ptr<Session>> Session::create(const Graph& g, Processor& processor) {
+Expected<std::unique_ptr<Executor>> Executor::create(const Graph& g, Processor& processor) {
   if (g.nodes.empty()) return invalid_model("the graph has no nodes");
   TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe,
                           processor.compile(g, 0, static_cast<int>(g.nodes.size())));
-  std::unique_ptr<Session> s(new Session(g, std::move(exe)));
+  std::unique_ptr<Executor> s(new Executor(g, std::move(exe)));
   const RangeIO& io = s->exe_->io();
   for (int t : io.inputs) {
     auto it = std::find(g.inputs.begin(), g.inputs.end(), t);
@@ -65,8 +65,8 @@ Expected<std::unique_ptr<Session>> Session::create(const Graph& g, Processor& pr
   return s;
 }
 
-Status Session::run_raw(const float* const* inputs, float* const* outputs,
-                        const RunOptions& options) {
+Status Executor::run_raw(const float* const* inputs, float* const* outputs,
+                         const RunOptions& options) {
   for (size_t k = 0; k < in_ptrs_.size(); ++k) in_ptrs_[k] = inputs[input_pos_[k]];
   for (size_t j = 0; j < output_pos_.size(); ++j)
     out_ptrs_[static_cast<size_t>(output_pos_[j])] = outputs[j];
@@ -74,8 +74,8 @@ Status Session::run_raw(const float* const* inputs, float* const* outputs,
   return exe_->run(in_ptrs_.data(), out_ptrs_.data(), options);
 }
 
-Expected<std::vector<HostTensor>> Session::run(const std::vector<HostTensor>& inputs,
-                                               const RunOptions& options) {
+Expected<std::vector<HostTensor>> Executor::run(const std::vector<HostTensor>& inputs,
+                                                const RunOptions& options) {
   TANDEM_ASSIGN_OR_RETURN(std::vector<const HostTensor*> ordered, match_inputs(g_, inputs));
   std::vector<const float*> in(ordered.size());
   for (size_t i = 0; i < ordered.size(); ++i) in[i] = ordered[i]->data.data();
