@@ -393,6 +393,14 @@ Status infer_node_shapes(const Graph& g, const Node& n, std::vector<Shape>* out_
         return c.fail("input '" + t.name + "' has an invalid dim " + num(d));
     if (shape_elements(t.shape) > kMaxElements)
       return c.fail("input '" + t.name + "' is too large");
+    if (t.dtype != DType::kFloat32)
+      return unsupported(c.what + ": input '" + t.name + "' is " + dtype_name(t.dtype) +
+                         ", only float32 is supported");
+    // Kernels read constants straight from their bytes: they must hold the shape.
+    if (t.is_constant() &&
+        t.data->bytes < static_cast<size_t>(shape_elements(t.shape)) * sizeof(float))
+      return c.fail("constant '" + t.name + "' of shape " + str(t.shape) + " holds only " +
+                    std::to_string(t.data->bytes) + " bytes");
     c.in.push_back(&t.shape);
   }
   if (n.outputs.empty()) return c.fail("has no outputs");
@@ -483,20 +491,6 @@ Status infer_node_shapes(const Graph& g, const Node& n, std::vector<Shape>* out_
 Status infer_shapes(Graph& g) {
   for (const Node& n : g.nodes) {
     const std::string what = "node '" + n.name + "' (" + std::string(op_name(n.op)) + ")";
-    for (int id : n.inputs) {
-      if (id < 0 || !g.valid_tensor(id)) continue;  // infer_node_shapes reports bad ids
-      const Tensor& t = g.tensor(id);
-      if (t.dtype != DType::kFloat32)
-        return unsupported(what + ": input '" + t.name + "' is " + dtype_name(t.dtype) +
-                           ", only float32 is supported");
-      // Kernels read constants straight from their bytes: they must hold the shape.
-      if (t.is_constant()) {
-        const int64_t elems = shape_elements(t.shape);
-        if (elems < 0 || t.data->bytes < static_cast<size_t>(elems) * sizeof(float))
-          return invalid_model(what + ": constant '" + t.name + "' of shape " + str(t.shape) +
-                               " holds only " + std::to_string(t.data->bytes) + " bytes");
-      }
-    }
     std::vector<Shape> shapes;
     TANDEM_RETURN_IF_ERROR(infer_node_shapes(g, n, &shapes));
     for (size_t k = 0; k < n.outputs.size(); ++k) {

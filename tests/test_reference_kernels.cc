@@ -526,3 +526,18 @@ TEST_CASE("run_reference_node reports a missing buffer") {
   CHECK_FALSE(st.ok());
   CHECK(st.message().find("'r'") != std::string::npos);
 }
+
+TEST_CASE("check_reference_node catches shapes changed after inference") {
+  Graph g;
+  int x = test::add_input(g, "x", {1, 1, 4, 4});
+  NodeAttrs a;
+  a.kernel_shape = {2, 2};
+  a.strides = {2, 2};
+  int y = test::add_simple_node(g, OpType::kMaxPool, "pool", {x}, a);
+  REQUIRE(infer_shapes(g).ok());
+  CHECK(check_reference_node(g, g.nodes[0]).ok());
+  g.tensor(y).shape = {1, 1, 3, 3};  // a kernel trusting this would write past 2x2
+  Status st = check_reference_node(g, g.nodes[0]);
+  CHECK(st.code() == StatusCode::kInvalidModel);
+  CHECK(st.message().find("'pool'") != std::string::npos);
+}

@@ -407,3 +407,14 @@ TEST_CASE("infer_shapes checks declared shapes, constants and graph wiring") {
   CHECK(chain.tensor(p).shape == Shape{1, 4, 4, 4});
   CHECK(chain.tensor(out).shape == Shape{1, 10});
 }
+
+TEST_CASE("non-float32 inputs are unsupported") {
+  Graph g;
+  int x = test::add_input(g, "x", {2});
+  g.tensor(x).dtype = DType::kInt64;
+  test::add_simple_node(g, OpType::kRelu, "r", {x});
+  Status st = infer_shapes(g);
+  CHECK(st.code() == StatusCode::kUnsupported);
+  CHECK(st.message().find("'r'") != std::string::npos);
+  CHECK(st.message().find("int64") != std::string::npos);
+}

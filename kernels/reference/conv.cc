@@ -2,6 +2,7 @@
 // 1x1 stride-1 unpadded convs multiply the input directly; convs with one
 // input channel per group (depthwise) use a direct loop.
 #include <Eigen/Core>
+#include <algorithm>
 #include <vector>
 
 #include "kernels/reference/reference_ops.h"
@@ -24,8 +25,19 @@ struct ConvDims {
   Window2d win;
 };
 
+// Output positions ox in [lo, hi) whose input column ox * stride + offset
+// lies inside [0, size).
+void valid_range(int64_t offset, int64_t stride, int64_t size, int64_t out, int64_t* lo,
+                 int64_t* hi) {
+  *lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  *hi = size - 1 - offset < 0 ? 0 : (size - 1 - offset) / stride + 1;
+  *lo = std::min(*lo, out);
+  *hi = std::max(*lo, std::min(*hi, out));
+}
+
 // Fills col[K x count] with the receptive fields of output pixels
-// [p0, p0 + count) of one group's input planes x (cg planes).
+// [p0, p0 + count) of one group's input planes x (cg planes), one output row
+// segment at a time so the inner loops are branch-free copies.
 void im2col(const float* x, const ConvDims& d, int64_t p0, int64_t count, float* col) {
   const Window2d& wn = d.win;
   float* row = col;
@@ -33,15 +45,33 @@ void im2col(const float* x, const ConvDims& d, int64_t p0, int64_t count, float*
     const float* plane = x + c * d.h * d.w;
     for (int64_t ky = 0; ky < wn.kh; ++ky) {
       for (int64_t kx = 0; kx < wn.kw; ++kx, row += count) {
-        int64_t oy = p0 / d.ow, ox = p0 % d.ow;
-        for (int64_t p = 0; p < count; ++p) {
+        const int64_t col_off = kx * wn.dw - wn.pad_left;
+        int64_t lo = 0, hi = 0;
+        valid_range(col_off, wn.sw, d.w, d.ow, &lo, &hi);
+        for (int64_t p = p0; p < p0 + count;) {
+          const int64_t oy = p / d.ow;
+          const int64_t ox0 = p % d.ow;
+          const int64_t ox1 = std::min(d.ow, ox0 + (p0 + count - p));
+          float* dst = row + (p - p0) - ox0;  // dst[ox] is output column ox
           const int64_t iy = oy * wn.sh - wn.pad_top + ky * wn.dh;
-          const int64_t ix = ox * wn.sw - wn.pad_left + kx * wn.dw;
-          row[p] = (iy >= 0 && iy < d.h && ix >= 0 && ix < d.w) ? plane[iy * d.w + ix] : 0.0f;
-          if (++ox == d.ow) {
-            ox = 0;
-            ++oy;
+          if (iy < 0 || iy >= d.h) {
+            std::fill(dst + ox0, dst + ox1, 0.0f);
+          } else {
+            const float* src = plane + iy * d.w + col_off;
+            const int64_t a = std::max(ox0, lo), b = std::min(ox1, hi);
+            if (a >= b) {
+              std::fill(dst + ox0, dst + ox1, 0.0f);
+            } else {
+              std::fill(dst + ox0, dst + a, 0.0f);
+              if (wn.sw == 1) {
+                std::copy(src + a, src + b, dst + a);
+              } else {
+                for (int64_t ox = a; ox < b; ++ox) dst[ox] = src[ox * wn.sw];
+              }
+              std::fill(dst + b, dst + ox1, 0.0f);
+            }
           }
+          p += ox1 - ox0;
         }
       }
     }
@@ -49,24 +79,32 @@ void im2col(const float* x, const ConvDims& d, int64_t p0, int64_t count, float*
 }
 
 // One input channel per group: out channel m reads input channel m / mg.
+// Accumulates tap by tap over the valid output span of each row.
 void depthwise(const float* x, const float* w, const ConvDims& d, float* y) {
   const Window2d& wn = d.win;
+  std::vector<int64_t> lo(static_cast<size_t>(wn.kw)), hi(static_cast<size_t>(wn.kw));
+  for (int64_t kx = 0; kx < wn.kw; ++kx)
+    valid_range(kx * wn.dw - wn.pad_left, wn.sw, d.w, d.ow, &lo[static_cast<size_t>(kx)],
+                &hi[static_cast<size_t>(kx)]);
   for (int64_t m = 0; m < d.m; ++m) {
     const float* plane = x + (m / d.mg) * d.h * d.w;
     const float* k = w + m * wn.kh * wn.kw;
-    float* out = y + m * d.oh * d.ow;
     for (int64_t oy = 0; oy < d.oh; ++oy) {
-      for (int64_t ox = 0; ox < d.ow; ++ox) {
-        float acc = 0.0f;
-        for (int64_t ky = 0; ky < wn.kh; ++ky) {
-          const int64_t iy = oy * wn.sh - wn.pad_top + ky * wn.dh;
-          if (iy < 0 || iy >= d.h) continue;
-          for (int64_t kx = 0; kx < wn.kw; ++kx) {
-            const int64_t ix = ox * wn.sw - wn.pad_left + kx * wn.dw;
-            if (ix >= 0 && ix < d.w) acc += plane[iy * d.w + ix] * k[ky * wn.kw + kx];
+      float* out = y + (m * d.oh + oy) * d.ow;
+      std::fill(out, out + d.ow, 0.0f);
+      for (int64_t ky = 0; ky < wn.kh; ++ky) {
+        const int64_t iy = oy * wn.sh - wn.pad_top + ky * wn.dh;
+        if (iy < 0 || iy >= d.h) continue;
+        for (int64_t kx = 0; kx < wn.kw; ++kx) {
+          const float wk = k[ky * wn.kw + kx];
+          const float* src = plane + iy * d.w + kx * wn.dw - wn.pad_left;
+          const int64_t a = lo[static_cast<size_t>(kx)], b = hi[static_cast<size_t>(kx)];
+          if (wn.sw == 1) {
+            for (int64_t ox = a; ox < b; ++ox) out[ox] += src[ox] * wk;
+          } else {
+            for (int64_t ox = a; ox < b; ++ox) out[ox] += src[ox * wn.sw] * wk;
           }
         }
-        out[oy * d.ow + ox] = acc;
       }
     }
   }
@@ -101,8 +139,10 @@ TANDEM_REF_KERNEL(conv) {
                          wn.pad_left == 0 && wn.pad_bottom == 0 && wn.pad_right == 0;
   const int64_t tile =
       std::max<int64_t>(1, std::min(pixels, kColTileFloats / std::max<int64_t>(k, 1)));
-  std::vector<float> col;
-  if (!pointwise && d.cg != 1) col.resize(static_cast<size_t>(k * tile));
+  // Reused per thread: a fresh multi-MB buffer per call costs page faults.
+  thread_local std::vector<float> col;
+  if (!pointwise && d.cg != 1 && col.size() < static_cast<size_t>(k * tile))
+    col.resize(static_cast<size_t>(k * tile));
 
   for (int64_t b = 0; b < batch; ++b) {
     const float* xb = x + b * d.c * d.h * d.w;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "graph/shape_inference.h"
 #include "kernels/reference/reference_ops.h"
 
 namespace tandem {
@@ -68,6 +69,19 @@ ReferenceKernel reference_kernel(OpType op) {
       return ref::leaky_relu;
   }
   return nullptr;
+}
+
+Status check_reference_node(const Graph& g, const Node& n) {
+  if (!reference_kernel(n.op))
+    return unsupported("node '" + n.name + "': no reference kernel for op " +
+                       std::string(op_name(n.op)));
+  std::vector<Shape> shapes;
+  TANDEM_RETURN_IF_ERROR(infer_node_shapes(g, n, &shapes));
+  for (size_t k = 0; k < n.outputs.size(); ++k)
+    if (!g.valid_tensor(n.outputs[k]) || g.tensor(n.outputs[k]).shape != shapes[k])
+      return invalid_model("node '" + n.name + "': output " + std::to_string(k) +
+                           " is missing or has a shape other than " + shape_to_string(shapes[k]));
+  return Status();
 }
 
 Status run_reference_node(const Graph& g, const Node& n, const float* const* inputs,
