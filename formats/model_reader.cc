@@ -118,6 +118,8 @@ Status read_tensors(const fb::Model& m, const uint8_t* data, size_t size,
       if (ft->shape()->size() > kMaxRank)
         return invalid_model(label + " has rank " + std::to_string(ft->shape()->size()) +
                              ", more than " + std::to_string(kMaxRank));
+      if (!longs_aligned(ft->shape()))
+        return invalid_model(label + " has a misaligned shape vector");
       t.shape.assign(ft->shape()->begin(), ft->shape()->end());
       for (int64_t d : t.shape)
         if (d < 0)
@@ -138,10 +140,14 @@ Status read_tensors(const fb::Model& m, const uint8_t* data, size_t size,
       return invalid_model(label + ": weights at offset " + std::to_string(off) +
                            " are not 64-byte aligned");
     int64_t elems = shape_elements(t.shape);
-    if (elems < 0 || bytes != static_cast<uint64_t>(elems) * dtype_size(t.dtype))
+    uint64_t esize = dtype_size(t.dtype);
+    if (elems < 0 || static_cast<uint64_t>(elems) > UINT64_MAX / esize ||
+        bytes != static_cast<uint64_t>(elems) * esize)
       return invalid_model(label + ": weights hold " + std::to_string(bytes) + " bytes but shape " +
                            shape_to_string(t.shape) + " of " + dtype_name(t.dtype) + " needs " +
-                           std::to_string(elems * static_cast<int64_t>(dtype_size(t.dtype))));
+                           (elems < 0 || static_cast<uint64_t>(elems) > UINT64_MAX / esize
+                                ? std::string("more than 2^64")
+                                : std::to_string(static_cast<uint64_t>(elems) * esize)));
     auto c = std::make_shared<ConstantData>();
     c->data = data + off;
     c->bytes = static_cast<size_t>(bytes);
@@ -256,17 +262,20 @@ Status check_order(const Graph& g) {
 
 Status check_memory(const Graph& g, uint64_t limit) {
   if (limit == 0) return Status();
-  uint64_t weights = 0, activations = 0;
-  for (const Tensor& t : g.tensors) {
+  uint64_t total = 0;  // saturating: hostile shapes must not wrap around
+  for (size_t i = 0; i < g.tensors.size(); ++i) {
+    const Tensor& t = g.tensors[i];
     int64_t elems = shape_elements(t.shape);
-    uint64_t bytes =
-        elems < 0 ? UINT64_MAX / 4 : static_cast<uint64_t>(elems) * dtype_size(t.dtype);
-    (t.is_constant() ? weights : activations) += bytes;
-    if (weights + activations > limit)
-      return resource_exhausted(
-          "the model needs more than " + std::to_string(limit) +
-          " bytes (ReadOptions::max_memory_bytes) for weights and activations; " +
-          tensor_label(g, static_cast<int>(&t - g.tensors.data())) + " crosses the limit");
+    uint64_t esize = dtype_size(t.dtype);
+    uint64_t bytes = elems < 0 || static_cast<uint64_t>(elems) > UINT64_MAX / esize
+                         ? UINT64_MAX
+                         : static_cast<uint64_t>(elems) * esize;
+    total = bytes > UINT64_MAX - total ? UINT64_MAX : total + bytes;
+    if (total > limit)
+      return resource_exhausted("the model needs more than " + std::to_string(limit) +
+                                " bytes (ReadOptions::max_memory_bytes) for weights and "
+                                "activations; " +
+                                tensor_label(g, static_cast<int>(i)) + " crosses the limit");
   }
   return Status();
 }

@@ -26,11 +26,14 @@ Status check_writable(const Graph& g) {
     const Tensor& t = g.tensors[i];
     if (!t.is_constant()) continue;
     int64_t elems = shape_elements(t.shape);
-    if (elems < 0 || t.data->bytes != static_cast<uint64_t>(elems) * dtype_size(t.dtype))
+    uint64_t esize = dtype_size(t.dtype);
+    if (esize == 0) return invalid_argument("constant tensor '" + t.name + "' has an unknown dtype");
+    if (elems < 0 || static_cast<uint64_t>(elems) > UINT64_MAX / esize ||
+        t.data->bytes != static_cast<uint64_t>(elems) * esize)
       return invalid_argument("constant tensor '" + t.name + "' holds " +
-                              std::to_string(t.data->bytes) + " bytes but its shape " +
-                              shape_to_string(t.shape) + " of " + dtype_name(t.dtype) + " needs " +
-                              std::to_string(elems * int64_t(dtype_size(t.dtype))));
+                              std::to_string(t.data->bytes) +
+                              " bytes, which does not match its shape " + shape_to_string(t.shape) +
+                              " of " + dtype_name(t.dtype));
     if (t.data->bytes > 0 && !t.data->data)
       return invalid_argument("constant tensor '" + t.name + "' has no data");
   }

@@ -25,6 +25,8 @@ Status list_into(const flatbuffers::Vector<int64_t>* v, const char* field,
   if (v->size() > kMaxParamListSize)
     return invalid_model(std::string("parameter '") + field + "' has " + std::to_string(v->size()) +
                          " entries (at most " + std::to_string(kMaxParamListSize) + ")");
+  if (!longs_aligned(v))
+    return invalid_model(std::string("parameter '") + field + "' is misaligned in the file");
   out->assign(v->begin(), v->end());
   return Status();
 }

@@ -15,6 +15,12 @@ flatbuffers::Offset<void> build_op_params(flatbuffers::FlatBufferBuilder& fbb, c
 // table's type does not belong to the op. Absent tables leave the defaults.
 Status read_op_params(const fb::Node& node, OpType op, NodeAttrs* attrs);
 
+// The Verifier checks only 4-byte alignment of vectors; 64-bit elements
+// must be 8-byte aligned to be read without undefined behaviour.
+inline bool longs_aligned(const flatbuffers::Vector<int64_t>* v) {
+  return reinterpret_cast<uintptr_t>(v->Data()) % alignof(int64_t) == 0;
+}
+
 // Upper bound on entries of any parameter list (ranks are <= 8, pads 2*rank).
 constexpr size_t kMaxParamListSize = 16;
 
