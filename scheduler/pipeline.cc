@@ -19,9 +19,10 @@ size_t round_up_floats(size_t n) {
 
 std::string node_range_text(const Graph& g, int first, int last) {
   std::string s = "nodes [" + std::to_string(first) + "," + std::to_string(last) + ")";
-  if (first >= 0 && last > first && static_cast<size_t>(last) <= g.nodes.size())
-    s += " '" + g.nodes[static_cast<size_t>(first)].name + "'..'" +
-         g.nodes[static_cast<size_t>(last - 1)].name + "'";
+  if (first >= 0 && last > first && static_cast<size_t>(last) <= g.nodes.size()) {
+    s += " '" + g.nodes[static_cast<size_t>(first)].name + "'";
+    if (last - first > 1) s += "..'" + g.nodes[static_cast<size_t>(last - 1)].name + "'";
+  }
   return s;
 }
 
@@ -686,8 +687,10 @@ Status Pipeline::write_trace(const std::string& path) const {
   for (size_t k = 0; k < workers_.size(); ++k) {
     const Worker& w = *workers_[k];
     const int tid = static_cast<int>(k) + 1;
-    std::string name =
-        w.stage->label + " replica " + std::to_string(w.replica) + " on " + w.processor->spec();
+    const StageSpec& sp = w.stage->spec;
+    std::string name = "stage " + std::to_string(w.stage->index) + "." + std::to_string(w.replica) +
+                       ": " + node_range_text(*graph_, sp.first_node, sp.last_node) + " on " +
+                       w.processor->spec();
     sep();
     std::fprintf(
         f,
