@@ -162,6 +162,25 @@ Expected<std::unique_ptr<Pipeline>> Pipeline::create(const Graph& g, std::vector
   const int n_nodes = static_cast<int>(g.nodes.size());
   if (n_nodes == 0) return invalid_argument("pipeline: the graph has no nodes");
   if (specs.empty()) return invalid_argument("pipeline: no stages given");
+  // Consecutive stages over the same range are one step's replicas (the partitioner's Plan layout).
+  std::vector<StageSpec> merged;
+  for (StageSpec& s : specs) {
+    if (merged.empty() || merged.back().first_node != s.first_node ||
+        merged.back().last_node != s.last_node) {
+      merged.push_back(std::move(s));
+      continue;
+    }
+    StageSpec& m = merged.back();
+    if (m.replica_processors.empty())
+      m.replica_processors.assign(static_cast<size_t>(std::max(0, m.replicas)), m.processor);
+    if (s.replica_processors.empty())
+      m.replica_processors.insert(m.replica_processors.end(),
+                                  static_cast<size_t>(std::max(0, s.replicas)), s.processor);
+    else
+      m.replica_processors.insert(m.replica_processors.end(), s.replica_processors.begin(),
+                                  s.replica_processors.end());
+  }
+  specs = std::move(merged);
   for (size_t i = 0; i < specs.size(); ++i) {
     StageSpec& s = specs[i];
     std::string name = "pipeline stage " + std::to_string(i) + " (nodes [" +
@@ -475,13 +494,13 @@ void Pipeline::complete(Frame* frame, int64_t t_done_ns) {
 }
 
 Expected<Pipeline::Ticket> Pipeline::submit(Tensors inputs) {
-  return enqueue(std::move(inputs), true);
+  return enqueue(inputs, true);
 }
-Expected<Pipeline::Ticket> Pipeline::try_submit(Tensors inputs) {
-  return enqueue(std::move(inputs), false);
+Expected<Pipeline::Ticket> Pipeline::try_submit(Tensors&& inputs) {
+  return enqueue(inputs, false);
 }
 
-Expected<Pipeline::Ticket> Pipeline::enqueue(Tensors inputs, bool blocking) {
+Expected<Pipeline::Ticket> Pipeline::enqueue(Tensors& inputs, bool blocking) {
   const Graph& g = *graph_;
   if (inputs.size() != g.inputs.size())
     return invalid_argument("pipeline: got " + std::to_string(inputs.size()) +
@@ -496,13 +515,17 @@ Expected<Pipeline::Ticket> Pipeline::enqueue(Tensors inputs, bool blocking) {
                               std::to_string(inputs[i].size()));
   }
   auto frame = std::make_unique<Frame>();
-  frame->inputs = std::move(inputs);
   frame->outputs.resize(g.outputs.size());
   for (size_t j = 0; j < g.outputs.size(); ++j)
     frame->outputs[j].assign(static_cast<size_t>(shape_elements(g.tensor(g.outputs[j]).shape)),
                              0.0f);
 
-  std::lock_guard<std::mutex> submit_lock(submit_mu_);
+  std::unique_lock<std::mutex> submit_lock(submit_mu_, std::defer_lock);
+  if (blocking) {
+    submit_lock.lock();
+  } else if (!submit_lock.try_lock()) {
+    return resource_exhausted("pipeline: another submit is in progress, try again later");
+  }
   const Ticket ticket = next_ticket_;
   Slot& ring_slot = boundaries_[0]->slot(ticket);
   Frame* fp = frame.get();
@@ -525,6 +548,7 @@ Expected<Pipeline::Ticket> Pipeline::enqueue(Tensors inputs, bool blocking) {
         return resource_exhausted("pipeline: full (" + std::to_string(in_flight_) +
                                   " frames in flight), try again later");
     }
+    frame->inputs = std::move(inputs);  // only now: a refused try_submit leaves them to the caller
     frame->ticket = ticket;
     frame->t_submit_ns = now_ns();
     frames_.emplace(ticket, std::move(frame));

@@ -113,7 +113,10 @@ class Pipeline {
   // Compiles every stage (and replica) on its processor and starts one worker
   // per replica. `g` must have shapes (shape inference done) and must outlive
   // the pipeline; the processors too. Stages must cover [0, nodes) in order
-  // with non-empty contiguous ranges. Errors name the stage and its range.
+  // with non-empty contiguous ranges; consecutive entries with the same range
+  // are merged into one stage whose replicas are their processors (the
+  // layout of the partitioner's Plan: {A:[0,n)},{B:[0,n)} is parallel
+  // streams on A and B). Errors name the stage and its range.
   static Expected<std::unique_ptr<Pipeline>> create(const Graph& g, std::vector<StageSpec> stages,
                                                     PipelineOptions options = {});
   // shutdown(): frames still in flight end with kCancelled.
@@ -126,8 +129,10 @@ class Pipeline {
   // while max_in_flight() frames are in flight. Tickets increase by one per
   // accepted frame. kCancelled after shutdown().
   Expected<Ticket> submit(Tensors inputs);
-  // As submit(), but answers kResourceExhausted instead of blocking when full.
-  Expected<Ticket> try_submit(Tensors inputs);
+  // As submit(), but answers kResourceExhausted instead of blocking when full
+  // (or while another thread is submitting); `inputs` are taken only when the
+  // frame is accepted, so the caller can retry with them.
+  Expected<Ticket> try_submit(Tensors&& inputs);
   // Blocks until the frame is done and returns its outputs (g.outputs order)
   // or its error: a stage failure names the stage, its processor and node
   // range, and carries the processor's message (which names the node);
@@ -167,7 +172,7 @@ class Pipeline {
 
  private:
   Pipeline() = default;
-  Expected<Ticket> enqueue(Tensors inputs, bool blocking);
+  Expected<Ticket> enqueue(Tensors& inputs, bool blocking);
   void worker_main(Worker& w);
   void worker_loop(Worker& w);
   void complete(Frame* frame, int64_t t_done_ns);

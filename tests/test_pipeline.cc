@@ -424,6 +424,9 @@ TEST_CASE("pipeline: back pressure holds at most max_in_flight frames") {
   int accepted = fill({1, 2, 3, 4});
   CHECK(accepted == 3);
   CHECK((*pipe)->in_flight() == 3);
+  Tensors kept = {{1, 2, 3, 4}};
+  CHECK(!(*pipe)->try_submit(std::move(kept)).ok());
+  CHECK(kept == Tensors{{1, 2, 3, 4}});  // refused: the caller keeps its inputs
   std::atomic<bool> returned{false};
   std::thread submitter([&] {
     auto t = (*pipe)->submit({{1, 2, 3, 4}});
@@ -523,6 +526,32 @@ TEST_CASE("pipeline: replicas and parallel streams keep order and share the work
   REQUIRE(b.compiled.size() >= 1);
   CHECK(a.compiled[0]->runs.load() == frames / 2);
   CHECK(b.compiled[0]->runs.load() == frames / 2);
+}
+
+TEST_CASE("pipeline: consecutive stages over one range become replicas (the Plan layout)") {
+  Graph g = skip_graph();
+  TestProcessor a({"a"}), b({"b"}), c({"c"});
+  // Step 0 on a, step 1 on b and c side by side.
+  std::vector<StageSpec> flat = make_plan({3}, 6, {&a, &b});
+  flat.push_back(flat[1]);
+  flat[2].processor = &c;
+  auto pipe = Pipeline::create(g, flat);
+  REQUIRE_MESSAGE(pipe.ok(), pipe.status().to_string());
+  CHECK((*pipe)->num_stages() == 2);
+  const int frames = 10;
+  for (int f = 0; f < frames; ++f)
+    REQUIRE((*pipe)->submit(random_inputs(g, static_cast<uint32_t>(f))).ok());
+  for (int f = 0; f < frames; ++f) {
+    auto out = (*pipe)->wait(static_cast<Pipeline::Ticket>(f));
+    REQUIRE(out.ok());
+    CHECK(*out ==
+          run_sequential(g, make_plan({3}, 6, {&a}), random_inputs(g, static_cast<uint32_t>(f))));
+  }
+  REQUIRE(b.compiled.size() == 1);
+  REQUIRE(c.compiled.size() == 1);
+  CHECK(b.compiled[0]->runs.load() == frames / 2);
+  CHECK(c.compiled[0]->runs.load() == frames / 2);
+  CHECK((*pipe)->stats().stages[1].replicas == 2);
 }
 
 TEST_CASE("pipeline: shutdown with frames in flight completes or cancels each, never hangs") {
