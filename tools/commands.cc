@@ -3,7 +3,11 @@
 namespace tandem::cli {
 
 std::vector<Command> all_commands() {
-  return {};
+  std::vector<Command> commands;
+#if TANDEM_HAVE_ONNX
+  commands.push_back(make_convert_command());
+#endif
+  return commands;
 }
 
 }  // namespace tandem::cli
