@@ -93,18 +93,65 @@ Status run_onnx_shape_inference(const std::string& path, onnx::ModelProto* model
   return Status();
 }
 
-Status map_graph(const std::string& path, const onnx::GraphProto& g, ImportContext& ctx) {
+void record_shapes(ImportContext& ctx, const onnx::GraphProto& g) {
   for (const auto& v : g.input()) record_value_info(ctx, v);
   for (const auto& v : g.value_info()) record_value_info(ctx, v);
   for (const auto& v : g.output()) record_value_info(ctx, v);
-  std::set<std::string> initializers;
+  for (const auto& [name, c] : ctx.constants) ctx.shapes[name] = c.shape;
+}
+
+Status load_initializers(const std::string& path, const onnx::GraphProto& g, ImportContext& ctx) {
   for (const auto& t : g.initializer()) {
     auto c = onnx_import::decode_tensor(t, t.name());
     if (!c.ok()) return c.status().with_context(path);
-    ctx.shapes[t.name()] = c->shape;
     ctx.constants[t.name()] = std::move(c).value();
-    initializers.insert(t.name());
   }
+  return Status();
+}
+
+onnx::TensorProto to_tensor_proto(const std::string& name, const onnx_import::ConstValue& c) {
+  onnx::TensorProto t;
+  t.set_name(name);
+  for (int64_t d : c.shape) t.add_dims(d);
+  t.set_data_type(c.is_float ? onnx::TensorProto::FLOAT : onnx::TensorProto::INT64);
+  if (c.is_float)
+    *t.mutable_float_data() = {c.f.begin(), c.f.end()};
+  else
+    *t.mutable_int64_data() = {c.i.begin(), c.i.end()};
+  return t;
+}
+
+// Folds shape computations, writes their results back as initializers and
+// re-runs ONNX shape inference, until nothing more folds: ONNX's own data
+// propagation stops at ops like Div, which torchvision's channel split uses.
+Status fold_to_fixpoint(const std::string& path, onnx::ModelProto* model, ImportContext& ctx) {
+  for (int round = 0; round < 16; ++round) {
+    onnx::GraphProto* g = model->mutable_graph();
+    std::vector<int> keep;
+    std::vector<std::string> new_consts;
+    for (int k = 0; k < g->node_size(); ++k) {
+      auto folded = onnx_import::try_fold(ctx, g->node(k));
+      if (folded.ok() && *folded) {
+        for (const auto& out : g->node(k).output()) new_consts.push_back(out);
+      } else {
+        keep.push_back(k);  // errors are reported by the mapping pass, with every shape known
+      }
+    }
+    if (new_consts.empty()) return Status();
+    onnx::GraphProto kept;
+    for (int k : keep) *kept.add_node() = g->node(k);
+    g->mutable_node()->Swap(kept.mutable_node());
+    for (const std::string& name : new_consts)
+      if (const auto* c = ctx.constant(name)) *g->add_initializer() = to_tensor_proto(name, *c);
+    TANDEM_RETURN_IF_ERROR(run_onnx_shape_inference(path, model, /*fresh=*/true));
+    record_shapes(ctx, model->graph());
+  }
+  return Status();
+}
+
+Status map_graph(const std::string& path, const onnx::GraphProto& g, ImportContext& ctx) {
+  std::set<std::string> initializers;
+  for (const auto& t : g.initializer()) initializers.insert(t.name());
   for (const auto& v : g.input()) {
     if (initializers.count(v.name())) continue;
     Tensor t;
@@ -170,6 +217,10 @@ Expected<ConvertResult> convert_onnx(const std::string& onnx_path, const Convert
 
   ImportContext ctx;
   ctx.opset = opset;
+  const int onnx_nodes = model.graph().node_size();
+  TANDEM_RETURN_IF_ERROR(load_initializers(onnx_path, model.graph(), ctx));
+  record_shapes(ctx, model.graph());
+  TANDEM_RETURN_IF_ERROR(fold_to_fixpoint(onnx_path, &model, ctx));
   TANDEM_RETURN_IF_ERROR(map_graph(onnx_path, model.graph(), ctx));
 
   ConvertResult r;
@@ -185,7 +236,7 @@ Expected<ConvertResult> convert_onnx(const std::string& onnx_path, const Convert
   s.source_path = onnx_path;
   s.opset = opset;
   s.producer = g.metadata.producer_version;
-  s.onnx_nodes = model.graph().node_size();
+  s.onnx_nodes = onnx_nodes;
   s.folded_by_op = ctx.folded_by_op;
   for (const auto& kv : ctx.folded_by_op) s.folded_nodes += kv.second;
   s.nodes_before_passes = static_cast<int>(g.nodes.size());

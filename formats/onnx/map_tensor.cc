@@ -1,5 +1,6 @@
 // Data movement: Concat, Split, Slice, Transpose, Reshape, Flatten, Pad, and
 // Squeeze/Unsqueeze (which become Reshape to their inferred static shape).
+#include <algorithm>
 #include <numeric>
 
 #include "formats/onnx/op_mappers.h"
@@ -48,6 +49,29 @@ Status map_split(ImportContext& ctx, const onnx::NodeProto& n) {
   return ctx.add_node(n, OpType::kSplit, {in}, a, static_cast<int>(parts)).status();
 }
 
+// ONNX Slice semantics: negative starts/ends count from the end, then clamp.
+Shape slice_output_shape(const Shape& x, const NodeAttrs& a) {
+  Shape out = x;
+  for (size_t k = 0; k < a.axes.size(); ++k) {
+    int64_t dim = x[static_cast<size_t>(a.axes[k])];
+    int64_t step = a.steps[k], s = a.starts[k], e = a.ends[k];
+    if (s < 0) s += dim;
+    if (e < 0) e += dim;
+    int64_t count;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      count = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      count = s > e ? (s - e - step - 1) / -step : 0;
+    }
+    out[static_cast<size_t>(a.axes[k])] = count;
+  }
+  return out;
+}
+
 Status map_slice(ImportContext& ctx, const onnx::NodeProto& n) {
   TANDEM_ASSIGN_OR_RETURN(int64_t rank, input_rank(ctx, n));
   NodeAttrs a;
@@ -73,6 +97,11 @@ Status map_slice(ImportContext& ctx, const onnx::NodeProto& n) {
   }
   for (int64_t s : a.steps)
     if (s == 0) return invalid_model(ImportContext::describe(n) + ": a step is 0");
+  // ONNX shape inference cannot see through starts/ends computed by shape math; we can.
+  if (n.output_size() > 0 && !ctx.shape(n.output(0))) {
+    TANDEM_ASSIGN_OR_RETURN(Shape x, ctx.input_shape(n, 0));
+    ctx.shapes[n.output(0)] = slice_output_shape(x, a);
+  }
   TANDEM_ASSIGN_OR_RETURN(int in, ctx.input(n, 0));
   return ctx.add_node(n, OpType::kSlice, {in}, a).status();
 }
@@ -137,6 +166,7 @@ Status map_reshape(ImportContext& ctx, const onnx::NodeProto& n) {
   NodeAttrs a;
   TANDEM_ASSIGN_OR_RETURN(a.shape, ctx.const_ints(n, 1, "shape"));
   TANDEM_RETURN_IF_ERROR(resolve_reshape(n, x, attr_int(n, "allowzero", 0) != 0, &a.shape));
+  if (n.output_size() > 0 && !ctx.shape(n.output(0))) ctx.shapes[n.output(0)] = a.shape;
   TANDEM_ASSIGN_OR_RETURN(int in, ctx.input(n, 0));
   return ctx.add_node(n, OpType::kReshape, {in}, a).status();
 }

@@ -13,6 +13,15 @@ namespace {
 using Fold = Expected<ConstValue> (*)(ImportContext& ctx, const onnx::NodeProto& n,
                                       const std::vector<const ConstValue*>& in);
 
+// A 1-D integer constant (shape taken before `v` is moved).
+ConstValue make_vector(std::vector<int64_t> v) {
+  ConstValue c;
+  c.is_float = false;
+  c.shape = {static_cast<int64_t>(v.size())};
+  c.i = std::move(v);
+  return c;
+}
+
 ConstValue make_ints(Shape shape, std::vector<int64_t> v) {
   ConstValue c;
   c.is_float = false;
@@ -45,7 +54,7 @@ Expected<ConstValue> fold_constant(ImportContext&, const onnx::NodeProto& n,
     if (a.name() == "value_int") return make_ints({}, {a.i()});
     if (a.name() == "value_ints") {
       std::vector<int64_t> v(a.ints().begin(), a.ints().end());
-      return make_ints({static_cast<int64_t>(v.size())}, std::move(v));
+      return make_vector(std::move(v));
     }
   }
   return unsupported(ImportContext::describe(n) +
@@ -62,7 +71,7 @@ Expected<ConstValue> fold_shape(ImportContext& ctx, const onnx::NodeProto& n,
   start = std::clamp<int64_t>(start, 0, rank);
   end = std::clamp<int64_t>(end, start, rank);
   std::vector<int64_t> v(s.begin() + start, s.begin() + end);
-  return make_ints({static_cast<int64_t>(v.size())}, std::move(v));
+  return make_vector(std::move(v));
 }
 
 Expected<ConstValue> fold_size(ImportContext& ctx, const onnx::NodeProto& n,
