@@ -43,17 +43,31 @@ class SameShapeKernel : public CpuKernel {
  public:
   SameShapeKernel(const KernelArgs& a) {
     const Node& n = *a.node;
-    job_ = {a.inputs[0].data, a.inputs[1].data, a.outputs[0].data, a.outputs[0].elements(),
-            n.attrs.activation.min, n.attrs.activation.max, n.op};
+    job_ = {a.inputs[0].data,
+            a.inputs[1].data,
+            a.outputs[0].data,
+            a.outputs[0].elements(),
+            n.attrs.activation.min,
+            n.attrs.activation.max,
+            n.op};
     switch (n.op) {
-      case OpType::kAdd: fn_ = same_shape_chunk<OpType::kAdd>; break;
-      case OpType::kSub: fn_ = same_shape_chunk<OpType::kSub>; break;
-      case OpType::kMul: fn_ = same_shape_chunk<OpType::kMul>; break;
-      default: fn_ = same_shape_chunk<OpType::kDiv>; break;
+      case OpType::kAdd:
+        fn_ = same_shape_chunk<OpType::kAdd>;
+        break;
+      case OpType::kSub:
+        fn_ = same_shape_chunk<OpType::kSub>;
+        break;
+      case OpType::kMul:
+        fn_ = same_shape_chunk<OpType::kMul>;
+        break;
+      default:
+        fn_ = same_shape_chunk<OpType::kDiv>;
+        break;
     }
   }
   Status run(pthreadpool_t pool) override {
-    pthreadpool_parallelize_1d(pool, fn_, &job_, static_cast<size_t>((job_.count + kChunk - 1) / kChunk), 0);
+    pthreadpool_parallelize_1d(pool, fn_, &job_,
+                               static_cast<size_t>((job_.count + kChunk - 1) / kChunk), 0);
     return Status();
   }
 
@@ -100,10 +114,18 @@ class BroadcastKernel : public CpuKernel {
     xnn_operator_t op = nullptr;
     enum xnn_status st;
     switch (n.op) {
-      case OpType::kAdd: st = xnn_create_add_nd_f32(lo, hi, 0, &op); break;
-      case OpType::kSub: st = xnn_create_subtract_nd_f32(lo, hi, 0, &op); break;
-      case OpType::kMul: st = xnn_create_multiply_nd_f32(lo, hi, 0, &op); break;
-      default: st = xnn_create_divide_nd_f32(lo, hi, 0, &op); break;
+      case OpType::kAdd:
+        st = xnn_create_add_nd_f32(lo, hi, 0, &op);
+        break;
+      case OpType::kSub:
+        st = xnn_create_subtract_nd_f32(lo, hi, 0, &op);
+        break;
+      case OpType::kMul:
+        st = xnn_create_multiply_nd_f32(lo, hi, 0, &op);
+        break;
+      default:
+        st = xnn_create_divide_nd_f32(lo, hi, 0, &op);
+        break;
     }
     if (st != xnn_status_success) return xnn_error(st, "create binary", n);
     op_.reset(op);

@@ -23,7 +23,7 @@ class ConcatKernel : public CpuKernel {
                   c.src.n() * c.src.h() * c.src.w(), c.src.c(), pool);
     return Status();
   }
-  size_t copies() const { return copies_.size(); }
+  size_t copied_inputs() const override { return copies_.size(); }
 
  private:
   struct Copy {
@@ -34,7 +34,9 @@ class ConcatKernel : public CpuKernel {
   std::vector<Copy> copies_;
 };
 
-Expected<KernelPtr> make_concat(const KernelArgs& a) { return KernelPtr(new ConcatKernel(a)); }
+Expected<KernelPtr> make_concat(const KernelArgs& a) {
+  return KernelPtr(new ConcatKernel(a));
+}
 
 }  // namespace
 

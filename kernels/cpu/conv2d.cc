@@ -19,7 +19,8 @@ Expected<KernelPtr> make_conv2d(const KernelArgs& a) {
   for (int64_t o = 0; o < m; ++o)
     for (int64_t i = 0; i < cg; ++i)
       for (int64_t r = 0; r < kh * kw; ++r)
-        packed[static_cast<size_t>((o * kh * kw + r) * cg + i)] = w.data[(o * cg + i) * kh * kw + r];
+        packed[static_cast<size_t>((o * kh * kw + r) * cg + i)] =
+            w.data[(o * cg + i) * kh * kw + r];
   const float* bias = a.inputs.size() > 2 && a.inputs[2].data ? a.inputs[2].data : nullptr;
   auto attr = [](const std::vector<int64_t>& v, size_t i, int64_t d) {
     return v.size() > i ? static_cast<uint32_t>(v[i]) : static_cast<uint32_t>(d);
@@ -46,8 +47,7 @@ Expected<KernelPtr> make_conv2d(const KernelArgs& a) {
 }  // namespace
 
 CpuOpSupport conv2d_support(const Graph& g, const Node& n) {
-  if (n.inputs.size() < 2 || n.outputs.size() != 1 || n.inputs[0] < 0 || n.inputs[1] < 0)
-    return {};
+  if (n.inputs.size() < 2 || n.outputs.size() != 1 || n.inputs[0] < 0 || n.inputs[1] < 0) return {};
   const Tensor& x = g.tensor(n.inputs[0]);
   const Tensor& w = g.tensor(n.inputs[1]);
   if (x.shape.size() != 4 || w.shape.size() != 4 || !w.is_constant() || x.is_constant()) return {};

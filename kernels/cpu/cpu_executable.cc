@@ -64,6 +64,11 @@ class CpuExecutable : public Executable {
   }
 
   Status build(const Graph& g, int first, int last, pthreadpool_t pool);
+  int64_t concat_copies() const {
+    int64_t n = 0;
+    for (const KernelPtr& k : kernels_) n += static_cast<int64_t>(k->copied_inputs());
+    return n;
+  }
 
   std::shared_ptr<void> keep_alive_;
 
@@ -155,7 +160,8 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
       const int64_t c = g.tensor(t).shape[1];
       if (place[size_t(t)].root < 0 && !twice && producer[size_t(t)] >= -1 &&
           producer_takes_stride(t) && (po.stride == c || readers_take_strides(t)) &&
-          g.tensor(t).shape[0] == g.tensor(o).shape[0] && g.tensor(t).shape[2] == g.tensor(o).shape[2] &&
+          g.tensor(t).shape[0] == g.tensor(o).shape[0] &&
+          g.tensor(t).shape[2] == g.tensor(o).shape[2] &&
           g.tensor(t).shape[3] == g.tensor(o).shape[3])
         place[size_t(t)] = {po.root, offset, po.stride};
       offset += c;
@@ -194,7 +200,8 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
   arena_bytes_ = std::max<size_t>(plan.total_bytes, kArenaAlignment);
   size_t alloc = (arena_bytes_ + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
   arena_.reset(static_cast<float*>(std::aligned_alloc(kArenaAlignment, alloc)));
-  if (!arena_) return resource_exhausted("cpu: cannot allocate a " + std::to_string(alloc) + " byte arena");
+  if (!arena_)
+    return resource_exhausted("cpu: cannot allocate a " + std::to_string(alloc) + " byte arena");
   std::memset(arena_.get(), 0, alloc);  // pages resident now, not during the first run
 
   auto view = [&](int t) -> CpuTensor {
@@ -208,7 +215,8 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
       return v;
     }
     const Placement& p = place[size_t(t)];
-    char* base = reinterpret_cast<char*>(arena_.get()) + plan.offsets[size_t(root_index[size_t(p.root)])];
+    char* base =
+        reinterpret_cast<char*>(arena_.get()) + plan.offsets[size_t(root_index[size_t(p.root)])];
     v.data = reinterpret_cast<float*>(base) + p.offset;
     v.nhwc = is_nhwc(t);
     v.pixel_stride = v.nhwc ? p.stride : 0;
@@ -257,9 +265,14 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
 
 }  // namespace
 
+int64_t cpu_concat_copies(const Executable& exe) {
+  const auto* e = dynamic_cast<const CpuExecutable*>(&exe);
+  return e ? e->concat_copies() : -1;
+}
+
 Expected<std::unique_ptr<Executable>> compile_cpu_range(const Graph& g, int first, int last,
-                                                       pthreadpool_t pool,
-                                                       std::shared_ptr<void> keep_alive) {
+                                                        pthreadpool_t pool,
+                                                        std::shared_ptr<void> keep_alive) {
   auto exe = std::make_unique<CpuExecutable>();
   exe->keep_alive_ = std::move(keep_alive);
   TANDEM_RETURN_IF_ERROR(exe->build(g, first, last, pool));

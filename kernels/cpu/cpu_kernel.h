@@ -17,9 +17,9 @@ namespace tandem::cpu {
 
 // One tensor as a kernel sees it.
 struct CpuTensor {
-  float* data = nullptr;   // constants: points at the (read-only) ConstantData
-  Shape shape;             // logical shape (ONNX order)
-  bool nhwc = false;       // 4-D activation stored NHWC
+  float* data = nullptr;     // constants: points at the (read-only) ConstantData
+  Shape shape;               // logical shape (ONNX order)
+  bool nhwc = false;         // 4-D activation stored NHWC
   int64_t pixel_stride = 0;  // floats between pixels (>= channels) when nhwc
   bool constant = false;
 
@@ -41,6 +41,8 @@ class CpuKernel {
   virtual ~CpuKernel() = default;
   // Runs the node on `pool` (nullptr: the calling thread only). No allocation.
   virtual Status run(pthreadpool_t pool) = 0;
+  // Inputs this kernel copies at run time (Concat inputs not written in place).
+  virtual size_t copied_inputs() const { return 0; }
   // Constant input tensors whose bytes the kernel copied (packed) and no longer reads.
   std::vector<int> consumed_constants;
 };

@@ -83,9 +83,11 @@ class CpuProcessor : public Processor {
   Status init() {
     TANDEM_RETURN_IF_ERROR(initialize_xnnpack());
     if (spec_.threads > 1) {
-      pool_.reset(pthreadpool_create(static_cast<size_t>(spec_.threads)));
-      if (!pool_) return resource_exhausted("cpu: cannot create a pool of " +
-                                            std::to_string(spec_.threads) + " threads");
+      pool_ = std::shared_ptr<pthreadpool>(pthreadpool_create(static_cast<size_t>(spec_.threads)),
+                                           PoolDeleter());
+      if (!pool_)
+        return resource_exhausted("cpu: cannot create a pool of " + std::to_string(spec_.threads) +
+                                  " threads");
     }
     if (!spec_.cores.empty() && pool_) {
       PinJob job;
@@ -185,7 +187,8 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
           if (std::find(available.begin(), available.end(), c) == available.end())
             return invalid_argument("cpu spec '" + ps.text + "': core " + std::to_string(c) +
                                     " does not exist or is not available to this process "
-                                    "(available: " + cores_text(available) + ")");
+                                    "(available: " +
+                                    cores_text(available) + ")");
           if (std::find(spec.cores.begin(), spec.cores.end(), c) != spec.cores.end())
             return invalid_argument("cpu spec '" + ps.text + "': core " + std::to_string(c) +
                                     " listed twice");
@@ -220,6 +223,8 @@ Expected<std::unique_ptr<Processor>> make_cpu_processor(const ProcessorSpec& ps)
   return std::unique_ptr<Processor>(std::move(p));
 }
 
-void register_cpu_processor(ProcessorRegistry& r) { r.add("cpu", make_cpu_processor); }
+void register_cpu_processor(ProcessorRegistry& r) {
+  r.add("cpu", make_cpu_processor);
+}
 
 }  // namespace tandem

@@ -8,7 +8,8 @@ namespace {
 
 class FallbackKernel : public CpuKernel {
  public:
-  explicit FallbackKernel(const KernelArgs& a) : g_(a.g), node_(a.node), in_(a.inputs), out_(a.outputs) {
+  explicit FallbackKernel(const KernelArgs& a)
+      : g_(a.g), node_(a.node), in_(a.inputs), out_(a.outputs) {
     // Scratch for every strided/NHWC tensor, allocated once here so run() allocates nothing.
     for (const CpuTensor& t : in_) in_scratch_.emplace_back(needs_scratch(t) ? t.elements() : 0);
     for (const CpuTensor& t : out_) out_scratch_.emplace_back(needs_scratch(t) ? t.elements() : 0);

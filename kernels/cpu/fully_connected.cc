@@ -28,13 +28,15 @@ Expected<KernelPtr> make_fully_connected(const KernelArgs& a) {
     const CpuTensor& c = a.inputs[2];
     bias.resize(static_cast<size_t>(out));
     bool scalar = c.elements() == 1;
-    for (int64_t i = 0; i < out; ++i) bias[static_cast<size_t>(i)] = n.attrs.beta * c.data[scalar ? 0 : i];
+    for (int64_t i = 0; i < out; ++i)
+      bias[static_cast<size_t>(i)] = n.attrs.beta * c.data[scalar ? 0 : i];
   }
   xnn_operator_t op = nullptr;
   enum xnn_status st = xnn_create_fully_connected_nc_f32(
       static_cast<size_t>(k), static_cast<size_t>(out), static_cast<size_t>(k),
       static_cast<size_t>(out), kernel, bias.empty() ? nullptr : bias.data(),
-      n.attrs.activation.min, n.attrs.activation.max, trans_b ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS, &op);
+      n.attrs.activation.min, n.attrs.activation.max, trans_b ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS,
+      &op);
   if (st != xnn_status_success) return xnn_error(st, "create fully connected", n);
   XnnOperator owned(op);
   st = xnn_setup_fully_connected_nc_f32(op, static_cast<size_t>(rows), x.data, y.data, a.pool);
@@ -48,8 +50,7 @@ Expected<KernelPtr> make_fully_connected(const KernelArgs& a) {
 }  // namespace
 
 CpuOpSupport fully_connected_support(const Graph& g, const Node& n) {
-  if (n.inputs.size() < 2 || n.outputs.size() != 1 || n.inputs[0] < 0 || n.inputs[1] < 0)
-    return {};
+  if (n.inputs.size() < 2 || n.outputs.size() != 1 || n.inputs[0] < 0 || n.inputs[1] < 0) return {};
   const Tensor& x = g.tensor(n.inputs[0]);
   const Tensor& b = g.tensor(n.inputs[1]);
   const Shape& y = g.tensor(n.outputs[0]).shape;

@@ -69,20 +69,18 @@ void nchw_to_nhwc(const float* src, int64_t n, int64_t c, int64_t h, int64_t w, 
     return;
   }
   TransposeJob job{src, dst, c, hw, dst_stride, (hw + kTile - 1) / kTile};
-  pthreadpool_parallelize_1d(pool, to_nhwc_tile, &job, static_cast<size_t>(n * job.pixel_tiles),
-                             0);
+  pthreadpool_parallelize_1d(pool, to_nhwc_tile, &job, static_cast<size_t>(n * job.pixel_tiles), 0);
 }
 
-void nhwc_to_nchw(const float* src, int64_t src_stride, int64_t n, int64_t c, int64_t h,
-                  int64_t w, float* dst, pthreadpool_t pool) {
+void nhwc_to_nchw(const float* src, int64_t src_stride, int64_t n, int64_t c, int64_t h, int64_t w,
+                  float* dst, pthreadpool_t pool) {
   int64_t hw = h * w;
   if (c == 1 && src_stride == 1) {
     std::memcpy(dst, src, static_cast<size_t>(n * hw) * sizeof(float));
     return;
   }
   TransposeJob job{src, dst, c, hw, src_stride, (hw + kTile - 1) / kTile};
-  pthreadpool_parallelize_1d(pool, to_nchw_tile, &job, static_cast<size_t>(n * job.pixel_tiles),
-                             0);
+  pthreadpool_parallelize_1d(pool, to_nchw_tile, &job, static_cast<size_t>(n * job.pixel_tiles), 0);
 }
 
 void copy_pixels(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,

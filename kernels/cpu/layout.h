@@ -14,8 +14,8 @@ namespace tandem::cpu {
 void nchw_to_nhwc(const float* src, int64_t n, int64_t c, int64_t h, int64_t w, float* dst,
                   int64_t dst_stride, pthreadpool_t pool);
 // NHWC `src` with `src_stride` floats per pixel -> NCHW `dst` [n, c, h, w].
-void nhwc_to_nchw(const float* src, int64_t src_stride, int64_t n, int64_t c, int64_t h,
-                  int64_t w, float* dst, pthreadpool_t pool);
+void nhwc_to_nchw(const float* src, int64_t src_stride, int64_t n, int64_t c, int64_t h, int64_t w,
+                  float* dst, pthreadpool_t pool);
 // Copies `pixels` rows of `channels` floats between strided buffers.
 void copy_pixels(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
                  int64_t pixels, int64_t channels, pthreadpool_t pool);

@@ -1,5 +1,6 @@
 // MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool and ReduceMean over
 // H,W on XNNPACK's NHWC pooling operators, with pixel strides on both sides.
+#include <algorithm>
 #include <limits>
 
 #include "kernels/cpu/cpu_kernel.h"
@@ -7,7 +8,9 @@
 namespace tandem::cpu {
 namespace {
 
-uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
+uint32_t u32(int64_t v) {
+  return static_cast<uint32_t>(v);
+}
 
 // Padding for each side; ceil_mode's extra output row/column becomes extra
 // bottom/right padding, which XNNPACK's pooling leaves out of max and mean.
@@ -106,8 +109,10 @@ CpuOpSupport pooling_support(const Graph& g, const Node& n) {
   if (x.size() != 4 || y.size() != 4 || g.tensor(n.inputs[0]).is_constant()) return {};
   const NodeAttrs& at = n.attrs;
   switch (n.op) {
-    case OpType::kGlobalAveragePool: return {make_global_average, true, true};
-    case OpType::kGlobalMaxPool: return {make_global_max, true, true};
+    case OpType::kGlobalAveragePool:
+      return {make_global_average, true, true};
+    case OpType::kGlobalMaxPool:
+      return {make_global_max, true, true};
     case OpType::kReduceMean: {
       // Mean over H and W with kept dims is a global average pool.
       std::vector<int64_t> axes = at.axes;
@@ -128,7 +133,8 @@ CpuOpSupport pooling_support(const Graph& g, const Node& n) {
       }
       return {make_pool2d, true, true};
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 

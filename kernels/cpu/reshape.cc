@@ -15,7 +15,8 @@ class ReshapeKernel : public CpuKernel {
     same_storage_ = in_.nhwc == out_.nhwc && in_.contiguous() && out_.contiguous() &&
                     (!in_.nhwc || in_.shape == out_.shape);
     // 4-D NHWC -> 4-D NHWC with other dims, or with pixel strides: via logical order.
-    if (!same_storage_ && in_.nhwc && out_.nhwc) scratch_.resize(static_cast<size_t>(in_.elements()));
+    if (!same_storage_ && in_.nhwc && out_.nhwc)
+      scratch_.resize(static_cast<size_t>(in_.elements()));
   }
   Status run(pthreadpool_t pool) override {
     if (same_storage_) {
@@ -38,7 +39,9 @@ class ReshapeKernel : public CpuKernel {
   std::vector<float> scratch_;
 };
 
-Expected<KernelPtr> make_reshape(const KernelArgs& a) { return KernelPtr(new ReshapeKernel(a)); }
+Expected<KernelPtr> make_reshape(const KernelArgs& a) {
+  return KernelPtr(new ReshapeKernel(a));
+}
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 // Relu, Clip, Sigmoid, HardSwish, LeakyRelu on XNNPACK's NC operators: NHWC
 // tensors are N*H*W rows of C channels with the pixel stride as row stride.
+#include <limits>
+
 #include "kernels/cpu/cpu_kernel.h"
 
 namespace tandem::cpu {
@@ -31,7 +33,9 @@ Expected<KernelPtr> make_unary(const KernelArgs& a) {
       st = xnn_create_clamp_nc_f32(channels, in_stride, out_stride, n.attrs.clip_min,
                                    n.attrs.clip_max, 0, &op);
       break;
-    case OpType::kSigmoid: st = xnn_create_sigmoid_nc_f32(channels, in_stride, out_stride, 0, &op); break;
+    case OpType::kSigmoid:
+      st = xnn_create_sigmoid_nc_f32(channels, in_stride, out_stride, 0, &op);
+      break;
     case OpType::kHardSwish:
       st = xnn_create_hardswish_nc_f32(channels, in_stride, out_stride, 0, &op);
       break;
@@ -43,12 +47,18 @@ Expected<KernelPtr> make_unary(const KernelArgs& a) {
   XnnOperator owned(op);
   switch (n.op) {
     case OpType::kRelu:
-    case OpType::kClip: st = xnn_setup_clamp_nc_f32(op, batch, x.data, y.data, a.pool); break;
-    case OpType::kSigmoid: st = xnn_setup_sigmoid_nc_f32(op, batch, x.data, y.data, a.pool); break;
+    case OpType::kClip:
+      st = xnn_setup_clamp_nc_f32(op, batch, x.data, y.data, a.pool);
+      break;
+    case OpType::kSigmoid:
+      st = xnn_setup_sigmoid_nc_f32(op, batch, x.data, y.data, a.pool);
+      break;
     case OpType::kHardSwish:
       st = xnn_setup_hardswish_nc_f32(op, batch, x.data, y.data, a.pool);
       break;
-    default: st = xnn_setup_leaky_relu_nc_f32(op, batch, x.data, y.data, a.pool); break;
+    default:
+      st = xnn_setup_leaky_relu_nc_f32(op, batch, x.data, y.data, a.pool);
+      break;
   }
   if (st != xnn_status_success) return xnn_error(st, "setup", n);
   return KernelPtr(new XnnKernel(std::move(owned), n.name));
