@@ -10,6 +10,7 @@
 #include <limits>
 #include <thread>
 
+#include "engine/fma_peak.h"
 #include "engine/processor_registry.h"
 #include "kernels/cpu/cpu_executable.h"
 #include "kernels/cpu/cpu_processor.h"
@@ -514,4 +515,11 @@ TEST_CASE("weight pages of a file mapping are released after packing, heap ones 
   g.outputs = {
       node(g, OpType::kConv, "conv", {x, wid}, {1, w.shape[0], 6, 6}, conv_attrs(3, 1, 1))};
   CHECK(compare(g) <= kTolerance);
+}
+
+TEST_CASE("the measured FMA peak is positive and cached") {
+  double a = fma_peak_gflops();
+  CHECK(a > 0.5);
+  CHECK(fma_peak_gflops() == a);
+  CHECK(std::string(fma_peak_isa()).size() > 0);
 }
