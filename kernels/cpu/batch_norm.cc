@@ -20,6 +20,8 @@ class BatchNormKernel : public CpuKernel {
     pixels_ = x.elements() / channels_;
     in_stride_ = x.nhwc ? x.pixel_stride : channels_;
     out_stride_ = y.nhwc ? y.pixel_stride : channels_;
+    lo_ = a.activation.min;
+    hi_ = a.activation.max;
     in_ = x.data;
     out_ = y.data;
     scale_.resize(size_t(channels_));
@@ -52,10 +54,12 @@ class BatchNormKernel : public CpuKernel {
     for (int64_t p = p0; p < p1; ++p) {
       const float* __restrict x = k->in_ + p * k->in_stride_;
       float* __restrict y = k->out_ + p * k->out_stride_;
-      for (int64_t c = 0; c < k->channels_; ++c) y[c] = x[c] * scale[c] + shift[c];
+      for (int64_t c = 0; c < k->channels_; ++c)
+        y[c] = std::min(std::max(x[c] * scale[c] + shift[c], k->lo_), k->hi_);
     }
   }
 
+  float lo_ = 0, hi_ = 0;
   int64_t channels_ = 0, pixels_ = 0, in_stride_ = 0, out_stride_ = 0;
   const float* in_ = nullptr;
   float* out_ = nullptr;

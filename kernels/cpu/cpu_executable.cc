@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include "engine/memory_planner.h"
 #include "kernels/cpu/cpu_kernel.h"
@@ -24,6 +25,12 @@ struct Placement {
   int root = -1;
   int64_t offset = 0;
   int64_t stride = 0;  // pixel stride (NHWC) in floats
+};
+
+// A node whose work its producer did (fused activation).
+class NopKernel : public CpuKernel {
+ public:
+  Status run(pthreadpool_t) override { return Status(); }
 };
 
 struct Freer {
@@ -172,6 +179,26 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     if (local[t] && place[t].root < 0)
       place[t] = {int(t), 0, is_nhwc(int(t)) ? g.tensors[t].shape[1] : 0};
 
+  // BatchNormalization -> Relu/Clip (DenseNet's pre-activation, which no pass
+  // folds): the norm applies the clamp and writes the activation's output.
+  std::vector<FusedActivation> fused_act(size_t(last - first));
+  std::vector<int> fused_into(size_t(last - first), -1);
+  for (int j = first; j < last; ++j) {
+    const Node& n = g.nodes[size_t(j)];
+    if ((n.op != OpType::kRelu && n.op != OpType::kClip) || !sup(j).factory) continue;
+    int t = n.inputs[0];
+    int p = producer[size_t(t)];
+    if (p < first || g.nodes[size_t(p)].op != OpType::kBatchNormalization || !sup(p).factory)
+      continue;
+    if (readers[size_t(t)].size() != 1 || is_output[size_t(t)] || place[size_t(t)].root != t)
+      continue;
+    place[size_t(t)] = place[size_t(n.outputs[0])];
+    fused_into[size_t(j - first)] = p;
+    fused_act[size_t(p - first)] =
+        n.op == OpType::kRelu ? FusedActivation{0.0f, std::numeric_limits<float>::infinity()}
+                              : FusedActivation{n.attrs.clip_min, n.attrs.clip_max};
+  }
+
   // Lifetimes per root buffer (union over the tensors placed in it).
   std::vector<int> root_index(nt, -1);
   std::vector<BufferLifetime> lifetimes;
@@ -228,15 +255,23 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
   // Kernels; a native kernel that XNNPACK refuses falls back to the reference.
   std::vector<const ConstantData*> consumed;
   std::vector<bool> read_at_run(nt, false);
+  std::vector<bool> native(size_t(last - first), false);
   for (int i = first; i < last; ++i) {
     const Node& n = g.nodes[size_t(i)];
     KernelArgs args;
     args.g = &g;
     args.node = &n;
     args.pool = pool;
+    args.activation = fused_act[size_t(i - first)];
     for (int t : n.inputs) args.inputs.push_back(view(t));
     for (int t : n.outputs) args.outputs.push_back(view(t));
     KernelPtr k;
+    int fused = fused_into[size_t(i - first)];
+    if (fused >= 0 && native[size_t(fused - first)]) {
+      kernels_.push_back(KernelPtr(new NopKernel()));  // done by its producer
+      native[size_t(i - first)] = true;
+      continue;
+    }
     if (sup(i).factory) {
       auto made = sup(i).factory(args);
       if (made.ok()) k = std::move(made).value();
@@ -247,6 +282,7 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
       for (int t : n.inputs)
         if (t >= 0 && g.tensor(t).is_constant()) read_at_run[size_t(t)] = true;
     } else {
+      native[size_t(i - first)] = true;
       for (int t : k->consumed_constants) consumed.push_back(g.tensor(t).data.get());
     }
     kernels_.push_back(std::move(k));

@@ -53,6 +53,9 @@ struct KernelArgs {
   std::vector<CpuTensor> inputs;   // one per node input (data nullptr when absent)
   std::vector<CpuTensor> outputs;  // one per node output
   pthreadpool_t pool = nullptr;
+  // Activation of a following node fused into this one by the compiler
+  // (kernels that do not take one are never given one).
+  FusedActivation activation;
 };
 
 using KernelPtr = std::unique_ptr<CpuKernel>;
