@@ -1,6 +1,7 @@
-// Add, Sub, Mul, Div with numpy broadcasting, fused activation as output
-// min/max. Same-shape inputs (residual adds) run on an own loop split over the
-// thread pool: XNNPACK 2022 collapses them to one dimension and one thread.
+// Add, Sub, Mul, Div with numpy broadcasting; Add's fused activation (the
+// only one the IR defines for binary ops) as output min/max. Same-shape inputs (residual adds) run
+// on an own loop split over the thread pool: XNNPACK 2022 collapses them to one dimension and one
+// thread.
 #include <algorithm>
 #include <limits>
 
@@ -8,6 +9,13 @@
 
 namespace tandem::cpu {
 namespace {
+
+float act_min(const Node& n) {
+  return n.op == OpType::kAdd ? n.attrs.activation.min : -std::numeric_limits<float>::infinity();
+}
+float act_max(const Node& n) {
+  return n.op == OpType::kAdd ? n.attrs.activation.max : std::numeric_limits<float>::infinity();
+}
 
 constexpr int64_t kChunk = 4096;  // floats per task: 16 KiB per operand
 
@@ -47,8 +55,8 @@ class SameShapeKernel : public CpuKernel {
             a.inputs[1].data,
             a.outputs[0].data,
             a.outputs[0].elements(),
-            n.attrs.activation.min,
-            n.attrs.activation.max,
+            act_min(n),
+            act_max(n),
             n.op};
     switch (n.op) {
       case OpType::kAdd:
@@ -110,7 +118,7 @@ class BroadcastKernel : public CpuKernel {
       if (s.empty()) s = {1};
       for (int64_t d : s) dims_[i].push_back(static_cast<size_t>(d));
     }
-    const float lo = n.attrs.activation.min, hi = n.attrs.activation.max;
+    const float lo = act_min(n), hi = act_max(n);
     xnn_operator_t op = nullptr;
     enum xnn_status st;
     switch (n.op) {

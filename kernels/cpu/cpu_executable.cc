@@ -16,6 +16,7 @@
 #include "engine/memory_planner.h"
 #include "kernels/cpu/cpu_kernel.h"
 #include "kernels/cpu/layout.h"
+#include "kernels/reference/reference_kernels.h"
 
 namespace tandem::cpu {
 namespace {
@@ -100,9 +101,12 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
   const int exit_step = last - first + 1;
   auto step_of = [&](int node) { return node - first + 1; };
 
-  // Native support (or fallback) per node.
+  // Shapes checked once (kernels trust them), then native support or fallback per node.
   std::vector<CpuOpSupport> support;
-  for (int i = first; i < last; ++i) support.push_back(cpu_op_support(g, g.nodes[size_t(i)]));
+  for (int i = first; i < last; ++i) {
+    TANDEM_RETURN_IF_ERROR(check_reference_node(g, g.nodes[size_t(i)]).with_context("cpu"));
+    support.push_back(cpu_op_support(g, g.nodes[size_t(i)]));
+  }
   auto sup = [&](int node) -> CpuOpSupport& { return support[size_t(node - first)]; };
 
   // Producers and readers inside the range; the boundary conversions handle strides.
