@@ -3,10 +3,13 @@
 namespace tandem::cli {
 
 std::vector<Command> all_commands() {
-  std::vector<Command> commands = {make_info_command(), make_run_command()};
+  std::vector<Command> commands;
+  commands.push_back(make_info_command());
 #if TANDEM_HAVE_ONNX
   commands.push_back(make_convert_command());
 #endif
+  commands.push_back(make_run_command());
+  commands.push_back(make_bench_command());
   return commands;
 }
 
