@@ -3,6 +3,8 @@
 
 #include <clblast.h>
 
+#include <cmath>
+
 namespace tandem::ocl {
 namespace {
 

@@ -1,4 +1,5 @@
 // GlobalAveragePool, GlobalMaxPool, and ReduceMean over trailing axes.
+#include <algorithm>
 #include "kernels/opencl/op.h"
 
 namespace tandem::ocl {
