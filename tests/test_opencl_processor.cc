@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
@@ -84,7 +85,8 @@ RunResult check_case(Graph& g, const std::string& name, float lo = -1.0f, float 
                      double tolerance = 1e-3) {
   if (g.outputs.empty()) g.outputs = g.nodes.back().outputs;
   Status st = infer_shapes(g);
-  REQUIRE_MESSAGE(st.ok(), name + ": " + st.to_string());
+  INFO(name);
+  REQUIRE_MESSAGE(st.ok(), st.to_string());
   std::vector<std::vector<float>> inputs;
   uint32_t seed = 7;
   for (int t : g.inputs)
@@ -225,9 +227,10 @@ TEST_CASE("opencl op: convolutions") {
     int x = add_input(g, "x", {1, 8, 12, 12});
     NodeAttrs a = conv_attrs({3, 3}, {1, 1}, {1, 1, 1, 1});
     a.activation.min = 0;
-    add_simple_node(g, OpType::kConv, "conv3x3",
-                    {x, add_random_constant(g, "w", {16, 8, 3, 3}, 1),
-                     add_random_constant(g, "b", {16}, 2)}, a);
+    add_simple_node(
+        g, OpType::kConv, "conv3x3",
+        {x, add_random_constant(g, "w", {16, 8, 3, 3}, 1), add_random_constant(g, "b", {16}, 2)},
+        a);
     check_case(g, "conv3x3");
   }
   {
@@ -243,10 +246,10 @@ TEST_CASE("opencl op: convolutions") {
   {
     Graph g;  // 1x1 through GEMM, batch 2
     int x = add_input(g, "x", {2, 24, 7, 9});
-    add_simple_node(g, OpType::kConv, "conv1x1",
-                    {x, add_random_constant(g, "w", {40, 24, 1, 1}, 4),
-                     add_random_constant(g, "b", {40}, 5)},
-                    conv_attrs({1, 1}, {1, 1}, {0, 0, 0, 0}));
+    add_simple_node(
+        g, OpType::kConv, "conv1x1",
+        {x, add_random_constant(g, "w", {40, 24, 1, 1}, 4), add_random_constant(g, "b", {40}, 5)},
+        conv_attrs({1, 1}, {1, 1}, {0, 0, 0, 0}));
     check_case(g, "conv1x1");
   }
   {
@@ -255,9 +258,10 @@ TEST_CASE("opencl op: convolutions") {
     NodeAttrs a = conv_attrs({3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 12);
     a.activation.min = 0;
     a.activation.max = 6;
-    add_simple_node(g, OpType::kConv, "dw3x3",
-                    {x, add_random_constant(g, "w", {12, 1, 3, 3}, 6),
-                     add_random_constant(g, "b", {12}, 7)}, a);
+    add_simple_node(
+        g, OpType::kConv, "dw3x3",
+        {x, add_random_constant(g, "w", {12, 1, 3, 3}, 6), add_random_constant(g, "b", {12}, 7)},
+        a);
     check_case(g, "depthwise3x3", -4, 4);
   }
 }
@@ -269,9 +273,9 @@ TEST_CASE("opencl op: gemm and matmul") {
     NodeAttrs a;
     a.trans_b = true;
     a.activation.min = 0;
-    add_simple_node(g, OpType::kGemm, "fc",
-                    {x, add_random_constant(g, "w", {70, 300}, 1), add_random_constant(g, "b", {70}, 2)},
-                    a);
+    add_simple_node(
+        g, OpType::kGemm, "fc",
+        {x, add_random_constant(g, "w", {70, 300}, 1), add_random_constant(g, "b", {70}, 2)}, a);
     check_case(g, "gemm_fc");
   }
   {
@@ -281,9 +285,9 @@ TEST_CASE("opencl op: gemm and matmul") {
     a.trans_a = true;
     a.alpha = 0.5f;
     a.beta = 2.0f;
-    add_simple_node(g, OpType::kGemm, "gemm",
-                    {x, add_random_constant(g, "w", {33, 21}, 3), add_random_constant(g, "c", {5, 21}, 4)},
-                    a);
+    add_simple_node(
+        g, OpType::kGemm, "gemm",
+        {x, add_random_constant(g, "w", {33, 21}, 3), add_random_constant(g, "c", {5, 21}, 4)}, a);
     check_case(g, "gemm_tiled");
   }
   {
@@ -325,8 +329,10 @@ TEST_CASE("opencl op: pooling") {
 }
 
 TEST_CASE("opencl op: elementwise with broadcasting and fused clamp") {
-  const std::vector<std::pair<Shape, Shape>> shapes = {
-      {{1, 8, 5, 5}, {1, 8, 5, 5}}, {{1, 8, 5, 5}, {1, 8, 1, 1}}, {{2, 8, 5, 5}, {5}}, {{3, 1, 4}, {1, 6, 1}}};
+  const std::vector<std::pair<Shape, Shape>> shapes = {{{1, 8, 5, 5}, {1, 8, 5, 5}},
+                                                       {{1, 8, 5, 5}, {1, 8, 1, 1}},
+                                                       {{2, 8, 5, 5}, {5}},
+                                                       {{3, 1, 4}, {1, 6, 1}}};
   for (OpType op : {OpType::kAdd, OpType::kSub, OpType::kMul, OpType::kDiv}) {
     for (size_t i = 0; i < shapes.size(); ++i) {
       Graph g;
@@ -360,9 +366,10 @@ TEST_CASE("opencl op: unary activations and batchnorm") {
   Graph g;
   int x = add_input(g, "x", {2, 6, 4, 3});
   int var = g.add_constant("var", {6}, random_floats(6, 4, 0.5f, 2.0f));
-  add_simple_node(g, OpType::kBatchNormalization, "bn",
-                  {x, add_random_constant(g, "gamma", {6}, 1), add_random_constant(g, "beta", {6}, 2),
-                   add_random_constant(g, "mean", {6}, 3), var});
+  add_simple_node(
+      g, OpType::kBatchNormalization, "bn",
+      {x, add_random_constant(g, "gamma", {6}, 1), add_random_constant(g, "beta", {6}, 2),
+       add_random_constant(g, "mean", {6}, 3), var});
   check_case(g, "batchnorm");
 }
 
@@ -423,12 +430,12 @@ TEST_CASE("opencl op: concat in place, concat by copy, split, slice fallback") {
   {
     Graph g;  // two convs write straight into their slices of the concat
     int x = add_input(g, "x", {1, 4, 6, 6});
-    int a = add_simple_node(g, OpType::kConv, "c1",
-                            {x, add_random_constant(g, "w1", {3, 4, 1, 1}, 1)},
-                            conv_attrs({1, 1}, {1, 1}, {0, 0, 0, 0}));
-    int b = add_simple_node(g, OpType::kConv, "c2",
-                            {x, add_random_constant(g, "w2", {5, 4, 3, 3}, 2)},
-                            conv_attrs({3, 3}, {1, 1}, {1, 1, 1, 1}));
+    int a =
+        add_simple_node(g, OpType::kConv, "c1", {x, add_random_constant(g, "w1", {3, 4, 1, 1}, 1)},
+                        conv_attrs({1, 1}, {1, 1}, {0, 0, 0, 0}));
+    int b =
+        add_simple_node(g, OpType::kConv, "c2", {x, add_random_constant(g, "w2", {5, 4, 3, 3}, 2)},
+                        conv_attrs({3, 3}, {1, 1}, {1, 1, 1, 1}));
     NodeAttrs c;
     c.axis = 1;
     int y = add_simple_node(g, OpType::kConcat, "cat", {a, x, b}, c);  // x: a range input, copied
@@ -482,16 +489,19 @@ TEST_CASE("opencl: a small CNN end to end, transfer counters") {
   int x = add_input(g, "image", {1, 3, 32, 32});
   NodeAttrs c1 = conv_attrs({3, 3}, {2, 2}, {1, 1, 1, 1});
   c1.activation.min = 0;
-  int y = add_simple_node(g, OpType::kConv, "conv1",
-                          {x, add_random_constant(g, "w1", {16, 3, 3, 3}, 1), add_random_constant(g, "b1", {16}, 2)}, c1);
+  int y = add_simple_node(
+      g, OpType::kConv, "conv1",
+      {x, add_random_constant(g, "w1", {16, 3, 3, 3}, 1), add_random_constant(g, "b1", {16}, 2)},
+      c1);
   NodeAttrs mp;
   mp.kernel_shape = {2, 2};
   mp.strides = {2, 2};
   mp.pads = {0, 0, 0, 0};
   int p = add_simple_node(g, OpType::kMaxPool, "pool", {y}, mp);
-  int z = add_simple_node(g, OpType::kConv, "conv2",
-                          {p, add_random_constant(g, "w2", {16, 16, 3, 3}, 3), add_random_constant(g, "b2", {16}, 4)},
-                          conv_attrs({3, 3}, {1, 1}, {1, 1, 1, 1}));
+  int z = add_simple_node(
+      g, OpType::kConv, "conv2",
+      {p, add_random_constant(g, "w2", {16, 16, 3, 3}, 3), add_random_constant(g, "b2", {16}, 4)},
+      conv_attrs({3, 3}, {1, 1}, {1, 1, 1, 1}));
   NodeAttrs add;
   add.activation.min = 0;
   int s = add_simple_node(g, OpType::kAdd, "residual", {z, p}, add);
@@ -501,8 +511,9 @@ TEST_CASE("opencl: a small CNN end to end, transfer counters") {
   int f = add_simple_node(g, OpType::kFlatten, "flatten", {gp}, fl);
   NodeAttrs fc;
   fc.trans_b = true;
-  int logits = add_simple_node(g, OpType::kGemm, "fc",
-                               {f, add_random_constant(g, "wf", {10, 16}, 5), add_random_constant(g, "bf", {10}, 6)}, fc);
+  int logits = add_simple_node(
+      g, OpType::kGemm, "fc",
+      {f, add_random_constant(g, "wf", {10, 16}, 5), add_random_constant(g, "bf", {10}, 6)}, fc);
   NodeAttrs sm;
   sm.axis = 1;
   add_simple_node(g, OpType::kSoftmax, "softmax", {logits}, sm);
@@ -524,8 +535,9 @@ TEST_CASE("opencl: gemm=clblast matches the reference too") {
   int x = add_input(g, "x", {1, 16, 5, 5});
   NodeAttrs a = conv_attrs({1, 1}, {1, 1}, {0, 0, 0, 0});
   a.activation.min = 0;
-  add_simple_node(g, OpType::kConv, "conv1x1",
-                  {x, add_random_constant(g, "w", {24, 16, 1, 1}, 1), add_random_constant(g, "b", {24}, 2)}, a);
+  add_simple_node(
+      g, OpType::kConv, "conv1x1",
+      {x, add_random_constant(g, "w", {24, 16, 1, 1}, 1), add_random_constant(g, "b", {24}, 2)}, a);
   g.outputs = g.nodes.back().outputs;
   REQUIRE(infer_shapes(g).ok());
   std::vector<std::vector<float>> in{random_floats(16 * 25, 3)};
@@ -565,7 +577,8 @@ TEST_CASE("opencl: program cache on disk, second compile builds nothing") {
   CHECK(second.programs_built == 0);
   CHECK(second.programs_from_disk == 2);
   int files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.path().extension() == ".clbin";
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    files += e.path().extension() == ".clbin";
   CHECK(files == 2);
 }
 
@@ -575,7 +588,8 @@ TEST_CASE("opencl: a kernel that fails to build returns its build log") {
   auto ctx = ocl::open_device_context((*devices)[0], false);
   REQUIRE(ctx.ok());
   ocl::ProgramCache cache(*ctx, "");
-  auto p = cache.build("broken", "kernel void broken(global float* x) { x[0] = undeclared_name; }", "");
+  auto p =
+      cache.build("broken", "kernel void broken(global float* x) { x[0] = undeclared_name; }", "");
   REQUIRE_FALSE(p.ok());
   CHECK(p.status().message().find("broken.cl failed to build") != std::string::npos);
   CHECK(p.status().message().find("undeclared_name") != std::string::npos);

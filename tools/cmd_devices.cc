@@ -29,8 +29,8 @@ Command make_devices_command() {
     for (const ocl::DeviceInfo& d : *devices) {
       if (d.platform_index != platform) {
         platform = d.platform_index;
-        std::cout << "platform " << platform << ": " << d.platform_name << " ("
-                  << d.platform_vendor << ", " << d.platform_version << ")\n";
+        std::cout << "platform " << platform << ": " << d.platform_name << " (" << d.platform_vendor
+                  << ", " << d.platform_version << ")\n";
       }
       std::cout << "  opencl:" << d.index << "  " << d.name << "\n"
                 << "    type: " << d.type << "  vendor: " << d.vendor
@@ -41,8 +41,8 @@ Command make_devices_command() {
                 << "    global memory: " << (d.global_mem_bytes >> 20)
                 << " MiB  max buffer: " << (d.max_alloc_bytes >> 20)
                 << " MiB  local memory: " << (d.local_mem_bytes >> 10) << " KiB\n"
-                << "    fp16 (cl_khr_fp16): " << (d.fp16 ? "yes (opencl:" + std::to_string(d.index) + ",fp16)" : "no")
-                << "\n";
+                << "    fp16 (cl_khr_fp16): "
+                << (d.fp16 ? "yes (opencl:" + std::to_string(d.index) + ",fp16)" : "no") << "\n";
     }
     return 0;
 #else

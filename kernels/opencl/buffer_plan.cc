@@ -8,7 +8,8 @@
 namespace tandem::ocl {
 
 bool is_alias_node(const Graph& g, const Node& n) {
-  const bool kind = n.op == OpType::kReshape || n.op == OpType::kFlatten || n.op == OpType::kIdentity;
+  const bool kind =
+      n.op == OpType::kReshape || n.op == OpType::kFlatten || n.op == OpType::kIdentity;
   return kind && !n.inputs.empty() && n.inputs[0] >= 0 && !g.tensor(n.inputs[0]).is_constant() &&
          n.outputs.size() == 1;
 }

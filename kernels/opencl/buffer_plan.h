@@ -13,13 +13,13 @@
 namespace tandem::ocl {
 
 struct TensorPlace {
-  int group = -1;       // -1: not an activation of this range (constant or outside)
-  int64_t offset = 0;   // elements from the start of the group's storage
+  int group = -1;      // -1: not an activation of this range (constant or outside)
+  int64_t offset = 0;  // elements from the start of the group's storage
 };
 
 struct BufferPlan {
-  std::vector<TensorPlace> place;        // per tensor id
-  std::vector<int64_t> group_elements;   // storage groups
+  std::vector<TensorPlace> place;       // per tensor id
+  std::vector<int64_t> group_elements;  // storage groups
   std::vector<size_t> group_offset_bytes;
   size_t arena_bytes = 0;
   int in_place_concat_inputs = 0;

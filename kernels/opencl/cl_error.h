@@ -16,9 +16,9 @@ std::string cl_error_name(cl_int err);
 // model that does not fit is an error for that model, everything else Internal.
 Status cl_status(cl_int err, const std::string& what);
 
-#define TANDEM_CL_RETURN_IF_ERROR(call, what)                         \
-  do {                                                                \
-    cl_int _cl_err = (call);                                          \
+#define TANDEM_CL_RETURN_IF_ERROR(call, what)                                  \
+  do {                                                                         \
+    cl_int _cl_err = (call);                                                   \
     if (_cl_err != CL_SUCCESS) return ::tandem::ocl::cl_status(_cl_err, what); \
   } while (0)
 

@@ -30,7 +30,7 @@ Expected<std::unique_ptr<Op>> make_concat_op(OpContext& ctx, const Node& n) {
     c.src_pitch = inner;
     c.dst_pitch = out_inner;
     const bool in_place = outer == 1 && x.mem == c.dst.mem && x.offset == c.dst.offset;
-    if (!in_place && inner > 0) op->copies.push_back(c);
+    if (!in_place && inner > 0) TANDEM_RETURN_IF_ERROR(op->add(ctx, c));
     cum += inner;
   }
   return std::unique_ptr<Op>(std::move(op));

@@ -64,18 +64,16 @@ Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
   const std::array<size_t, 3> global{size_t(OH) * OW, size_t(M), size_t(N)};
   if (KH == 3 && KW == 3 && groups == C && M == C) {
     TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "depthwise3x3", "depthwise3x3", global, 3));
-    TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, w.mem,
-                                           w.offset, b_mem, b.offset, has_bias ? 1 : 0, y.mem,
-                                           y.offset, C, H, W, OH, OW, SH, SW, DH, DW, PT, PL, lo,
-                                           hi));
+    TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, w.mem, w.offset,
+                                           b_mem, b.offset, has_bias ? 1 : 0, y.mem, y.offset, C, H,
+                                           W, OH, OW, SH, SW, DH, DW, PT, PL, lo, hi));
     op->launches.push_back(std::move(l));
     return std::unique_ptr<Op>(std::move(op));
   }
   TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "conv2d", "conv2d", global, 3));
-  TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, w.mem, w.offset,
-                                         b_mem, b.offset, has_bias ? 1 : 0, y.mem, y.offset, C, H,
-                                         W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, groups, lo,
-                                         hi));
+  TANDEM_RETURN_IF_ERROR(set_kernel_args(
+      l.kernel.get(), n.name, x.mem, x.offset, w.mem, w.offset, b_mem, b.offset, has_bias ? 1 : 0,
+      y.mem, y.offset, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, groups, lo, hi));
   op->launches.push_back(std::move(l));
   return std::unique_ptr<Op>(std::move(op));
 }

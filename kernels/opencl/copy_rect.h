@@ -17,10 +17,15 @@ struct RectCopy {
 
 class CopyRectOp : public Op {
  public:
-  std::vector<RectCopy> copies;
   size_t element_size = 4;
   std::string node_name;
+  // Contiguous copies go to clEnqueueCopyBuffer, strided ones to cl/copy.cl.
+  Status add(OpContext& ctx, const RectCopy& c);
   Status enqueue(cl_command_queue queue) override;
+
+ private:
+  std::vector<RectCopy> contiguous_;
+  std::vector<Launch> strided_;
 };
 
 }  // namespace tandem::ocl

@@ -103,8 +103,7 @@ Expected<std::vector<DeviceInfo>> list_opencl_devices() {
 }
 
 Expected<DeviceInfo> select_opencl_device(const std::vector<DeviceInfo>& devices, int index) {
-  if (devices.empty())
-    return not_found("no OpenCL device found: " + icd_search_note());
+  if (devices.empty()) return not_found("no OpenCL device found: " + icd_search_note());
   if (index < 0 || static_cast<size_t>(index) >= devices.size()) {
     std::string names;
     for (const DeviceInfo& d : devices)
@@ -128,8 +127,8 @@ Expected<std::shared_ptr<DeviceContext>> open_device_context(const DeviceInfo& i
   ctx->context = ContextHandle(clCreateContext(props, 1, &info.device, nullptr, nullptr, &err));
   if (err != CL_SUCCESS) return cl_status(err, "clCreateContext on '" + info.name + "'");
 #if CL_TARGET_OPENCL_VERSION >= 200
-  ctx->queue = QueueHandle(clCreateCommandQueueWithProperties(ctx->context.get(), info.device,
-                                                              nullptr, &err));
+  ctx->queue = QueueHandle(
+      clCreateCommandQueueWithProperties(ctx->context.get(), info.device, nullptr, &err));
 #else
   ctx->queue = QueueHandle(clCreateCommandQueue(ctx->context.get(), info.device, 0, &err));
 #endif

@@ -28,10 +28,18 @@ Expected<std::unique_ptr<Op>> make_elementwise_op(OpContext& ctx, const Node& n)
   const std::array<int, 4> sa = broadcast_strides(as, out), sb = broadcast_strides(bs, out);
   int op_code = 0;
   switch (n.op) {
-    case OpType::kAdd: op_code = 0; break;
-    case OpType::kSub: op_code = 1; break;
-    case OpType::kMul: op_code = 2; break;
-    default: op_code = 3; break;
+    case OpType::kAdd:
+      op_code = 0;
+      break;
+    case OpType::kSub:
+      op_code = 1;
+      break;
+    case OpType::kMul:
+      op_code = 2;
+      break;
+    default:
+      op_code = 3;
+      break;
   }
   DeviceTensor a, b, y;
   TANDEM_ASSIGN_OR_RETURN(a, ctx.tensor(n.inputs[0]));
@@ -40,11 +48,12 @@ Expected<std::unique_ptr<Op>> make_elementwise_op(OpContext& ctx, const Node& n)
   const int total = static_cast<int>(shape_elements(ys));
   auto op = std::make_unique<LaunchOp>();
   op->node_name = n.name;
-  TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "elementwise", "binary", {size_t(total), 1, 1}, 1));
-  TANDEM_RETURN_IF_ERROR(set_kernel_args(
-      l.kernel.get(), n.name, a.mem, a.offset, sa[0], sa[1], sa[2], sa[3], b.mem, b.offset, sb[0],
-      sb[1], sb[2], sb[3], y.mem, y.offset, out[1], out[2], out[3], total, op_code,
-      n.attrs.activation.min, n.attrs.activation.max));
+  TANDEM_ASSIGN_OR_RETURN(Launch l,
+                          make_launch(ctx, "elementwise", "binary", {size_t(total), 1, 1}, 1));
+  TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, a.mem, a.offset, sa[0], sa[1],
+                                         sa[2], sa[3], b.mem, b.offset, sb[0], sb[1], sb[2], sb[3],
+                                         y.mem, y.offset, out[1], out[2], out[3], total, op_code,
+                                         n.attrs.activation.min, n.attrs.activation.max));
   op->launches.push_back(std::move(l));
   return std::unique_ptr<Op>(std::move(op));
 }

@@ -25,8 +25,8 @@ struct FallbackStep {
 
 struct Step {
   int node = 0;
-  std::unique_ptr<Op> op;                 // native
-  std::unique_ptr<FallbackStep> fallback; // else reference
+  std::unique_ptr<Op> op;                  // native
+  std::unique_ptr<FallbackStep> fallback;  // else reference
 };
 
 class OpenCLExecutable final : public Executable, private OpContext {
@@ -80,7 +80,8 @@ class OpenCLExecutable final : public Executable, private OpContext {
   OpenCLRangeStats stats_;
 };
 
-Expected<KernelHandle> OpenCLExecutable::kernel(const std::string& program, const std::string& name) {
+Expected<KernelHandle> OpenCLExecutable::kernel(const std::string& program,
+                                                const std::string& name) {
   TANDEM_ASSIGN_OR_RETURN(cl_program p, programs_->get(program));
   cl_int err = CL_SUCCESS;
   KernelHandle k(clCreateKernel(p, name.c_str(), &err));
@@ -106,12 +107,14 @@ Expected<MemHandle> OpenCLExecutable::create_buffer(const std::string& what, siz
   cl_mem_flags flags = init ? (CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR) : CL_MEM_READ_WRITE;
   MemHandle m(clCreateBuffer(device_->context.get(), flags, std::max<size_t>(bytes, 64),
                              init ? const_cast<void*>(host) : nullptr, &err));
-  if (err != CL_SUCCESS) return cl_status(err, "allocating " + what + " (" + std::to_string(bytes) + " bytes)");
+  if (err != CL_SUCCESS)
+    return cl_status(err, "allocating " + what + " (" + std::to_string(bytes) + " bytes)");
   return m;
 }
 
 Expected<DeviceTensor> OpenCLExecutable::tensor(int id) {
-  if (!g_.valid_tensor(id)) return internal_error("tensor id " + std::to_string(id) + " out of range");
+  if (!g_.valid_tensor(id))
+    return internal_error("tensor id " + std::to_string(id) + " out of range");
   const Tensor& t = g_.tensor(id);
   if (t.is_constant()) {
     auto it = constants_.find(id);
@@ -119,7 +122,8 @@ Expected<DeviceTensor> OpenCLExecutable::tensor(int id) {
       if (t.dtype != DType::kFloat32)
         return unsupported("constant '" + t.name + "' is not float32");
       const size_t n = t.data->bytes / sizeof(float);
-      TANDEM_ASSIGN_OR_RETURN(MemHandle m, create_buffer("weights '" + t.name + "'", n * es_, t.data->f32()));
+      TANDEM_ASSIGN_OR_RETURN(MemHandle m,
+                              create_buffer("weights '" + t.name + "'", n * es_, t.data->f32()));
       stats_.weight_bytes += n * es_;
       it = constants_.emplace(id, std::move(m)).first;
     }
@@ -132,8 +136,10 @@ Expected<DeviceTensor> OpenCLExecutable::tensor(int id) {
                       static_cast<int>(plan_.group_offset_bytes[size_t(p.group)] / es_ + p.offset)};
 }
 
-Expected<DeviceTensor> OpenCLExecutable::upload(const std::string& name, const std::vector<float>& values) {
-  TANDEM_ASSIGN_OR_RETURN(MemHandle m, create_buffer("weights '" + name + "'", values.size() * es_, values.data()));
+Expected<DeviceTensor> OpenCLExecutable::upload(const std::string& name,
+                                                const std::vector<float>& values) {
+  TANDEM_ASSIGN_OR_RETURN(
+      MemHandle m, create_buffer("weights '" + name + "'", values.size() * es_, values.data()));
   stats_.weight_bytes += values.size() * es_;
   derived_.push_back(std::move(m));
   return DeviceTensor{derived_.back().get(), 0};
@@ -148,7 +154,8 @@ Status OpenCLExecutable::compile() {
   plan_ = plan_device_buffers(g_, first_, last_, io_, es_);
   stats_.in_place_concat_inputs = plan_.in_place_concat_inputs;
   stats_.arena_bytes = plan_.arena_bytes;
-  TANDEM_ASSIGN_OR_RETURN(arena_, create_buffer("the activation buffer", plan_.arena_bytes, nullptr));
+  TANDEM_ASSIGN_OR_RETURN(arena_,
+                          create_buffer("the activation buffer", plan_.arena_bytes, nullptr));
   for (int i = first_; i < last_; ++i) {
     const Node& n = g_.nodes[size_t(i)];
     Step s;
@@ -175,7 +182,8 @@ Status OpenCLExecutable::compile() {
         s.fallback->inputs.emplace_back(on_device ? size_t(shape_elements(g_.tensor(t).shape)) : 0);
       }
       for (int t : n.outputs)
-        s.fallback->outputs.emplace_back(size_t(std::max<int64_t>(shape_elements(g_.tensor(t).shape), 1)));
+        s.fallback->outputs.emplace_back(
+            size_t(std::max<int64_t>(shape_elements(g_.tensor(t).shape), 1)));
       fallback_names_.push_back(n.name);
       ++stats_.fallback_nodes;
     }
@@ -192,7 +200,8 @@ Status OpenCLExecutable::compile() {
   return Status();
 }
 
-Status OpenCLExecutable::write(int t, const float* src, std::vector<uint16_t>* staging, bool blocking) {
+Status OpenCLExecutable::write(int t, const float* src, std::vector<uint16_t>* staging,
+                               bool blocking) {
   TANDEM_ASSIGN_OR_RETURN(DeviceTensor d, tensor(t));
   const size_t n = size_t(shape_elements(g_.tensor(t).shape));
   const void* host = src;
@@ -260,13 +269,15 @@ Status OpenCLExecutable::run(const float* const* inputs, float* const* outputs,
   // Non-blocking: fp32 reads the caller's buffer, fp16 its own staging; both
   // stay valid until the clFinish below.
   for (size_t i = 0; i < io_.inputs.size(); ++i)
-    TANDEM_RETURN_IF_ERROR(write(io_.inputs[i], inputs[i], device_->fp16 ? &in_half_[i] : nullptr, false));
+    TANDEM_RETURN_IF_ERROR(
+        write(io_.inputs[i], inputs[i], device_->fp16 ? &in_half_[i] : nullptr, false));
   for (size_t s = 0; s < steps_.size(); ++s) {
     const Step& step = steps_[s];
     if (step.op) {
       TANDEM_RETURN_IF_ERROR(step.op->enqueue(q).with_context("opencl"));
     } else if (step.fallback) {
-      TANDEM_RETURN_IF_ERROR(run_fallback(step).with_context("opencl fallback node '" + g_.nodes[size_t(step.node)].name + "'"));
+      TANDEM_RETURN_IF_ERROR(run_fallback(step).with_context(
+          "opencl fallback node '" + g_.nodes[size_t(step.node)].name + "'"));
     }
     if (profile) {
       TANDEM_CL_RETURN_IF_ERROR(clFinish(q), "opencl: clFinish");
@@ -275,7 +286,8 @@ Status OpenCLExecutable::run(const float* const* inputs, float* const* outputs,
     }
   }
   for (size_t i = 0; i < io_.outputs.size(); ++i)
-    TANDEM_RETURN_IF_ERROR(read(io_.outputs[i], outputs[i], device_->fp16 ? &out_half_[i] : nullptr, false));
+    TANDEM_RETURN_IF_ERROR(
+        read(io_.outputs[i], outputs[i], device_->fp16 ? &out_half_[i] : nullptr, false));
   TANDEM_CL_RETURN_IF_ERROR(clFinish(q), "opencl: clFinish after the range");
   if (device_->fp16)
     for (size_t i = 0; i < io_.outputs.size(); ++i)
@@ -309,5 +321,7 @@ const OpenCLRangeStats* range_stats_of(const Executable& e) {
 }  // namespace tandem::ocl
 
 namespace tandem {
-const OpenCLRangeStats* opencl_range_stats(const Executable& e) { return ocl::range_stats_of(e); }
+const OpenCLRangeStats* opencl_range_stats(const Executable& e) {
+  return ocl::range_stats_of(e);
+}
 }  // namespace tandem

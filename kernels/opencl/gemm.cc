@@ -17,10 +17,10 @@ Expected<std::unique_ptr<Op>> make_own_gemm(OpContext& ctx, const GemmArgs& a,
   cl_mem c_mem = a.C.mem ? a.C.mem : a.Y.mem;  // any valid buffer when there is no C
   if (a.M == 1 && a.batch == 1) {
     TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "gemm", "gemv", {size_t(a.N), 1, 1}, 1));
-    TANDEM_RETURN_IF_ERROR(set_kernel_args(
-        l.kernel.get(), node, a.N, a.K, a.A.mem, a.A.offset, a.a_sk, a.B.mem, a.B.offset, a.b_sk,
-        a.b_sn, c_mem, a.C.offset, a.c_sn, a.C.mem ? 1 : 0, a.alpha, a.beta, a.Y.mem, a.Y.offset,
-        a.lo, a.hi));
+    TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), node, a.N, a.K, a.A.mem, a.A.offset,
+                                           a.a_sk, a.B.mem, a.B.offset, a.b_sk, a.b_sn, c_mem,
+                                           a.C.offset, a.c_sn, a.C.mem ? 1 : 0, a.alpha, a.beta,
+                                           a.Y.mem, a.Y.offset, a.lo, a.hi));
     op->launches.push_back(std::move(l));
     return std::unique_ptr<Op>(std::move(op));
   }
@@ -114,7 +114,8 @@ Expected<std::unique_ptr<Op>> make_clblast_gemm(OpContext& ctx, const GemmArgs& 
 
 }  // namespace
 
-Expected<std::unique_ptr<Op>> make_gemm(OpContext& ctx, const GemmArgs& a, const std::string& node) {
+Expected<std::unique_ptr<Op>> make_gemm(OpContext& ctx, const GemmArgs& a,
+                                        const std::string& node) {
   if (ctx.gemm_backend() == "clblast" && !ctx.device().fp16 && a.y_sm == a.N) {
     TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Op> op, make_clblast_gemm(ctx, a, node));
     if (op) return op;

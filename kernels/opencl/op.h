@@ -30,7 +30,8 @@ class OpContext {
   // Activation tensors at their planned place; constants uploaded once on first request.
   virtual Expected<DeviceTensor> tensor(int id) = 0;
   // Uploads weights derived on the host (folded BatchNorm, ...); lives as long as the range.
-  virtual Expected<DeviceTensor> upload(const std::string& name, const std::vector<float>& values) = 0;
+  virtual Expected<DeviceTensor> upload(const std::string& name,
+                                        const std::vector<float>& values) = 0;
   // "own" (tiled OpenCL GEMM) or "clblast".
   virtual const std::string& gemm_backend() const = 0;
   // Bytes per stored element: 4, or 2 under opencl:fp16.
@@ -65,12 +66,16 @@ using OpFactory = Expected<std::unique_ptr<Op>> (*)(OpContext& ctx, const Node& 
 OpFactory op_factory(OpType op);
 
 // Sets kernel arguments in order: cl_mem, int, float.
-inline cl_int set_arg(cl_kernel k, cl_uint i, cl_mem v) { return clSetKernelArg(k, i, sizeof v, &v); }
+inline cl_int set_arg(cl_kernel k, cl_uint i, cl_mem v) {
+  return clSetKernelArg(k, i, sizeof v, &v);
+}
 inline cl_int set_arg(cl_kernel k, cl_uint i, int v) {
   cl_int x = v;
   return clSetKernelArg(k, i, sizeof x, &x);
 }
-inline cl_int set_arg(cl_kernel k, cl_uint i, float v) { return clSetKernelArg(k, i, sizeof v, &v); }
+inline cl_int set_arg(cl_kernel k, cl_uint i, float v) {
+  return clSetKernelArg(k, i, sizeof v, &v);
+}
 template <typename... Args>
 Status set_kernel_args(cl_kernel k, const std::string& node, Args... args) {
   cl_uint i = 0;

@@ -20,8 +20,8 @@ class OpenCLProcessor final : public Processor {
 
   std::string spec() const override { return spec_; }
   std::string description() const override {
-    return spec_ + ": " + ocl::device_summary(device_->info) + (device_->fp16 ? ", fp16" : ", fp32") +
-           ", gemm=" + options_.gemm_backend;
+    return spec_ + ": " + ocl::device_summary(device_->info) +
+           (device_->fp16 ? ", fp16" : ", fp32") + ", gemm=" + options_.gemm_backend;
   }
   // Everything with a reference kernel runs: natively or through the fallback.
   bool supports(const Graph&, const Node& n) const override {
@@ -75,10 +75,12 @@ Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& 
   std::string canonical = "opencl:" + std::to_string(index);
   if (fp16) canonical += ",fp16";
   if (options.gemm_backend != "own") canonical += ",gemm=" + options.gemm_backend;
-  return std::unique_ptr<Processor>(
-      std::make_unique<OpenCLProcessor>(canonical, std::move(device), std::move(programs), options));
+  return std::unique_ptr<Processor>(std::make_unique<OpenCLProcessor>(
+      canonical, std::move(device), std::move(programs), options));
 }
 
-void register_opencl_processor(ProcessorRegistry& r) { r.add("opencl", make_opencl_processor); }
+void register_opencl_processor(ProcessorRegistry& r) {
+  r.add("opencl", make_opencl_processor);
+}
 
 }  // namespace tandem

@@ -21,11 +21,11 @@ struct OpenCLRangeStats {
   uint64_t download_bytes = 0;  // device -> host: range outputs and fallback inputs
   uint64_t uploads = 0, downloads = 0;
   uint64_t runs = 0;
-  uint64_t weight_bytes = 0;  // uploaded once at compile time
-  uint64_t arena_bytes = 0;   // the range's activation buffer
-  int programs_built = 0;     // compiled from source during this compile
-  int programs_from_disk = 0; // loaded from the program cache
-  double compile_ms = 0;      // whole compile(), program builds included
+  uint64_t weight_bytes = 0;   // uploaded once at compile time
+  uint64_t arena_bytes = 0;    // the range's activation buffer
+  int programs_built = 0;      // compiled from source during this compile
+  int programs_from_disk = 0;  // loaded from the program cache
+  double compile_ms = 0;       // whole compile(), program builds included
   int native_nodes = 0, fallback_nodes = 0, alias_nodes = 0;
   int in_place_concat_inputs = 0;
 };

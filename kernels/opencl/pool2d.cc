@@ -6,7 +6,8 @@ namespace tandem::ocl {
 Expected<std::unique_ptr<Op>> make_pool2d_op(OpContext& ctx, const Node& n) {
   const Shape& xs = shape_of(ctx, n.inputs[0]);
   const Shape& ys = shape_of(ctx, n.outputs[0]);
-  if (xs.size() != 4 || ys.size() != 4 || n.attrs.kernel_shape.size() != 2) return std::unique_ptr<Op>();
+  if (xs.size() != 4 || ys.size() != 4 || n.attrs.kernel_shape.size() != 2)
+    return std::unique_ptr<Op>();
   if (n.outputs.size() > 1) return std::unique_ptr<Op>();  // MaxPool indices: reference only
   const NodeAttrs& at = n.attrs;
   auto attr = [](const std::vector<int64_t>& v, size_t i, int dflt) {
@@ -27,16 +28,15 @@ Expected<std::unique_ptr<Op>> make_pool2d_op(OpContext& ctx, const Node& n) {
   const std::array<size_t, 3> global{size_t(OH) * OW, size_t(C), size_t(N)};
   if (n.op == OpType::kMaxPool) {
     TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "pool2d", "maxpool2d", global, 3));
-    TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, y.mem,
-                                           y.offset, C, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT,
-                                           PL));
+    TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, y.mem, y.offset,
+                                           C, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL));
     op->launches.push_back(std::move(l));
   } else {
     if (DH != 1 || DW != 1) return std::unique_ptr<Op>();
     TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "pool2d", "avgpool2d", global, 3));
-    TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, y.mem,
-                                           y.offset, C, H, W, OH, OW, KH, KW, SH, SW, PT, PL, PB,
-                                           PR, at.count_include_pad ? 1 : 0));
+    TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, y.mem, y.offset,
+                                           C, H, W, OH, OW, KH, KW, SH, SW, PT, PL, PB, PR,
+                                           at.count_include_pad ? 1 : 0));
     op->launches.push_back(std::move(l));
   }
   return std::unique_ptr<Op>(std::move(op));

@@ -63,7 +63,8 @@ void write_file_atomic(const std::filesystem::path& p, const std::vector<unsigne
   {
     std::ofstream f(tmp, std::ios::binary);
     if (!f) return;
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    f.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
     if (!f) return;
   }
   std::filesystem::rename(tmp, p, ec);
@@ -104,16 +105,18 @@ Expected<cl_program> ProgramCache::build(const std::string& name, const std::str
   if (device_->fp16) full_options += " -DTANDEM_FP16=1";
   std::string full_source = std::string(kPrelude) + source;
   const DeviceInfo& info = device_->info;
-  std::string key = hex64(fnv1a64(info.name + '\n' + info.driver_version + '\n' +
-                                  info.platform_version + '\n' + full_options + '\n' + full_source));
+  std::string key =
+      hex64(fnv1a64(info.name + '\n' + info.driver_version + '\n' + info.platform_version + '\n' +
+                    full_options + '\n' + full_source));
   std::lock_guard<std::mutex> lock(mutex_);
   if (auto p = programs_.find(key); p != programs_.end()) {
     ++stats_.memory_hits;
     return p->second.get();
   }
   cl_device_id dev = info.device;
-  std::filesystem::path file =
-      dir_.empty() ? std::filesystem::path() : std::filesystem::path(dir_) / (name + "-" + key + ".clbin");
+  std::filesystem::path file = dir_.empty()
+                                   ? std::filesystem::path()
+                                   : std::filesystem::path(dir_) / (name + "-" + key + ".clbin");
 
   auto t0 = std::chrono::steady_clock::now();
   auto elapsed_ms = [&] {

@@ -16,10 +16,10 @@ Expected<std::unique_ptr<Op>> make_softmax_op(OpContext& ctx, const Node& n) {
   TANDEM_ASSIGN_OR_RETURN(y, ctx.tensor(n.outputs[0]));
   auto op = std::make_unique<LaunchOp>();
   op->node_name = n.name;
-  TANDEM_ASSIGN_OR_RETURN(
-      Launch l, make_launch(ctx, "softmax", "softmax", {size_t(outer) * inner, 1, 1}, 1));
-  TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, y.mem, y.offset,
-                                         outer, len, inner));
+  TANDEM_ASSIGN_OR_RETURN(Launch l,
+                          make_launch(ctx, "softmax", "softmax", {size_t(outer) * inner, 1, 1}, 1));
+  TANDEM_RETURN_IF_ERROR(
+      set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, y.mem, y.offset, outer, len, inner));
   op->launches.push_back(std::move(l));
   return std::unique_ptr<Op>(std::move(op));
 }

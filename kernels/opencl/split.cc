@@ -28,7 +28,7 @@ Expected<std::unique_ptr<Op>> make_split_op(OpContext& ctx, const Node& n) {
     c.row_elems = inner;
     c.src_pitch = in_inner;
     c.dst_pitch = inner;
-    if (inner > 0) op->copies.push_back(c);
+    if (inner > 0) TANDEM_RETURN_IF_ERROR(op->add(ctx, c));
     cum += inner;
   }
   return std::unique_ptr<Op>(std::move(op));

@@ -25,7 +25,8 @@ Expected<std::unique_ptr<Op>> make_transpose_op(OpContext& ctx, const Node& n) {
   const int total = static_cast<int>(shape_elements(xs));
   auto op = std::make_unique<LaunchOp>();
   op->node_name = n.name;
-  TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "transpose", "transpose", {size_t(total), 1, 1}, 1));
+  TANDEM_ASSIGN_OR_RETURN(Launch l,
+                          make_launch(ctx, "transpose", "transpose", {size_t(total), 1, 1}, 1));
   TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, y.mem, y.offset,
                                          total, d[1], d[2], d[3], d[4], d[5], s[0], s[1], s[2],
                                          s[3], s[4], s[5]));

@@ -10,17 +10,30 @@ Expected<std::unique_ptr<Op>> make_unary_op(OpContext& ctx, const Node& n) {
   int code = 0;
   float alpha = n.attrs.alpha, beta = n.attrs.beta, lo = -kInf, hi = kInf;
   switch (n.op) {
-    case OpType::kRelu: lo = 0.0f; break;
+    case OpType::kRelu:
+      lo = 0.0f;
+      break;
     case OpType::kClip:
       lo = n.attrs.clip_min;
       hi = n.attrs.clip_max;
       break;
-    case OpType::kSigmoid: code = 1; break;
-    case OpType::kHardSigmoid: code = 2; break;
-    case OpType::kHardSwish: code = 3; break;
-    case OpType::kTanh: code = 4; break;
-    case OpType::kLeakyRelu: code = 5; break;
-    default: return std::unique_ptr<Op>();
+    case OpType::kSigmoid:
+      code = 1;
+      break;
+    case OpType::kHardSigmoid:
+      code = 2;
+      break;
+    case OpType::kHardSwish:
+      code = 3;
+      break;
+    case OpType::kTanh:
+      code = 4;
+      break;
+    case OpType::kLeakyRelu:
+      code = 5;
+      break;
+    default:
+      return std::unique_ptr<Op>();
   }
   DeviceTensor x, y;
   TANDEM_ASSIGN_OR_RETURN(x, ctx.tensor(n.inputs[0]));
