@@ -10,6 +10,9 @@ std::vector<Command> all_commands() {
 #endif
   commands.push_back(make_run_command());
   commands.push_back(make_bench_command());
+#if TANDEM_HAVE_OPENCL
+  commands.push_back(make_devices_command());
+#endif
   return commands;
 }
 
