@@ -3,7 +3,7 @@
 namespace tandem::cli {
 
 std::vector<Command> all_commands() {
-  return {};
+  return {make_info_command(), make_run_command()};
 }
 
 }  // namespace tandem::cli
