@@ -315,14 +315,15 @@ Expected<int> pass_fold_constants(Graph& g) {
       values[k].resize(static_cast<size_t>(std::max<int64_t>(0, shape_elements(shapes[k]))));
       out_ptrs.push_back(values[k].data());
     }
-    // Kernels read shapes from the graph, so outputs get theirs before running.
-    for (size_t k = 0; k < n.outputs.size(); ++k) g.tensor(n.outputs[k]).shape = shapes[k];
     std::vector<const float*> in_ptrs;
     for (int t : n.inputs) in_ptrs.push_back(t < 0 ? nullptr : g.tensor(t).data->f32());
+    // Kernels read output shapes from the graph: set them before running.
+    for (size_t k = 0; k < n.outputs.size(); ++k) g.tensor(n.outputs[k]).shape = shapes[k];
     st = run_reference_node(g, n, in_ptrs.data(), out_ptrs.data());
     if (!st.ok()) return st.with_context("fold_constants");
     for (size_t k = 0; k < n.outputs.size(); ++k) {
       Tensor& t = g.tensor(n.outputs[k]);
+      t.shape = shapes[k];
       t.dtype = DType::kFloat32;
       t.data = ConstantData::from_floats(std::move(values[k]));
     }
