@@ -15,14 +15,15 @@ Expected<ProcessorSpec> parse_processor_spec(const std::string& text) {
   size_t pos = 0;
   while (pos <= rest.size()) {
     size_t comma = rest.find(',', pos);
-    std::string item = rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (item.empty())
-      return invalid_argument("processor spec '" + text + "' has an empty option");
+    std::string item =
+        rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (item.empty()) return invalid_argument("processor spec '" + text + "' has an empty option");
     size_t eq = item.find('=');
     if (eq == std::string::npos) {
       spec.options.emplace_back(item, "");
     } else {
-      if (eq == 0) return invalid_argument("processor spec '" + text + "': option '" + item + "' has no key");
+      if (eq == 0)
+        return invalid_argument("processor spec '" + text + "': option '" + item + "' has no key");
       spec.options.emplace_back(item.substr(0, eq), item.substr(eq + 1));
     }
     if (comma == std::string::npos) break;
@@ -37,7 +38,8 @@ Expected<std::vector<std::string>> split_processor_list(const std::string& text,
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t comma = text.find(',', pos);
-    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string item =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     std::string kind = item.substr(0, item.find(':'));
     bool starts_spec = std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
     if (starts_spec || out.empty()) {

@@ -48,7 +48,8 @@ Status topo_sort(Graph& g) {
   for (size_t t = 0; t < g.tensors.size(); ++t)
     if (g.tensors[t].is_constant()) available[t] = true;
   for (int t : g.inputs) {
-    if (!g.valid_tensor(t)) return invalid_model("graph input id " + std::to_string(t) + " out of range");
+    if (!g.valid_tensor(t))
+      return invalid_model("graph input id " + std::to_string(t) + " out of range");
     available[static_cast<size_t>(t)] = true;
   }
   // Kahn's algorithm, stable: among ready nodes keep the original order.
@@ -58,8 +59,8 @@ Status topo_sort(Graph& g) {
     for (int t : g.nodes[i].inputs) {
       if (t < 0) continue;
       if (!g.valid_tensor(t))
-        return invalid_model("node '" + g.nodes[i].name + "' reads tensor id " +
-                             std::to_string(t) + " which does not exist");
+        return invalid_model("node '" + g.nodes[i].name + "' reads tensor id " + std::to_string(t) +
+                             " which does not exist");
       if (available[static_cast<size_t>(t)]) continue;
       if (producer[static_cast<size_t>(t)] < 0)
         return invalid_model("node '" + g.nodes[i].name + "' reads tensor '" + g.tensor(t).name +
@@ -133,7 +134,8 @@ RangeIO range_io(const Graph& g, int first, int last) {
 
 int64_t node_macs(const Graph& g, const Node& n) {
   auto out_elems = [&](size_t k) -> int64_t {
-    return n.outputs.size() > k ? std::max<int64_t>(0, shape_elements(g.tensor(n.outputs[k]).shape)) : 0;
+    return n.outputs.size() > k ? std::max<int64_t>(0, shape_elements(g.tensor(n.outputs[k]).shape))
+                                : 0;
   };
   switch (n.op) {
     case OpType::kConv: {

@@ -12,9 +12,9 @@
 namespace tandem {
 
 struct ModelMetadata {
-  std::string producer;        // "tandem-convert 0.1", ...
+  std::string producer;  // "tandem-convert 0.1", ...
   std::string producer_version;
-  std::string source_hash;     // hash of the source model (e.g. FNV-1a 64 of the .onnx)
+  std::string source_hash;  // hash of the source model (e.g. FNV-1a 64 of the .onnx)
 };
 
 class Graph {

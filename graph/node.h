@@ -53,12 +53,12 @@ struct NodeAttrs {
   // Concat, Split, Softmax, Flatten, Gather-like axes. Negative values are
   // normalised by the converter/shape inference to non-negative.
   int64_t axis = 0;
-  std::vector<int64_t> perm;   // Transpose
-  std::vector<int64_t> axes;   // ReduceMean, Slice
-  bool keepdims = true;        // ReduceMean
+  std::vector<int64_t> perm;                 // Transpose
+  std::vector<int64_t> axes;                 // ReduceMean, Slice
+  bool keepdims = true;                      // ReduceMean
   std::vector<int64_t> starts, ends, steps;  // Slice
-  std::vector<int64_t> split;  // Split: output sizes along axis
-  std::vector<int64_t> shape;  // Reshape target (0 = copy dim, -1 = infer)
+  std::vector<int64_t> split;                // Split: output sizes along axis
+  std::vector<int64_t> shape;                // Reshape target (0 = copy dim, -1 = infer)
 
   PadMode pad_mode = PadMode::kConstant;  // Pad
   float pad_value = 0.0f;

@@ -11,14 +11,14 @@ namespace tandem {
 
 enum class StatusCode : int {
   kOk = 0,
-  kInvalidArgument = 1,  // bad user input: spec, shape, CLI argument
-  kInvalidModel = 2,     // malformed or inconsistent model file
-  kUnsupported = 3,      // valid but not supported (op, dtype, schema version)
-  kNotFound = 4,         // missing file, tensor, device
-  kIoError = 5,          // read/write/mmap failure
+  kInvalidArgument = 1,    // bad user input: spec, shape, CLI argument
+  kInvalidModel = 2,       // malformed or inconsistent model file
+  kUnsupported = 3,        // valid but not supported (op, dtype, schema version)
+  kNotFound = 4,           // missing file, tensor, device
+  kIoError = 5,            // read/write/mmap failure
   kResourceExhausted = 6,  // memory limits, device out of memory
-  kInternal = 7,         // broken invariant or backend failure
-  kCancelled = 8,        // pipeline shut down with the frame in flight
+  kInternal = 7,           // broken invariant or backend failure
+  kCancelled = 8,          // pipeline shut down with the frame in flight
 };
 
 const char* status_code_name(StatusCode code);
@@ -42,19 +42,33 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-inline Status invalid_model(std::string m) { return {StatusCode::kInvalidModel, std::move(m)}; }
-inline Status unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
-inline Status not_found(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status io_error(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
-inline Status resource_exhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
-inline Status internal_error(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status invalid_argument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
+inline Status invalid_model(std::string m) {
+  return {StatusCode::kInvalidModel, std::move(m)};
+}
+inline Status unsupported(std::string m) {
+  return {StatusCode::kUnsupported, std::move(m)};
+}
+inline Status not_found(std::string m) {
+  return {StatusCode::kNotFound, std::move(m)};
+}
+inline Status io_error(std::string m) {
+  return {StatusCode::kIoError, std::move(m)};
+}
+inline Status resource_exhausted(std::string m) {
+  return {StatusCode::kResourceExhausted, std::move(m)};
+}
+inline Status internal_error(std::string m) {
+  return {StatusCode::kInternal, std::move(m)};
+}
 
 // A value or the Status saying why there is none.
 template <typename T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Expected(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Expected(Status status) : status_(std::move(status)) {  // NOLINT
     assert(!status_.ok() && "Expected built from an ok Status");
   }
@@ -80,10 +94,10 @@ class [[nodiscard]] Expected {
 #define TANDEM_CONCAT(a, b) TANDEM_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when it is an error.
-#define TANDEM_RETURN_IF_ERROR(expr)           \
-  do {                                         \
-    ::tandem::Status _st = (expr);             \
-    if (!_st.ok()) return _st;                 \
+#define TANDEM_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::tandem::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)
 
 // `TANDEM_ASSIGN_OR_RETURN(auto x, make_x());`

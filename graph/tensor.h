@@ -31,8 +31,8 @@ struct ConstantData {
 struct Tensor {
   std::string name;
   DType dtype = DType::kFloat32;
-  Shape shape;                                 // empty before shape inference
-  std::shared_ptr<const ConstantData> data;    // non-null for constants (weights)
+  Shape shape;                               // empty before shape inference
+  std::shared_ptr<const ConstantData> data;  // non-null for constants (weights)
 
   bool is_constant() const { return data != nullptr; }
 };

@@ -12,6 +12,8 @@ PKGS=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libbenchmark-dev libcli11-dev nlohmann-json3-dev
   python3-onnx python3-numpy python3-torchvision
+  clang libclang-rt-14-dev time
+  g++-aarch64-linux-gnu qemu-user-static  # NEON kernels: cross build + emulated tests
 )
 
 missing=()

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds Tandem and runs the whole test suite (ctest prints the summary line).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+cd build
+ctest --output-on-failure -j"$(nproc)" "$@"

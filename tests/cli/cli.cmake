@@ -1,0 +1,26 @@
+# CLI behaviour: every subcommand's --help, info/run on a small model, and
+# clear non-zero exits for bad input.
+function(tandem_cli_test name exit regex)
+  add_test(NAME cli_${name}
+           COMMAND ${CMAKE_COMMAND} "-DCMD=${ARGN}" -DEXPECT_EXIT=${exit} "-DEXPECT_REGEX=${regex}"
+                   -P ${CMAKE_SOURCE_DIR}/tests/expect_command.cmake)
+  set_tests_properties(cli_${name} PROPERTIES FIXTURES_REQUIRED test_models)
+endfunction()
+
+set(T $<TARGET_FILE:tandem_cli>)
+set(D ${TANDEM_TEST_DATA})
+file(WRITE ${D}/empty.tdm "")
+file(WRITE ${D}/garbage.tdm "this is not a model file at all, just text padding padding")
+tandem_cli_test(help 0 "info" ${T} --help)
+tandem_cli_test(info_help 0 "model" ${T} info --help)
+tandem_cli_test(run_help 0 "--input" ${T} run --help)
+tandem_cli_test(info 0 "Conv: 1.*MACs: 7.55 k" ${T} info ${D}/tiny.tdm)
+tandem_cli_test(run 0 "probs: 1x10, argmax" ${T} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --output ${D}/tiny_out.npy)
+tandem_cli_test(run_wrong_shape nonzero "input 'image' has shape 1x3x8x9, the model expects 1x3x8x8"
+                ${T} run ${D}/tiny.tdm --input ${D}/wrong_shape.npy)
+tandem_cli_test(run_missing_model nonzero "nope.tdm" ${T} run ${D}/nope.tdm --input ${D}/tiny_input.npy)
+tandem_cli_test(run_empty_model nonzero "empty.tdm" ${T} info ${D}/empty.tdm)
+tandem_cli_test(run_garbage_model nonzero "garbage.tdm" ${T} info ${D}/garbage.tdm)
+tandem_cli_test(run_bad_processor nonzero "unknown processor 'gpu9'"
+                ${T} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processor gpu9)
+tandem_cli_test(run_bad_npy nonzero "not a .npy file" ${T} run ${D}/tiny.tdm --input ${D}/garbage.tdm)
