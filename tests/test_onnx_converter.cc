@@ -351,6 +351,14 @@ TEST_CASE("Pad: pads and constant value from inputs, modes") {
   CHECK(g.nodes[1].attrs.pad_value == 0.0f);
   CHECK(g.nodes[2].attrs.pad_mode == PadMode::kEdge);
   CHECK(g.tensor(g.nodes[0].outputs[0]).shape == Shape{1, 2, 7, 9});
+
+  OnnxBuilder
+      z;  // torch writes all-zero Pads before AveragePool: an Identity, removed by the passes
+  z.input("x", {1, 2, 3, 3});
+  z.init_ints("pads", {0, 0, 0, 0, 0, 0, 0, 0});
+  z.node("Pad", {"x", "pads"}, {"p"}, "zero_pad");
+  z.output("p");
+  CHECK(convert_ok(z, "pad_zero.onnx").nodes[0].op == OpType::kIdentity);
 }
 
 TEST_CASE("Gemm, MatMul, Softmax, ReduceMean, BatchNormalization") {
