@@ -4,6 +4,7 @@
 #include <clblast.h>
 
 #include <cmath>
+#include <cstdlib>
 
 namespace tandem::ocl {
 namespace {
@@ -24,9 +25,14 @@ Expected<std::unique_ptr<Op>> make_own_gemm(OpContext& ctx, const GemmArgs& a,
     op->launches.push_back(std::move(l));
     return std::unique_ptr<Op>(std::move(op));
   }
+  const char* env = std::getenv("TANDEM_OCL_GEMM_KERNEL");
+  const bool tiled = env && std::string(env) == "tiled";
   TANDEM_ASSIGN_OR_RETURN(
-      Launch l, make_launch(ctx, "gemm", "gemm_tiled", {size_t(a.N), size_t(a.M), size_t(a.batch)},
-                            3, {kTile, kTile, 1}));
+      Launch l, tiled
+                    ? make_launch(ctx, "gemm", "gemm_tiled",
+                                  {size_t(a.N), size_t(a.M), size_t(a.batch)}, 3, {kTile, kTile, 1})
+                    : make_launch(ctx, "gemm", "gemm_rows16",
+                                  {size_t(a.N), size_t(a.M + 15) / 16, size_t(a.batch)}, 3));
   TANDEM_RETURN_IF_ERROR(set_kernel_args(
       l.kernel.get(), node, a.M, a.N, a.K, a.A.mem, a.A.offset, a.a_sm, a.a_sk, a.a_sb, a.B.mem,
       a.B.offset, a.b_sk, a.b_sn, a.b_sb, c_mem, a.C.offset, a.c_sm, a.c_sn, a.C.mem ? 1 : 0,
