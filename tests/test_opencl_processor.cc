@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -484,7 +485,8 @@ TEST_CASE("opencl op: concat in place, concat by copy, split, slice fallback") {
   }
 }
 
-TEST_CASE("opencl: a small CNN end to end, transfer counters") {
+// A small CNN touching six programs; shared by the cache test.
+Graph small_cnn() {
   Graph g;
   int x = add_input(g, "image", {1, 3, 32, 32});
   NodeAttrs c1 = conv_attrs({3, 3}, {2, 2}, {1, 1, 1, 1});
@@ -517,6 +519,12 @@ TEST_CASE("opencl: a small CNN end to end, transfer counters") {
   NodeAttrs sm;
   sm.axis = 1;
   add_simple_node(g, OpType::kSoftmax, "softmax", {logits}, sm);
+  g.outputs = g.nodes.back().outputs;
+  return g;
+}
+
+TEST_CASE("opencl: a small CNN end to end, transfer counters") {
+  Graph g = small_cnn();
   RunResult r = check_case(g, "small cnn");
   CHECK(r.fallbacks.empty());
   CHECK(r.stats.upload_bytes == 3 * 32 * 32 * 4);
@@ -527,59 +535,76 @@ TEST_CASE("opencl: a small CNN end to end, transfer counters") {
   CHECK(r.stats.arena_bytes > 0);
 }
 
-TEST_CASE("opencl: gemm=clblast matches the reference too") {
+TEST_CASE("opencl: gemm=clblast and gemm=tiled match the reference too") {
   use_test_cache_dir();
-  auto proc = create_processor("opencl:gemm=clblast");
-  REQUIRE_MESSAGE(proc.ok(), proc.status().to_string());
-  Graph g;
-  int x = add_input(g, "x", {1, 16, 5, 5});
-  NodeAttrs a = conv_attrs({1, 1}, {1, 1}, {0, 0, 0, 0});
-  a.activation.min = 0;
-  add_simple_node(
-      g, OpType::kConv, "conv1x1",
-      {x, add_random_constant(g, "w", {24, 16, 1, 1}, 1), add_random_constant(g, "b", {24}, 2)}, a);
-  g.outputs = g.nodes.back().outputs;
-  REQUIRE(infer_shapes(g).ok());
-  std::vector<std::vector<float>> in{random_floats(16 * 25, 3)};
-  RunResult want = run_on(reference(), g, in);
-  RunResult got = run_on(proc->get(), g, in);
-  CHECK(relative_error(got.outputs[0], want.outputs[0]) <= 1e-3);
+  for (const char* spec : {"opencl:gemm=clblast", "opencl:gemm=tiled"}) {
+    auto proc = create_processor(spec);
+    REQUIRE_MESSAGE(proc.ok(), proc.status().to_string());
+    CHECK((*proc)->spec() == std::string("opencl:0,") + (spec + 7));
+    Graph g;
+    int x = add_input(g, "x", {2, 16, 5, 5});
+    NodeAttrs a = conv_attrs({1, 1}, {1, 1}, {0, 0, 0, 0});
+    a.activation.min = 0;
+    int y = add_simple_node(
+        g, OpType::kConv, "conv1x1",
+        {x, add_random_constant(g, "w", {24, 16, 1, 1}, 1), add_random_constant(g, "b", {24}, 2)},
+        a);
+    NodeAttrs r;
+    r.shape = {20, 60};
+    int z = add_simple_node(g, OpType::kReshape, "rows", {y}, r);
+    NodeAttrs gm;
+    gm.trans_b = true;
+    add_simple_node(
+        g, OpType::kGemm, "gemm",
+        {z, add_random_constant(g, "wg", {7, 60}, 3), add_random_constant(g, "bg", {7}, 4)}, gm);
+    g.outputs = g.nodes.back().outputs;
+    REQUIRE(infer_shapes(g).ok());
+    std::vector<std::vector<float>> in{random_floats(2 * 16 * 25, 3)};
+    RunResult want = run_on(reference(), g, in);
+    RunResult got = run_on(proc->get(), g, in);
+    INFO(spec);
+    CHECK(relative_error(got.outputs[0], want.outputs[0]) <= 1e-3);
+  }
 }
 
-TEST_CASE("opencl: program cache on disk, second compile builds nothing") {
+TEST_CASE("opencl: program cache on disk, second start builds nothing") {
   std::string dir = temp_path("opencl_cache_fresh");
   std::filesystem::remove_all(dir);
   const char* old = std::getenv("TANDEM_CACHE_DIR");
   std::string saved = old ? old : "";
   setenv("TANDEM_CACHE_DIR", dir.c_str(), 1);
-  Graph g;
-  int x = add_input(g, "x", {1, 4, 5, 5});
-  int y = add_simple_node(g, OpType::kRelu, "relu", {x});
-  NodeAttrs sm;
-  sm.axis = 1;
-  add_simple_node(g, OpType::kSoftmax, "softmax", {y}, sm);
-  g.outputs = g.nodes.back().outputs;
+  Graph g = small_cnn();
   REQUIRE(infer_shapes(g).ok());
+  std::vector<float> image = random_floats(3 * 32 * 32, 1), out(10);
+  const float* in_ptr = image.data();
+  float* out_ptr = out.data();
   OpenCLRangeStats first, second;
+  double first_run_ms[2] = {0, 0};
   for (int start = 0; start < 2; ++start) {
     auto proc = create_processor("opencl");  // a new context: nothing in memory
     REQUIRE(proc.ok());
-    auto exe = (*proc)->compile(g, 0, 2);
+    auto exe = (*proc)->compile(g, 0, static_cast<int>(g.nodes.size()));
     REQUIRE_MESSAGE(exe.ok(), exe.status().to_string());
+    auto t0 = std::chrono::steady_clock::now();
+    REQUIRE((*exe)->run(&in_ptr, &out_ptr).ok());
+    first_run_ms[start] =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     (start == 0 ? first : second) = *opencl_range_stats(**exe);
   }
   setenv("TANDEM_CACHE_DIR", saved.c_str(), 1);
-  MESSAGE("first start " << first.compile_ms << " ms (" << first.programs_built
-                         << " built), cached start " << second.compile_ms << " ms ("
-                         << second.programs_from_disk << " from disk)");
-  CHECK(first.programs_built == 2);
+  MESSAGE("first start: compile " << first.compile_ms << " ms (" << first.programs_built
+                                  << " programs built), first run " << first_run_ms[0]
+                                  << " ms; cached start: compile " << second.compile_ms << " ms ("
+                                  << second.programs_from_disk << " from disk), first run "
+                                  << first_run_ms[1] << " ms");
+  CHECK(first.programs_built == 6);
   CHECK(first.programs_from_disk == 0);
   CHECK(second.programs_built == 0);
-  CHECK(second.programs_from_disk == 2);
+  CHECK(second.programs_from_disk == 6);
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir))
     files += e.path().extension() == ".clbin";
-  CHECK(files == 2);
+  CHECK(files == 6);
 }
 
 TEST_CASE("opencl: a kernel that fails to build returns its build log") {

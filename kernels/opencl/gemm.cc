@@ -4,7 +4,6 @@
 #include <clblast.h>
 
 #include <cmath>
-#include <cstdlib>
 
 namespace tandem::ocl {
 namespace {
@@ -25,8 +24,8 @@ Expected<std::unique_ptr<Op>> make_own_gemm(OpContext& ctx, const GemmArgs& a,
     op->launches.push_back(std::move(l));
     return std::unique_ptr<Op>(std::move(op));
   }
-  const char* env = std::getenv("TANDEM_OCL_GEMM_KERNEL");
-  const bool tiled = env && std::string(env) == "tiled";
+  // gemm=tiled: 16x16 local-memory tiles, for GPUs where that wins; else 16 rows per work-item.
+  const bool tiled = ctx.gemm_backend() == "tiled";
   TANDEM_ASSIGN_OR_RETURN(
       Launch l, tiled
                     ? make_launch(ctx, "gemm", "gemm_tiled",
@@ -115,6 +114,11 @@ Expected<std::unique_ptr<Op>> make_clblast_gemm(OpContext& ctx, const GemmArgs& 
                                            total, c_mem, a.C.offset, a.C.mem ? 1 : 0,
                                            inner ? inner : 1, channels ? channels : 1, a.lo, a.hi));
   }
+  // CLBlast builds its kernels on first use (no disk cache): run once now so
+  // that compile() pays for it, not the first frame.
+  cl_command_queue q = ctx.device().queue.get();
+  TANDEM_RETURN_IF_ERROR(op->enqueue(q));
+  TANDEM_CL_RETURN_IF_ERROR(clFinish(q), "node '" + node + "': CLBlast warm-up");
   return std::unique_ptr<Op>(std::move(op));
 }
 
