@@ -52,13 +52,16 @@ kernel void conv2d_m8(global const real* x, int x_off, global const real* w, int
   for (int c = 0; c < cg; ++c) {
     const global real* xc = xp + c * H * W;
     const global real* wc = wp + c * KH * KW;
+    // Branch-free taps (clamped address, zeroed value) keep neighbouring
+    // work-items in lockstep, which PoCL needs to vectorise across them.
     for (int kh = 0; kh < KH; ++kh) {
       const int ih = ih0 + kh * DH;
-      if (ih < 0 || ih >= H) continue;
+      const bool row_ok = ih >= 0 && ih < H;
+      const int ihc = clamp(ih, 0, H - 1);
       for (int kw = 0; kw < KW; ++kw) {
         const int iw = iw0 + kw * DW;
-        if (iw < 0 || iw >= W) continue;
-        const float xv = (float)xc[ih * W + iw];
+        const bool ok = row_ok && iw >= 0 && iw < W;
+        const float xv = ok ? (float)xc[ihc * W + clamp(iw, 0, W - 1)] : 0.0f;
         const int wk = kh * KW + kw;
 #pragma unroll
         for (int i = 0; i < 8; ++i) acc[i] += xv * (float)wc[i * wstride + wk];
