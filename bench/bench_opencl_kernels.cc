@@ -163,7 +163,7 @@ void BM_fully_connected(benchmark::State& state, const std::string& spec) {  // 
   node(g, OpType::kGemm, {x, weight(g, "w", {1000, 2048}), weight(g, "b", {1000})}, a);
   run_graph(state, std::move(g), spec);
 }
-void BM_gemm_tiled(benchmark::State& state, const std::string& spec) {
+void BM_gemm_128x256x256(benchmark::State& state, const std::string& spec) {
   Graph g;
   int x = input(g, "x", {128, 256});
   node(g, OpType::kMatMul, {x, weight(g, "w", {256, 256})});
@@ -307,6 +307,9 @@ BENCHMARK(BM_conv2d_grouped)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_conv1x1, own, std::string("opencl"))
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK_CAPTURE(BM_conv1x1, tiled, std::string("opencl:gemm=tiled"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_conv1x1, clblast, std::string("opencl:gemm=clblast"))
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
@@ -317,10 +320,13 @@ BENCHMARK_CAPTURE(BM_fully_connected, own, std::string("opencl"))
 BENCHMARK_CAPTURE(BM_fully_connected, clblast, std::string("opencl:gemm=clblast"))
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_gemm_tiled, own, std::string("opencl"))
+BENCHMARK_CAPTURE(BM_gemm_128x256x256, own, std::string("opencl"))
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_gemm_tiled, clblast, std::string("opencl:gemm=clblast"))
+BENCHMARK_CAPTURE(BM_gemm_128x256x256, tiled, std::string("opencl:gemm=tiled"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_gemm_128x256x256, clblast, std::string("opencl:gemm=clblast"))
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_maxpool3x3s2)->Unit(benchmark::kMillisecond)->UseRealTime();
