@@ -15,7 +15,16 @@ using ReferenceKernel = Status (*)(const Graph& g, const Node& n, const float* c
 // tests/test_reference_coverage.cc checks it).
 ReferenceKernel reference_kernel(OpType op);
 
-// Runs node `n` with its reference kernel.
+// Checks, once before running, that `n` is consistent with the shapes stored
+// in `g` (re-infers them; an error names the node). Kernels trust the stored
+// shapes, so a processor calls this when it compiles a range.
+Status check_reference_node(const Graph& g, const Node& n);
+
+// Runs node `n` with its reference kernel. Shapes must have been inferred
+// (infer_shapes) and checked; input and output buffers hold those shapes.
+// Elementwise ops (unary, BatchNormalization, Add/Sub/Mul/Div without
+// broadcasting of the aliased input, Reshape/Flatten/Identity) may run in
+// place with an output buffer equal to an input buffer.
 Status run_reference_node(const Graph& g, const Node& n, const float* const* inputs,
                           float* const* outputs);
 
