@@ -210,10 +210,14 @@ class BackgroundLoad {
   std::vector<std::thread> threads_;
 };
 
-std::string others_key(const std::vector<Processor*>& procs, size_t p) {
-  std::string k;
+// Co-run slowdown depends on the model (compute- or memory-bound) and on who
+// else runs: keyed by both.
+std::string corun_key(const CostTable& t, const std::vector<Processor*>& procs, size_t p) {
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(t.model_hash));
+  std::string k = std::string(hash) + "|";
   for (size_t q = 0; q < procs.size(); ++q)
-    if (q != p) k += (k.empty() ? "" : "+") + procs[q]->spec();
+    if (q != p) k += (k.back() == '|' ? "" : "+") + procs[q]->spec();
   return k;
 }
 
@@ -295,7 +299,7 @@ Expected<CostTable> profile_model(const Graph& g, const std::vector<Processor*>&
       else
         need_nodes[p] = true;
     }
-    auto it = cache[p].corun.find(others_key(procs, p));
+    auto it = cache[p].corun.find(corun_key(table, procs, p));
     if (it != cache[p].corun.end())
       pc.corun_factor = it->second;
     else if (corun)
@@ -411,7 +415,7 @@ Expected<CostTable> profile_model(const Graph& g, const std::vector<Processor*>&
     for (size_t k = 0; k < together.size(); ++k) ratios.push_back(together[k] / alone[k]);
     const double factor = std::max(1.0, median(ratios));
     table.processors[p].corun_factor = factor;
-    cache[p].corun[others_key(procs, p)] = factor;
+    cache[p].corun[corun_key(table, procs, p)] = factor;
     progress("co-run " + specs[p], 1);
   }
 
