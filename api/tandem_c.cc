@@ -2,7 +2,10 @@
 #include "tandem/tandem.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <algorithm>
+#include <vector>
 
 #include "engine/executor.h"
 #include "engine/processor_registry.h"
@@ -15,8 +18,10 @@ struct tandem_model {
 
 struct tandem_session {
   std::shared_ptr<const tandem::ModelFile> file;
+  // One processor: an executor; several: a pipeline.
   std::unique_ptr<tandem::Processor> processor;
   std::unique_ptr<tandem::Executor> executor;
+  std::optional<tandem::PipelineSession> pipeline;
 };
 
 namespace {
@@ -82,6 +87,15 @@ tandem_status tandem_session_create(const tandem_model* m, const char* processor
   *out = nullptr;
   auto s = std::make_unique<tandem_session>();
   s->file = m->model.shared_file();
+  auto specs = tandem::split_processor_list(processors, tandem::default_processor_registry().kinds());
+  if (!specs.ok()) return report(specs.status());
+  if (specs->size() > 1) {
+    auto pipe = tandem::PipelineSession::create(m->model, processors);
+    if (!pipe.ok()) return report(pipe.status());
+    s->pipeline = std::move(pipe).value();
+    *out = s.release();
+    return report(tandem::Status());
+  }
   auto p = tandem::create_processor(processors);
   if (!p.ok()) return report(p.status());
   s->processor = std::move(p).value();
@@ -114,7 +128,17 @@ tandem_status tandem_session_run(tandem_session* s, const float* const* inputs,
                                              std::to_string(output_sizes[j]) + " elements, needs " +
                                              std::to_string(tandem::shape_elements(t.shape))));
   }
-  return report(s->executor->run_raw(inputs, outputs));
+  if (s->executor) return report(s->executor->run_raw(inputs, outputs));
+  std::vector<tandem::HostTensor> in;
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    const tandem::Tensor& t = g.tensor(g.inputs[i]);
+    in.push_back({t.name, t.shape, std::vector<float>(inputs[i], inputs[i] + input_sizes[i])});
+  }
+  auto result = s->pipeline->run(in);
+  if (!result.ok()) return report(result.status());
+  for (size_t j = 0; j < result->size(); ++j)
+    std::copy((*result)[j].data.begin(), (*result)[j].data.end(), outputs[j]);
+  return report(tandem::Status());
 }
 
 }  // extern "C"
