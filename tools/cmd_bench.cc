@@ -1,0 +1,128 @@
+// tandem bench MODEL.tdm --processor SPEC [--runs R] [--warmup W] [--json]
+// Median latency, FPS, GFLOP/s and % of the measured FMA peak of one model
+// on one processor. With --json the last stdout line is one JSON object.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "engine/fma_peak.h"
+#include "engine/processor_registry.h"
+#include "tools/cli_util.h"
+#include "tools/commands.h"
+
+namespace tandem::cli {
+
+Command make_bench_command() {
+  struct State {
+    CLI::App* app = nullptr;
+    std::string model;
+    std::string processor = "cpu";
+    int runs = 10;
+    int warmup = 2;
+    bool json = false;
+  };
+  auto s = std::make_shared<State>();
+  Command c;
+  c.add = [s](CLI::App& app) {
+    s->app =
+        app.add_subcommand("bench", "Measure latency and throughput of a model on a processor");
+    s->app->add_option("model", s->model, "model file (.tdm)")->required();
+    s->app->add_option("--processor,-p", s->processor, "processor spec (cpu, cpu:threads=1, ...)")
+        ->capture_default_str();
+    s->app->add_option("--runs,-r", s->runs, "timed runs")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    s->app->add_option("--warmup,-w", s->warmup, "untimed runs first")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1000000));
+    s->app->add_flag("--json", s->json, "print one JSON object as the last line");
+  };
+  c.selected = [s] { return s->app && s->app->parsed(); };
+  c.run = [s]() -> int {
+    auto file = read_model_file(s->model);
+    if (!file.ok()) return fail(file.status());
+    const Graph& g = file->graph;
+    auto proc = create_processor(s->processor);
+    if (!proc.ok()) return fail(proc.status());
+    Processor& p = **proc;
+    // The measuring thread is the stage thread: pin it like the pipeline would.
+    Status bound = p.bind_current_thread();
+    if (!bound.ok()) return fail(bound);
+    auto compile_t0 = std::chrono::steady_clock::now();
+    auto exe = Executor::create(g, p);
+    if (!exe.ok()) return fail(exe.status().with_context(s->model));
+    double compile_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - compile_t0)
+            .count();
+    std::vector<HostTensor> inputs = synthetic_inputs(g);
+    std::vector<const float*> in;
+    for (const HostTensor& t : inputs) in.push_back(t.data.data());
+    std::vector<std::vector<float>> outputs;
+    std::vector<float*> out;
+    for (int t : g.outputs) outputs.emplace_back(size_t(shape_elements(g.tensor(t).shape)));
+    for (auto& o : outputs) out.push_back(o.data());
+    for (int i = 0; i < s->warmup; ++i) {
+      Status st = (*exe)->run_raw(in.data(), out.data());
+      if (!st.ok()) return fail(st.with_context(s->model));
+    }
+    std::vector<double> ms;
+    for (int i = 0; i < s->runs; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      Status st = (*exe)->run_raw(in.data(), out.data());
+      if (!st.ok()) return fail(st.with_context(s->model));
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::vector<double> sorted = ms;
+    std::sort(sorted.begin(), sorted.end());
+    size_t n = sorted.size();
+    double median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    double fps = 1000.0 / median;
+    double macs = static_cast<double>(graph_macs(g));
+    double gflops = 2.0 * macs / (median * 1e-3) / 1e9;
+    double peak = fma_peak_gflops() * std::max(1, p.threads());
+    double pct = peak > 0 ? 100.0 * gflops / peak : 0;
+    std::vector<std::string> fallbacks = (*exe)->executable().fallback_nodes();
+
+    std::printf("model       %s (%s MAC)\n", s->model.c_str(), human_count(macs).c_str());
+    std::printf("processor   %s (%s)\n", p.spec().c_str(), p.description().c_str());
+    std::printf("compile     %.1f ms\n", compile_ms);
+    std::printf("latency     median %.3f ms, min %.3f, max %.3f (%d runs, %d warmup)\n", median,
+                sorted.front(), sorted.back(), s->runs, s->warmup);
+    std::printf("throughput  %.2f FPS, %.1f GFLOP/s = %.1f%% of %.1f GFLOP/s peak (%d x %s core)\n",
+                fps, gflops, pct, peak, std::max(1, p.threads()), fma_peak_isa());
+    if (!fallbacks.empty()) {
+      std::printf("fallback    %zu node(s) on reference kernels:", fallbacks.size());
+      for (const std::string& f : fallbacks) std::printf(" %s", f.c_str());
+      std::printf("\n");
+    }
+    if (s->json) {
+      nlohmann::json j;
+      j["model"] = s->model;
+      j["processor"] = p.spec();
+      j["threads"] = p.threads();
+      j["runs"] = s->runs;
+      j["warmup"] = s->warmup;
+      j["latency_ms"] = median;
+      j["latency_min_ms"] = sorted.front();
+      j["latency_max_ms"] = sorted.back();
+      j["latencies_ms"] = ms;
+      j["fps"] = fps;
+      j["macs"] = macs;
+      j["gflops"] = gflops;
+      j["peak_gflops"] = peak;
+      j["peak_pct"] = pct;
+      j["compile_ms"] = compile_ms;
+      j["fallback_nodes"] = fallbacks;
+      std::cout << j.dump() << std::endl;
+    }
+    return 0;
+  };
+  return c;
+}
+
+}  // namespace tandem::cli
