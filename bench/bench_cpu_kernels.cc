@@ -1,0 +1,281 @@
+// Micro-benchmarks of the cpu processor's kernels on shapes from real networks
+// (bench/shapes/*.csv), each kernel alone on NHWC buffers with packed weights,
+// as compile() would create it. Counters: FLOP/s (2 x MACs) and bytes/s
+// (activations read + weights + activations written, once per run).
+// 3x3 stride-1 convs run twice: conv2d/ (XNNPACK direct) and conv2d_winograd/
+// (F(4,3)); both report the direct convolution's FLOPs, so FLOPS compares
+// time.
+//
+//   build/bench/bench_cpu_kernels [--benchmark_filter=conv2d/resnet50]
+//       [--benchmark_out=cpu_kernels.csv --benchmark_out_format=csv]
+// Threads: TANDEM_BENCH_THREADS (default 1). Shapes: TANDEM_SHAPES_DIR.
+// See bench/README.md for the CSV columns the cost model reads.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <random>
+#include "kernels/cpu/cpu_kernel.h"
+
+using namespace tandem;
+
+namespace {
+
+struct Case {
+  std::string name;
+  Graph g;
+  double flops = 0;  // per run
+  double bytes = 0;  // per run
+  cpu::CpuKernelOptions options;
+};
+
+std::vector<float> random_floats(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+int add_input(Graph& g, const std::string& name, Shape shape) {
+  Tensor t;
+  t.name = name;
+  t.shape = std::move(shape);
+  int id = g.add_tensor(std::move(t));
+  g.inputs.push_back(id);
+  return id;
+}
+
+int add_random_constant(Graph& g, const std::string& name, Shape shape, uint32_t seed) {
+  size_t n = size_t(shape_elements(shape));
+  return g.add_constant(name, std::move(shape), random_floats(n, seed));
+}
+
+std::vector<std::vector<std::string>> read_csv(const std::string& file) {
+  const char* env = std::getenv("TANDEM_SHAPES_DIR");
+  std::string path = std::string(env ? env : TANDEM_BENCH_SHAPES_DIR) + "/" + file;
+  std::ifstream in(path);
+  if (!in) std::cerr << "bench_cpu_kernels: cannot read " << path << "\n";
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+int add_node(Graph& g, OpType op, std::vector<int> in, Shape out, NodeAttrs a = {}) {
+  Tensor t;
+  t.name = "y";
+  t.shape = std::move(out);
+  int y = g.add_tensor(std::move(t));
+  g.add_node(Node{"n", op, std::move(in), {y}, std::move(a)});
+  return y;
+}
+
+double floats(const Graph& g, int t) {
+  return double(shape_elements(g.tensor(t).shape));
+}
+
+std::vector<Case> conv_cases() {
+  std::vector<Case> cases;
+  for (const auto& r : read_csv("conv_shapes.csv")) {
+    if (r.size() < 10) continue;
+    int64_t c = std::stoll(r[2]), h = std::stoll(r[3]), w = std::stoll(r[4]), m = std::stoll(r[5]);
+    int64_t k = std::stoll(r[6]), s = std::stoll(r[7]), p = std::stoll(r[8]),
+            grp = std::stoll(r[9]);
+    Case cs;
+    cs.name = "conv2d/" + r[0] + "/" + r[1];
+    int x = add_input(cs.g, "x", {1, c, h, w});
+    int wt = add_random_constant(cs.g, "w", {m, c / grp, k, k}, 1);
+    int b = add_random_constant(cs.g, "b", {m}, 2);
+    NodeAttrs a;
+    a.kernel_shape = {k, k};
+    a.strides = {s, s};
+    a.dilations = {1, 1};
+    a.pads = {p, p, p, p};
+    a.group = grp;
+    a.activation.min = 0;
+    int64_t oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1;
+    int y = add_node(cs.g, OpType::kConv, {x, wt, b}, {1, m, oh, ow}, a);
+    cs.flops = 2.0 * floats(cs.g, y) * double(c / grp * k * k);
+    cs.bytes = 4 * (floats(cs.g, x) + floats(cs.g, wt) + floats(cs.g, y));
+    cs.options.winograd = cpu::CpuKernelOptions::Winograd::kOff;
+    bool wino = cpu::winograd_f43_applicable(cs.g, cs.g.nodes[0]);
+    if (wino) {
+      // The same layer on Winograd F(4,3): FLOPS stays the direct count (effective rate).
+      Case wc;
+      wc.name = "conv2d_winograd/" + r[0] + "/" + r[1];
+      wc.g = cs.g;
+      wc.flops = cs.flops;
+      wc.bytes = cs.bytes;
+      wc.options.winograd = cpu::CpuKernelOptions::Winograd::kOn;
+      cases.push_back(std::move(cs));
+      cases.push_back(std::move(wc));
+    } else {
+      cases.push_back(std::move(cs));
+    }
+  }
+  return cases;
+}
+
+std::vector<Case> fc_cases() {
+  std::vector<Case> cases;
+  for (const auto& r : read_csv("fc_shapes.csv")) {
+    if (r.size() < 4) continue;
+    int64_t in = std::stoll(r[2]), out = std::stoll(r[3]);
+    Case cs;
+    cs.name = "fully_connected/" + r[0] + "/" + r[1];
+    int x = add_input(cs.g, "x", {1, in});
+    int wt = add_random_constant(cs.g, "w", {out, in}, 1);
+    int b = add_random_constant(cs.g, "b", {out}, 2);
+    NodeAttrs a;
+    a.trans_b = true;
+    add_node(cs.g, OpType::kGemm, {x, wt, b}, {1, out}, a);
+    cs.flops = 2.0 * double(in * out);
+    cs.bytes = 4.0 * double(in + in * out + out);
+    cases.push_back(std::move(cs));
+  }
+  return cases;
+}
+
+std::vector<Case> eltwise_cases() {
+  std::vector<Case> cases;
+  for (const auto& r : read_csv("eltwise_shapes.csv")) {
+    if (r.size() < 6) continue;
+    const std::string& op = r[2];
+    int64_t c = std::stoll(r[3]), h = std::stoll(r[4]), w = std::stoll(r[5]);
+    Case cs;
+    cs.name = op + "/" + r[0] + "/" + r[1];
+    Graph& g = cs.g;
+    int x = add_input(g, "x", {1, c, h, w});
+    double px = double(c * h * w);
+    if (op == "add") {
+      int x2 = add_input(g, "x2", {1, c, h, w});
+      NodeAttrs a;
+      a.activation.min = 0;
+      add_node(g, OpType::kAdd, {x, x2}, {1, c, h, w}, a);
+      cs.flops = px, cs.bytes = 12 * px;
+    } else if (op == "batchnorm") {
+      std::vector<int> in = {x};
+      for (int k = 0; k < 4; ++k) in.push_back(add_random_constant(g, "p", {c}, 3));
+      add_node(g, OpType::kBatchNormalization, in, {1, c, h, w});
+      cs.flops = 2 * px, cs.bytes = 8 * px;
+    } else if (op == "globalavg") {
+      add_node(g, OpType::kGlobalAveragePool, {x}, {1, c, 1, 1});
+      cs.flops = px, cs.bytes = 4 * px;
+    } else {
+      bool mx = op == "maxpool3s2";
+      int64_t k = mx ? 3 : 2, p = mx ? 1 : 0;
+      NodeAttrs a;
+      a.kernel_shape = {k, k};
+      a.strides = {2, 2};
+      a.pads = {p, p, p, p};
+      int64_t oh = (h + 2 * p - k) / 2 + 1, ow = (w + 2 * p - k) / 2 + 1;
+      add_node(g, mx ? OpType::kMaxPool : OpType::kAveragePool, {x}, {1, c, oh, ow}, a);
+      cs.flops = double(c * oh * ow * k * k), cs.bytes = 4 * (px + double(c * oh * ow));
+    }
+    cases.push_back(std::move(cs));
+  }
+  return cases;
+}
+
+struct PoolDeleter {
+  void operator()(pthreadpool* p) const {
+    if (p) pthreadpool_destroy(p);
+  }
+};
+
+pthreadpool_t bench_pool(int* threads) {
+  static std::unique_ptr<pthreadpool, PoolDeleter> pool;
+  static int n = 0;
+  if (!n) {
+    const char* env = std::getenv("TANDEM_BENCH_THREADS");
+    n = env ? std::max(1, std::atoi(env)) : 1;
+    if (n > 1) pool.reset(pthreadpool_create(size_t(n)));
+  }
+  *threads = n;
+  return pool.get();
+}
+
+// The kernel of the case's single node on NHWC buffers (inputs random).
+void run_case(benchmark::State& state, const Case* cs) {
+  const Graph& g = cs->g;
+  const Node& n = g.nodes[0];
+  int threads = 0;
+  pthreadpool_t pool = bench_pool(&threads);
+  std::vector<std::vector<float>> storage;
+  auto make = [&](int t) {
+    cpu::CpuTensor v;
+    const Tensor& x = g.tensor(t);
+    v.shape = x.shape;
+    if (x.is_constant()) {
+      v.data = const_cast<float*>(x.data->f32());
+      v.constant = true;
+      return v;
+    }
+    storage.push_back(random_floats(size_t(shape_elements(x.shape)) + 16, uint32_t(t)));
+    v.data = storage.back().data();
+    v.nhwc = x.shape.size() == 4;
+    v.pixel_stride = v.nhwc ? x.shape[1] : 0;
+    return v;
+  };
+  storage.reserve(8);
+  cpu::KernelArgs args;
+  args.g = &g;
+  args.node = &n;
+  args.pool = pool;
+  for (int t : n.inputs) args.inputs.push_back(make(t));
+  for (int t : n.outputs) args.outputs.push_back(make(t));
+  cpu::CpuOpSupport sup = cpu::cpu_op_support(g, n, cs->options);
+  std::vector<float> workspace(sup.workspace_floats);
+  args.workspace = workspace.data();
+  if (!sup.factory) {
+    state.SkipWithError("no native cpu kernel for this case");
+    return;
+  }
+  auto kernel = sup.factory(args);
+  if (!kernel.ok()) {
+    state.SkipWithError(kernel.status().to_string().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    Status st = kernel.value()->run(pool);
+    if (!st.ok()) state.SkipWithError(st.to_string().c_str());
+  }
+  state.counters["FLOPS"] =
+      benchmark::Counter(cs->flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["bytes_per_second"] =
+      benchmark::Counter(cs->bytes, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["threads"] = threads;
+  state.SetLabel(std::string(op_name(n.op)));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (xnn_initialize(nullptr) != xnn_status_success) {
+    std::cerr << "bench_cpu_kernels: xnn_initialize failed\n";
+    return 1;
+  }
+  static std::vector<Case> cases;
+  for (auto* make : {conv_cases, fc_cases, eltwise_cases})
+    for (Case& c : make()) cases.push_back(std::move(c));
+  for (const Case& c : cases)
+    benchmark::RegisterBenchmark(c.name.c_str(), run_case, &c)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

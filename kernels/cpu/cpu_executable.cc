@@ -1,0 +1,338 @@
+// Compiling a node range for the cpu processor:
+//  1. layout: 4-D float activations are NHWC inside, everything else logical;
+//  2. concat placement: producers write straight into their channel slice of
+//     a concatenated buffer (pixel stride = its channel count);
+//  3. one arena for all activations, planned by arena_plan over lifetimes;
+//  4. kernels created with packed weights and pointers bound once, so run()
+//     only converts the boundary tensors and runs the kernels.
+#include "kernels/cpu/cpu_executable.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+#include "engine/memory_planner.h"
+#include "kernels/cpu/cpu_kernel.h"
+#include "kernels/cpu/layout.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace tandem::cpu {
+namespace {
+
+// Where a tensor lives: `root` tensor's buffer, `offset` floats into each pixel.
+struct Placement {
+  int root = -1;
+  int64_t offset = 0;
+  int64_t stride = 0;  // pixel stride (NHWC) in floats
+};
+
+// A node whose work its producer did (fused activation).
+class NopKernel : public CpuKernel {
+ public:
+  Status run(pthreadpool_t) override { return Status(); }
+};
+
+struct Freer {
+  void operator()(float* p) const { std::free(p); }
+};
+
+class CpuExecutable : public Executable {
+ public:
+  const RangeIO& io() const override { return io_; }
+  std::vector<std::string> fallback_nodes() const override { return fallback_names_; }
+
+  Status run(const float* const* inputs, float* const* outputs,
+             const RunOptions& options) override {
+    using Clock = std::chrono::steady_clock;
+    std::vector<double>* ms = options.node_ms;
+    if (ms) ms->assign(kernels_.size(), 0.0);
+    auto t0 = Clock::now();
+    for (size_t i = 0; i < boundary_in_.size(); ++i)
+      store_logical(inputs[i], boundary_in_[i], pool_);
+    auto prev = Clock::now();
+    double entry_ms = std::chrono::duration<double, std::milli>(prev - t0).count();
+    for (size_t k = 0; k < kernels_.size(); ++k) {
+      Status st = kernels_[k]->run(pool_);
+      if (!st.ok()) return st.with_context("node '" + g_->nodes[size_t(first_) + k].name + "'");
+      if (ms) {
+        auto now = Clock::now();
+        (*ms)[k] = std::chrono::duration<double, std::milli>(now - prev).count();
+        prev = now;
+      }
+    }
+    for (size_t i = 0; i < boundary_out_.size(); ++i)
+      load_logical(boundary_out_[i], outputs[i], pool_);
+    if (ms && !ms->empty()) {
+      ms->front() += entry_ms;
+      ms->back() += std::chrono::duration<double, std::milli>(Clock::now() - prev).count();
+    }
+    return Status();
+  }
+
+  Status build(const Graph& g, int first, int last, pthreadpool_t pool,
+               const CpuKernelOptions& options);
+  int64_t concat_copies() const {
+    int64_t n = 0;
+    for (const KernelPtr& k : kernels_) n += static_cast<int64_t>(k->copied_inputs());
+    return n;
+  }
+
+  std::shared_ptr<void> keep_alive_;
+
+ private:
+  const Graph* g_ = nullptr;
+  int first_ = 0;
+  pthreadpool_t pool_ = nullptr;
+  RangeIO io_;
+  std::unique_ptr<float, Freer> arena_;
+  std::unique_ptr<float, Freer> workspace_;
+  size_t arena_bytes_ = 0;
+  std::vector<CpuTensor> boundary_in_, boundary_out_;
+  std::vector<KernelPtr> kernels_;
+  std::vector<std::string> fallback_names_;
+};
+
+Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t pool,
+                            const CpuKernelOptions& options) {
+  g_ = &g;
+  first_ = first;
+  pool_ = pool;
+  io_ = range_io(g, first, last);
+  const size_t nt = g.tensors.size();
+  const int exit_step = last - first + 1;
+  auto step_of = [&](int node) { return node - first + 1; };
+
+  // Shapes checked once (kernels trust them), then native support or fallback per node.
+  std::vector<CpuOpSupport> support;
+  for (int i = first; i < last; ++i) {
+    TANDEM_RETURN_IF_ERROR(check_reference_node(g, g.nodes[size_t(i)]).with_context("cpu"));
+    support.push_back(cpu_op_support(g, g.nodes[size_t(i)], options));
+  }
+  auto sup = [&](int node) -> CpuOpSupport& { return support[size_t(node - first)]; };
+
+  // Producers and readers inside the range; the boundary conversions handle strides.
+  std::vector<int> producer(nt, -2);  // -2: not in range, -1: range input
+  std::vector<std::vector<int>> readers(nt);
+  std::vector<bool> is_output(nt, false), local(nt, false);
+  for (int t : io_.inputs) producer[size_t(t)] = -1, local[size_t(t)] = true;
+  for (int t : io_.outputs) is_output[size_t(t)] = true;
+  for (int i = first; i < last; ++i) {
+    const Node& n = g.nodes[size_t(i)];
+    for (int t : n.inputs)
+      if (t >= 0 && !g.tensor(t).is_constant()) readers[size_t(t)].push_back(i);
+    for (int t : n.outputs) producer[size_t(t)] = i, local[size_t(t)] = true;
+  }
+  for (size_t t = 0; t < nt; ++t) {
+    if (!local[t]) continue;
+    const Tensor& tensor = g.tensors[t];
+    if (shape_elements(tensor.shape) < 0)
+      return invalid_model("cpu: tensor '" + tensor.name + "' has no shape (run shape inference)");
+  }
+  auto is_nhwc = [&](int t) {
+    const Tensor& x = g.tensor(t);
+    return x.shape.size() == 4 && x.dtype == DType::kFloat32 && !x.is_constant();
+  };
+  auto readers_take_strides = [&](int t) {
+    for (int r : readers[size_t(t)])
+      if (!sup(r).strided_inputs && sup(r).factory) return false;
+    return true;  // fallback kernels and the exit conversion handle strides
+  };
+  auto producer_takes_stride = [&](int t) {
+    int p = producer[size_t(t)];
+    return p == -1 || !sup(p).factory || sup(p).strided_output;
+  };
+
+  // Concat placement, last concat first, so an earlier concat whose inputs
+  // already sit side by side becomes a view of the later one (DenseNet).
+  std::vector<Placement> place(nt);
+  for (int i = last - 1; i >= first; --i) {
+    const Node& n = g.nodes[size_t(i)];
+    if (n.op != OpType::kConcat || !sup(i).factory) continue;
+    int o = n.outputs[0];
+    Placement& po = place[size_t(o)];
+    if (po.root < 0) {
+      bool chain = true;
+      const Placement& p0 = place[size_t(n.inputs[0])];
+      int64_t expect = p0.offset;
+      for (int t : n.inputs) {
+        const Placement& p = place[size_t(t)];
+        chain &= p.root >= 0 && p.root == p0.root && p.stride == p0.stride && p.offset == expect;
+        expect += g.tensor(t).shape[1];
+      }
+      if (chain && (p0.stride == g.tensor(o).shape[1] || readers_take_strides(o))) {
+        po = {p0.root, p0.offset, p0.stride};
+        continue;
+      }
+      po = {o, 0, g.tensor(o).shape[1]};
+    }
+    int64_t offset = po.offset;
+    for (size_t j = 0; j < n.inputs.size(); ++j) {
+      int t = n.inputs[j];
+      bool twice = std::count(n.inputs.begin(), n.inputs.end(), t) > 1;
+      const int64_t c = g.tensor(t).shape[1];
+      if (place[size_t(t)].root < 0 && !twice && producer[size_t(t)] >= -1 &&
+          producer_takes_stride(t) && (po.stride == c || readers_take_strides(t)) &&
+          g.tensor(t).shape[0] == g.tensor(o).shape[0] &&
+          g.tensor(t).shape[2] == g.tensor(o).shape[2] &&
+          g.tensor(t).shape[3] == g.tensor(o).shape[3])
+        place[size_t(t)] = {po.root, offset, po.stride};
+      offset += c;
+    }
+  }
+  // Everything else is its own root.
+  for (size_t t = 0; t < nt; ++t)
+    if (local[t] && place[t].root < 0)
+      place[t] = {int(t), 0, is_nhwc(int(t)) ? g.tensors[t].shape[1] : 0};
+
+  // BatchNormalization -> Relu/Clip (DenseNet's pre-activation, which no pass
+  // folds): the norm applies the clamp and writes the activation's output.
+  std::vector<FusedActivation> fused_act(size_t(last - first));
+  std::vector<int> fused_into(size_t(last - first), -1);
+  for (int j = first; j < last; ++j) {
+    const Node& n = g.nodes[size_t(j)];
+    if ((n.op != OpType::kRelu && n.op != OpType::kClip) || !sup(j).factory) continue;
+    int t = n.inputs[0];
+    int p = producer[size_t(t)];
+    if (p < first || g.nodes[size_t(p)].op != OpType::kBatchNormalization || !sup(p).factory)
+      continue;
+    if (readers[size_t(t)].size() != 1 || is_output[size_t(t)] || place[size_t(t)].root != t)
+      continue;
+    place[size_t(t)] = place[size_t(n.outputs[0])];
+    fused_into[size_t(j - first)] = p;
+    fused_act[size_t(p - first)] =
+        n.op == OpType::kRelu ? FusedActivation{0.0f, std::numeric_limits<float>::infinity()}
+                              : FusedActivation{n.attrs.clip_min, n.attrs.clip_max};
+  }
+
+  // Lifetimes per root buffer (union over the tensors placed in it).
+  std::vector<int> root_index(nt, -1);
+  std::vector<BufferLifetime> lifetimes;
+  std::vector<int> roots;
+  for (size_t t = 0; t < nt; ++t) {
+    if (!local[t]) continue;
+    int p = producer[t];
+    int begin = p < 0 ? 0 : step_of(p);
+    int end = begin;
+    for (int r : readers[t]) end = std::max(end, step_of(r));
+    if (is_output[t]) end = exit_step;
+    int root = place[t].root;
+    if (root_index[size_t(root)] < 0) {
+      root_index[size_t(root)] = int(lifetimes.size());
+      const Tensor& rt = g.tensor(root);
+      size_t bytes = size_t(shape_elements(rt.shape)) * dtype_size(rt.dtype);
+      lifetimes.push_back({bytes, begin, end});
+      roots.push_back(root);
+    } else {
+      BufferLifetime& l = lifetimes[size_t(root_index[size_t(root)])];
+      l.first_use = std::min(l.first_use, begin);
+      l.last_use = std::max(l.last_use, end);
+    }
+  }
+  ArenaPlan plan = arena_plan(lifetimes);
+  arena_bytes_ = std::max<size_t>(plan.total_bytes, kArenaAlignment);
+  size_t alloc = (arena_bytes_ + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+  arena_.reset(static_cast<float*>(std::aligned_alloc(kArenaAlignment, alloc)));
+  if (!arena_)
+    return resource_exhausted("cpu: cannot allocate a " + std::to_string(alloc) + " byte arena");
+  std::memset(arena_.get(), 0, alloc);  // pages resident now, not during the first run
+
+  auto view = [&](int t) -> CpuTensor {
+    CpuTensor v;
+    if (t < 0) return v;
+    const Tensor& x = g.tensor(t);
+    v.shape = x.shape;
+    if (x.is_constant()) {
+      v.data = const_cast<float*>(x.data->f32());
+      v.constant = true;
+      return v;
+    }
+    const Placement& p = place[size_t(t)];
+    char* base =
+        reinterpret_cast<char*>(arena_.get()) + plan.offsets[size_t(root_index[size_t(p.root)])];
+    v.data = reinterpret_cast<float*>(base) + p.offset;
+    v.nhwc = is_nhwc(t);
+    v.pixel_stride = v.nhwc ? p.stride : 0;
+    return v;
+  };
+  // One scratch buffer for all kernels: they run one after the other.
+  size_t workspace = 0;
+  for (const CpuOpSupport& s : support) workspace = std::max(workspace, s.workspace_floats);
+  if (workspace) {
+    size_t bytes =
+        (workspace * sizeof(float) + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    workspace_.reset(static_cast<float*>(std::aligned_alloc(kArenaAlignment, bytes)));
+    if (!workspace_)
+      return resource_exhausted("cpu: cannot allocate a " + std::to_string(bytes) +
+                                " byte workspace");
+  }
+  for (int t : io_.inputs) boundary_in_.push_back(view(t));
+  for (int t : io_.outputs) boundary_out_.push_back(view(t));
+
+  // Kernels; a native kernel that XNNPACK refuses falls back to the reference.
+  std::vector<const ConstantData*> consumed;
+  std::vector<bool> read_at_run(nt, false);
+  std::vector<bool> native(size_t(last - first), false);
+  for (int i = first; i < last; ++i) {
+    const Node& n = g.nodes[size_t(i)];
+    KernelArgs args;
+    args.g = &g;
+    args.node = &n;
+    args.pool = pool;
+    args.activation = fused_act[size_t(i - first)];
+    args.workspace = workspace_.get();
+    for (int t : n.inputs) args.inputs.push_back(view(t));
+    for (int t : n.outputs) args.outputs.push_back(view(t));
+    KernelPtr k;
+    int fused = fused_into[size_t(i - first)];
+    if (fused >= 0 && native[size_t(fused - first)]) {
+      kernels_.push_back(KernelPtr(new NopKernel()));  // done by its producer
+      native[size_t(i - first)] = true;
+      continue;
+    }
+    if (sup(i).factory) {
+      auto made = sup(i).factory(args);
+      if (made.ok()) k = std::move(made).value();
+    }
+    if (!k) {
+      TANDEM_ASSIGN_OR_RETURN(k, make_fallback_kernel(args));
+      fallback_names_.push_back(n.name);
+      for (int t : n.inputs)
+        if (t >= 0 && g.tensor(t).is_constant()) read_at_run[size_t(t)] = true;
+    } else {
+      native[size_t(i - first)] = true;
+      for (int t : k->consumed_constants) consumed.push_back(g.tensor(t).data.get());
+    }
+    kernels_.push_back(std::move(k));
+  }
+  // Weights some kernel still reads at run time keep their pages.
+  std::vector<const ConstantData*> release;
+  for (const ConstantData* c : consumed) {
+    bool needed = false;
+    for (size_t t = 0; t < nt; ++t)
+      if (read_at_run[t] && g.tensors[t].data.get() == c) needed = true;
+    if (!needed) release.push_back(c);
+  }
+  release_constant_pages(release);
+  return Status();
+}
+
+}  // namespace
+
+int64_t cpu_concat_copies(const Executable& exe) {
+  const auto* e = dynamic_cast<const CpuExecutable*>(&exe);
+  return e ? e->concat_copies() : -1;
+}
+
+Expected<std::unique_ptr<Executable>> compile_cpu_range(const Graph& g, int first, int last,
+                                                        pthreadpool_t pool,
+                                                        std::shared_ptr<void> keep_alive,
+                                                        const CpuKernelOptions& options) {
+  auto exe = std::make_unique<CpuExecutable>();
+  exe->keep_alive_ = std::move(keep_alive);
+  TANDEM_RETURN_IF_ERROR(exe->build(g, first, last, pool, options));
+  return std::unique_ptr<Executable>(std::move(exe));
+}
+
+}  // namespace tandem::cpu

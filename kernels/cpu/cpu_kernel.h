@@ -1,0 +1,129 @@
+// Internal interface of the cpu processor's kernels. Inside a compiled range
+// 4-D activations are NHWC with a pixel stride (so producers can write into
+// their channel slice of a concatenated buffer); other tensors keep the
+// graph's logical layout and are contiguous.
+#pragma once
+
+#include <pthreadpool.h>
+#include <xnnpack.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace tandem::cpu {
+
+// One tensor as a kernel sees it.
+struct CpuTensor {
+  float* data = nullptr;     // constants: points at the (read-only) ConstantData
+  Shape shape;               // logical shape (ONNX order)
+  bool nhwc = false;         // 4-D activation stored NHWC
+  int64_t pixel_stride = 0;  // floats between pixels (>= channels) when nhwc
+  bool constant = false;
+
+  int64_t n() const { return shape[0]; }
+  int64_t c() const { return shape[1]; }
+  int64_t h() const { return shape[2]; }
+  int64_t w() const { return shape[3]; }
+  bool contiguous() const { return !nhwc || pixel_stride == shape[1]; }
+  int64_t elements() const { return shape_elements(shape); }
+  // Shape in storage order: NHWC for nhwc tensors, else the logical shape.
+  Shape storage_shape() const {
+    return nhwc ? Shape{shape[0], shape[2], shape[3], shape[1]} : shape;
+  }
+};
+
+// A compiled node: created (weights packed, pointers bound) at compile time.
+class CpuKernel {
+ public:
+  virtual ~CpuKernel() = default;
+  // Runs the node on `pool` (nullptr: the calling thread only). No allocation.
+  virtual Status run(pthreadpool_t pool) = 0;
+  // Inputs this kernel copies at run time (Concat inputs not written in place).
+  virtual size_t copied_inputs() const { return 0; }
+  // Constant input tensors whose bytes the kernel copied (packed) and no longer reads.
+  std::vector<int> consumed_constants;
+};
+
+struct KernelArgs {
+  const Graph* g = nullptr;
+  const Node* node = nullptr;
+  std::vector<CpuTensor> inputs;   // one per node input (data nullptr when absent)
+  std::vector<CpuTensor> outputs;  // one per node output
+  pthreadpool_t pool = nullptr;
+  // Activation of a following node fused into this one by the compiler
+  // (kernels that do not take one are never given one).
+  FusedActivation activation;
+  // Scratch shared by the range's kernels (CpuOpSupport::workspace_floats).
+  float* workspace = nullptr;
+};
+
+using KernelPtr = std::unique_ptr<CpuKernel>;
+using KernelFactory = Expected<KernelPtr> (*)(const KernelArgs& args);
+
+// What the compiler needs to know about running a node natively.
+struct CpuOpSupport {
+  KernelFactory factory = nullptr;  // nullptr: the node runs on the reference fallback
+  bool strided_inputs = false;      // reads NHWC inputs with pixel stride > channels
+  bool strided_output = false;      // writes NHWC output with pixel stride > channels
+  size_t workspace_floats = 0;      // scratch the kernel needs while it runs
+};
+
+// Choices a processor spec can make about kernels.
+struct CpuKernelOptions {
+  enum class Winograd { kOff, kAuto, kOn };
+  // F(4,3) for 3x3 stride-1 convs: never, where it pays (default), wherever it applies.
+  Winograd winograd = Winograd::kAuto;
+};
+
+// Native support of node `n` (shapes known) on the cpu processor.
+CpuOpSupport cpu_op_support(const Graph& g, const Node& n, const CpuKernelOptions& options = {});
+
+// Per-op support checks and factories (one file each).
+CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
+
+// Winograd F(4x4, 3x3) for 3x3 stride-1 dense convolutions (winograd_f43.cc).
+bool winograd_f43_applicable(const Graph& g, const Node& n);
+// True where it beats XNNPACK's direct convolution on this machine's measurements.
+bool winograd_f43_profitable(const Graph& g, const Node& n);
+size_t winograd_f43_workspace_floats(const Graph& g, const Node& n);
+Expected<KernelPtr> make_winograd_f43(const KernelArgs& args);
+CpuOpSupport fully_connected_support(const Graph& g, const Node& n);
+CpuOpSupport pooling_support(const Graph& g, const Node& n);
+CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n);
+CpuOpSupport unary_elementwise_support(const Graph& g, const Node& n);
+CpuOpSupport softmax_support(const Graph& g, const Node& n);
+CpuOpSupport pad_support(const Graph& g, const Node& n);
+CpuOpSupport batch_norm_support(const Graph& g, const Node& n);
+CpuOpSupport concat_support(const Graph& g, const Node& n);
+CpuOpSupport reshape_support(const Graph& g, const Node& n);
+
+// Reference kernel behind layout conversion, for ops XNNPACK lacks.
+Expected<KernelPtr> make_fallback_kernel(const KernelArgs& args);
+
+// "XNNPACK error <code> in <what> of node '<name>'".
+Status xnn_error(enum xnn_status status, const char* what, const Node& n);
+
+// Owns an XNNPACK operator.
+struct XnnOperatorDeleter {
+  void operator()(xnn_operator_t op) const {
+    if (op) xnn_delete_operator(op);
+  }
+};
+using XnnOperator = std::unique_ptr<struct xnn_operator, XnnOperatorDeleter>;
+
+// A kernel that is one XNNPACK operator, set up once at compile time.
+class XnnKernel : public CpuKernel {
+ public:
+  explicit XnnKernel(XnnOperator op, std::string node_name)
+      : op_(std::move(op)), name_(std::move(node_name)) {}
+  Status run(pthreadpool_t pool) override;
+
+ private:
+  XnnOperator op_;
+  std::string name_;
+};
+
+}  // namespace tandem::cpu

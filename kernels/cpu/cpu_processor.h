@@ -1,0 +1,31 @@
+// The `cpu` processor: XNNPACK kernels on an own thread pool, optionally
+// pinned to a core group, so several instances can run side by side.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/processor_registry.h"
+
+namespace tandem {
+
+// Parsed `cpu[:threads=N][,cores=A|A-B][,winograd=off|auto|on]` spec.
+struct CpuSpec {
+  int threads = 0;                // worker threads per run (caller included)
+  std::vector<int> cores;         // pinned cores; empty: not pinned
+  std::string winograd = "auto";  // 3x3 stride-1 convs: off, auto (where faster), on
+};
+
+// Parses and checks a cpu spec against the cores this process may use:
+// unknown keys, bad numbers, duplicate keys and absent cores are errors.
+Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& spec);
+// Canonical text: "cpu:threads=2", "cpu:cores=0-1", "cpu:cores=1,threads=2".
+std::string cpu_spec_text(const CpuSpec& spec);
+// Cores the calling process may run on (sched_getaffinity).
+std::vector<int> cpu_available_cores();
+
+// Creates a cpu processor from `spec` (also what the registry's factory does).
+Expected<std::unique_ptr<Processor>> make_cpu_processor(const ProcessorSpec& spec);
+
+}  // namespace tandem

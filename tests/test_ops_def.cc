@@ -1,0 +1,79 @@
+// graph/ops.def and the FlatBuffers OpType enum must agree name for name,
+// value for value: files store the numbers, the IR uses the names.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "formats/tandem_generated.h"
+#include "graph/node.h"
+#include "graph/op_type.h"
+#include "graph/tensor.h"
+
+using namespace tandem;
+
+namespace {
+
+// name -> id, parsed from the text of ops.def (not through the X-macro).
+std::map<std::string, int> parse_ops_def() {
+  std::ifstream in(std::string(TANDEM_SOURCE_DIR) + "/graph/ops.def");
+  REQUIRE(in.good());
+  std::map<std::string, int> ops;
+  std::regex entry(R"(^\s*TANDEM_OP\(\s*(\w+)\s*,\s*(\d+)\s*\))");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, entry)) {
+      INFO(line);
+      CHECK(ops.count(m[1].str()) == 0);
+      ops[m[1].str()] = std::stoi(m[2].str());
+    }
+  }
+  return ops;
+}
+
+}  // namespace
+
+TEST_CASE("every ops.def entry is in the schema's OpType with the same value") {
+  auto ops = parse_ops_def();
+  REQUIRE(ops.size() == std::size(kAllOps));
+  for (const auto& [name, id] : ops) {
+    INFO(name);
+    auto fb_op = static_cast<fb::OpType>(id);
+    CHECK(std::string(fb::EnumNameOpType(fb_op)) == name);
+    CHECK(op_name(static_cast<OpType>(id)) == name);
+  }
+}
+
+TEST_CASE("every schema OpType value except Unknown is in ops.def") {
+  auto ops = parse_ops_def();
+  std::map<int, std::string> by_id;
+  for (const auto& [name, id] : ops) by_id[id] = name;
+  size_t known = 0;
+  for (fb::OpType v : fb::EnumValuesOpType()) {
+    int id = static_cast<int>(v);
+    std::string name = fb::EnumNameOpType(v);
+    INFO(name);
+    if (v == fb::OpType::Unknown) {
+      CHECK(id == 0);
+      CHECK_FALSE(op_is_known(0));
+      continue;
+    }
+    REQUIRE(by_id.count(id) == 1);
+    CHECK(by_id[id] == name);
+    CHECK(op_is_known(static_cast<uint32_t>(id)));
+    ++known;
+  }
+  CHECK(known == ops.size());
+}
+
+TEST_CASE("the schema's DType and PadMode match the IR's") {
+  CHECK(static_cast<int>(fb::DType::Float32) == static_cast<int>(DType::kFloat32));
+  CHECK(static_cast<int>(fb::DType::Int64) == static_cast<int>(DType::kInt64));
+  CHECK(static_cast<int>(fb::PadMode::Constant) == static_cast<int>(PadMode::kConstant));
+  CHECK(static_cast<int>(fb::PadMode::Reflect) == static_cast<int>(PadMode::kReflect));
+  CHECK(static_cast<int>(fb::PadMode::Edge) == static_cast<int>(PadMode::kEdge));
+}
