@@ -15,6 +15,7 @@
 namespace tandem {
 
 struct ProfileOptions {
+  using ProgressFn = std::function<void(const std::string& what, double fraction)>;
   int warmup_runs = 2;
   int min_runs = 5;
   int max_runs = 40;
@@ -32,7 +33,7 @@ struct ProfileOptions {
   // Cache folder; empty = no cache.
   std::string cache_dir;
   // Called with what is being done and the fraction of the work done (0..1).
-  std::function<void(const std::string& what, double fraction)> progress;
+  ProgressFn progress;
   // Called with warnings (corrupt cache entry, compile failure -> estimate).
   std::function<void(const std::string& message)> warn;
 };

@@ -10,6 +10,8 @@ std::vector<Command> all_commands() {
 #endif
   commands.push_back(make_run_command());
   commands.push_back(make_bench_command());
+  commands.push_back(make_profile_command());
+  commands.push_back(make_plan_command());
 #if TANDEM_HAVE_OPENCL
   commands.push_back(make_devices_command());
 #endif

@@ -2,8 +2,8 @@
 // connected layers) and a 3x3 depthwise convolution, both NHWC with fused clamp.
 // Plain C++ API: no NEON types cross it, so callers compile on any target. The *_neon
 // kernels exist where kernels/cpu/neon/*.cc is compiled (aarch64 builds, and the cross test
-// tests/neon/); the *_scalar functions take the same packed operands and are plain C++ (the
-// portable fallback and a second oracle). Design notes: docs/neon.md.
+// tests/neon/); the *_scalar functions take the same packed operands and are plain C++ (a
+// second oracle; they compile on any target that lists them). Design notes: docs/neon.md.
 #pragma once
 
 #include <cstddef>
