@@ -35,8 +35,8 @@ Expected<KernelPtr> make_fully_connected(const KernelArgs& a) {
   enum xnn_status st = xnn_create_fully_connected_nc_f32(
       static_cast<size_t>(k), static_cast<size_t>(out), static_cast<size_t>(k),
       static_cast<size_t>(out), kernel, bias.empty() ? nullptr : bias.data(),
-      n.attrs.activation.min, n.attrs.activation.max, trans_b ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS,
-      &op);
+      n.attrs.activation.min, n.attrs.activation.max,
+      (trans_b ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS) | cpu_xnn_flags(), &op);
   if (st != xnn_status_success) return xnn_error(st, "create fully connected", n);
   XnnOperator owned(op);
   st = xnn_setup_fully_connected_nc_f32(op, static_cast<size_t>(rows), x.data, y.data, a.pool);

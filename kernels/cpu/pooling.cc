@@ -51,11 +51,12 @@ Expected<KernelPtr> make_pool2d(const KernelArgs& a) {
         u32(w.top), u32(w.right), u32(w.bottom), u32(w.left), u32(w.kh), u32(w.kw), u32(w.sh),
         u32(w.sw), n.attrs.dilations.size() == 2 ? u32(n.attrs.dilations[0]) : 1,
         n.attrs.dilations.size() == 2 ? u32(n.attrs.dilations[1]) : 1, size_t(x.c()),
-        size_t(x.pixel_stride), size_t(y.pixel_stride), lo, hi, 0, &op);
+        size_t(x.pixel_stride), size_t(y.pixel_stride), lo, hi, cpu_xnn_flags(), &op);
   } else {
     st = xnn_create_average_pooling2d_nhwc_f32(
         u32(w.top), u32(w.right), u32(w.bottom), u32(w.left), u32(w.kh), u32(w.kw), u32(w.sh),
-        u32(w.sw), size_t(x.c()), size_t(x.pixel_stride), size_t(y.pixel_stride), lo, hi, 0, &op);
+        u32(w.sw), size_t(x.c()), size_t(x.pixel_stride), size_t(y.pixel_stride), lo, hi,
+        cpu_xnn_flags(), &op);
   }
   if (st != xnn_status_success) return xnn_error(st, "create pooling", n);
   XnnOperator owned(op);
@@ -74,7 +75,8 @@ Expected<KernelPtr> make_global_average(const KernelArgs& a) {
   const float inf = std::numeric_limits<float>::infinity();
   xnn_operator_t op = nullptr;
   enum xnn_status st = xnn_create_global_average_pooling_nwc_f32(
-      size_t(x.c()), size_t(x.pixel_stride), size_t(y.pixel_stride), -inf, inf, 0, &op);
+      size_t(x.c()), size_t(x.pixel_stride), size_t(y.pixel_stride), -inf, inf, cpu_xnn_flags(),
+      &op);
   if (st != xnn_status_success) return xnn_error(st, "create global average pooling", n);
   XnnOperator owned(op);
   st = xnn_setup_global_average_pooling_nwc_f32(op, size_t(x.n()), size_t(x.h() * x.w()), x.data,
@@ -91,7 +93,7 @@ Expected<KernelPtr> make_global_max(const KernelArgs& a) {
   xnn_operator_t op = nullptr;
   enum xnn_status st = xnn_create_max_pooling2d_nhwc_f32(
       0, 0, 0, 0, u32(x.h()), u32(x.w()), 1, 1, 1, 1, size_t(x.c()), size_t(x.pixel_stride),
-      size_t(y.pixel_stride), -inf, inf, 0, &op);
+      size_t(y.pixel_stride), -inf, inf, cpu_xnn_flags(), &op);
   if (st != xnn_status_success) return xnn_error(st, "create global max pooling", n);
   XnnOperator owned(op);
   st = xnn_setup_max_pooling2d_nhwc_f32(op, size_t(x.n()), size_t(x.h()), size_t(x.w()), x.data,
