@@ -172,6 +172,16 @@ TEST_CASE("cpu fully connected matches the reference") {
     g.outputs = {node(g, OpType::kGemm, "gemm", {x, b, c}, {3, 24}, a)};
     CHECK(compare(g) <= kTolerance);
   }
+  SUBCASE("weights over 64 MiB are packed in slices of output rows") {
+    Graph big;
+    int bx = test::add_input(big, "x", {1, 4096});
+    int bw = test::add_random_constant(big, "w", {4200, 4096}, 5);
+    int bc = test::add_random_constant(big, "c", {4200}, 6);
+    NodeAttrs ba;
+    ba.trans_b = true;
+    big.outputs = {node(big, OpType::kGemm, "fc", {bx, bw, bc}, {1, 4200}, ba)};
+    CHECK(compare(big, "cpu:threads=1") <= kTolerance);
+  }
   Graph g;
   int x = test::add_input(g, "x", {2, 5, 16});
   int b = test::add_random_constant(g, "b", {16, 8}, 3);
