@@ -317,6 +317,8 @@ Expected<int> pass_fold_constants(Graph& g) {
     }
     std::vector<const float*> in_ptrs;
     for (int t : n.inputs) in_ptrs.push_back(t < 0 ? nullptr : g.tensor(t).data->f32());
+    // Kernels read output shapes from the graph: set them before running.
+    for (size_t k = 0; k < n.outputs.size(); ++k) g.tensor(n.outputs[k]).shape = shapes[k];
     st = run_reference_node(g, n, in_ptrs.data(), out_ptrs.data());
     if (!st.ok()) return st.with_context("fold_constants");
     for (size_t k = 0; k < n.outputs.size(); ++k) {

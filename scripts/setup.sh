@@ -13,6 +13,7 @@ PKGS=(
   libbenchmark-dev libcli11-dev nlohmann-json3-dev
   python3-onnx python3-numpy python3-torchvision
   clang libclang-rt-14-dev time
+  g++-aarch64-linux-gnu qemu-user-static  # NEON kernels: cross build + emulated tests
 )
 
 missing=()

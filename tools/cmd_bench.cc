@@ -1,4 +1,5 @@
 // tandem bench MODEL.tdm --processor SPEC [--runs R] [--warmup W] [--json] [--per-op]
+//   or --processors A,B --plan auto|FILE [--frames N] [--compare] [--trace out.json]
 // Median latency, FPS, GFLOP/s and % of the measured FMA peak of one model
 // on one processor. With --json the last stdout line is one JSON object.
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 
 #include "engine/fma_peak.h"
 #include "engine/processor_registry.h"
+#include "tools/bench_pipeline_cli.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 
@@ -35,6 +37,7 @@ Command make_bench_command() {
     int runs = 10;
     int warmup = 2;
     bool json = false;
+    PipelineBenchArgs pipe;
     bool per_op = false;
   };
   auto s = std::make_shared<State>();
@@ -52,10 +55,33 @@ Command make_bench_command() {
         ->capture_default_str()
         ->check(CLI::Range(0, 1000000));
     s->app->add_flag("--json", s->json, "print one JSON object as the last line");
+    // Pipelined mode.
+    s->app->add_option("--processors", s->pipe.processors,
+                       "pipeline across these processors (cpu:cores=0,cpu:cores=1, ...)");
+    s->app->add_option("--plan", s->pipe.plan, "auto (stored or new), new, or a plan JSON file")
+        ->capture_default_str();
+    s->app->add_option("--profile", s->pipe.profile, "plan from this cost table file");
+    s->app->add_option("--frames,-f", s->pipe.frames, "frames streamed per round")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000000));
+    s->app->add_flag("--compare", s->pipe.compare,
+                     "also run the best single-processor configuration (--baseline) interleaved");
+    s->app
+        ->add_option("--baseline", s->pipe.baseline, "single-processor configuration for --compare")
+        ->capture_default_str();
+    s->app->add_option("--rounds", s->pipe.rounds, "interleaved rounds with --compare")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
+    s->app->add_option("--trace", s->pipe.trace, "write a Chrome/Perfetto trace of the last round");
     s->app->add_flag("--per-op", s->per_op, "also print time per op type and the slowest nodes");
   };
   c.selected = [s] { return s->app && s->app->parsed(); };
   c.run = [s]() -> int {
+    if (!s->pipe.processors.empty()) {
+      s->pipe.model = s->model;
+      s->pipe.json = s->json;
+      return run_pipeline_bench(s->pipe);
+    }
     auto file = read_model_file(s->model);
     if (!file.ok()) return fail(file.status());
     const Graph& g = file->graph;

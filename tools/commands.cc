@@ -3,7 +3,19 @@
 namespace tandem::cli {
 
 std::vector<Command> all_commands() {
-  return {make_info_command(), make_run_command(), make_bench_command()};
+  std::vector<Command> commands;
+  commands.push_back(make_info_command());
+#if TANDEM_HAVE_ONNX
+  commands.push_back(make_convert_command());
+#endif
+  commands.push_back(make_run_command());
+  commands.push_back(make_bench_command());
+  commands.push_back(make_profile_command());
+  commands.push_back(make_plan_command());
+#if TANDEM_HAVE_OPENCL
+  commands.push_back(make_devices_command());
+#endif
+  return commands;
 }
 
 }  // namespace tandem::cli

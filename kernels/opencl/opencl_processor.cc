@@ -1,6 +1,87 @@
-// Placeholder until the OpenCL processor lands (issue 5): registers nothing.
-#include "engine/processor_registry.h"
+// The opencl processor: spec parsing, device selection, registration.
+#include "kernels/opencl/opencl_processor.h"
+
+#include <cctype>
+
+#include "kernels/opencl/executable.h"
+#include "kernels/reference/reference_kernels.h"
 
 namespace tandem {
-void register_opencl_processor(ProcessorRegistry&) {}
+namespace {
+
+class OpenCLProcessor final : public Processor {
+ public:
+  OpenCLProcessor(std::string spec, std::shared_ptr<ocl::DeviceContext> device,
+                  std::shared_ptr<ocl::ProgramCache> programs, ocl::CompileOptions options)
+      : spec_(std::move(spec)),
+        device_(std::move(device)),
+        programs_(std::move(programs)),
+        options_(std::move(options)) {}
+
+  std::string spec() const override { return spec_; }
+  std::string description() const override {
+    return spec_ + ": " + ocl::device_summary(device_->info) +
+           (device_->fp16 ? ", fp16" : ", fp32") + ", gemm=" + options_.gemm_backend;
+  }
+  // Everything with a reference kernel runs: natively or through the fallback.
+  bool supports(const Graph&, const Node& n) const override {
+    return reference_kernel(n.op) != nullptr || n.op == OpType::kReshape ||
+           n.op == OpType::kFlatten || n.op == OpType::kIdentity;
+  }
+  Expected<std::unique_ptr<Executable>> compile(const Graph& g, int first, int last) override {
+    return ocl::compile_opencl_range(device_, programs_, options_, g, first, last);
+  }
+
+ private:
+  std::string spec_;
+  std::shared_ptr<ocl::DeviceContext> device_;
+  std::shared_ptr<ocl::ProgramCache> programs_;
+  ocl::CompileOptions options_;
+};
+
+bool all_digits(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  return s.size() < 6;
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& spec) {
+  int index = 0;
+  bool fp16 = false;
+  ocl::CompileOptions options;
+  const std::string valid =
+      "valid options: N (device index), device=N, fp16, gemm=own|tiled|clblast";
+  for (const auto& [key, value] : spec.options) {
+    if (value.empty() && all_digits(key)) {
+      index = std::stoi(key);
+    } else if (key == "device" && all_digits(value)) {
+      index = std::stoi(value);
+    } else if (key == "fp16" && value.empty()) {
+      fp16 = true;
+    } else if (key == "gemm" && (value == "own" || value == "tiled" || value == "clblast")) {
+      options.gemm_backend = value;
+    } else {
+      return invalid_argument("processor spec '" + spec.text + "': bad option '" + key +
+                              (value.empty() ? "" : "=" + value) + "'; " + valid);
+    }
+  }
+  TANDEM_ASSIGN_OR_RETURN(std::vector<ocl::DeviceInfo> devices, ocl::list_opencl_devices());
+  TANDEM_ASSIGN_OR_RETURN(ocl::DeviceInfo info, ocl::select_opencl_device(devices, index));
+  TANDEM_ASSIGN_OR_RETURN(std::shared_ptr<ocl::DeviceContext> device,
+                          ocl::open_device_context(info, fp16));
+  auto programs = std::make_shared<ocl::ProgramCache>(device, ocl::default_opencl_cache_dir());
+  std::string canonical = "opencl:" + std::to_string(index);
+  if (fp16) canonical += ",fp16";
+  if (options.gemm_backend != "own") canonical += ",gemm=" + options.gemm_backend;
+  return std::unique_ptr<Processor>(std::make_unique<OpenCLProcessor>(
+      canonical, std::move(device), std::move(programs), options));
+}
+
+void register_opencl_processor(ProcessorRegistry& r) {
+  r.add("opencl", make_opencl_processor);
+}
+
 }  // namespace tandem

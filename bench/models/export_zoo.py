@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Exports torchvision classifiers with random weights as ONNX reference models.
+
+For each model NAME it writes, into the output folder (default build/models,
+outside git): NAME.onnx, NAME.input.npy (a fixed 1x3xHxW input) and
+NAME.output.npy (PyTorch's output for that input).
+
+Random initialisation alone gives weak references (outputs of 1e-12 on top of
+a bias, or 1e8), so BatchNorm statistics are re-estimated on a few batches of
+random images first: BN layers in train mode, forward passes under no_grad,
+then eval. Activations then stay of order one and the outputs carry signal.
+
+Run with Debian's Python (/usr/bin/python3), which has torch and torchvision.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+import torchvision
+
+ZOO = ["vgg19", "densenet121", "resnet152", "resnet50", "resnet18", "mobilenet_v2",
+       "squeezenet1_1"]
+# Constructor keyword arguments that differ from torchvision's defaults.
+EXTRA_KWARGS = {
+    "googlenet": {"aux_logits": False, "transform_input": False, "init_weights": True},
+    "inception_v3": {"aux_logits": False, "transform_input": False, "init_weights": True},
+}
+# Models whose architecture needs a larger input than 224x224.
+INPUT_SIZE = {"inception_v3": 299}
+
+
+def build(name, seed):
+    torch.manual_seed(seed)
+    ctor = getattr(torchvision.models, name, None)
+    if ctor is None:
+        raise SystemExit(f"export_zoo: torchvision has no model '{name}'")
+    model = ctor(weights=None, **EXTRA_KWARGS.get(name, {}))
+    return model.eval()
+
+
+def recalibrate_batchnorm(model, size, batches, seed):
+    """Re-estimates BN running statistics on random images so activations stay O(1)."""
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return 0
+    gen = torch.Generator().manual_seed(seed + 1)
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over all batches
+        m.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            model(torch.randn(8, 3, size, size, generator=gen))
+    model.eval()
+    return len(bns)
+
+
+def export(name, out_dir, seed, opset, batches):
+    size = INPUT_SIZE.get(name, 224)
+    model = build(name, seed)
+    n_bn = recalibrate_batchnorm(model, size, batches, seed)
+    gen = torch.Generator().manual_seed(seed + 2)
+    x = torch.randn(1, 3, size, size, generator=gen)
+    with torch.no_grad():
+        y = model(x)
+    if isinstance(y, (tuple, list)):
+        y = y[0]
+    onnx_path = os.path.join(out_dir, f"{name}.onnx")
+    torch.onnx.export(model, x, onnx_path, opset_version=opset, input_names=["input"],
+                      output_names=["output"], do_constant_folding=True)
+    np.save(os.path.join(out_dir, f"{name}.input.npy"), x.numpy().astype(np.float32))
+    np.save(os.path.join(out_dir, f"{name}.output.npy"), y.numpy().astype(np.float32))
+    yv = y.numpy()
+    print(f"{name}: {onnx_path} input 1x3x{size}x{size}, {n_bn} BN layers re-estimated, "
+          f"output max|y| {np.abs(yv).max():.3g} std {yv.std():.3g}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("out_dir", nargs="?", default="build/models")
+    p.add_argument("--models", default=",".join(ZOO),
+                   help="comma-separated torchvision model names (default: the zoo)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--opset", type=int, default=13)
+    p.add_argument("--bn-batches", type=int, default=4)
+    p.add_argument("--skip-existing", action="store_true",
+                   help="keep models whose .onnx/.npy files are already there")
+    args = p.parse_args()
+    os.makedirs(args.out_dir, exist_ok=True)
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    for name in [m for m in args.models.split(",") if m]:
+        files = [os.path.join(args.out_dir, f"{name}{s}") for s in (".onnx", ".input.npy", ".output.npy")]
+        if args.skip_existing and all(os.path.exists(f) for f in files):
+            print(f"{name}: already exported")
+            continue
+        export(name, args.out_dir, args.seed, args.opset, args.bn_batches)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+// Binary elementwise ops with numpy broadcasting over up to 4 dims (broadcast
+// dims have stride 0) and a fused clamp. op: 0 add, 1 sub, 2 mul, 3 div.
+kernel void binary(global const real* a, int a_off, int as0, int as1, int as2, int as3,
+                   global const real* b, int b_off, int bs0, int bs1, int bs2, int bs3,
+                   global real* y, int y_off, int d1, int d2, int d3, int total, int op, float lo,
+                   float hi) {
+  const int i = get_global_id(0);
+  if (i >= total) return;
+  const int i3 = i % d3;
+  int t = i / d3;
+  const int i2 = t % d2;
+  t /= d2;
+  const int i1 = t % d1, i0 = t / d1;
+  const float va = (float)a[a_off + i0 * as0 + i1 * as1 + i2 * as2 + i3 * as3];
+  const float vb = (float)b[b_off + i0 * bs0 + i1 * bs1 + i2 * bs2 + i3 * bs3];
+  float v;
+  switch (op) {
+    case 0: v = va + vb; break;
+    case 1: v = va - vb; break;
+    case 2: v = va * vb; break;
+    default: v = va / vb; break;
+  }
+  y[y_off + i] = (real)fmin(fmax(v, lo), hi);
+}

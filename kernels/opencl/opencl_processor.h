@@ -1,0 +1,40 @@
+// The `opencl` processor: specs "opencl", "opencl:N" (device index across
+// platforms), "opencl:fp16" (half storage and arithmetic, needs cl_khr_fp16),
+// "opencl:gemm=clblast" or "opencl:gemm=tiled" (CLBlast, or the local-memory
+// tiled kernel, instead of the own register-blocked GEMM); options
+// combine: "opencl:1,fp16". register_opencl_processor() is in
+// engine/processor_registry.h.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/processor.h"
+#include "engine/processor_registry.h"
+
+namespace tandem {
+
+// Transfer and compile counters of one compiled range, for the cost model and
+// `tandem bench`. Byte counters accumulate over runs.
+struct OpenCLRangeStats {
+  uint64_t upload_bytes = 0;    // host -> device: range inputs and fallback outputs
+  uint64_t download_bytes = 0;  // device -> host: range outputs and fallback inputs
+  uint64_t uploads = 0, downloads = 0;
+  uint64_t runs = 0;
+  uint64_t weight_bytes = 0;   // uploaded once at compile time
+  uint64_t arena_bytes = 0;    // the range's activation buffer
+  int programs_built = 0;      // compiled from source during this compile
+  int programs_from_disk = 0;  // loaded from the program cache
+  double compile_ms = 0;       // whole compile(), program builds included
+  int native_nodes = 0, fallback_nodes = 0, alias_nodes = 0;
+  int in_place_concat_inputs = 0;
+};
+
+// Stats of an executable made by the opencl processor; nullptr for others.
+const OpenCLRangeStats* opencl_range_stats(const Executable& e);
+
+// Creates an opencl processor from a parsed spec (what the registry calls).
+Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& spec);
+
+}  // namespace tandem

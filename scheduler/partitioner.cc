@@ -1,0 +1,552 @@
+#include "scheduler/partitioner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace tandem {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+int popcount(unsigned m) {
+  return __builtin_popcount(m);
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+// Prefix sums of node times per processor, with and without the co-run
+// factor, and prefix counts of unsupported nodes.
+struct Prefix {
+  std::vector<std::vector<double>> alone, corun;
+  std::vector<std::vector<int>> unsupported;
+
+  explicit Prefix(const CostTable& t) {
+    const size_t P = t.processors.size(), N = t.nodes.size();
+    alone.assign(P, std::vector<double>(N + 1, 0));
+    corun.assign(P, std::vector<double>(N + 1, 0));
+    unsupported.assign(P, std::vector<int>(N + 1, 0));
+    for (size_t p = 0; p < P; ++p) {
+      const auto& pc = t.processors[p];
+      for (size_t i = 0; i < N; ++i) {
+        const double ms = pc.node_ms[i];
+        const bool bad = std::isnan(ms);
+        alone[p][i + 1] = alone[p][i] + (bad ? 0 : ms);
+        corun[p][i + 1] = corun[p][i] + (bad ? 0 : ms * pc.corun_factor);
+        unsupported[p][i + 1] = unsupported[p][i] + (bad ? 1 : 0);
+      }
+    }
+  }
+  // Compute time of [a, b) on p; +inf when a node there is unsupported.
+  double compute(int p, int a, int b, bool multi) const {
+    if (unsupported[size_t(p)][size_t(b)] != unsupported[size_t(p)][size_t(a)]) return kInf;
+    const auto& s = multi ? corun[size_t(p)] : alone[size_t(p)];
+    return s[size_t(b)] - s[size_t(a)];
+  }
+};
+
+double transfer_into(const CostTable& t, unsigned from_mask, int q, double bytes) {
+  double worst = 0;
+  for (int p = 0; p < t.num_processors(); ++p)
+    if (from_mask >> p & 1u) worst = std::max(worst, t.transfer[size_t(p)][size_t(q)].ms(bytes));
+  return worst;
+}
+
+std::string kind_of(const Plan& plan, int num_nodes) {
+  if (plan.stages.size() == 1) return "single";
+  const int steps = plan.num_steps();
+  if (steps == 1 && plan.stages[0].first_node == 0 && plan.stages[0].last_node == num_nodes)
+    return "parallel";
+  for (const auto& s : plan.stages)
+    if (s.replicas > 1) return "mixed";
+  return "pipeline";
+}
+
+enum class DpMode { kMinMax, kMinSum };
+
+// The exact search. State (i, S, L): nodes [0, i) placed on the processors in
+// S, the last step ran on the processors in L (a subset of S). A transition
+// adds step [i, j) on a set Q disjoint from S; its time per frame is the
+// slowest replica's compute + transfer from L, divided by |Q| (round robin).
+// kMinMax minimises the slowest step; kMinSum minimises the sum of the steps'
+// per-frame times (latency), skipping steps slower than `cap`.
+class Dp {
+ public:
+  Dp(const CostTable& t, const Prefix& prefix, const std::vector<int64_t>& cross, DpMode mode,
+     double cap, int max_replicas)
+      : t_(t), prefix_(prefix), cross_(cross), mode_(mode), cap_(cap), max_replicas_(max_replicas) {
+    P_ = t.num_processors();
+    N_ = t.num_nodes();
+    M_ = 1u << P_;
+    value_.assign(size_t(N_ + 1) * M_ * M_, kInf);
+    parent_i_.assign(value_.size(), -1);
+    parent_l_.assign(value_.size(), 0);
+    run();
+  }
+
+  // Best value over final states using exactly k processors (k >= 2 is
+  // multi-worker; k = 1 here includes the co-run factor and is not used).
+  double best_with(int k, unsigned* s_out, unsigned* l_out) const {
+    double best = kInf;
+    for (unsigned S = 1; S < M_; ++S) {
+      if (popcount(S) != k) continue;
+      for (unsigned L = S; L; L = (L - 1) & S) {
+        double v = at(N_, S, L);
+        if (v < best) {
+          best = v;
+          *s_out = S;
+          *l_out = L;
+        }
+      }
+    }
+    return best;
+  }
+
+  // The stages of the state's path, in order (processors of a step ascending).
+  std::vector<PlanStage> backtrack(unsigned S, unsigned L) const {
+    std::vector<PlanStage> rev;
+    int j = N_;
+    while (j > 0) {
+      const size_t id = index(j, S, L);
+      const int i = parent_i_[id];
+      const unsigned prevL = parent_l_[id];
+      const int r = popcount(L);
+      for (int q = P_ - 1; q >= 0; --q)
+        if (L >> q & 1u) rev.push_back({q, i, j, r, 0, 0});
+      S ^= L;
+      L = prevL;
+      j = i;
+    }
+    std::reverse(rev.begin(), rev.end());
+    return rev;
+  }
+
+ private:
+  size_t index(int i, unsigned S, unsigned L) const { return (size_t(i) * M_ + S) * M_ + L; }
+  double at(int i, unsigned S, unsigned L) const { return value_[index(i, S, L)]; }
+
+  void run() {
+    value_[index(0, 0, 0)] = 0;
+    const unsigned all = M_ - 1;
+    std::vector<double> xfer(size_t(P_), 0);
+    std::vector<int> qs;
+    for (int i = 0; i < N_; ++i) {
+      // L = 0 only at i = 0 (nothing placed yet).
+      for (unsigned L = 0; L < M_; ++L) {
+        if ((L == 0) != (i == 0)) continue;
+        // Any reachable (i, S, L)?  Skip the L whose states are all empty.
+        bool any = false;
+        const unsigned freeL = all & ~L;
+        for (unsigned sub = freeL;; sub = (sub - 1) & freeL) {
+          if (at(i, L | sub, L) < kInf) {
+            any = true;
+            break;
+          }
+          if (sub == 0) break;
+        }
+        if (!any) continue;
+        for (unsigned Q = freeL; Q; Q = (Q - 1) & freeL) {
+          const int r = popcount(Q);
+          if (r > max_replicas_) continue;
+          qs.clear();
+          for (int q = 0; q < P_; ++q)
+            if (Q >> q & 1u) {
+              qs.push_back(q);
+              xfer[size_t(q)] = i == 0 ? 0.0 : transfer_into(t_, L, q, double(cross_[size_t(i)]));
+            }
+          const unsigned freeS = all & ~L & ~Q;
+          for (int j = i + 1; j <= N_; ++j) {
+            double worst = 0;
+            for (int q : qs)
+              worst = std::max(worst, prefix_.compute(q, i, j, true) + xfer[size_t(q)]);
+            if (worst == kInf) break;  // an unsupported node: longer ranges fail too
+            const double step = worst / r;
+            if (mode_ == DpMode::kMinSum && step > cap_) break;  // times grow with j
+            const double add = mode_ == DpMode::kMinSum ? worst : step;
+            for (unsigned sub = freeS;; sub = (sub - 1) & freeS) {
+              const unsigned S = L | sub;
+              const double v = at(i, S, L);
+              if (v < kInf) {
+                const double nv = mode_ == DpMode::kMinMax ? std::max(v, add) : v + add;
+                const size_t id = index(j, S | Q, Q);
+                if (nv < value_[id]) {
+                  value_[id] = nv;
+                  parent_i_[id] = i;
+                  parent_l_[id] = static_cast<uint8_t>(L);
+                }
+              }
+              if (sub == 0) break;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  const CostTable& t_;
+  const Prefix& prefix_;
+  const std::vector<int64_t>& cross_;
+  DpMode mode_;
+  double cap_;
+  int max_replicas_;
+  int P_ = 0, N_ = 0;
+  unsigned M_ = 1;
+  std::vector<double> value_;
+  std::vector<int> parent_i_;
+  std::vector<uint8_t> parent_l_;
+};
+
+// Best single-processor plan (no co-run factor: it runs alone).
+int best_single(const CostTable& t, const Prefix& prefix, double* ms) {
+  int best = -1;
+  *ms = kInf;
+  for (int p = 0; p < t.num_processors(); ++p) {
+    double v = prefix.compute(p, 0, t.num_nodes(), false);
+    if (v < *ms) {
+      *ms = v;
+      best = p;
+    }
+  }
+  return best;
+}
+
+Plan make_plan(std::vector<PlanStage> stages) {
+  Plan p;
+  p.stages = std::move(stages);
+  return p;
+}
+
+}  // namespace
+
+const char* plan_objective_name(PlanObjective o) {
+  return o == PlanObjective::kLatency ? "latency" : "throughput";
+}
+
+int Plan::num_steps() const {
+  int steps = 0;
+  for (size_t i = 0; i < stages.size(); i += size_t(std::max(1, stages[i].replicas))) ++steps;
+  return steps;
+}
+
+std::vector<int64_t> crossing_bytes(const CostTable& table) {
+  const int N = table.num_nodes();
+  std::vector<int64_t> diff(size_t(N) + 2, 0);
+  // A tensor produced at p and last read at u crosses cuts p+1 .. u.
+  for (const auto& f : table.tensors) {
+    const int lo = f.producer + 1, hi = f.last_use;
+    if (hi < lo) continue;
+    diff[size_t(lo)] += f.bytes;
+    diff[size_t(hi) + 1] -= f.bytes;
+  }
+  std::vector<int64_t> cross(size_t(N) + 1, 0);
+  int64_t run = 0;
+  for (int c = 0; c <= N; ++c) cross[size_t(c)] = run += diff[size_t(c)];
+  return cross;
+}
+
+Status check_plan(const CostTable& t, const Plan& plan) {
+  const int N = t.num_nodes(), P = t.num_processors();
+  if (plan.stages.empty()) return invalid_argument("plan has no stages");
+  std::vector<bool> used(size_t(P), false);
+  int expect_first = 0;
+  size_t i = 0;
+  while (i < plan.stages.size()) {
+    const PlanStage& head = plan.stages[i];
+    const std::string where = "plan stage " + std::to_string(i);
+    if (head.replicas < 1 || i + size_t(head.replicas) > plan.stages.size())
+      return invalid_argument(where + ": replicas " + std::to_string(head.replicas) +
+                              " does not fit the stage list");
+    if (head.first_node != expect_first || head.last_node <= head.first_node || head.last_node > N)
+      return invalid_argument(where + ": node range [" + std::to_string(head.first_node) + ", " +
+                              std::to_string(head.last_node) + ") does not continue at node " +
+                              std::to_string(expect_first) + " of " + std::to_string(N));
+    for (size_t k = i; k < i + size_t(head.replicas); ++k) {
+      const PlanStage& s = plan.stages[k];
+      const std::string w = "plan stage " + std::to_string(k);
+      if (s.first_node != head.first_node || s.last_node != head.last_node ||
+          s.replicas != head.replicas)
+        return invalid_argument(w + ": replica of stage " + std::to_string(i) +
+                                " with a different range or replica count");
+      if (s.processor < 0 || s.processor >= P)
+        return invalid_argument(w + ": processor index " + std::to_string(s.processor) +
+                                " out of range");
+      if (used[size_t(s.processor)])
+        return invalid_argument(w + ": processor '" + t.processors[size_t(s.processor)].spec +
+                                "' used twice");
+      used[size_t(s.processor)] = true;
+      for (int n = s.first_node; n < s.last_node; ++n)
+        if (!t.supported(s.processor, n))
+          return invalid_argument(w + ": node " + std::to_string(n) + " ('" +
+                                  t.nodes[size_t(n)].name + "', " + t.nodes[size_t(n)].op +
+                                  ") is not supported on '" +
+                                  t.processors[size_t(s.processor)].spec + "'");
+    }
+    expect_first = head.last_node;
+    i += size_t(head.replicas);
+  }
+  if (expect_first != N)
+    return invalid_argument("plan covers nodes [0, " + std::to_string(expect_first) + ") of " +
+                            std::to_string(N));
+  return Status();
+}
+
+Status evaluate_plan(const CostTable& t, Plan& plan) {
+  TANDEM_RETURN_IF_ERROR(check_plan(t, plan));
+  const Prefix prefix(t);
+  const std::vector<int64_t> cross = crossing_bytes(t);
+  const bool multi = plan.stages.size() > 1;
+  plan.period_ms = 0;
+  plan.latency_ms = 0;
+  unsigned prev_mask = 0;
+  for (size_t i = 0; i < plan.stages.size();) {
+    const int r = plan.stages[i].replicas;
+    double worst = 0;
+    unsigned mask = 0;
+    for (size_t k = i; k < i + size_t(r); ++k) {
+      PlanStage& s = plan.stages[k];
+      s.compute_ms = prefix.compute(s.processor, s.first_node, s.last_node, multi);
+      s.transfer_ms =
+          prev_mask ? transfer_into(t, prev_mask, s.processor, double(cross[size_t(s.first_node)]))
+                    : 0.0;
+      worst = std::max(worst, s.time_ms());
+      mask |= 1u << s.processor;
+    }
+    plan.period_ms = std::max(plan.period_ms, worst / r);
+    plan.latency_ms += worst;
+    prev_mask = mask;
+    i += size_t(r);
+  }
+  plan.predicted_fps = plan.period_ms > 0 ? 1000.0 / plan.period_ms : 0;
+  plan.kind = kind_of(plan, t.num_nodes());
+  return Status();
+}
+
+double plan_lower_bound(const CostTable& t, bool allow_replicas) {
+  double total = 0, largest = 0;
+  for (int n = 0; n < t.num_nodes(); ++n) {
+    double best = kInf;
+    for (int p = 0; p < t.num_processors(); ++p)
+      if (t.supported(p, n)) best = std::min(best, t.processors[size_t(p)].node_ms[size_t(n)]);
+    if (best == kInf) continue;
+    total += best;
+    largest = std::max(largest, best);
+  }
+  const double share = t.num_processors() > 0 ? total / t.num_processors() : 0;
+  return allow_replicas ? share : std::max(share, largest);
+}
+
+Expected<Plan> single_processor_plan(const CostTable& t, int p) {
+  if (p < 0 || p >= t.num_processors())
+    return invalid_argument("processor index " + std::to_string(p) + " out of range");
+  Plan plan = make_plan({{p, 0, t.num_nodes(), 1, 0, 0}});
+  TANDEM_RETURN_IF_ERROR(evaluate_plan(t, plan));
+  plan.objective = "single";
+  plan.lower_bound_ms = plan.period_ms;
+  return plan;
+}
+
+Expected<Plan> plan_partition(const CostTable& t, const PlanOptions& o) {
+  TANDEM_RETURN_IF_ERROR(t.validate());
+  const int P = t.num_processors(), N = t.num_nodes();
+  if (P < 1) return invalid_argument("no processors to plan for");
+  if (N < 1) return invalid_argument("model has no nodes to plan");
+  if (P > 6)
+    return invalid_argument("the planner handles at most 6 processors, got " + std::to_string(P));
+  // Replicated steps multiply the search by ~(4/3)^P; beyond 4 processors
+  // only single-processor steps (and the all-replica plan) are searched.
+  const int max_replicas = !o.allow_replicas ? 1 : (P <= 4 ? P : 1);
+  const Prefix prefix(t);
+  const std::vector<int64_t> cross = crossing_bytes(t);
+
+  double single_ms = kInf;
+  const int single_p = best_single(t, prefix, &single_ms);
+
+  // Per-k best value (k = processors used); k = 1 is the isolated single run.
+  auto pick_k = [&](const std::vector<double>& per_k) {
+    double best = kInf;
+    for (double v : per_k) best = std::min(best, v);
+    for (size_t k = 1; k < per_k.size(); ++k)
+      if (per_k[k] <= best * (1 + o.min_gain)) return int(k);
+    return -1;
+  };
+  auto finish = [&](std::vector<PlanStage> stages, const std::string& objective) -> Expected<Plan> {
+    Plan plan = make_plan(std::move(stages));
+    TANDEM_RETURN_IF_ERROR(evaluate_plan(t, plan));
+    plan.objective = objective;
+    plan.lower_bound_ms = plan_lower_bound(t, o.allow_replicas);
+    return plan;
+  };
+  auto from_dp = [&](const Dp& dp, int k) {
+    unsigned S = 0, L = 0;
+    dp.best_with(k, &S, &L);
+    return dp.backtrack(S, L);
+  };
+  auto single_stages = [&]() { return std::vector<PlanStage>{{single_p, 0, N, 1, 0, 0}}; };
+
+  Expected<Plan> result = invalid_argument("unreachable");
+  if (o.max_latency_ms > 0) {
+    // Throughput under a latency bound: the smallest period cap at which a
+    // plan with latency <= bound exists (bisection; feasibility is monotone).
+    auto feasible_k = [&](double cap, std::vector<double>* per_k) {
+      Dp dp(t, prefix, cross, DpMode::kMinSum, cap, max_replicas);
+      per_k->assign(size_t(P) + 1, kInf);
+      unsigned S, L;
+      for (int k = 2; k <= P; ++k) (*per_k)[size_t(k)] = dp.best_with(k, &S, &L);
+      if (single_ms <= cap) (*per_k)[1] = single_ms;
+      return dp;
+    };
+    // Sums in another order differ in the last bits: a bound equal to a plan's
+    // latency admits it.
+    const double bound = o.max_latency_ms * (1 + 1e-9);
+    std::vector<double> per_k;
+    feasible_k(kInf, &per_k);
+    double fastest = kInf;
+    for (double v : per_k) fastest = std::min(fastest, v);
+    if (!(fastest <= bound))
+      return invalid_argument("no plan meets --max-latency-ms " + fmt("%.3f", o.max_latency_ms) +
+                              ": the lowest predicted latency is " + fmt("%.3f", fastest) + " ms");
+    auto ok_at = [&](double cap) {
+      std::vector<double> v;
+      feasible_k(cap, &v);
+      for (double x : v)
+        if (x <= bound) return true;
+      return false;
+    };
+    double lo = 0, hi = fastest;  // a plan of latency L has period <= L
+    for (int it = 0; it < 40 && hi - lo > 1e-7 * hi; ++it) {
+      const double mid = 0.5 * (lo + hi);
+      (ok_at(mid) ? hi : lo) = mid;
+    }
+    // Fewest processors whose best period under the bound is within min_gain.
+    const double cap = hi * (1 + o.min_gain);
+    Dp dp = feasible_k(cap, &per_k);
+    int k = -1;
+    for (int kk = 1; kk <= P && k < 0; ++kk)
+      if (per_k[size_t(kk)] <= bound) k = kk;
+    if (k < 0) return internal_error("latency-bounded search lost its feasible plan");
+    result = finish(k == 1 ? single_stages() : from_dp(dp, k),
+                    "throughput@latency<=" + fmt("%g", o.max_latency_ms));
+  } else if (o.objective == PlanObjective::kLatency) {
+    Dp dp(t, prefix, cross, DpMode::kMinSum, kInf, max_replicas);
+    std::vector<double> per_k(size_t(P) + 1, kInf);
+    unsigned S, L;
+    per_k[1] = single_ms;
+    for (int k = 2; k <= P; ++k) per_k[size_t(k)] = dp.best_with(k, &S, &L);
+    const int k = pick_k(per_k);
+    if (k < 0) return invalid_argument("no processor list can run every node of the model");
+    result = finish(k == 1 ? single_stages() : from_dp(dp, k), "latency");
+  } else {
+    Dp dp(t, prefix, cross, DpMode::kMinMax, kInf, max_replicas);
+    std::vector<double> per_k(size_t(P) + 1, kInf);
+    unsigned S, L;
+    per_k[1] = single_ms;
+    for (int k = 2; k <= P; ++k) per_k[size_t(k)] = dp.best_with(k, &S, &L);
+    const int k = pick_k(per_k);
+    if (k < 0) return invalid_argument("no processor list can run every node of the model");
+    std::vector<PlanStage> stages;
+    if (k == 1) {
+      stages = single_stages();
+    } else {
+      // Among the plans with the best period, the one with the lowest latency.
+      Dp low(t, prefix, cross, DpMode::kMinSum, per_k[size_t(k)] * (1 + 1e-9), max_replicas);
+      unsigned S2 = 0, L2 = 0;
+      stages = low.best_with(k, &S2, &L2) < kInf ? low.backtrack(S2, L2) : from_dp(dp, k);
+    }
+    result = finish(std::move(stages), "throughput");
+  }
+  if (!result.ok()) return result;
+
+  // Say why: the best of each family next to the chosen plan.
+  Plan& plan = result.value();
+  std::string why = single_p >= 0 ? "single " + t.processors[size_t(single_p)].spec + ": " +
+                                        fmt("%.2f", 1000.0 / single_ms) + " fps"
+                                  : "no single processor runs every node";
+  if (P > 1) {
+    std::vector<PlanStage> par;
+    for (int p = 0; p < P; ++p)
+      if (prefix.compute(p, 0, N, true) < kInf) par.push_back({p, 0, N, 0, 0, 0});
+    for (auto& s : par) s.replicas = int(par.size());
+    if (par.size() > 1) {
+      Plan pp = make_plan(par);
+      if (evaluate_plan(t, pp).ok())
+        why += "; parallel streams x" + std::to_string(par.size()) + ": " +
+               fmt("%.2f", pp.predicted_fps) + " fps";
+    }
+    Dp pipe(t, prefix, cross, DpMode::kMinMax, kInf, 1);
+    double best_pipe = kInf;
+    unsigned S, L;
+    for (int k = 2; k <= P; ++k) best_pipe = std::min(best_pipe, pipe.best_with(k, &S, &L));
+    if (best_pipe < kInf) why += "; best pipeline: " + fmt("%.2f", 1000.0 / best_pipe) + " fps";
+  }
+  why += "; chose " + plan.kind + " (" + fmt("%.2f", plan.predicted_fps) + " fps";
+  if (plan.kind != "single" && o.min_gain > 0)
+    why += ", beats fewer processors by more than " + fmt("%.0f", o.min_gain * 100) + "%";
+  why += ")";
+  plan.reason = why;
+  return result;
+}
+
+StoredPlan to_stored_plan(const CostTable& t, const Plan& plan) {
+  StoredPlan s;
+  for (const auto& pc : t.processors) s.processors.push_back(pc.spec);
+  for (const auto& st : plan.stages)
+    s.stages.push_back(
+        {t.processors[size_t(st.processor)].spec, st.first_node, st.last_node, st.replicas});
+  s.objective = plan.objective;
+  s.predicted_fps = plan.predicted_fps;
+  return s;
+}
+
+Expected<Plan> plan_from_stored(const CostTable& t, const StoredPlan& stored) {
+  std::vector<std::string> specs;
+  for (const auto& pc : t.processors) specs.push_back(pc.spec);
+  if (stored.processors != specs)
+    return invalid_argument("the stored plan was made for other processors; plan again");
+  Plan plan;
+  for (const auto& s : stored.stages) {
+    auto it = std::find(specs.begin(), specs.end(), s.processor);
+    if (it == specs.end())
+      return invalid_argument("stored plan stage on unknown processor '" + s.processor + "'");
+    plan.stages.push_back({int(it - specs.begin()), s.first_node, s.last_node, s.replicas, 0, 0});
+  }
+  TANDEM_RETURN_IF_ERROR(evaluate_plan(t, plan));
+  plan.objective = stored.objective;
+  return plan;
+}
+
+std::string plan_to_text(const CostTable& t, const Plan& plan) {
+  std::string out;
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "plan: %s, %d stage(s) in %d step(s), objective %s\n"
+                "predicted: %.2f fps (period %.3f ms), latency %.3f ms, lower bound %.3f ms "
+                "(gap %.1f%%)\n",
+                plan.kind.c_str(), plan.num_workers(), plan.num_steps(), plan.objective.c_str(),
+                plan.predicted_fps, plan.period_ms, plan.latency_ms, plan.lower_bound_ms,
+                plan.lower_bound_ms > 0 ? 100.0 * (plan.period_ms / plan.lower_bound_ms - 1) : 0.0);
+  out += buf;
+  for (size_t i = 0; i < plan.stages.size(); ++i) {
+    const auto& s = plan.stages[i];
+    const auto& first = t.nodes[size_t(s.first_node)];
+    const auto& last = t.nodes[size_t(s.last_node - 1)];
+    std::snprintf(
+        buf, sizeof buf,
+        "  stage %zu: %-20s nodes [%d, %d) %s .. %s%s: compute %.3f ms + transfer %.3f "
+        "ms\n",
+        i, t.processors[size_t(s.processor)].spec.c_str(), s.first_node, s.last_node,
+        first.name.c_str(), last.name.c_str(),
+        s.replicas > 1 ? (" (replica of " + std::to_string(s.replicas) + ")").c_str() : "",
+        s.compute_ms, s.transfer_ms);
+    out += buf;
+  }
+  if (!plan.reason.empty()) out += "why: " + plan.reason + "\n";
+  return out;
+}
+
+}  // namespace tandem

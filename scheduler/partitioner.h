@@ -1,0 +1,94 @@
+// The partitioner: cuts the node list into contiguous ranges and gives each
+// range to processors, minimising the slowest stage (or the latency), by an
+// exact dynamic programme over cut points x processor subsets.
+//
+// Plan layout (what the pipeline runtime reads): `stages` in pipeline order.
+// Consecutive stages with the same [first_node, last_node) form one pipeline
+// step run by `replicas` processors side by side; frame f goes to replica
+// f % replicas of the step (round robin, so outputs stay in order). A plan
+// with one step over all nodes and replicas = P is "parallel streams" (one
+// whole-model copy per processor); one step with replicas = 1 is a single
+// processor; several steps of replicas = 1 is a plain pipeline.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "formats/model_file.h"
+#include "scheduler/cost_model.h"
+
+namespace tandem {
+
+struct PlanStage {
+  int processor = 0;   // index into CostTable::processors
+  int first_node = 0;  // node range [first_node, last_node)
+  int last_node = 0;
+  int replicas = 1;  // processors in this stage's step (this one included)
+  // Predicted per-frame times of this stage on its processor.
+  double compute_ms = 0;   // node times, times the co-run factor when >1 worker
+  double transfer_ms = 0;  // receiving its inputs from the previous step
+  double time_ms() const { return compute_ms + transfer_ms; }
+};
+
+enum class PlanObjective { kThroughput, kLatency };
+const char* plan_objective_name(PlanObjective o);
+
+struct PlanOptions {
+  PlanObjective objective = PlanObjective::kThroughput;
+  // > 0: maximise throughput among plans whose latency is at most this.
+  double max_latency_ms = 0;
+  // A plan on more processors must beat the best plan on fewer by this
+  // fraction, else the simpler plan wins (pipelining costs memory and risk).
+  double min_gain = 0.02;
+  // Consider replicated steps (parallel streams and mixes).
+  bool allow_replicas = true;
+};
+
+struct Plan {
+  std::vector<PlanStage> stages;
+  std::string objective;  // "throughput", "latency", "throughput@latency<=X"
+  std::string kind;       // "single", "pipeline", "parallel", "mixed"
+  double period_ms = 0;   // slowest step's time per frame (1000 / fps)
+  double predicted_fps = 0;
+  double latency_ms = 0;      // one frame through every step, no queueing
+  double lower_bound_ms = 0;  // simple lower bound on period_ms
+  std::string reason;         // why this plan: the alternatives and their FPS
+
+  int num_steps() const;
+  // Processors the plan uses.
+  int num_workers() const { return static_cast<int>(stages.size()); }
+};
+
+// Bytes of the non-constant tensors crossing each cut c (0..N): produced
+// before node c (graph inputs count as produced at -1) and read at c or later
+// (graph outputs are read at N). O(nodes + tensors).
+std::vector<int64_t> crossing_bytes(const CostTable& table);
+
+// Checks the plan's shape: ranges in order covering [0, N), steps of
+// `replicas` consecutive stages with equal ranges, each processor at most
+// once, every node supported where it runs. Errors name the stage.
+Status check_plan(const CostTable& table, const Plan& plan);
+
+// Fills stage times, period, fps and latency from the analytic model the
+// planner optimises (the simulator checks it with queues).
+Status evaluate_plan(const CostTable& table, Plan& plan);
+
+// max(sum over nodes of the fastest processor's time / P, largest single node
+// when replicas are off): no plan's period can be lower. Ignores transfers.
+double plan_lower_bound(const CostTable& table, bool allow_replicas);
+
+Expected<Plan> plan_partition(const CostTable& table, const PlanOptions& options = {});
+
+// The plan on one processor over all nodes (for baselines and --compare).
+Expected<Plan> single_processor_plan(const CostTable& table, int processor);
+
+// Conversions to and from the plan stored in a .tdm file.
+StoredPlan to_stored_plan(const CostTable& table, const Plan& plan);
+// Rebuilds a Plan from a stored one; fails when the processors differ.
+Expected<Plan> plan_from_stored(const CostTable& table, const StoredPlan& stored);
+
+// One line per stage, for humans.
+std::string plan_to_text(const CostTable& table, const Plan& plan);
+
+}  // namespace tandem

@@ -1,0 +1,754 @@
+#include "scheduler/pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+namespace tandem {
+
+namespace {
+
+// Slot buffers: 64-byte aligned tensors with 64 bytes of tail padding for
+// kernels that over-read (XNNPACK reads up to XNN_EXTRA_BYTES past the end).
+constexpr size_t kAlignFloats = 16;
+
+size_t round_up_floats(size_t n) {
+  return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+}
+
+std::string node_range_text(const Graph& g, int first, int last) {
+  std::string s = "nodes [" + std::to_string(first) + "," + std::to_string(last) + ")";
+  if (first >= 0 && last > first && static_cast<size_t>(last) <= g.nodes.size()) {
+    s += " '" + g.nodes[static_cast<size_t>(first)].name + "'";
+    if (last - first > 1) s += "..'" + g.nodes[static_cast<size_t>(last - 1)].name + "'";
+  }
+  return s;
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+// Where a stage finds or puts one tensor.
+enum class Where : uint8_t { kFrameInput, kFrameOutput, kInSlot, kOutSlot };
+struct Ref {
+  Where where;
+  int index;
+};
+
+// One buffer set of a boundary; hand-off state guarded by mu.
+struct Slot {
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t seq = 0;  // 2f: writable for frame f; 2f+1: holds frame f
+  Pipeline::Frame* frame = nullptr;
+  std::vector<float> storage;
+  std::vector<float*> tensors;  // one per boundary tensor, into storage
+};
+
+}  // namespace
+
+struct Pipeline::Boundary {
+  std::vector<int> tensors;  // tensor ids crossing this cut (empty for the input ring)
+  std::vector<std::unique_ptr<Slot>> slots;
+  Slot& slot(uint64_t frame) { return *slots[frame % slots.size()]; }
+  uint64_t size() const { return slots.size(); }
+};
+
+struct Pipeline::Frame {
+  Ticket ticket = 0;
+  Tensors inputs;
+  Tensors outputs;
+  Status status;
+  bool done = false;  // guarded by Pipeline::mu_
+  int64_t t_submit_ns = 0;
+};
+
+struct Pipeline::Stage {
+  int index = 0;
+  StageSpec spec;
+  int replicas = 1;
+  std::string label;  // "stage 1 (nodes [3,7) 'a'..'b' on reference)"
+  struct Copy {
+    Ref from, to;
+    size_t elements;
+  };
+  std::vector<Copy> copies;  // pass-through tensors, then duplicate graph outputs
+  std::atomic<int64_t> frames{0}, compute_ns{0}, wait_in_ns{0}, wait_out_ns{0}, transfer_ns{0};
+};
+
+namespace {
+struct Event {
+  uint64_t frame;
+  int64_t t_start, t_input, t_output, t_compute, t_end;  // ns since create()
+};
+}  // namespace
+
+struct Pipeline::Worker {
+  Stage* stage = nullptr;
+  int replica = 0;
+  Processor* processor = nullptr;
+  std::unique_ptr<Executable> exe;
+  std::vector<Ref> in_refs, out_refs;  // per exe->io() input / output
+  std::vector<const float*> in_ptrs;
+  std::vector<float*> out_ptrs;
+  std::vector<Event> events;
+  std::atomic<uint64_t> event_count{0};
+  Status bind_status;
+  std::thread thread;
+};
+
+namespace {
+
+// Waits until the slot's sequence reaches `target`; false when cancelled.
+bool slot_wait(Slot& s, uint64_t target, const std::atomic<bool>& cancelled,
+               Pipeline::Frame** frame = nullptr) {
+  std::unique_lock<std::mutex> lk(s.mu);
+  s.cv.wait(lk, [&] { return s.seq == target || cancelled.load(std::memory_order_acquire); });
+  if (cancelled.load(std::memory_order_acquire)) return false;
+  if (frame) *frame = s.frame;
+  return true;
+}
+
+void slot_set(Slot& s, uint64_t seq, Pipeline::Frame* frame) {
+  {
+    std::lock_guard<std::mutex> lk(s.mu);
+    s.seq = seq;
+    s.frame = frame;
+  }
+  s.cv.notify_all();
+}
+
+}  // namespace
+
+std::vector<StageSpec> parallel_streams_plan(const Graph& g,
+                                             const std::vector<Processor*>& processors) {
+  StageSpec s;
+  s.processor = processors.empty() ? nullptr : processors[0];
+  s.first_node = 0;
+  s.last_node = static_cast<int>(g.nodes.size());
+  s.replicas = static_cast<int>(processors.size());
+  s.replica_processors = processors;
+  return {s};
+}
+
+int64_t Pipeline::now_ns() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+             .count() -
+         t_origin_ns_;
+}
+
+Expected<std::unique_ptr<Pipeline>> Pipeline::create(const Graph& g, std::vector<StageSpec> specs,
+                                                     PipelineOptions options) {
+  const int n_nodes = static_cast<int>(g.nodes.size());
+  if (n_nodes == 0) return invalid_argument("pipeline: the graph has no nodes");
+  if (specs.empty()) return invalid_argument("pipeline: no stages given");
+  // Consecutive stages over the same range are one step's replicas (the partitioner's Plan layout).
+  std::vector<StageSpec> merged;
+  for (StageSpec& s : specs) {
+    if (merged.empty() || merged.back().first_node != s.first_node ||
+        merged.back().last_node != s.last_node) {
+      merged.push_back(std::move(s));
+      continue;
+    }
+    StageSpec& m = merged.back();
+    if (m.replica_processors.empty())
+      m.replica_processors.assign(static_cast<size_t>(std::max(0, m.replicas)), m.processor);
+    if (s.replica_processors.empty())
+      m.replica_processors.insert(m.replica_processors.end(),
+                                  static_cast<size_t>(std::max(0, s.replicas)), s.processor);
+    else
+      m.replica_processors.insert(m.replica_processors.end(), s.replica_processors.begin(),
+                                  s.replica_processors.end());
+  }
+  specs = std::move(merged);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    StageSpec& s = specs[i];
+    std::string name = "pipeline stage " + std::to_string(i) + " (nodes [" +
+                       std::to_string(s.first_node) + "," + std::to_string(s.last_node) + "))";
+    int expected_first = i == 0 ? 0 : specs[i - 1].last_node;
+    if (s.first_node != expected_first)
+      return invalid_argument(name + ": must start at node " + std::to_string(expected_first) +
+                              " (stages are contiguous and start at 0)");
+    if (s.last_node <= s.first_node || s.last_node > n_nodes)
+      return invalid_argument(name + ": empty or beyond the graph's " + std::to_string(n_nodes) +
+                              " nodes");
+    if (!s.replica_processors.empty()) {
+      s.replicas = static_cast<int>(s.replica_processors.size());
+      if (!s.processor) s.processor = s.replica_processors[0];
+      for (Processor* p : s.replica_processors)
+        if (!p) return invalid_argument(name + ": null replica processor");
+    }
+    if (!s.processor) return invalid_argument(name + ": no processor");
+    if (s.replicas < 1) return invalid_argument(name + ": replicas must be >= 1");
+  }
+  if (specs.back().last_node != n_nodes)
+    return invalid_argument("pipeline: the last stage ends at node " +
+                            std::to_string(specs.back().last_node) + " but the graph has " +
+                            std::to_string(n_nodes) + " nodes");
+  auto check_tensor = [&](int t, const char* what) -> Status {
+    if (!g.valid_tensor(t))
+      return invalid_model(std::string("pipeline: ") + what + " id out of range");
+    const Tensor& tt = g.tensor(t);
+    if (tt.dtype != DType::kFloat32)
+      return unsupported(std::string("pipeline: ") + what + " '" + tt.name + "' is " +
+                         dtype_name(tt.dtype) + "; only float32 crosses stage boundaries");
+    if (shape_elements(tt.shape) < 0)
+      return invalid_model(std::string("pipeline: ") + what + " '" + tt.name +
+                           "' has an unknown shape (run shape inference first)");
+    return Status();
+  };
+  for (int t : g.inputs) TANDEM_RETURN_IF_ERROR(check_tensor(t, "graph input"));
+  for (int t : g.outputs) {
+    TANDEM_RETURN_IF_ERROR(check_tensor(t, "graph output"));
+    if (g.tensor(t).is_constant())
+      return unsupported("pipeline: graph output '" + g.tensor(t).name + "' is a constant");
+  }
+
+  std::unique_ptr<Pipeline> p(new Pipeline());
+  p->graph_ = &g;
+  p->options_ = options;
+  p->t_origin_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch())
+                        .count();
+  const std::vector<int> producer = tensor_producers(g);
+  const std::vector<int> last_use = tensor_last_use(g);
+  std::vector<bool> is_input(g.tensors.size(), false);
+  for (int t : g.inputs) is_input[static_cast<size_t>(t)] = true;
+  const int n_stages = static_cast<int>(specs.size());
+
+  // Boundaries: [0] is the submit ring (frames only); [i] sits before stage i.
+  for (int i = 0; i < n_stages; ++i) {
+    auto b = std::make_unique<Boundary>();
+    int copies_per =
+        i == 0 ? specs[0].replicas : std::max(specs[i - 1].replicas, specs[i].replicas);
+    if (i > 0) {
+      const int cut = specs[i].first_node;
+      for (size_t t = 0; t < g.tensors.size(); ++t) {
+        if (g.tensors[t].is_constant() || last_use[t] < cut) continue;
+        if (!is_input[t] && (producer[t] < 0 || producer[t] >= cut)) continue;
+        TANDEM_RETURN_IF_ERROR(check_tensor(static_cast<int>(t), "tensor crossing a stage cut"));
+        b->tensors.push_back(static_cast<int>(t));
+      }
+    }
+    std::vector<size_t> offsets;
+    size_t total = 0;
+    for (int t : b->tensors) {
+      offsets.push_back(total);
+      total += round_up_floats(static_cast<size_t>(shape_elements(g.tensor(t).shape)));
+    }
+    for (int k = 0; k < kCopies * copies_per; ++k) {
+      auto s = std::make_unique<Slot>();
+      s->seq = 2 * static_cast<uint64_t>(k);
+      if (!b->tensors.empty()) {
+        s->storage.assign(total + 2 * kAlignFloats, 0.0f);
+        float* base = s->storage.data();
+        auto addr = reinterpret_cast<uintptr_t>(base);
+        base += ((64 - addr % 64) % 64) / sizeof(float);
+        for (size_t j = 0; j < b->tensors.size(); ++j) s->tensors.push_back(base + offsets[j]);
+      }
+      b->slots.push_back(std::move(s));
+    }
+    p->boundaries_.push_back(std::move(b));
+  }
+
+  // Where a stage finds tensor t coming in, and where it puts t going out.
+  auto in_ref = [&](int stage, int t, Ref* r) {
+    if (stage == 0) {
+      auto it = std::find(g.inputs.begin(), g.inputs.end(), t);
+      if (it == g.inputs.end()) return false;
+      *r = {Where::kFrameInput, static_cast<int>(it - g.inputs.begin())};
+      return true;
+    }
+    const auto& ts = p->boundaries_[static_cast<size_t>(stage)]->tensors;
+    auto it = std::find(ts.begin(), ts.end(), t);
+    if (it == ts.end()) return false;
+    *r = {Where::kInSlot, static_cast<int>(it - ts.begin())};
+    return true;
+  };
+  auto out_ref = [&](int stage, int t, Ref* r) {
+    const bool last = stage == n_stages - 1;
+    const auto& ts = last ? g.outputs : p->boundaries_[static_cast<size_t>(stage + 1)]->tensors;
+    auto it = std::find(ts.begin(), ts.end(), t);
+    if (it == ts.end()) return false;
+    *r = {last ? Where::kFrameOutput : Where::kOutSlot, static_cast<int>(it - ts.begin())};
+    return true;
+  };
+
+  int capacity = 0;
+  for (int i = 0; i < n_stages; ++i) {
+    const StageSpec& spec = specs[static_cast<size_t>(i)];
+    auto st = std::make_unique<Stage>();
+    st->index = i;
+    st->spec = spec;
+    st->replicas = spec.replicas;
+    st->label = "stage " + std::to_string(i) + " (" +
+                node_range_text(g, spec.first_node, spec.last_node) + " on " +
+                spec.processor->spec() + ")";
+    const bool last = i == n_stages - 1;
+    // Out-going tensors this stage does not produce are copied through.
+    std::vector<int> out_tensors =
+        last ? g.outputs : p->boundaries_[static_cast<size_t>(i + 1)]->tensors;
+    for (size_t j = 0; j < out_tensors.size(); ++j) {
+      int t = out_tensors[j];
+      if (last && std::find(out_tensors.begin(), out_tensors.begin() + static_cast<long>(j), t) !=
+                      out_tensors.begin() + static_cast<long>(j))
+        continue;  // duplicate graph output: handled below
+      int prod = producer[static_cast<size_t>(t)];
+      if (prod >= spec.first_node && prod < spec.last_node) continue;  // written by the executable
+      Stage::Copy c;
+      if (!in_ref(i, t, &c.from))
+        return internal_error("pipeline " + st->label + ": tensor '" + g.tensor(t).name +
+                              "' must be passed on but does not reach the stage");
+      c.to = {last ? Where::kFrameOutput : Where::kOutSlot, static_cast<int>(j)};
+      c.elements = static_cast<size_t>(shape_elements(g.tensor(t).shape));
+      st->copies.push_back(c);
+    }
+    if (last) {
+      for (size_t j = 0; j < g.outputs.size(); ++j) {
+        auto first = std::find(g.outputs.begin(), g.outputs.end(), g.outputs[j]);
+        if (first - g.outputs.begin() == static_cast<long>(j)) continue;
+        st->copies.push_back({{Where::kFrameOutput, static_cast<int>(first - g.outputs.begin())},
+                              {Where::kFrameOutput, static_cast<int>(j)},
+                              static_cast<size_t>(shape_elements(g.tensor(g.outputs[j]).shape))});
+      }
+    }
+    // One compiled executable per replica.
+    for (int r = 0; r < spec.replicas; ++r) {
+      auto w = std::make_unique<Worker>();
+      w->stage = st.get();
+      w->replica = r;
+      w->processor = spec.replica_processors.empty()
+                         ? spec.processor
+                         : spec.replica_processors[static_cast<size_t>(r)];
+      std::string where =
+          "pipeline " + st->label + " replica " + std::to_string(r) + " on " + w->processor->spec();
+      auto exe = w->processor->compile(g, spec.first_node, spec.last_node);
+      if (!exe.ok()) return exe.status().with_context(where);
+      w->exe = std::move(exe).value();
+      const RangeIO& io = w->exe->io();
+      for (int t : io.inputs) {
+        Ref r2{};
+        if (!g.valid_tensor(t) || !in_ref(i, t, &r2))
+          return internal_error(where + ": the executable reads tensor '" +
+                                (g.valid_tensor(t) ? g.tensor(t).name : std::to_string(t)) +
+                                "' which does not cross into the stage");
+        w->in_refs.push_back(r2);
+      }
+      for (int t : io.outputs) {
+        Ref r2{};
+        if (!g.valid_tensor(t) || !out_ref(i, t, &r2))
+          return internal_error(where + ": the executable writes tensor '" +
+                                (g.valid_tensor(t) ? g.tensor(t).name : std::to_string(t)) +
+                                "' which is not read after the stage");
+        w->out_refs.push_back(r2);
+      }
+      for (size_t j = 0; j < out_tensors.size(); ++j) {
+        int t = out_tensors[j];
+        int prod = producer[static_cast<size_t>(t)];
+        if (prod < spec.first_node || prod >= spec.last_node) continue;
+        if (std::find(io.outputs.begin(), io.outputs.end(), t) == io.outputs.end())
+          return internal_error(where + ": the executable does not output tensor '" +
+                                g.tensor(t).name + "' which later stages need");
+      }
+      w->in_ptrs.assign(w->in_refs.size(), nullptr);
+      w->out_ptrs.assign(w->out_refs.size(), nullptr);
+      w->events.resize(static_cast<size_t>(std::max(0, options.trace_events)));
+      p->workers_.push_back(std::move(w));
+    }
+    capacity += spec.replicas + static_cast<int>(p->boundaries_[static_cast<size_t>(i)]->size());
+    p->stages_.push_back(std::move(st));
+  }
+  p->max_in_flight_ = options.max_in_flight > 0 ? options.max_in_flight : capacity;
+  p->latencies_ms_.assign(static_cast<size_t>(std::max(1, options.latency_window)), 0.0);
+
+  // Start the workers; each pins itself first, create() reports a failed pin.
+  Pipeline* raw = p.get();
+  for (auto& w : p->workers_) {
+    Worker* wp = w.get();
+    w->thread = std::thread([raw, wp] { raw->worker_main(*wp); });
+  }
+  {
+    std::unique_lock<std::mutex> lk(p->mu_);
+    p->cv_.wait(lk, [&] { return p->workers_started_ == static_cast<int>(p->workers_.size()); });
+  }
+  for (auto& w : p->workers_)
+    if (!w->bind_status.ok())
+      return w->bind_status.with_context("pipeline " + w->stage->label + " replica " +
+                                         std::to_string(w->replica) +
+                                         ": pinning the worker thread");
+  return p;
+}
+
+Pipeline::~Pipeline() {
+  shutdown();
+}
+
+void Pipeline::worker_main(Worker& w) {
+  Status st = options_.pin_threads ? w.processor->bind_current_thread() : Status();
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    w.bind_status = st;
+    ++workers_started_;
+  }
+  cv_.notify_all();
+  if (st.ok()) worker_loop(w);
+}
+
+void Pipeline::worker_loop(Worker& w) {
+  Stage& st = *w.stage;
+  Boundary& in = *boundaries_[static_cast<size_t>(st.index)];
+  const bool last = st.index == num_stages() - 1;
+  Boundary* out = last ? nullptr : boundaries_[static_cast<size_t>(st.index + 1)].get();
+  for (uint64_t f = static_cast<uint64_t>(w.replica);; f += static_cast<uint64_t>(st.replicas)) {
+    const int64_t t_start = now_ns();
+    Slot& is = in.slot(f);
+    Frame* frame = nullptr;
+    if (!slot_wait(is, 2 * f + 1, cancelled_, &frame)) return;
+    // The ring slot carries only the frame pointer: free it for the next submit at once.
+    if (st.index == 0) slot_set(is, 2 * (f + in.size()), nullptr);
+    const int64_t t_input = now_ns();
+    Slot* os = out ? &out->slot(f) : nullptr;
+    if (os && !slot_wait(*os, 2 * f, cancelled_)) return;
+    const int64_t t_output = now_ns();
+    int64_t t_compute = t_output;
+    if (frame->status.ok()) {
+      auto resolve = [&](const Ref& r) -> float* {
+        switch (r.where) {
+          case Where::kFrameInput:
+            return frame->inputs[static_cast<size_t>(r.index)].data();
+          case Where::kFrameOutput:
+            return frame->outputs[static_cast<size_t>(r.index)].data();
+          case Where::kInSlot:
+            return is.tensors[static_cast<size_t>(r.index)];
+          case Where::kOutSlot:
+            return os->tensors[static_cast<size_t>(r.index)];
+        }
+        return nullptr;
+      };
+      for (size_t k = 0; k < w.in_refs.size(); ++k) w.in_ptrs[k] = resolve(w.in_refs[k]);
+      for (size_t k = 0; k < w.out_refs.size(); ++k) w.out_ptrs[k] = resolve(w.out_refs[k]);
+      Status s = w.exe->run(w.in_ptrs.data(), w.out_ptrs.data());
+      t_compute = now_ns();
+      if (!s.ok()) {
+        frame->status = Status(s.code(), "frame " + std::to_string(frame->ticket) + ": " +
+                                             st.label + " failed: " + s.message());
+      } else {
+        for (const Stage::Copy& c : st.copies)
+          std::memcpy(resolve(c.to), resolve(c.from), c.elements * sizeof(float));
+      }
+    }
+    const int64_t t_end = now_ns();
+    st.frames.fetch_add(1, std::memory_order_relaxed);
+    st.wait_in_ns.fetch_add(t_input - t_start, std::memory_order_relaxed);
+    st.wait_out_ns.fetch_add(t_output - t_input, std::memory_order_relaxed);
+    st.compute_ns.fetch_add(t_compute - t_output, std::memory_order_relaxed);
+    st.transfer_ns.fetch_add(t_end - t_compute, std::memory_order_relaxed);
+    if (!w.events.empty()) {
+      uint64_t n = w.event_count.load(std::memory_order_relaxed);
+      w.events[n % w.events.size()] = {f, t_start, t_input, t_output, t_compute, t_end};
+      w.event_count.store(n + 1, std::memory_order_release);
+    }
+    if (st.index > 0) slot_set(is, 2 * (f + in.size()), nullptr);
+    if (os)
+      slot_set(*os, 2 * f + 1, frame);
+    else
+      complete(frame, t_end);
+  }
+}
+
+void Pipeline::complete(Frame* frame, int64_t t_done_ns) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    frame->done = true;
+    --in_flight_;
+    ++completed_;
+    if (!frame->status.ok()) ++failed_;
+    if (window_first_done_ns_ < 0) window_first_done_ns_ = t_done_ns;
+    window_last_done_ns_ = t_done_ns;
+    ++window_count_;
+    latencies_ms_[static_cast<size_t>(latency_count_) % latencies_ms_.size()] =
+        static_cast<double>(t_done_ns - frame->t_submit_ns) * 1e-6;
+    ++latency_count_;
+  }
+  cv_.notify_all();
+}
+
+Expected<Pipeline::Ticket> Pipeline::submit(Tensors inputs) {
+  return enqueue(inputs, true);
+}
+Expected<Pipeline::Ticket> Pipeline::try_submit(Tensors&& inputs) {
+  return enqueue(inputs, false);
+}
+
+Expected<Pipeline::Ticket> Pipeline::enqueue(Tensors& inputs, bool blocking) {
+  const Graph& g = *graph_;
+  if (inputs.size() != g.inputs.size())
+    return invalid_argument("pipeline: got " + std::to_string(inputs.size()) +
+                            " inputs, the graph has " + std::to_string(g.inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = g.tensor(g.inputs[i]);
+    auto n = static_cast<size_t>(shape_elements(t.shape));
+    if (inputs[i].size() != n)
+      return invalid_argument("pipeline: input '" + t.name + "' (#" + std::to_string(i) +
+                              ", shape " + shape_to_string(t.shape) + ") needs " +
+                              std::to_string(n) + " floats, got " +
+                              std::to_string(inputs[i].size()));
+  }
+  auto frame = std::make_unique<Frame>();
+  frame->outputs.resize(g.outputs.size());
+  for (size_t j = 0; j < g.outputs.size(); ++j)
+    frame->outputs[j].assign(static_cast<size_t>(shape_elements(g.tensor(g.outputs[j]).shape)),
+                             0.0f);
+
+  std::unique_lock<std::mutex> submit_lock(submit_mu_, std::defer_lock);
+  if (blocking) {
+    submit_lock.lock();
+  } else if (!submit_lock.try_lock()) {
+    return resource_exhausted("pipeline: another submit is in progress, try again later");
+  }
+  const Ticket ticket = next_ticket_;
+  Slot& ring_slot = boundaries_[0]->slot(ticket);
+  Frame* fp = frame.get();
+  {
+    std::unique_lock<std::mutex> lk(mu_);
+    if (shut_down_)
+      return Status(StatusCode::kCancelled, "pipeline: shut down, frame not accepted");
+    if (blocking) {
+      cv_.wait(lk, [&] { return shut_down_ || in_flight_ < max_in_flight_; });
+      if (shut_down_)
+        return Status(StatusCode::kCancelled, "pipeline: shut down, frame not accepted");
+    } else {
+      bool ring_free;
+      {
+        std::lock_guard<std::mutex> sl(ring_slot.mu);
+        ring_free = ring_slot.seq == 2 * ticket;
+      }
+      // Only this submitter fills the ring, so both stay true until we do.
+      if (in_flight_ >= max_in_flight_ || !ring_free)
+        return resource_exhausted("pipeline: full (" + std::to_string(in_flight_) +
+                                  " frames in flight), try again later");
+    }
+    frame->inputs = std::move(inputs);  // only now: a refused try_submit leaves them to the caller
+    frame->ticket = ticket;
+    frame->t_submit_ns = now_ns();
+    frames_.emplace(ticket, std::move(frame));
+    ++in_flight_;
+    ++next_ticket_;
+  }
+  // A cancelled wait leaves the frame to shutdown(), which marks it kCancelled.
+  if (slot_wait(ring_slot, 2 * ticket, cancelled_)) slot_set(ring_slot, 2 * ticket + 1, fp);
+  return ticket;
+}
+
+Expected<Pipeline::Tensors> Pipeline::wait(Ticket ticket) {
+  std::unique_lock<std::mutex> lk(mu_);
+  auto it = frames_.find(ticket);
+  if (it == frames_.end())
+    return not_found("pipeline: ticket " + std::to_string(ticket) +
+                     " is unknown or already collected");
+  cv_.wait(lk, [&] {
+    it = frames_.find(ticket);
+    return it == frames_.end() || it->second->done;
+  });
+  if (it == frames_.end())
+    return not_found("pipeline: ticket " + std::to_string(ticket) +
+                     " was collected by another wait");
+  std::unique_ptr<Frame> frame = std::move(it->second);
+  frames_.erase(it);
+  lk.unlock();
+  if (!frame->status.ok()) return frame->status;
+  return std::move(frame->outputs);
+}
+
+Expected<bool> Pipeline::poll(Ticket ticket) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = frames_.find(ticket);
+  if (it == frames_.end())
+    return not_found("pipeline: ticket " + std::to_string(ticket) +
+                     " is unknown or already collected");
+  return it->second->done;
+}
+
+Expected<Pipeline::Tensors> Pipeline::run(Tensors inputs) {
+  TANDEM_ASSIGN_OR_RETURN(Ticket t, submit(std::move(inputs)));
+  return wait(t);
+}
+
+void Pipeline::drain() {
+  std::unique_lock<std::mutex> lk(mu_);
+  cv_.wait(lk, [&] { return in_flight_ == 0; });
+}
+
+void Pipeline::shutdown() {
+  std::lock_guard<std::mutex> guard(shutdown_mu_);
+  if (joined_) return;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    shut_down_ = true;
+  }
+  cv_.notify_all();
+  cancelled_.store(true, std::memory_order_release);
+  // Taking each slot's lock before notifying means no waiter misses the flag.
+  for (auto& b : boundaries_)
+    for (auto& s : b->slots) {
+      { std::lock_guard<std::mutex> sl(s->mu); }
+      s->cv.notify_all();
+    }
+  for (auto& w : workers_)
+    if (w->thread.joinable()) w->thread.join();
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (auto& [ticket, frame] : frames_) {
+      if (frame->done) continue;
+      frame->done = true;
+      frame->status = Status(StatusCode::kCancelled, "pipeline: frame " + std::to_string(ticket) +
+                                                         " cancelled by shutdown while in flight");
+      --in_flight_;
+    }
+  }
+  cv_.notify_all();
+  joined_ = true;
+}
+
+int Pipeline::in_flight() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return in_flight_;
+}
+
+const std::vector<int>& Pipeline::boundary_tensors(int b) const {
+  return boundaries_[static_cast<size_t>(b + 1)]->tensors;
+}
+
+PipelineStats Pipeline::stats() const {
+  PipelineStats s;
+  for (const auto& st : stages_) {
+    StageStats ss;
+    ss.stage = st->index;
+    ss.processor = st->spec.processor->spec();
+    ss.first_node = st->spec.first_node;
+    ss.last_node = st->spec.last_node;
+    ss.replicas = st->replicas;
+    ss.frames = st->frames.load(std::memory_order_relaxed);
+    if (ss.frames > 0) {
+      const double k = 1e-6 / static_cast<double>(ss.frames);
+      ss.compute_ms = static_cast<double>(st->compute_ns.load(std::memory_order_relaxed)) * k;
+      ss.wait_input_ms = static_cast<double>(st->wait_in_ns.load(std::memory_order_relaxed)) * k;
+      ss.wait_output_ms = static_cast<double>(st->wait_out_ns.load(std::memory_order_relaxed)) * k;
+      ss.transfer_ms = static_cast<double>(st->transfer_ns.load(std::memory_order_relaxed)) * k;
+    }
+    s.stages.push_back(ss);
+  }
+  std::vector<double> lat;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    s.frames_completed = completed_;
+    s.frames_failed = failed_;
+    if (window_count_ >= 2 && window_last_done_ns_ > window_first_done_ns_)
+      s.fps = static_cast<double>(window_count_ - 1) * 1e9 /
+              static_cast<double>(window_last_done_ns_ - window_first_done_ns_);
+    size_t n = static_cast<size_t>(
+        std::min<int64_t>(latency_count_, static_cast<int64_t>(latencies_ms_.size())));
+    lat.assign(latencies_ms_.begin(), latencies_ms_.begin() + static_cast<long>(n));
+  }
+  if (!lat.empty()) {
+    double sum = 0;
+    for (double v : lat) sum += v;
+    s.latency_ms_mean = sum / static_cast<double>(lat.size());
+    std::nth_element(lat.begin(), lat.begin() + static_cast<long>(lat.size() / 2), lat.end());
+    s.latency_ms_median = lat[lat.size() / 2];
+  }
+  return s;
+}
+
+void Pipeline::reset_stats() {
+  for (auto& st : stages_) {
+    st->frames.store(0, std::memory_order_relaxed);
+    st->compute_ns.store(0, std::memory_order_relaxed);
+    st->wait_in_ns.store(0, std::memory_order_relaxed);
+    st->wait_out_ns.store(0, std::memory_order_relaxed);
+    st->transfer_ns.store(0, std::memory_order_relaxed);
+  }
+  for (auto& w : workers_) w->event_count.store(0, std::memory_order_release);
+  std::lock_guard<std::mutex> lk(mu_);
+  window_first_done_ns_ = window_last_done_ns_ = -1;
+  window_count_ = 0;
+  latency_count_ = 0;
+}
+
+Status Pipeline::write_trace(const std::string& path) const {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return io_error("pipeline trace: cannot open '" + path + "' for writing");
+  std::fprintf(f, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+  bool first = true;
+  auto sep = [&] {
+    if (!first) std::fprintf(f, ",\n");
+    first = false;
+  };
+  std::fprintf(
+      f,
+      "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":\"tandem pipeline\"}}");
+  first = false;
+  for (size_t k = 0; k < workers_.size(); ++k) {
+    const Worker& w = *workers_[k];
+    const int tid = static_cast<int>(k) + 1;
+    const StageSpec& sp = w.stage->spec;
+    std::string name = "stage " + std::to_string(w.stage->index) + "." + std::to_string(w.replica) +
+                       ": " + node_range_text(*graph_, sp.first_node, sp.last_node) + " on " +
+                       w.processor->spec();
+    sep();
+    std::fprintf(
+        f,
+        "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"name\":\"%s\"}}",
+        tid, json_escape(name).c_str());
+    sep();
+    std::fprintf(f,
+                 "{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{"
+                 "\"sort_index\":%d}}",
+                 tid, tid);
+    const uint64_t count = w.event_count.load(std::memory_order_acquire);
+    const uint64_t cap = w.events.size();
+    const uint64_t begin = count > cap ? count - cap : 0;
+    for (uint64_t i = begin; i < count; ++i) {
+      const Event& e = w.events[i % cap];
+      const int64_t bounds[5] = {e.t_start, e.t_input, e.t_output, e.t_compute, e.t_end};
+      static const char* const kNames[4] = {"wait input", "wait output slot", "compute",
+                                            "transfer"};
+      for (int ph = 0; ph < 4; ++ph) {
+        if (bounds[ph + 1] <= bounds[ph]) continue;
+        sep();
+        std::fprintf(
+            f,
+            "{\"name\":\"%s\",\"cat\":\"stage\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%.3f,"
+            "\"dur\":%.3f,\"args\":{\"frame\":%llu}}",
+            kNames[ph], tid, static_cast<double>(bounds[ph]) * 1e-3,
+            static_cast<double>(bounds[ph + 1] - bounds[ph]) * 1e-3,
+            static_cast<unsigned long long>(e.frame));
+      }
+    }
+  }
+  std::fprintf(f, "\n]}\n");
+  if (std::fclose(f) != 0) return io_error("pipeline trace: writing '" + path + "' failed");
+  return Status();
+}
+
+}  // namespace tandem

@@ -1,0 +1,84 @@
+// `tandem convert MODEL.onnx -o MODEL.tdm [--input-shape NAME=1x3x224x224]`.
+// Built only with the ONNX converter (TANDEM_HAVE_ONNX, see tools/CMakeLists.txt).
+#if TANDEM_HAVE_ONNX
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "formats/model_file.h"
+#include "formats/onnx/converter.h"
+#include "tools/commands.h"
+
+namespace tandem::cli {
+namespace {
+
+struct ConvertArgs {
+  CLI::App* app = nullptr;
+  std::string input;
+  std::string output;
+  std::vector<std::string> input_shapes;
+  bool no_passes = false;
+};
+
+int fail(const Status& st) {
+  std::cerr << "tandem convert: error: " << st.to_string() << "\n";
+  return 1;
+}
+
+int run_convert(const ConvertArgs& a) {
+  namespace fs = std::filesystem;
+  std::string out = a.output;
+  if (out.empty()) out = fs::path(a.input).replace_extension(".tdm").string();
+  // Fail before the (slow) conversion when the result could not be written anyway.
+  fs::path parent = fs::path(out).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !fs::is_directory(parent, ec))
+    return fail(
+        not_found("output folder '" + parent.string() + "' does not exist (for " + out + ")"));
+  if (fs::exists(out, ec) && fs::is_directory(out, ec))
+    return fail(invalid_argument("output '" + out + "' is a folder; give a file name"));
+  if (fs::exists(a.input, ec) && fs::exists(out, ec) && fs::equivalent(a.input, out, ec))
+    return fail(invalid_argument("output '" + out + "' would overwrite the input"));
+
+  ConvertOptions opts;
+  opts.run_passes = !a.no_passes;
+  for (const std::string& spec : a.input_shapes) {
+    auto parsed = parse_input_shape(spec);
+    if (!parsed.ok()) return fail(parsed.status());
+    opts.input_shapes[parsed->first] = parsed->second;
+  }
+  auto result = convert_onnx(a.input, opts);
+  if (!result.ok()) return fail(result.status());
+  Status st = write_model_file(out, result->graph);
+  if (!st.ok()) return fail(st);
+  std::cout << format_convert_summary(result->summary);
+  std::error_code size_ec;
+  auto bytes = fs::file_size(out, size_ec);
+  std::cout << "wrote:       " << out;
+  if (!size_ec) std::cout << " (" << bytes << " bytes)";
+  std::cout << "\n";
+  return 0;
+}
+
+}  // namespace
+
+Command make_convert_command() {
+  auto args = std::make_shared<ConvertArgs>();
+  Command c;
+  c.add = [args](CLI::App& app) {
+    args->app = app.add_subcommand("convert", "Convert an ONNX model to a .tdm model file");
+    args->app->add_option("model", args->input, "ONNX model (.onnx)")->required();
+    args->app->add_option("-o,--output", args->output, "output .tdm file (default: MODEL.tdm)");
+    args->app->add_option("--input-shape", args->input_shapes,
+                          "fix a graph input's shape: NAME=1x3x224x224 (repeatable; NAME optional "
+                          "for a single input)");
+    args->app->add_flag("--no-passes", args->no_passes, "skip the graph passes (debugging)");
+  };
+  c.selected = [args] { return args->app && args->app->parsed(); };
+  c.run = [args] { return run_convert(*args); };
+  return c;
+}
+
+}  // namespace tandem::cli
+
+#endif  // TANDEM_HAVE_ONNX
