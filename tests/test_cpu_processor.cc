@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <thread>
 
@@ -573,4 +575,37 @@ TEST_CASE("Winograd F(4,3) 3x3 stride-1 convs match the reference") {
   auto bad = parse_processor_spec("cpu:winograd=maybe");
   REQUIRE(bad.ok());
   CHECK_FALSE(parse_cpu_spec(bad.value()).ok());
+}
+
+TEST_CASE("a pinned multi-thread cpu processor pins its workers and computes correctly") {
+  std::vector<int> avail = cpu_available_cores();
+  if (avail.size() < 2) {
+    MESSAGE("skipped: fewer than two cores available");
+    return;
+  }
+  std::string spec = "cpu:cores=" + std::to_string(avail[0]) + "+" + std::to_string(avail[1]);
+  auto p = make(spec);
+  CHECK(p->threads() == 2);
+  // The pool's worker runs on exactly one of the two cores.
+  int pinned = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream status(entry.path() / "status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("Cpus_allowed_list:", 0) == 0 &&
+          line.find(std::to_string(avail[1])) != std::string::npos &&
+          line.find_first_of(",-") == std::string::npos)
+        ++pinned;
+  }
+  CHECK(pinned >= 1);
+  std::thread t([&] {
+    REQUIRE(p->bind_current_thread().ok());
+    Graph g = conv_graph(16, 12, 12, 16, conv_attrs(3, 1, 1), true);
+    Tensors in = random_inputs(g, 0, 1);
+    auto ref = make("reference");
+    Tensors want = run_range(*ref, g, 0, 1, in);
+    Tensors got = run_range(*p, g, 0, 1, in);
+    CHECK(test::relative_error(got[0], want[0]) <= kTolerance);
+  });
+  t.join();
 }
