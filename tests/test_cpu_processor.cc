@@ -215,6 +215,11 @@ TEST_CASE("cpu pooling matches the reference") {
   CHECK(compare(pool_graph(OpType::kAveragePool, ap_pad, {1, 8, 6, 6}, {1, 8, 6, 6}),
                 "cpu:threads=2", &fb) <= kTolerance);
   CHECK(fb == std::vector<std::string>{"pool"});
+  NodeAttrs unit = conv_attrs(1, 1, 0);  // VGG's adaptive average pool at 7x7: a copy
+  fb.clear();
+  CHECK(compare(pool_graph(OpType::kAveragePool, unit, {1, 8, 7, 7}, {1, 8, 7, 7}), "cpu:threads=2",
+                &fb) <= kTolerance);
+  CHECK(fb.empty());
   CHECK(compare(pool_graph(OpType::kGlobalAveragePool, {}, {1, 32, 7, 7}, {1, 32, 1, 1})) <=
         kTolerance);
   CHECK(compare(pool_graph(OpType::kGlobalMaxPool, {}, {1, 32, 5, 5}, {1, 32, 1, 1})) <=

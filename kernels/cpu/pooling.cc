@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "kernels/cpu/cpu_kernel.h"
+#include "kernels/cpu/layout.h"
 
 namespace tandem::cpu {
 namespace {
@@ -66,6 +67,25 @@ Expected<KernelPtr> make_pool2d(const KernelArgs& a) {
                                                      size_t(x.w()), x.data, y.data, a.pool);
   if (st != xnn_status_success) return xnn_error(st, "setup pooling", n);
   return KernelPtr(new XnnKernel(std::move(owned), n.name));
+}
+
+// A 1x1 stride-1 window without padding (VGG's adaptive pool at 7x7) is a copy;
+// XNNPACK refuses 1x1 pooling.
+class PoolCopyKernel : public CpuKernel {
+ public:
+  explicit PoolCopyKernel(const KernelArgs& a) : x_(a.inputs[0]), y_(a.outputs[0]) {}
+  Status run(pthreadpool_t pool) override {
+    copy_pixels(x_.data, x_.pixel_stride, y_.data, y_.pixel_stride, x_.n() * x_.h() * x_.w(),
+                x_.c(), pool);
+    return Status();
+  }
+
+ private:
+  CpuTensor x_, y_;
+};
+
+Expected<KernelPtr> make_pool_copy(const KernelArgs& a) {
+  return KernelPtr(new PoolCopyKernel(a));
 }
 
 Expected<KernelPtr> make_global_average(const KernelArgs& a) {
@@ -133,6 +153,11 @@ CpuOpSupport pooling_support(const Graph& g, const Node& n) {
         for (int64_t p : at.pads) padded |= p != 0;
         if (at.count_include_pad && (padded || at.ceil_mode)) return {};
       }
+      bool unpadded = true;
+      for (int64_t p : at.pads) unpadded &= p == 0;
+      bool unit = at.kernel_shape[0] == 1 && at.kernel_shape[1] == 1 && unpadded &&
+                  (at.strides.empty() || (at.strides[0] == 1 && at.strides[1] == 1)) && x == y;
+      if (unit) return {make_pool_copy, true, true};
       return {make_pool2d, true, true};
     }
     default:
