@@ -140,7 +140,7 @@ std::string device_summary(const DeviceInfo& info) {
   std::ostringstream s;
   s << info.name << " (" << info.platform_name << ", " << info.device_version << ", "
     << info.compute_units << " CU, " << (info.global_mem_bytes >> 20) << " MiB"
-    << (info.fp16 ? ", fp16" : "") << ")";
+    << (info.fp16 ? ", cl_khr_fp16" : "") << ")";
   return s.str();
 }
 

@@ -20,8 +20,8 @@ class OpenCLProcessor final : public Processor {
 
   std::string spec() const override { return spec_; }
   std::string description() const override {
-    return spec_ + ": " + ocl::device_summary(device_->info) +
-           (device_->fp16 ? ", fp16" : ", fp32") + ", gemm=" + options_.gemm_backend;
+    return ocl::device_summary(device_->info) + (device_->fp16 ? ", fp16" : ", fp32") +
+           ", gemm=" + options_.gemm_backend;
   }
   // Everything with a reference kernel runs: natively or through the fallback.
   bool supports(const Graph&, const Node& n) const override {
