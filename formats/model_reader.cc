@@ -80,6 +80,15 @@ Status check_header(const uint8_t* data, size_t size, const fb::Model** out) {
                        std::to_string(m->min_reader_version()) +
                        " or later; this Tandem reads schema version " +
                        std::to_string(kTdmSchemaVersion) + " (upgrade Tandem or re-convert)");
+  // Counts first, before any per-element work.
+  size_t tensors = m->tensors() ? m->tensors()->size() : 0;
+  size_t nodes = m->nodes() ? m->nodes()->size() : 0;
+  if (tensors > kMaxTensors)
+    return invalid_model(std::to_string(tensors) + " tensors, more than the limit of " +
+                         std::to_string(kMaxTensors));
+  if (nodes > kMaxNodes)
+    return invalid_model(std::to_string(nodes) + " nodes, more than the limit of " +
+                         std::to_string(kMaxNodes));
   *out = m;
   return Status();
 }
@@ -100,9 +109,6 @@ Status read_tensors(const fb::Model& m, const uint8_t* data, size_t size,
                     const std::shared_ptr<const void>& owner, Graph& g) {
   const auto* tensors = m.tensors();
   size_t count = tensors ? tensors->size() : 0;
-  if (count > kMaxTensors)
-    return invalid_model(std::to_string(count) + " tensors, more than the limit of " +
-                         std::to_string(kMaxTensors));
   uint64_t woff = m.weights_offset(), wend = woff + m.weights_size();
   g.tensors.resize(count);
   for (size_t i = 0; i < count; ++i) {
@@ -177,9 +183,6 @@ Status read_ids(const flatbuffers::Vector<int32_t>* v, const Graph& g, bool allo
 Status read_nodes(const fb::Model& m, Graph& g) {
   const auto* nodes = m.nodes();
   size_t count = nodes ? nodes->size() : 0;
-  if (count > kMaxNodes)
-    return invalid_model(std::to_string(count) + " nodes, more than the limit of " +
-                         std::to_string(kMaxNodes));
   g.nodes.resize(count);
   for (size_t i = 0; i < count; ++i) {
     const fb::Node* fn = nodes->Get(static_cast<flatbuffers::uoffset_t>(i));

@@ -541,3 +541,23 @@ TEST_CASE("read_model_bytes survives every truncation and byte flips") {
   }
   MESSAGE(ok << " of 2000 mutated model tables were still valid (flips in names or padding)");
 }
+
+TEST_CASE("malformed: absurd node count is refused before any work") {
+  // Built with the FlatBuffers builder directly: the writer cannot make such a file.
+  flatbuffers::FlatBufferBuilder fbb(1 << 24);
+  std::vector<flatbuffers::Offset<fb::Node>> nodes;
+  const size_t count = (size_t{1} << 20) + 1;
+  nodes.reserve(count);
+  for (size_t i = 0; i < count; ++i) nodes.push_back(fb::CreateNode(fbb, 0, fb::OpType::Relu));
+  auto fns = fbb.CreateVector(nodes);
+  auto model =
+      fb::CreateModel(fbb, kTdmSchemaVersion, kTdmMinReaderVersion, 0, fns, 0, 0, 0, 0, 64, 0);
+  fb::FinishSizePrefixedModelBuffer(fbb, model);
+  Bytes b(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  b.resize((b.size() + 63) / 64 * 64 + 64, 0);  // room for the (empty) weights blob
+  auto r = read_model_bytes(b.data(), b.size(), "many_nodes.tdm");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::kInvalidModel);
+  CHECK(contains(r.status().message(), "many_nodes.tdm"));
+  CHECK(contains(r.status().message(), "1048577 nodes"));
+}

@@ -217,7 +217,11 @@ TEST_CASE("fuse_activations: Clip into Gemm, Relu into Add and MatMul, chains co
   int m = test::add_simple_node(g, OpType::kMatMul, "mm", {sc, b});
   g.outputs = {test::add_simple_node(g, OpType::kRelu, "mm_relu", {m})};
   require_ok(infer_shapes(g));
+  // Inputs in [-4, 4) so Relu6's upper bound and Clip's 3 are both reached.
+  Values in = test::random_floats(8, 7, -4.0f, 4.0f);
+  Values want = run_graph(g, {in})[0];
   CHECK(run_pass(pass_fuse_activations, g) == 4);
+  CHECK(test::relative_error(run_graph(g, {in})[0], want) <= 1e-6);
   REQUIRE(g.nodes.size() == 3);
   CHECK(g.nodes[0].attrs.activation.min == 0.0f);
   CHECK(g.nodes[0].attrs.activation.max == 6.0f);

@@ -1,12 +1,53 @@
 // tandem run MODEL.tdm --input in.npy --output out.npy [--processor SPEC]
+//   or [--processors A,B --plan auto|new|FILE]: one frame through the pipeline
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "engine/processor_registry.h"
+#include "scheduler/pipeline_setup.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
+#include "tools/scheduler_cli.h"
 
 namespace tandem::cli {
+namespace {
+
+Expected<std::vector<HostTensor>> run_single(const ModelFile& file,
+                                             const std::vector<HostTensor>& inputs,
+                                             const std::string& spec) {
+  TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Processor> proc, create_processor(spec));
+  TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Executor> exe, Executor::create(file.graph, *proc));
+  return exe->run(inputs);
+}
+
+Expected<std::vector<HostTensor>> run_pipelined(const ModelFile& file,
+                                                const std::vector<HostTensor>& inputs,
+                                                const std::string& processors,
+                                                const std::string& plan,
+                                                const std::string& profile) {
+  const Graph& g = file.graph;
+  TANDEM_ASSIGN_OR_RETURN(std::vector<const HostTensor*> ordered, match_inputs(g, inputs));
+  PipelineSetupOptions o;
+  o.plan = plan;
+  o.profile_path = profile;
+  o.profile.cache_dir = default_cache_dir();
+  o.profile.progress = progress_printer();
+  o.profile.warn = print_warning;
+  TANDEM_ASSIGN_OR_RETURN(PipelineSetup setup, setup_pipeline(file, processors, o));
+  std::fprintf(stderr, "plan (%s): %s, predicted %.2f FPS\n", setup.source.c_str(),
+               setup.plan.kind.c_str(), setup.plan.predicted_fps);
+  Pipeline::Tensors in;
+  for (const HostTensor* t : ordered) in.push_back(t->data);
+  TANDEM_ASSIGN_OR_RETURN(Pipeline::Tensors out, setup.pipeline->run(std::move(in)));
+  std::vector<HostTensor> outputs;
+  for (size_t j = 0; j < g.outputs.size(); ++j)
+    outputs.push_back(
+        {g.tensor(g.outputs[j]).name, g.tensor(g.outputs[j]).shape, std::move(out[j])});
+  return outputs;
+}
+
+}  // namespace
 
 Command make_run_command() {
   struct State {
@@ -14,6 +55,7 @@ Command make_run_command() {
     std::string model;
     std::vector<std::string> inputs, outputs;
     std::string processor = "reference";
+    std::string processors, plan = "auto", profile;
   };
   auto s = std::make_shared<State>();
   Command c;
@@ -27,6 +69,14 @@ Command make_run_command() {
         ->add_option("--processor,-p", s->processor,
                      "processor spec (reference, cpu, cpu:threads=2, opencl)")
         ->capture_default_str();
+    s->app->add_option("--processors", s->processors,
+                       "run pipelined across these processors (cpu:cores=0,cpu:cores=1, ...)");
+    s->app
+        ->add_option("--plan", s->plan,
+                     "with --processors: auto (stored or new), new, or a plan JSON file")
+        ->capture_default_str();
+    s->app->add_option("--profile", s->profile,
+                       "with --processors: plan from this cost table file");
   };
   c.selected = [s] { return s->app && s->app->parsed(); };
   c.run = [s]() -> int {
@@ -34,11 +84,9 @@ Command make_run_command() {
     if (!file.ok()) return fail(file.status());
     auto inputs = read_inputs(s->inputs);
     if (!inputs.ok()) return fail(inputs.status());
-    auto proc = create_processor(s->processor);
-    if (!proc.ok()) return fail(proc.status());
-    auto session = Executor::create(file->graph, **proc);
-    if (!session.ok()) return fail(session.status().with_context(s->model));
-    auto outputs = (*session)->run(*inputs);
+    auto outputs = s->processors.empty()
+                       ? run_single(*file, *inputs, s->processor)
+                       : run_pipelined(*file, *inputs, s->processors, s->plan, s->profile);
     if (!outputs.ok()) return fail(outputs.status().with_context(s->model));
     if (!s->outputs.empty()) {
       Status st = write_outputs(s->outputs, *outputs);

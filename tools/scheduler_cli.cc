@@ -10,24 +10,6 @@
 
 namespace tandem::cli {
 
-Expected<std::vector<std::unique_ptr<Processor>>> create_processor_list(const std::string& list) {
-  TANDEM_ASSIGN_OR_RETURN(std::vector<std::string> specs,
-                          split_processor_list(list, default_processor_registry().kinds()));
-  std::vector<std::unique_ptr<Processor>> procs;
-  for (const auto& spec : specs) {
-    auto p = create_processor(spec);
-    if (!p.ok()) return p.status().with_context("--processors");
-    procs.push_back(std::move(p).value());
-  }
-  return procs;
-}
-
-std::vector<Processor*> raw_pointers(const std::vector<std::unique_ptr<Processor>>& procs) {
-  std::vector<Processor*> out;
-  for (const auto& p : procs) out.push_back(p.get());
-  return out;
-}
-
 ProfileOptions::ProgressFn progress_printer() {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   auto last = std::make_shared<std::string>();
@@ -52,18 +34,6 @@ ProfileOptions::ProgressFn progress_printer() {
 void print_warning(const std::string& message) {
   if (::isatty(STDERR_FILENO) == 1) std::fprintf(stderr, "\r%80s\r", "");
   std::fprintf(stderr, "tandem: warning: %s\n", message.c_str());
-}
-
-std::string default_profile_path(const CostTable& t) {
-  std::string specs;
-  for (const auto& p : t.processors) specs += p.spec + ";";
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : specs) h = (h ^ c) * 1099511628211ull;
-  char name[64];
-  std::snprintf(name, sizeof name, "%016llx-%08llx.json",
-                static_cast<unsigned long long>(t.model_hash),
-                static_cast<unsigned long long>(h & 0xffffffffull));
-  return (std::filesystem::path(default_cache_dir()) / "models" / name).string();
 }
 
 Expected<CostTable> load_profile_for(const std::string& path, const Graph& g,

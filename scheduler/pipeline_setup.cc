@@ -1,0 +1,155 @@
+#include "scheduler/pipeline_setup.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/processor_registry.h"
+
+namespace tandem {
+
+Expected<std::vector<std::unique_ptr<Processor>>> create_processor_list(const std::string& list) {
+  TANDEM_ASSIGN_OR_RETURN(std::vector<std::string> specs,
+                          split_processor_list(list, default_processor_registry().kinds()));
+  std::vector<std::unique_ptr<Processor>> procs;
+  for (const auto& spec : specs) {
+    auto p = create_processor(spec);
+    if (!p.ok()) return p.status().with_context("--processors");
+    procs.push_back(std::move(p).value());
+  }
+  return procs;
+}
+
+std::vector<Processor*> raw_pointers(const std::vector<std::unique_ptr<Processor>>& procs) {
+  std::vector<Processor*> out;
+  for (const auto& p : procs) out.push_back(p.get());
+  return out;
+}
+
+std::string default_profile_path(const CostTable& t) {
+  std::string specs;
+  for (const auto& p : t.processors) specs += p.spec + ";";
+  uint64_t h = 14695981039346656037ull;  // FNV-1a
+  for (unsigned char c : specs) h = (h ^ c) * 1099511628211ull;
+  char name[64];
+  std::snprintf(name, sizeof name, "%016llx-%08llx.json",
+                static_cast<unsigned long long>(t.model_hash),
+                static_cast<unsigned long long>(h & 0xffffffffull));
+  return (std::filesystem::path(default_cache_dir()) / "models" / name).string();
+}
+
+Expected<CostTable> obtain_cost_table(const Graph& g, const std::vector<Processor*>& processors,
+                                      const std::string& profile_path,
+                                      const ProfileOptions& options, bool save_profile) {
+  std::vector<std::string> specs;
+  for (Processor* p : processors) specs.push_back(p->spec());
+  if (!profile_path.empty()) {
+    TANDEM_ASSIGN_OR_RETURN(CostTable t, load_cost_table(profile_path));
+    Status st = check_cost_table_matches(t, g, specs, nullptr);
+    if (!st.ok()) return Status(st.code(), profile_path + ": " + st.message());
+    const MachineFingerprint here = current_machine_fingerprint();
+    if (t.machine != here && options.warn)
+      options.warn(profile_path + " was measured on " + t.machine.to_string() +
+                   ", not on this machine (" + here.to_string() +
+                   "): predictions are for that machine");
+    return t;
+  }
+  TANDEM_ASSIGN_OR_RETURN(CostTable t, profile_model(g, processors, options));
+  if (save_profile) {
+    Status st = save_cost_table(default_profile_path(t), t);
+    if (!st.ok() && options.warn) options.warn(st.message());
+  }
+  return t;
+}
+
+Expected<StoredPlan> read_plan_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return not_found(path + ": cannot open plan file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  // The JSON line is the last line of `tandem plan --json` output; accept a whole capture.
+  std::string text = ss.str(), line, last;
+  std::stringstream lines(text);
+  while (std::getline(lines, line))
+    if (!line.empty() && line[0] == '{') last = line;
+  if (last.empty()) return invalid_argument(path + ": no JSON plan object found");
+  nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("stages") || !j["stages"].is_array())
+    return invalid_argument(path + ": not a plan (expected a JSON object with 'stages')");
+  StoredPlan plan;
+  if (j.contains("processors") && j["processors"].is_array())
+    for (const auto& p : j["processors"])
+      if (p.is_string()) plan.processors.push_back(p.get<std::string>());
+  for (const auto& st : j["stages"]) {
+    if (!st.is_object() || !st.contains("processor") || !st["processor"].is_string() ||
+        !st.contains("first_node") || !st["first_node"].is_number_integer() ||
+        !st.contains("last_node") || !st["last_node"].is_number_integer())
+      return invalid_argument(path + ": stage " + std::to_string(plan.stages.size()) +
+                              " needs processor, first_node and last_node");
+    StoredPlan::Stage s;
+    s.processor = st["processor"].get<std::string>();
+    s.first_node = st["first_node"].get<int>();
+    s.last_node = st["last_node"].get<int>();
+    s.replicas = st.value("replicas", 1);
+    plan.stages.push_back(s);
+  }
+  plan.objective = j.value("objective", std::string("file"));
+  return plan;
+}
+
+Expected<Plan> choose_plan(const ModelFile& file, const CostTable& table,
+                           const PipelineSetupOptions& options, std::string* source) {
+  std::vector<std::string> specs;
+  for (const auto& p : table.processors) specs.push_back(p.spec);
+  if (options.plan != "auto" && options.plan != "new") {
+    TANDEM_ASSIGN_OR_RETURN(StoredPlan stored, read_plan_file(options.plan));
+    if (stored.processors.empty()) stored.processors = specs;
+    auto plan = plan_from_stored(table, stored);
+    if (!plan.ok()) return plan.status().with_context(options.plan);
+    if (source) *source = "plan file " + options.plan;
+    return plan;
+  }
+  if (options.plan == "auto" && file.plan && file.plan->processors == specs) {
+    auto plan = plan_from_stored(table, *file.plan);
+    if (plan.ok()) {
+      if (source) *source = "plan stored in the model";
+      return plan;
+    }
+  }
+  if (source)
+    *source = file.plan && options.plan == "auto"
+                  ? "new plan (the stored one was made for other processors)"
+                  : "new plan";
+  return plan_partition(table, options.planning);
+}
+
+std::vector<StageSpec> plan_stage_specs(const Plan& plan, const std::vector<Processor*>& procs) {
+  std::vector<StageSpec> specs;
+  for (const PlanStage& st : plan.stages) {
+    StageSpec s;
+    s.processor = procs[static_cast<size_t>(st.processor)];
+    s.first_node = st.first_node;
+    s.last_node = st.last_node;
+    specs.push_back(s);
+  }
+  return specs;
+}
+
+Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const std::string& processor_list,
+                                       const PipelineSetupOptions& options) {
+  PipelineSetup setup;
+  TANDEM_ASSIGN_OR_RETURN(setup.processors, create_processor_list(processor_list));
+  std::vector<Processor*> procs = raw_pointers(setup.processors);
+  TANDEM_ASSIGN_OR_RETURN(setup.table, obtain_cost_table(file.graph, procs, options.profile_path,
+                                                         options.profile, options.save_profile));
+  TANDEM_ASSIGN_OR_RETURN(setup.plan, choose_plan(file, setup.table, options, &setup.source));
+  TANDEM_ASSIGN_OR_RETURN(
+      setup.pipeline,
+      Pipeline::create(file.graph, plan_stage_specs(setup.plan, procs), options.pipeline));
+  return setup;
+}
+
+}  // namespace tandem

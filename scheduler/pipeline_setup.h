@@ -1,0 +1,69 @@
+// From a model and a processor list to a running pipeline: create the
+// processors, get a cost table (a profile file, the profile cache, or a fresh
+// measurement), choose the plan (the one stored in the model when it was made
+// for these processors, a plan file, or a new one from the partitioner) and
+// start the Pipeline. Shared by `tandem run/bench --processors` and the APIs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "formats/model_file.h"
+#include "scheduler/cost_model.h"
+#include "scheduler/partitioner.h"
+#include "scheduler/pipeline.h"
+#include "scheduler/profiler.h"
+
+namespace tandem {
+
+// "cpu:cores=0,cpu:cores=1" -> created processors, in order.
+Expected<std::vector<std::unique_ptr<Processor>>> create_processor_list(const std::string& list);
+std::vector<Processor*> raw_pointers(const std::vector<std::unique_ptr<Processor>>& procs);
+
+struct PipelineSetupOptions {
+  // "auto": the model's stored plan when made for these processors, else a
+  // new plan; "new": always a new plan; anything else: a plan JSON file (as
+  // `tandem plan --json` prints it).
+  std::string plan = "auto";
+  // A cost table file to plan from instead of measuring (`tandem profile -o`).
+  std::string profile_path;
+  ProfileOptions profile;  // how to measure when needed (cache_dir: the cache)
+  PlanOptions planning;
+  PipelineOptions pipeline;
+  // Save a freshly measured table under the cache (default_profile_path).
+  bool save_profile = true;
+};
+
+struct PipelineSetup {
+  std::vector<std::unique_ptr<Processor>> processors;
+  CostTable table;
+  Plan plan;           // processor indices into `processors` (= table.processors)
+  std::string source;  // where the plan came from, for humans
+  std::unique_ptr<Pipeline> pipeline;
+};
+
+// Where a measured table for this model and processor list is cached.
+std::string default_profile_path(const CostTable& table);
+
+// Loads `profile_path` (checked against g and the processors; another
+// machine's profile is allowed, reported through options.warn), or measures.
+Expected<CostTable> obtain_cost_table(const Graph& g, const std::vector<Processor*>& processors,
+                                      const std::string& profile_path,
+                                      const ProfileOptions& options, bool save_profile);
+
+// Reads a plan file (the JSON `tandem plan --json` prints).
+Expected<StoredPlan> read_plan_file(const std::string& path);
+
+// Chooses the plan for `file` on `table`'s processors (see PipelineSetupOptions::plan).
+Expected<Plan> choose_plan(const ModelFile& file, const CostTable& table,
+                           const PipelineSetupOptions& options, std::string* source);
+
+// The pipeline stages of a plan.
+std::vector<StageSpec> plan_stage_specs(const Plan& plan, const std::vector<Processor*>& procs);
+
+// All of the above. `file` must outlive the result.
+Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const std::string& processor_list,
+                                       const PipelineSetupOptions& options = {});
+
+}  // namespace tandem

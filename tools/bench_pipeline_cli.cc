@@ -1,0 +1,142 @@
+#include "tools/bench_pipeline_cli.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "engine/processor_registry.h"
+#include "scheduler/pipeline_bench.h"
+#include "scheduler/pipeline_setup.h"
+#include "scheduler/simulator.h"
+#include "tools/cli_util.h"
+#include "tools/scheduler_cli.h"
+
+namespace tandem::cli {
+namespace {
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+Pipeline::Tensors input_vectors(const Graph& g) {
+  Pipeline::Tensors in;
+  for (HostTensor& t : synthetic_inputs(g)) in.push_back(std::move(t.data));
+  return in;
+}
+
+}  // namespace
+
+int run_pipeline_bench(const PipelineBenchArgs& a) {
+  auto file = read_model_file(a.model);
+  if (!file.ok()) return fail(file.status());
+  const Graph& g = file->graph;
+  PipelineSetupOptions o;
+  o.plan = a.plan;
+  o.profile_path = a.profile;
+  o.profile.cache_dir = default_cache_dir();
+  o.profile.progress = progress_printer();
+  o.profile.warn = print_warning;
+  auto setup = setup_pipeline(*file, a.processors, o);
+  if (!setup.ok()) return fail(setup.status().with_context(a.model));
+  const Plan& plan = setup->plan;
+  std::printf("plan (%s): %s, predicted %.2f FPS\n", setup->source.c_str(), plan.kind.c_str(),
+              plan.predicted_fps);
+  std::cout << plan_to_text(setup->table, plan);
+
+  // The baseline runs as a one-stage pipeline, measured exactly like the plan.
+  std::unique_ptr<Processor> base_proc;
+  std::unique_ptr<Pipeline> base;
+  if (a.compare) {
+    // Both stay compiled; only one runs at a time (interleaved rounds).
+    auto bp = create_processor(a.baseline);
+    if (!bp.ok()) return fail(bp.status().with_context("--baseline"));
+    base_proc = std::move(bp).value();
+    StageSpec whole;
+    whole.processor = base_proc.get();
+    whole.last_node = static_cast<int>(g.nodes.size());
+    auto bpipe = Pipeline::create(g, {whole});
+    if (!bpipe.ok()) return fail(bpipe.status().with_context(a.baseline));
+    base = std::move(bpipe).value();
+  }
+
+  Pipeline::Tensors inputs = input_vectors(g);
+  std::vector<double> plan_fps, base_fps;
+  PipelineBenchResult last;
+  const int rounds = a.compare ? std::max(1, a.rounds) : 1;
+  for (int r = 0; r < rounds; ++r) {
+    if (base) {
+      auto br = bench_pipeline(*base, inputs, a.frames);
+      if (!br.ok()) return fail(br.status().with_context("baseline " + a.baseline));
+      base_fps.push_back(br->fps);
+    }
+    PipelineBenchOptions bo;
+    if (r == rounds - 1) bo.trace_path = a.trace;
+    auto pr = bench_pipeline(*setup->pipeline, inputs, a.frames, bo);
+    if (!pr.ok()) return fail(pr.status().with_context(a.model));
+    plan_fps.push_back(pr->fps);
+    last = std::move(pr).value();
+  }
+  const double fps = median_of(plan_fps);
+  std::printf("%s", format_pipeline_bench(last).c_str());
+  std::printf(
+      "pipelined: %.2f FPS median of %zu round(s) [%s], predicted %.2f (%.1f%% off)\n", fps,
+      plan_fps.size(),
+      [&] {
+        std::string s;
+        for (double f : plan_fps) s += (s.empty() ? "" : " ") + std::to_string(f).substr(0, 6);
+        return s;
+      }()
+          .c_str(),
+      plan.predicted_fps, fps > 0 ? 100.0 * (plan.predicted_fps - fps) / fps : 0.0);
+  double bfps = median_of(base_fps);
+  if (a.compare)
+    std::printf("baseline %s: %.2f FPS median; plan / baseline = %.3f\n", a.baseline.c_str(), bfps,
+                bfps > 0 ? fps / bfps : 0.0);
+  if (!a.trace.empty()) std::printf("trace written to %s\n", a.trace.c_str());
+  if (a.json) {
+    nlohmann::json j;
+    j["model"] = a.model;
+    j["processors"] = a.processors;
+    j["plan_source"] = setup->source;
+    j["plan_kind"] = plan.kind;
+    j["fps"] = fps;
+    j["fps_rounds"] = plan_fps;
+    j["predicted_fps"] = plan.predicted_fps;
+    j["latency_ms"] = last.latency_ms_median;
+    j["loaded_latency_ms"] = last.loaded_latency_ms_median;
+    j["frames"] = a.frames;
+    j["stages"] = nlohmann::json::array();
+    for (size_t i = 0; i < plan.stages.size(); ++i) {
+      const PlanStage& ps = plan.stages[i];
+      nlohmann::json st = {{"processor", setup->table.processors[size_t(ps.processor)].spec},
+                           {"first_node", ps.first_node},
+                           {"last_node", ps.last_node},
+                           {"replicas", ps.replicas},
+                           {"predicted_ms", ps.time_ms()}};
+      // Measured stats are per pipeline stage (replicas merged).
+      for (const StageStats& ms : last.stages)
+        if (ms.first_node == ps.first_node && ms.last_node == ps.last_node) {
+          st["measured_ms"] = ms.compute_ms + ms.transfer_ms;
+          st["measured_compute_ms"] = ms.compute_ms;
+          st["measured_wait_input_ms"] = ms.wait_input_ms;
+          st["measured_wait_output_ms"] = ms.wait_output_ms;
+        }
+      j["stages"].push_back(st);
+    }
+    if (a.compare) {
+      j["baseline"] = a.baseline;
+      j["baseline_fps"] = bfps;
+      j["baseline_fps_rounds"] = base_fps;
+      j["ratio"] = bfps > 0 ? fps / bfps : 0.0;
+    }
+    std::cout << j.dump() << std::endl;
+  }
+  return 0;
+}
+
+}  // namespace tandem::cli
