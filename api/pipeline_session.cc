@@ -43,7 +43,8 @@ Expected<std::vector<HostTensor>> PipelineSession::wait(Ticket ticket) {
   const Graph& g = impl_->file->graph;
   std::vector<HostTensor> outputs;
   for (size_t j = 0; j < g.outputs.size(); ++j)
-    outputs.push_back({g.tensor(g.outputs[j]).name, g.tensor(g.outputs[j]).shape, std::move(out[j])});
+    outputs.push_back(
+        {g.tensor(g.outputs[j]).name, g.tensor(g.outputs[j]).shape, std::move(out[j])});
   return outputs;
 }
 
@@ -62,6 +63,8 @@ std::string PipelineSession::plan_summary() const {
   return impl_->setup.source + "\n" + plan_to_text(impl_->setup.table, impl_->setup.plan);
 }
 
-double PipelineSession::predicted_fps() const { return impl_ ? impl_->setup.plan.predicted_fps : 0; }
+double PipelineSession::predicted_fps() const {
+  return impl_ ? impl_->setup.plan.predicted_fps : 0;
+}
 
 }  // namespace tandem

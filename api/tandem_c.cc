@@ -1,10 +1,10 @@
 // The C API (include/tandem/tandem.h) over the C++ API.
 #include "tandem/tandem.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
-#include <algorithm>
 #include <vector>
 
 #include "engine/executor.h"
@@ -49,10 +49,18 @@ tandem_status tensor_info(const tandem::Graph& g, const std::vector<int>& ids, s
 
 extern "C" {
 
-const char* tandem_version(void) { return tandem::version(); }
-uint32_t tandem_schema_version(void) { return tandem::schema_version(); }
-uint32_t tandem_min_readable_schema_version(void) { return tandem::min_readable_schema_version(); }
-const char* tandem_last_error(void) { return last_error.c_str(); }
+const char* tandem_version(void) {
+  return tandem::version();
+}
+uint32_t tandem_schema_version(void) {
+  return tandem::schema_version();
+}
+uint32_t tandem_min_readable_schema_version(void) {
+  return tandem::min_readable_schema_version();
+}
+const char* tandem_last_error(void) {
+  return last_error.c_str();
+}
 
 tandem_status tandem_model_load(const char* path, tandem_model** out) {
   if (!path || !out) return report(tandem::invalid_argument("tandem_model_load: null argument"));
@@ -63,10 +71,16 @@ tandem_status tandem_model_load(const char* path, tandem_model** out) {
   return report(tandem::Status());
 }
 
-void tandem_model_free(tandem_model* model) { delete model; }
+void tandem_model_free(tandem_model* model) {
+  delete model;
+}
 
-size_t tandem_model_input_count(const tandem_model* m) { return m ? m->model.graph().inputs.size() : 0; }
-size_t tandem_model_output_count(const tandem_model* m) { return m ? m->model.graph().outputs.size() : 0; }
+size_t tandem_model_input_count(const tandem_model* m) {
+  return m ? m->model.graph().inputs.size() : 0;
+}
+size_t tandem_model_output_count(const tandem_model* m) {
+  return m ? m->model.graph().outputs.size() : 0;
+}
 
 tandem_status tandem_model_input(const tandem_model* m, size_t index, const char** name,
                                  int64_t* dims, size_t max_rank, size_t* rank) {
@@ -87,7 +101,8 @@ tandem_status tandem_session_create(const tandem_model* m, const char* processor
   *out = nullptr;
   auto s = std::make_unique<tandem_session>();
   s->file = m->model.shared_file();
-  auto specs = tandem::split_processor_list(processors, tandem::default_processor_registry().kinds());
+  auto specs =
+      tandem::split_processor_list(processors, tandem::default_processor_registry().kinds());
   if (!specs.ok()) return report(specs.status());
   if (specs->size() > 1) {
     auto pipe = tandem::PipelineSession::create(m->model, processors);
@@ -106,7 +121,9 @@ tandem_status tandem_session_create(const tandem_model* m, const char* processor
   return report(tandem::Status());
 }
 
-void tandem_session_free(tandem_session* session) { delete session; }
+void tandem_session_free(tandem_session* session) {
+  delete session;
+}
 
 tandem_status tandem_session_run(tandem_session* s, const float* const* inputs,
                                  const size_t* input_sizes, float* const* outputs,
@@ -118,8 +135,9 @@ tandem_status tandem_session_run(tandem_session* s, const float* const* inputs,
     const tandem::Tensor& t = g.tensor(g.inputs[i]);
     if (static_cast<int64_t>(input_sizes[i]) != tandem::shape_elements(t.shape))
       return report(tandem::invalid_argument(
-          "input '" + t.name + "' has " + std::to_string(input_sizes[i]) + " elements, the model expects " +
-          std::to_string(tandem::shape_elements(t.shape)) + " (" + tandem::shape_to_string(t.shape) + ")"));
+          "input '" + t.name + "' has " + std::to_string(input_sizes[i]) +
+          " elements, the model expects " + std::to_string(tandem::shape_elements(t.shape)) + " (" +
+          tandem::shape_to_string(t.shape) + ")"));
   }
   for (size_t j = 0; j < g.outputs.size(); ++j) {
     const tandem::Tensor& t = g.tensor(g.outputs[j]);

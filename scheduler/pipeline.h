@@ -50,6 +50,11 @@ constexpr int kCopies = 2;
 // One stage of a plan: nodes [first_node, last_node) of the graph's
 // topological order, run on `processor`.
 struct StageSpec {
+  StageSpec() = default;
+  // {processor, first, last}: brace-initialisable without -Wextra's missing-initializer warning.
+  StageSpec(Processor* p, int first, int last, int copies = 1)
+      : processor(p), first_node(first), last_node(last), replicas(copies) {}
+
   Processor* processor = nullptr;
   int first_node = 0;
   int last_node = 0;  // exclusive
