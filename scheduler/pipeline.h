@@ -94,7 +94,7 @@ struct StageStats {
   int first_node = 0, last_node = 0, replicas = 1;
   int64_t frames = 0;
   double compute_ms = 0;      // Executable::run
-  double wait_input_ms = 0;   // waiting for the previous stage (or a submit)
+  double wait_input_ms = 0;   // waiting for the previous stage, counted from the frame's submit
   double wait_output_ms = 0;  // waiting for a free slot in the next boundary
   double transfer_ms = 0;     // copying pass-through tensors into the next slot
 };

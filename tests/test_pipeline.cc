@@ -629,6 +629,10 @@ TEST_CASE("pipeline: stats and the Chrome trace cover every stage and frame") {
   for (const auto& [tid, fs] : compute_frames) CHECK(fs.size() == frames);
   (*pipe)->reset_stats();
   CHECK((*pipe)->stats().stages[0].frames == 0);
+  // An idle pipeline is not "waiting for input": waits count from the submit.
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  REQUIRE((*pipe)->run({std::vector<float>(64, 1.0f)}).ok());
+  CHECK((*pipe)->stats().stages[0].wait_input_ms < 100);
   CHECK(!(*pipe)->write_trace("/nonexistent-dir/x.json").ok());
 }
 
