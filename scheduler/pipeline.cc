@@ -638,6 +638,8 @@ int Pipeline::in_flight() const {
 }
 
 const std::vector<int>& Pipeline::boundary_tensors(int b) const {
+  static const std::vector<int> kNone;
+  if (b < 0 || b + 1 >= static_cast<int>(boundaries_.size())) return kNone;
   return boundaries_[static_cast<size_t>(b + 1)]->tensors;
 }
 

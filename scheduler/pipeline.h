@@ -158,7 +158,8 @@ class Pipeline {
   int max_in_flight() const { return max_in_flight_; }
   // Frames submitted and not yet completed.
   int in_flight() const;
-  // The tensors carried across boundary b (between stage b and b+1).
+  // The tensors carried across boundary b (between stage b and b+1); empty
+  // when b is not in [0, num_stages() - 1).
   const std::vector<int>& boundary_tensors(int b) const;
 
   PipelineStats stats() const;

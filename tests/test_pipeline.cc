@@ -252,6 +252,8 @@ TEST_CASE("pipeline: boundaries carry skip connections through intermediate stag
   // Cut after add_b: a, b, x, s all needed later. Cut after mul_c: s no longer.
   CHECK(names(0) == std::vector<std::string>{"add_b_out", "relu_a_out", "s", "x"});
   CHECK(names(1) == std::vector<std::string>{"add_b_out", "mul_c_out", "relu_a_out", "x"});
+  CHECK((*pipe)->boundary_tensors(2).empty());
+  CHECK((*pipe)->boundary_tensors(-1).empty());
 }
 
 TEST_CASE(
