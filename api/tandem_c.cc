@@ -1,8 +1,11 @@
 // The C API (include/tandem/tandem.h) over the C++ API.
 #include "tandem/tandem.h"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/executor.h"
 #include "engine/processor_registry.h"
@@ -15,8 +18,10 @@ struct tandem_model {
 
 struct tandem_session {
   std::shared_ptr<const tandem::ModelFile> file;
+  // One processor: an executor; several: a pipeline.
   std::unique_ptr<tandem::Processor> processor;
   std::unique_ptr<tandem::Executor> executor;
+  std::optional<tandem::PipelineSession> pipeline;
 };
 
 namespace {
@@ -44,10 +49,18 @@ tandem_status tensor_info(const tandem::Graph& g, const std::vector<int>& ids, s
 
 extern "C" {
 
-const char* tandem_version(void) { return tandem::version(); }
-uint32_t tandem_schema_version(void) { return tandem::schema_version(); }
-uint32_t tandem_min_readable_schema_version(void) { return tandem::min_readable_schema_version(); }
-const char* tandem_last_error(void) { return last_error.c_str(); }
+const char* tandem_version(void) {
+  return tandem::version();
+}
+uint32_t tandem_schema_version(void) {
+  return tandem::schema_version();
+}
+uint32_t tandem_min_readable_schema_version(void) {
+  return tandem::min_readable_schema_version();
+}
+const char* tandem_last_error(void) {
+  return last_error.c_str();
+}
 
 tandem_status tandem_model_load(const char* path, tandem_model** out) {
   if (!path || !out) return report(tandem::invalid_argument("tandem_model_load: null argument"));
@@ -58,10 +71,16 @@ tandem_status tandem_model_load(const char* path, tandem_model** out) {
   return report(tandem::Status());
 }
 
-void tandem_model_free(tandem_model* model) { delete model; }
+void tandem_model_free(tandem_model* model) {
+  delete model;
+}
 
-size_t tandem_model_input_count(const tandem_model* m) { return m ? m->model.graph().inputs.size() : 0; }
-size_t tandem_model_output_count(const tandem_model* m) { return m ? m->model.graph().outputs.size() : 0; }
+size_t tandem_model_input_count(const tandem_model* m) {
+  return m ? m->model.graph().inputs.size() : 0;
+}
+size_t tandem_model_output_count(const tandem_model* m) {
+  return m ? m->model.graph().outputs.size() : 0;
+}
 
 tandem_status tandem_model_input(const tandem_model* m, size_t index, const char** name,
                                  int64_t* dims, size_t max_rank, size_t* rank) {
@@ -82,6 +101,16 @@ tandem_status tandem_session_create(const tandem_model* m, const char* processor
   *out = nullptr;
   auto s = std::make_unique<tandem_session>();
   s->file = m->model.shared_file();
+  auto specs =
+      tandem::split_processor_list(processors, tandem::default_processor_registry().kinds());
+  if (!specs.ok()) return report(specs.status());
+  if (specs->size() > 1) {
+    auto pipe = tandem::PipelineSession::create(m->model, processors);
+    if (!pipe.ok()) return report(pipe.status());
+    s->pipeline = std::move(pipe).value();
+    *out = s.release();
+    return report(tandem::Status());
+  }
   auto p = tandem::create_processor(processors);
   if (!p.ok()) return report(p.status());
   s->processor = std::move(p).value();
@@ -92,7 +121,9 @@ tandem_status tandem_session_create(const tandem_model* m, const char* processor
   return report(tandem::Status());
 }
 
-void tandem_session_free(tandem_session* session) { delete session; }
+void tandem_session_free(tandem_session* session) {
+  delete session;
+}
 
 tandem_status tandem_session_run(tandem_session* s, const float* const* inputs,
                                  const size_t* input_sizes, float* const* outputs,
@@ -104,8 +135,9 @@ tandem_status tandem_session_run(tandem_session* s, const float* const* inputs,
     const tandem::Tensor& t = g.tensor(g.inputs[i]);
     if (static_cast<int64_t>(input_sizes[i]) != tandem::shape_elements(t.shape))
       return report(tandem::invalid_argument(
-          "input '" + t.name + "' has " + std::to_string(input_sizes[i]) + " elements, the model expects " +
-          std::to_string(tandem::shape_elements(t.shape)) + " (" + tandem::shape_to_string(t.shape) + ")"));
+          "input '" + t.name + "' has " + std::to_string(input_sizes[i]) +
+          " elements, the model expects " + std::to_string(tandem::shape_elements(t.shape)) + " (" +
+          tandem::shape_to_string(t.shape) + ")"));
   }
   for (size_t j = 0; j < g.outputs.size(); ++j) {
     const tandem::Tensor& t = g.tensor(g.outputs[j]);
@@ -114,7 +146,17 @@ tandem_status tandem_session_run(tandem_session* s, const float* const* inputs,
                                              std::to_string(output_sizes[j]) + " elements, needs " +
                                              std::to_string(tandem::shape_elements(t.shape))));
   }
-  return report(s->executor->run_raw(inputs, outputs));
+  if (s->executor) return report(s->executor->run_raw(inputs, outputs));
+  std::vector<tandem::HostTensor> in;
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    const tandem::Tensor& t = g.tensor(g.inputs[i]);
+    in.push_back({t.name, t.shape, std::vector<float>(inputs[i], inputs[i] + input_sizes[i])});
+  }
+  auto result = s->pipeline->run(in);
+  if (!result.ok()) return report(result.status());
+  for (size_t j = 0; j < result->size(); ++j)
+    std::copy((*result)[j].data.begin(), (*result)[j].data.end(), outputs[j]);
+  return report(tandem::Status());
 }
 
 }  // extern "C"

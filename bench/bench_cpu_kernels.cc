@@ -2,6 +2,9 @@
 // (bench/shapes/*.csv), each kernel alone on NHWC buffers with packed weights,
 // as compile() would create it. Counters: FLOP/s (2 x MACs) and bytes/s
 // (activations read + weights + activations written, once per run).
+// 3x3 stride-1 convs run twice: conv2d/ (XNNPACK direct) and conv2d_winograd/
+// (F(4,3)); both report the direct convolution's FLOPs, so FLOPS compares
+// time.
 //
 //   build/bench/bench_cpu_kernels [--benchmark_filter=conv2d/resnet50]
 //       [--benchmark_out=cpu_kernels.csv --benchmark_out_format=csv]
@@ -26,6 +29,7 @@ struct Case {
   Graph g;
   double flops = 0;  // per run
   double bytes = 0;  // per run
+  cpu::CpuKernelOptions options;
 };
 
 std::vector<float> random_floats(size_t n, uint32_t seed) {
@@ -104,7 +108,21 @@ std::vector<Case> conv_cases() {
     int y = add_node(cs.g, OpType::kConv, {x, wt, b}, {1, m, oh, ow}, a);
     cs.flops = 2.0 * floats(cs.g, y) * double(c / grp * k * k);
     cs.bytes = 4 * (floats(cs.g, x) + floats(cs.g, wt) + floats(cs.g, y));
-    cases.push_back(std::move(cs));
+    cs.options.winograd = cpu::CpuKernelOptions::Winograd::kOff;
+    bool wino = cpu::winograd_f43_applicable(cs.g, cs.g.nodes[0]);
+    if (wino) {
+      // The same layer on Winograd F(4,3): FLOPS stays the direct count (effective rate).
+      Case wc;
+      wc.name = "conv2d_winograd/" + r[0] + "/" + r[1];
+      wc.g = cs.g;
+      wc.flops = cs.flops;
+      wc.bytes = cs.bytes;
+      wc.options.winograd = cpu::CpuKernelOptions::Winograd::kOn;
+      cases.push_back(std::move(cs));
+      cases.push_back(std::move(wc));
+    } else {
+      cases.push_back(std::move(cs));
+    }
   }
   return cases;
 }
@@ -217,7 +235,9 @@ void run_case(benchmark::State& state, const Case* cs) {
   args.pool = pool;
   for (int t : n.inputs) args.inputs.push_back(make(t));
   for (int t : n.outputs) args.outputs.push_back(make(t));
-  cpu::CpuOpSupport sup = cpu::cpu_op_support(g, n);
+  cpu::CpuOpSupport sup = cpu::cpu_op_support(g, n, cs->options);
+  std::vector<float> workspace(sup.workspace_floats);
+  args.workspace = workspace.data();
   if (!sup.factory) {
     state.SkipWithError("no native cpu kernel for this case");
     return;

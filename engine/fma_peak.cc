@@ -12,9 +12,10 @@ namespace tandem {
 namespace {
 
 constexpr int kChains = 12;  // > FMA latency x ports (4 x 2): the units never wait
+// The loops are noipa: a call GCC knows to be pure may be moved across the clock reads.
 
 #if defined(__x86_64__)
-__attribute__((target("avx512f"))) float fma_loop_avx512(long iterations) {
+__attribute__((target("avx512f"), noipa)) float fma_loop_avx512(long iterations) {
   __m512 acc[kChains];
   for (int i = 0; i < kChains; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
   const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
@@ -29,7 +30,7 @@ __attribute__((target("avx512f"))) float fma_loop_avx512(long iterations) {
   return t;
 }
 
-__attribute__((target("avx2,fma"))) float fma_loop_avx2(long iterations) {
+__attribute__((target("avx2,fma"), noipa)) float fma_loop_avx2(long iterations) {
   __m256 acc[kChains];
   for (int i = 0; i < kChains; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
   const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
@@ -45,7 +46,7 @@ __attribute__((target("avx2,fma"))) float fma_loop_avx2(long iterations) {
 }
 #endif
 
-float fma_loop_scalar(long iterations) {
+__attribute__((noipa)) float fma_loop_scalar(long iterations) {
   float acc[kChains];
   for (int i = 0; i < kChains; ++i) acc[i] = static_cast<float>(i);
   for (long it = 0; it < iterations; ++it)

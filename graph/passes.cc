@@ -323,7 +323,6 @@ Expected<int> pass_fold_constants(Graph& g) {
     if (!st.ok()) return st.with_context("fold_constants");
     for (size_t k = 0; k < n.outputs.size(); ++k) {
       Tensor& t = g.tensor(n.outputs[k]);
-      t.shape = shapes[k];
       t.dtype = DType::kFloat32;
       t.data = ConstantData::from_floats(std::move(values[k]));
     }

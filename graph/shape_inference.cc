@@ -263,8 +263,9 @@ Status infer_reshape(const Ctx& c, std::vector<Shape>* out) {
     } else if (d < -1 || d > kMaxDim) {
       return c.fail("shape entry " + num(d) + " out of range");
     }
+    // Checked before multiplying: known <= 2^40 times d <= 2^31 could overflow.
+    if (d != 0 && known > kMaxElements / d) return c.fail("target shape is too large");
     known *= d;
-    if (known > kMaxElements) return c.fail("target shape is too large");
     r.push_back(d);
   }
   if (infer_at >= 0) {

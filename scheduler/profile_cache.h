@@ -1,6 +1,6 @@
 // The profile cache: one JSON file per (machine, processor spec) holding
 // measured node times keyed by node signature, co-run factors keyed by the
-// other processors, and transfer fits keyed by the receiving processor.
+// model and the other processors, and transfer fits keyed by the receiving processor.
 #pragma once
 
 #include <map>

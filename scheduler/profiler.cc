@@ -4,8 +4,12 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "scheduler/profile_cache.h"
@@ -132,21 +136,88 @@ Status on_processor(Processor* p, const std::function<Status()>& f) {
   return st;
 }
 
-// Whole-model times without per-node timing: `runs` after one warm-up.
-Status time_runs(CompiledModel& m, int runs, std::vector<double>* out) {
-  TANDEM_RETURN_IF_ERROR(m.run(nullptr));
-  for (int r = 0; r < runs; ++r) {
-    const auto t0 = Clock::now();
-    TANDEM_RETURN_IF_ERROR(m.run(nullptr));
-    out->push_back(ms_since(t0));
+// Keeps other processors busy with their own models, switchable on and off:
+// set_running(true) returns once every worker has started a run, (false)
+// once every worker is idle. A worker that fails stops and reports in finish().
+class BackgroundLoad {
+ public:
+  ~BackgroundLoad() { (void)finish(); }
+  void add(Processor* p, CompiledModel* m) {
+    size_t i;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      i = state_.size();
+      state_.push_back(Worker{});
+    }
+    threads_.emplace_back([this, p, m, i] { loop(p, m, i); });
   }
-  return Status();
-}
+  void set_running(bool on) {
+    std::unique_lock<std::mutex> lock(mu_);
+    running_ = on;
+    if (on) ++generation_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] {
+      for (const auto& w : state_)
+        if (!w.done && (on ? w.started < generation_ : w.active)) return false;
+      return true;
+    });
+  }
+  Status finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      quit_ = true;
+      cv_.notify_all();
+    }
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    for (const auto& w : state_)
+      if (!w.status.ok()) return w.status.with_context("co-run load");
+    return Status();
+  }
 
-std::string others_key(const std::vector<Processor*>& procs, size_t p) {
-  std::string k;
+ private:
+  struct Worker {
+    int64_t started = 0;  // generation of the last run started
+    bool active = false, done = false;
+    Status status;
+  };
+  void loop(Processor* p, CompiledModel* m, size_t i) {
+    Status st = p->bind_current_thread();
+    while (st.ok()) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return running_ || quit_; });
+        if (quit_) break;
+        state_[i].started = generation_;
+        state_[i].active = true;
+        cv_.notify_all();
+      }
+      st = m->run(nullptr);
+      std::lock_guard<std::mutex> lock(mu_);
+      state_[i].active = false;
+      cv_.notify_all();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    state_[i].status = st;
+    state_[i].done = true;
+    cv_.notify_all();
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool running_ = false, quit_ = false;
+  int64_t generation_ = 0;
+  std::deque<Worker> state_;
+  std::vector<std::thread> threads_;
+};
+
+// Co-run slowdown depends on the model (compute- or memory-bound) and on who
+// else runs: keyed by both.
+std::string corun_key(const CostTable& t, const std::vector<Processor*>& procs, size_t p) {
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(t.model_hash));
+  std::string k = std::string(hash) + "|";
   for (size_t q = 0; q < procs.size(); ++q)
-    if (q != p) k += (k.empty() ? "" : "+") + procs[q]->spec();
+    if (q != p) k += (k.back() == '|' ? "" : "+") + procs[q]->spec();
   return k;
 }
 
@@ -228,7 +299,7 @@ Expected<CostTable> profile_model(const Graph& g, const std::vector<Processor*>&
       else
         need_nodes[p] = true;
     }
-    auto it = cache[p].corun.find(others_key(procs, p));
+    auto it = cache[p].corun.find(corun_key(table, procs, p));
     if (it != cache[p].corun.end())
       pc.corun_factor = it->second;
     else if (corun)
@@ -243,19 +314,22 @@ Expected<CostTable> profile_model(const Graph& g, const std::vector<Processor*>&
     if (need_nodes[p] || any_corun || o.validate) {
       progress("compiling on " + specs[p]);
       models[p] = compile_supported(g, procs[p], supported[p], warn);
+      progress("compiled on " + specs[p], 1);
+    } else {
+      progress("cached " + specs[p], 1);
     }
-    progress("compiled on " + specs[p], 1);
   }
 
   // Per-node times: warm-up, then runs until the median of the whole-range
   // time is stable; per node the robust mean over runs.
   for (size_t p = 0; p < P; ++p) {
     if (!need_nodes[p]) {
-      progress("cached " + specs[p], 1);
+      progress("cached node times of " + specs[p], 1);
       continue;
     }
     progress("profiling " + specs[p]);
     std::vector<std::vector<double>> samples(N);
+    double run_median = 0;
     CompiledModel& m = models[p];
     Status st = on_processor(procs[p], [&]() -> Status {
       std::vector<double> per_node(N, NAN), totals, medians;
@@ -280,17 +354,27 @@ Expected<CostTable> profile_model(const Graph& g, const std::vector<Processor*>&
         }
         if (ms_since(t0) > 1000.0 * o.max_seconds_per_processor && int(totals.size()) >= 3) break;
       }
+      run_median = median(totals);
       return Status();
     });
     if (!st.ok()) return st.with_context("profiling on '" + specs[p] + "'");
     // Nodes with one signature (the repeated blocks of a ResNet) share the
     // mean of their times: less noise, and the cache holds one time per key.
+    // Per node the outliers are dropped, which on a loaded machine also drops
+    // the preemptions every whole run suffers somewhere: the node times are
+    // scaled so that they add up to the median run (the split is attributed,
+    // the total is measured). On a quiet machine the scale is ~1.
     auto& pc = table.processors[p];
+    std::vector<double> robust(N, NAN);
+    double robust_sum = 0;
+    for (size_t n = 0; n < N; ++n)
+      if (!samples[n].empty()) robust_sum += robust[n] = robust_mean(samples[n]);
+    const double scale = robust_sum > 0 && run_median > 0 ? run_median / robust_sum : 1.0;
     std::map<std::string, std::pair<double, int>> by_key;
     for (size_t n = 0; n < N; ++n)
       if (!samples[n].empty()) {
         auto& acc = by_key[table.nodes[n].key()];
-        acc.first += robust_mean(samples[n]);
+        acc.first += robust[n] * scale;
         acc.second += 1;
       }
     for (size_t n = 0; n < N; ++n)
@@ -302,51 +386,51 @@ Expected<CostTable> profile_model(const Graph& g, const std::vector<Processor*>&
     progress("profiled " + specs[p], 1);
   }
 
-  // Co-run: each processor's whole-model time alone, then while every other
-  // processor loops over its own model.
-  std::vector<double> alone_ms(P, NAN);
+  // Co-run: each processor's whole-model time alone and while every other
+  // processor loops over its own model, alternating run by run so that load
+  // from outside (a shared machine) drifts into both sides alike; the factor
+  // is the median of the paired ratios.
   for (size_t p = 0; p < P; ++p) {
     if (!need_corun[p] && !o.validate) continue;
     if (models[p].ranges.empty()) continue;
-    progress("timing " + specs[p] + " alone");
-    std::vector<double> alone;
-    TANDEM_RETURN_IF_ERROR(on_processor(procs[p], [&] {
-                             return time_runs(models[p], 5, &alone);
-                           }).with_context("timing on '" + specs[p] + "'"));
-    alone_ms[p] = median(alone);
-    table.processors[p].measured_total_ms = alone_ms[p];
+    progress((need_corun[p] ? "co-run calibration of " : "timing ") + specs[p]);
+    std::vector<double> alone, together;
+    BackgroundLoad load;
+    if (need_corun[p])
+      for (size_t q = 0; q < P; ++q)
+        if (q != p && !models[q].ranges.empty()) load.add(procs[q], &models[q]);
+    std::vector<double> validate_runs;
+    Status st = on_processor(procs[p], [&]() -> Status {
+      TANDEM_RETURN_IF_ERROR(models[p].run(nullptr));
+      // Validation first, on its own: after a loaded run the caches are cold.
+      for (int k = 0; o.validate && k < 7; ++k) {
+        const auto t0 = Clock::now();
+        TANDEM_RETURN_IF_ERROR(models[p].run(nullptr));
+        validate_runs.push_back(ms_since(t0));
+      }
+      for (int k = 0; need_corun[p] && k < 5; ++k) {
+        auto t0 = Clock::now();
+        TANDEM_RETURN_IF_ERROR(models[p].run(nullptr));
+        alone.push_back(ms_since(t0));
+        load.set_running(true);
+        t0 = Clock::now();
+        Status run = models[p].run(nullptr);
+        together.push_back(ms_since(t0));
+        load.set_running(false);
+        TANDEM_RETURN_IF_ERROR(run);
+      }
+      return Status();
+    });
+    Status load_st = load.finish();
+    TANDEM_RETURN_IF_ERROR(st.with_context("timing on '" + specs[p] + "'"));
+    TANDEM_RETURN_IF_ERROR(load_st);
+    if (!validate_runs.empty()) table.processors[p].measured_total_ms = median(validate_runs);
     if (!need_corun[p]) continue;
-    progress("co-run calibration of " + specs[p]);
-    std::atomic<bool> stop{false};
-    std::atomic<int> busy{0};
-    std::vector<std::thread> others;
-    std::vector<Status> other_status(P);
-    int expected = 0;
-    for (size_t q = 0; q < P; ++q) {
-      if (q == p || models[q].ranges.empty()) continue;
-      ++expected;
-      others.emplace_back([&, q] {
-        other_status[q] = procs[q]->bind_current_thread();
-        bool counted = false;
-        while (other_status[q].ok() && !stop.load()) {
-          other_status[q] = models[q].run(nullptr);
-          if (!counted) counted = true, busy.fetch_add(1);
-        }
-        if (!counted) busy.fetch_add(1);
-      });
-    }
-    while (busy.load() < expected) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    std::vector<double> together;
-    Status st = on_processor(procs[p], [&] { return time_runs(models[p], 5, &together); });
-    stop = true;
-    for (auto& t : others) t.join();
-    TANDEM_RETURN_IF_ERROR(st.with_context("co-run timing on '" + specs[p] + "'"));
-    for (size_t q = 0; q < P; ++q)
-      if (!other_status[q].ok())
-        return other_status[q].with_context("co-run load on '" + specs[q] + "'");
-    const double factor = std::max(1.0, median(together) / alone_ms[p]);
+    std::vector<double> ratios;
+    for (size_t k = 0; k < together.size(); ++k) ratios.push_back(together[k] / alone[k]);
+    const double factor = std::max(1.0, median(ratios));
     table.processors[p].corun_factor = factor;
-    cache[p].corun[others_key(procs, p)] = factor;
+    cache[p].corun[corun_key(table, procs, p)] = factor;
     progress("co-run " + specs[p], 1);
   }
 

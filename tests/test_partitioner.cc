@@ -454,4 +454,14 @@ TEST_CASE("600 nodes x 4 processors plan in under a second") {
                                        << " steps");
   CHECK(s < 1.0);
   CHECK(plan->period_ms >= plan->lower_bound_ms * (1 - 1e-9));
+
+  // Throughput under a latency bound: a bisection of capped DPs, slower but bounded.
+  PlanOptions o;
+  o.max_latency_ms = plan->latency_ms * 0.9;
+  const auto t1 = std::chrono::steady_clock::now();
+  auto bounded = plan_partition(t, o);
+  const double s1 = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  MESSAGE("with --max-latency-ms: " << s1 << " s");
+  if (bounded.ok()) CHECK(bounded->latency_ms <= o.max_latency_ms * (1 + 1e-9));
+  CHECK(s1 < 20.0);
 }

@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/processor_registry.h"
+#include "graph/shape_inference.h"
+#include "scheduler/partitioner.h"
 #include "scheduler/profile_cache.h"
 #include "scheduler/profiler.h"
 #include "tests/helpers.h"
@@ -185,4 +188,43 @@ TEST_CASE("duplicate processors are refused") {
   Graph g = chain_graph();
   SpinProcessor a("spin:a", 1.0), a2("spin:a", 1.0);
   CHECK_FALSE(profile_model(g, {&a, &a2}, quick_options()).ok());
+}
+
+TEST_CASE("profile and plan a real graph on the reference processor") {
+  Graph g;
+  int x = add_input(g, "x", {1, 3, 16, 16});
+  NodeAttrs conv;
+  conv.kernel_shape = {3, 3};
+  conv.strides = {1, 1};
+  conv.dilations = {1, 1};
+  conv.pads = {1, 1, 1, 1};
+  int w1 = add_random_constant(g, "w1", {8, 3, 3, 3}, 1);
+  int c1 = add_simple_node(g, OpType::kConv, "conv1", {x, w1}, conv);
+  int r1 = add_simple_node(g, OpType::kRelu, "relu1", {c1});
+  int w2 = add_random_constant(g, "w2", {8, 8, 3, 3}, 2);
+  int c2 = add_simple_node(g, OpType::kConv, "conv2", {r1, w2}, conv);
+  int a = add_simple_node(g, OpType::kAdd, "add", {c2, r1});  // skip connection
+  g.outputs = {a};
+  REQUIRE(infer_shapes(g).ok());
+  auto ref = create_processor("reference");
+  REQUIRE(ref.ok());
+  ProfileOptions o = quick_options();
+  o.validate = true;
+  auto t = profile_model(g, {ref->get()}, o);
+  REQUIRE_MESSAGE(t.ok(), t.status().to_string());
+  const auto& pc = t->processors[0];
+  double sum = 0;
+  for (size_t n = 0; n < 4; ++n) {
+    CHECK(pc.node_ms[n] > 0);
+    CHECK(pc.estimated[n] == 0);
+    sum += pc.node_ms[n];
+  }
+  // conv2 does 8/3 the MACs of conv1 (8 input channels instead of 3).
+  CHECK(pc.node_ms[2] > pc.node_ms[0]);
+  CHECK(pc.measured_total_ms > 0);
+  CHECK(pc.gflops > 0);
+  auto plan = plan_partition(*t);
+  REQUIRE(plan.ok());
+  CHECK(plan->kind == "single");
+  CHECK(plan->period_ms == doctest::Approx(sum));
 }

@@ -124,6 +124,8 @@ TEST_CASE("absurd dims are rejected") {
   NodeAttrs r;
   r.shape = {kInt64Max, 1};
   check_invalid(OneNode(OpType::kReshape, {{4}}, r));
+  r.shape = {1 << 20, 1 << 20, int64_t{1} << 31, -1};  // 2^71 would wrap to 0
+  check_invalid(OneNode(OpType::kReshape, {{4}}, r));
 }
 
 TEST_CASE("BatchNormalization and unary ops keep the shape") {

@@ -1,4 +1,4 @@
-// tandem bench MODEL.tdm --processor SPEC [--runs R] [--warmup W] [--json]
+// tandem bench MODEL.tdm --processor SPEC [--runs R] [--warmup W] [--json] [--per-op]
 //   or --processors A,B --plan auto|FILE [--frames N] [--compare] [--trace out.json]
 // Median latency, FPS, GFLOP/s and % of the measured FMA peak of one model
 // on one processor. With --json the last stdout line is one JSON object.
@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "engine/fma_peak.h"
@@ -27,6 +28,7 @@ Command make_bench_command() {
     int warmup = 2;
     bool json = false;
     PipelineBenchArgs pipe;
+    bool per_op = false;
   };
   auto s = std::make_shared<State>();
   Command c;
@@ -61,6 +63,7 @@ Command make_bench_command() {
         ->capture_default_str()
         ->check(CLI::Range(1, 1000));
     s->app->add_option("--trace", s->pipe.trace, "write a Chrome/Perfetto trace of the last round");
+    s->app->add_flag("--per-op", s->per_op, "also print time per op type and the slowest nodes");
   };
   c.selected = [s] { return s->app && s->app->parsed(); };
   c.run = [s]() -> int {
@@ -125,6 +128,44 @@ Command make_bench_command() {
       std::printf("fallback    %zu node(s) on reference kernels:", fallbacks.size());
       for (const std::string& f : fallbacks) std::printf(" %s", f.c_str());
       std::printf("\n");
+    }
+    if (s->per_op) {
+      // Median over the runs of each node's time (RunOptions::node_ms).
+      std::vector<std::vector<double>> node_runs(g.nodes.size());
+      for (int i = 0; i < s->runs; ++i) {
+        std::vector<double> node_ms;
+        RunOptions opt;
+        opt.node_ms = &node_ms;
+        Status st = (*exe)->run_raw(in.data(), out.data(), opt);
+        if (!st.ok()) return fail(st.with_context(s->model));
+        for (size_t k = 0; k < node_ms.size() && k < node_runs.size(); ++k)
+          node_runs[k].push_back(node_ms[k]);
+      }
+      std::vector<std::pair<double, size_t>> node_median;
+      std::map<std::string, std::pair<double, double>> by_op;  // ms, MACs
+      for (size_t k = 0; k < node_runs.size(); ++k) {
+        auto& v = node_runs[k];
+        if (v.empty()) continue;
+        std::sort(v.begin(), v.end());
+        double med = v[v.size() / 2];
+        node_median.push_back({med, k});
+        auto& o = by_op[std::string(op_name(g.nodes[k].op))];
+        o.first += med;
+        o.second += double(node_macs(g, g.nodes[k]));
+      }
+      std::printf("per op      (median per node, summed)\n");
+      for (const auto& [op, v] : by_op)
+        std::printf("  %-20s %8.3f ms  %6.1f GFLOP/s\n", op.c_str(), v.first,
+                    v.first > 0 ? 2 * v.second / (v.first * 1e-3) / 1e9 : 0.0);
+      std::sort(node_median.rbegin(), node_median.rend());
+      std::printf("slowest nodes\n");
+      for (size_t k = 0; k < node_median.size() && k < 10; ++k) {
+        const Node& nd = g.nodes[node_median[k].second];
+        double macs_k = double(node_macs(g, nd));
+        std::printf("  %-32s %-12s %8.3f ms  %6.1f GFLOP/s\n", nd.name.c_str(),
+                    std::string(op_name(nd.op)).c_str(), node_median[k].first,
+                    2 * macs_k / (node_median[k].first * 1e-3) / 1e9);
+      }
     }
     if (s->json) {
       nlohmann::json j;

@@ -209,7 +209,7 @@ Expected<ConvertResult> convert_onnx(const std::string& onnx_path, const Convert
                        " to " + std::to_string(onnx_import::kMaxOpset) +
                        " (re-export with torch.onnx.export(..., opset_version=13))");
   TANDEM_RETURN_IF_ERROR(check_supported_ops(onnx_path, model.graph()));
-  TANDEM_RETURN_IF_ERROR(onnx_import::check_onnx_model(onnx_path, model));
+  TANDEM_RETURN_IF_ERROR(onnx_import::check_onnx_model(onnx_path, &model));
   TANDEM_RETURN_IF_ERROR(
       onnx_import::fix_input_shapes(onnx_path, model.mutable_graph(), options.input_shapes));
   TANDEM_RETURN_IF_ERROR(

@@ -217,6 +217,9 @@ Status map_pad(ImportContext& ctx, const onnx::NodeProto& n) {
     TANDEM_ASSIGN_OR_RETURN(a.pad_value, ctx.const_float(n, 2, "constant_value"));
   }
   TANDEM_ASSIGN_OR_RETURN(int in, ctx.input(n, 0));
+  // torch writes an all-zero Pad before every AveragePool; Identity is removed by the passes.
+  if (std::all_of(a.pads.begin(), a.pads.end(), [](int64_t p) { return p == 0; }))
+    return ctx.add_node(n, OpType::kIdentity, {in}, {}).status();
   return ctx.add_node(n, OpType::kPad, {in}, a).status();
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <vector>
 
 namespace tandem::onnx_import {
 namespace fs = std::filesystem;
@@ -116,13 +117,23 @@ Status load_onnx_model(const std::string& path, onnx::ModelProto* model) {
   return inline_graph_external_data(dir, path, model->mutable_graph());
 }
 
-Status check_onnx_model(const std::string& path, const onnx::ModelProto& model) {
+Status check_onnx_model(const std::string& path, onnx::ModelProto* model) {
+  // The checker wants a shape on every graph output; many exporters leave
+  // them out and shape inference fills them, so lend it an empty one meanwhile.
+  std::vector<onnx::TypeProto_Tensor*> lent;
+  for (auto& out : *model->mutable_graph()->mutable_output())
+    if (out.type().has_tensor_type() && !out.type().tensor_type().has_shape()) {
+      lent.push_back(out.mutable_type()->mutable_tensor_type());
+      lent.back()->mutable_shape();
+    }
+  Status st;
   try {
-    onnx::checker::check_model(model);
+    onnx::checker::check_model(*model);
   } catch (const std::exception& e) {
-    return invalid_model(path + ": ONNX checker: " + e.what());
+    st = invalid_model(path + ": ONNX checker: " + e.what());
   }
-  return Status();
+  for (auto* t : lent) t->clear_shape();
+  return st;
 }
 
 }  // namespace tandem::onnx_import

@@ -18,7 +18,7 @@ constexpr int64_t kMaxOpset = 17;
 // the model's folder) into the proto. Errors name the file.
 Status load_onnx_model(const std::string& path, onnx::ModelProto* model);
 // Runs ONNX's checker (after the converter has listed unsupported ops, which it reports better).
-Status check_onnx_model(const std::string& path, const onnx::ModelProto& model);
+Status check_onnx_model(const std::string& path, onnx::ModelProto* model);
 
 // The model's default-domain ("" / "ai.onnx") opset, or 0 when it has none.
 int64_t default_opset(const onnx::ModelProto& model);

@@ -57,4 +57,34 @@ class Session {
   std::shared_ptr<Impl> impl_;
 };
 
+// A model pipelined across several processors ("cpu:cores=0,cpu:cores=1"):
+// the plan stored in the model when it was made for these processors, else a
+// new one from a (cached) profile. Frames stream through the stages.
+struct PipelineConfig {
+  std::string plan = "auto";  // auto | new | plan JSON file
+  std::string profile;        // cost table file instead of measuring
+  int max_in_flight = 0;      // 0: the pipeline's capacity
+};
+
+class PipelineSession {
+ public:
+  using Ticket = uint64_t;
+  static Expected<PipelineSession> create(const Model& model, const std::string& processors,
+                                          const PipelineConfig& config = {});
+  // Synchronous: one frame through every stage.
+  Expected<std::vector<HostTensor>> run(const std::vector<HostTensor>& inputs);
+  // Streaming: submit blocks while the pipeline is full (back pressure);
+  // outputs come back in submission order through wait().
+  Expected<Ticket> submit(const std::vector<HostTensor>& inputs);
+  Expected<std::vector<HostTensor>> wait(Ticket ticket);
+  Expected<bool> poll(Ticket ticket) const;
+  // Human-readable plan: stages, processors, predicted FPS.
+  std::string plan_summary() const;
+  double predicted_fps() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
 }  // namespace tandem

@@ -46,7 +46,7 @@ Expected<KernelPtr> make_conv2d(const KernelArgs& a) {
 
 }  // namespace
 
-CpuOpSupport conv2d_support(const Graph& g, const Node& n) {
+CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
   if (n.inputs.size() < 2 || n.outputs.size() != 1 || n.inputs[0] < 0 || n.inputs[1] < 0) return {};
   const Tensor& x = g.tensor(n.inputs[0]);
   const Tensor& w = g.tensor(n.inputs[1]);
@@ -60,6 +60,10 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n) {
   if (at.pads.size() != 0 && at.pads.size() != 4) return {};
   for (int64_t p : at.pads)
     if (p < 0) return {};
+  using W = CpuKernelOptions::Winograd;
+  if (options.winograd != W::kOff && winograd_f43_applicable(g, n) &&
+      (options.winograd == W::kOn || winograd_f43_profitable(g, n)))
+    return {make_winograd_f43, true, true, winograd_f43_workspace_floats(g, n)};
   return {make_conv2d, true, true};
 }
 

@@ -71,7 +71,8 @@ class CpuExecutable : public Executable {
     return Status();
   }
 
-  Status build(const Graph& g, int first, int last, pthreadpool_t pool);
+  Status build(const Graph& g, int first, int last, pthreadpool_t pool,
+               const CpuKernelOptions& options);
   int64_t concat_copies() const {
     int64_t n = 0;
     for (const KernelPtr& k : kernels_) n += static_cast<int64_t>(k->copied_inputs());
@@ -86,13 +87,15 @@ class CpuExecutable : public Executable {
   pthreadpool_t pool_ = nullptr;
   RangeIO io_;
   std::unique_ptr<float, Freer> arena_;
+  std::unique_ptr<float, Freer> workspace_;
   size_t arena_bytes_ = 0;
   std::vector<CpuTensor> boundary_in_, boundary_out_;
   std::vector<KernelPtr> kernels_;
   std::vector<std::string> fallback_names_;
 };
 
-Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t pool) {
+Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t pool,
+                            const CpuKernelOptions& options) {
   g_ = &g;
   first_ = first;
   pool_ = pool;
@@ -105,7 +108,7 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
   std::vector<CpuOpSupport> support;
   for (int i = first; i < last; ++i) {
     TANDEM_RETURN_IF_ERROR(check_reference_node(g, g.nodes[size_t(i)]).with_context("cpu"));
-    support.push_back(cpu_op_support(g, g.nodes[size_t(i)]));
+    support.push_back(cpu_op_support(g, g.nodes[size_t(i)], options));
   }
   auto sup = [&](int node) -> CpuOpSupport& { return support[size_t(node - first)]; };
 
@@ -253,6 +256,17 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     v.pixel_stride = v.nhwc ? p.stride : 0;
     return v;
   };
+  // One scratch buffer for all kernels: they run one after the other.
+  size_t workspace = 0;
+  for (const CpuOpSupport& s : support) workspace = std::max(workspace, s.workspace_floats);
+  if (workspace) {
+    size_t bytes =
+        (workspace * sizeof(float) + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    workspace_.reset(static_cast<float*>(std::aligned_alloc(kArenaAlignment, bytes)));
+    if (!workspace_)
+      return resource_exhausted("cpu: cannot allocate a " + std::to_string(bytes) +
+                                " byte workspace");
+  }
   for (int t : io_.inputs) boundary_in_.push_back(view(t));
   for (int t : io_.outputs) boundary_out_.push_back(view(t));
 
@@ -267,6 +281,7 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     args.node = &n;
     args.pool = pool;
     args.activation = fused_act[size_t(i - first)];
+    args.workspace = workspace_.get();
     for (int t : n.inputs) args.inputs.push_back(view(t));
     for (int t : n.outputs) args.outputs.push_back(view(t));
     KernelPtr k;
@@ -312,10 +327,11 @@ int64_t cpu_concat_copies(const Executable& exe) {
 
 Expected<std::unique_ptr<Executable>> compile_cpu_range(const Graph& g, int first, int last,
                                                         pthreadpool_t pool,
-                                                        std::shared_ptr<void> keep_alive) {
+                                                        std::shared_ptr<void> keep_alive,
+                                                        const CpuKernelOptions& options) {
   auto exe = std::make_unique<CpuExecutable>();
   exe->keep_alive_ = std::move(keep_alive);
-  TANDEM_RETURN_IF_ERROR(exe->build(g, first, last, pool));
+  TANDEM_RETURN_IF_ERROR(exe->build(g, first, last, pool, options));
   return std::unique_ptr<Executable>(std::move(exe));
 }
 

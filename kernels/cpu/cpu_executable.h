@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "engine/processor.h"
+#include "kernels/cpu/cpu_kernel.h"
 
 namespace tandem::cpu {
 
@@ -14,7 +15,8 @@ namespace tandem::cpu {
 // the result; `keep_alive` is held by it.
 Expected<std::unique_ptr<Executable>> compile_cpu_range(const Graph& g, int first, int last,
                                                         pthreadpool_t pool,
-                                                        std::shared_ptr<void> keep_alive);
+                                                        std::shared_ptr<void> keep_alive,
+                                                        const CpuKernelOptions& options = {});
 
 // Concat inputs an executable from compile_cpu_range copies at run time
 // (0 when every producer writes in place); -1 for other executables.

@@ -56,6 +56,8 @@ struct KernelArgs {
   // Activation of a following node fused into this one by the compiler
   // (kernels that do not take one are never given one).
   FusedActivation activation;
+  // Scratch shared by the range's kernels (CpuOpSupport::workspace_floats).
+  float* workspace = nullptr;
 };
 
 using KernelPtr = std::unique_ptr<CpuKernel>;
@@ -66,13 +68,28 @@ struct CpuOpSupport {
   KernelFactory factory = nullptr;  // nullptr: the node runs on the reference fallback
   bool strided_inputs = false;      // reads NHWC inputs with pixel stride > channels
   bool strided_output = false;      // writes NHWC output with pixel stride > channels
+  size_t workspace_floats = 0;      // scratch the kernel needs while it runs
+};
+
+// Choices a processor spec can make about kernels.
+struct CpuKernelOptions {
+  enum class Winograd { kOff, kAuto, kOn };
+  // F(4,3) for 3x3 stride-1 convs: never, where it pays (default), wherever it applies.
+  Winograd winograd = Winograd::kAuto;
 };
 
 // Native support of node `n` (shapes known) on the cpu processor.
-CpuOpSupport cpu_op_support(const Graph& g, const Node& n);
+CpuOpSupport cpu_op_support(const Graph& g, const Node& n, const CpuKernelOptions& options = {});
 
 // Per-op support checks and factories (one file each).
-CpuOpSupport conv2d_support(const Graph& g, const Node& n);
+CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
+
+// Winograd F(4x4, 3x3) for 3x3 stride-1 dense convolutions (winograd_f43.cc).
+bool winograd_f43_applicable(const Graph& g, const Node& n);
+// True where it beats XNNPACK's direct convolution on this machine's measurements.
+bool winograd_f43_profitable(const Graph& g, const Node& n);
+size_t winograd_f43_workspace_floats(const Graph& g, const Node& n);
+Expected<KernelPtr> make_winograd_f43(const KernelArgs& args);
 CpuOpSupport fully_connected_support(const Graph& g, const Node& n);
 CpuOpSupport pooling_support(const Graph& g, const Node& n);
 CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n);

@@ -3,10 +3,10 @@
 
 namespace tandem::cpu {
 
-CpuOpSupport cpu_op_support(const Graph& g, const Node& n) {
+CpuOpSupport cpu_op_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
   switch (n.op) {
     case OpType::kConv:
-      return conv2d_support(g, n);
+      return conv2d_support(g, n, options);
     case OpType::kGemm:
     case OpType::kMatMul:
       return fully_connected_support(g, n);

@@ -114,7 +114,12 @@ class CpuProcessor : public Processor {
       return invalid_argument("cpu: bad node range [" + std::to_string(first) + ", " +
                               std::to_string(last) + ") for a graph of " +
                               std::to_string(g.nodes.size()) + " nodes");
-    return cpu::compile_cpu_range(g, first, last, pool_.get(), pool_);
+    cpu::CpuKernelOptions options;
+    using W = cpu::CpuKernelOptions::Winograd;
+    options.winograd = spec_.winograd == "off"  ? W::kOff
+                       : spec_.winograd == "on" ? W::kOn
+                                                : W::kAuto;
+    return cpu::compile_cpu_range(g, first, last, pool_.get(), pool_, options);
   }
   Status bind_current_thread() override {
     if (spec_.cores.empty()) return Status();
@@ -198,9 +203,13 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
         pos = plus + 1;
       }
       std::sort(spec.cores.begin(), spec.cores.end());
+    } else if (key == "winograd") {
+      if (value != "off" && value != "auto" && value != "on")
+        return invalid_argument("cpu spec '" + ps.text + "': winograd must be off, auto or on");
+      spec.winograd = value;
     } else {
       return invalid_argument("cpu spec '" + ps.text + "': unknown option '" + key +
-                              "' (known: threads=N, cores=A-B)");
+                              "' (known: threads=N, cores=A-B, winograd=off|auto|on)");
     }
   }
   if (!have_threads)
@@ -209,10 +218,15 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
 }
 
 std::string cpu_spec_text(const CpuSpec& spec) {
-  if (spec.cores.empty()) return "cpu:threads=" + std::to_string(spec.threads);
-  std::string s = "cpu:cores=" + cores_text(spec.cores);
-  if (static_cast<size_t>(spec.threads) != spec.cores.size())
-    s += ",threads=" + std::to_string(spec.threads);
+  std::string s;
+  if (spec.cores.empty()) {
+    s = "cpu:threads=" + std::to_string(spec.threads);
+  } else {
+    s = "cpu:cores=" + cores_text(spec.cores);
+    if (static_cast<size_t>(spec.threads) != spec.cores.size())
+      s += ",threads=" + std::to_string(spec.threads);
+  }
+  if (spec.winograd != "auto") s += ",winograd=" + spec.winograd;
   return s;
 }
 

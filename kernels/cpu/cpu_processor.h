@@ -10,10 +10,11 @@
 
 namespace tandem {
 
-// Parsed `cpu[:threads=N][,cores=A|A-B]` spec.
+// Parsed `cpu[:threads=N][,cores=A|A-B][,winograd=off|auto|on]` spec.
 struct CpuSpec {
-  int threads = 0;         // worker threads per run (caller included)
-  std::vector<int> cores;  // pinned cores; empty: not pinned
+  int threads = 0;                // worker threads per run (caller included)
+  std::vector<int> cores;         // pinned cores; empty: not pinned
+  std::string winograd = "auto";  // 3x3 stride-1 convs: off, auto (where faster), on
 };
 
 // Parses and checks a cpu spec against the cores this process may use:

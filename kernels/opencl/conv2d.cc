@@ -70,7 +70,11 @@ Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
     op->launches.push_back(std::move(l));
     return std::unique_ptr<Op>(std::move(op));
   }
-  TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "conv2d", "conv2d", global, 3));
+  // Blocks of 8 output channels when they stay inside one group.
+  const bool blocked = (M / groups) % 8 == 0;
+  const std::array<size_t, 3> blocked_global{size_t(OH) * OW, size_t(M / 8), size_t(N)};
+  TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "conv2d", blocked ? "conv2d_m8" : "conv2d",
+                                                blocked ? blocked_global : global, 3));
   TANDEM_RETURN_IF_ERROR(set_kernel_args(
       l.kernel.get(), n.name, x.mem, x.offset, w.mem, w.offset, b_mem, b.offset, has_bias ? 1 : 0,
       y.mem, y.offset, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, groups, lo, hi));

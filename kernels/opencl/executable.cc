@@ -1,6 +1,8 @@
 #include "kernels/opencl/executable.h"
 
 #include <chrono>
+#include <cstdint>
+#include <limits>
 #include <map>
 
 #include "kernels/opencl/buffer_plan.h"

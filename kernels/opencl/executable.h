@@ -13,7 +13,7 @@
 namespace tandem::ocl {
 
 struct CompileOptions {
-  std::string gemm_backend = "own";  // or "clblast"
+  std::string gemm_backend = "own";  // or "tiled", "clblast"
 };
 
 Expected<std::unique_ptr<Executable>> compile_opencl_range(std::shared_ptr<DeviceContext> device,

@@ -24,9 +24,14 @@ Expected<std::unique_ptr<Op>> make_own_gemm(OpContext& ctx, const GemmArgs& a,
     op->launches.push_back(std::move(l));
     return std::unique_ptr<Op>(std::move(op));
   }
+  // gemm=tiled: 16x16 local-memory tiles, for GPUs where that wins; else 16 rows per work-item.
+  const bool tiled = ctx.gemm_backend() == "tiled";
   TANDEM_ASSIGN_OR_RETURN(
-      Launch l, make_launch(ctx, "gemm", "gemm_tiled", {size_t(a.N), size_t(a.M), size_t(a.batch)},
-                            3, {kTile, kTile, 1}));
+      Launch l, tiled
+                    ? make_launch(ctx, "gemm", "gemm_tiled",
+                                  {size_t(a.N), size_t(a.M), size_t(a.batch)}, 3, {kTile, kTile, 1})
+                    : make_launch(ctx, "gemm", "gemm_rows16",
+                                  {size_t(a.N), size_t(a.M + 15) / 16, size_t(a.batch)}, 3));
   TANDEM_RETURN_IF_ERROR(set_kernel_args(
       l.kernel.get(), node, a.M, a.N, a.K, a.A.mem, a.A.offset, a.a_sm, a.a_sk, a.a_sb, a.B.mem,
       a.B.offset, a.b_sk, a.b_sn, a.b_sb, c_mem, a.C.offset, a.c_sm, a.c_sn, a.C.mem ? 1 : 0,
@@ -109,6 +114,11 @@ Expected<std::unique_ptr<Op>> make_clblast_gemm(OpContext& ctx, const GemmArgs& 
                                            total, c_mem, a.C.offset, a.C.mem ? 1 : 0,
                                            inner ? inner : 1, channels ? channels : 1, a.lo, a.hi));
   }
+  // CLBlast builds its kernels on first use (no disk cache): run once now so
+  // that compile() pays for it, not the first frame.
+  cl_command_queue q = ctx.device().queue.get();
+  TANDEM_RETURN_IF_ERROR(op->enqueue(q));
+  TANDEM_CL_RETURN_IF_ERROR(clFinish(q), "node '" + node + "': CLBlast warm-up");
   return std::unique_ptr<Op>(std::move(op));
 }
 

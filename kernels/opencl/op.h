@@ -32,7 +32,7 @@ class OpContext {
   // Uploads weights derived on the host (folded BatchNorm, ...); lives as long as the range.
   virtual Expected<DeviceTensor> upload(const std::string& name,
                                         const std::vector<float>& values) = 0;
-  // "own" (tiled OpenCL GEMM) or "clblast".
+  // "own" (register-blocked OpenCL GEMM), "tiled" (local-memory tiles) or "clblast".
   virtual const std::string& gemm_backend() const = 0;
   // Bytes per stored element: 4, or 2 under opencl:fp16.
   size_t element_size() const { return device().fp16 ? 2 : 4; }

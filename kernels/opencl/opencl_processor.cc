@@ -52,7 +52,8 @@ Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& 
   int index = 0;
   bool fp16 = false;
   ocl::CompileOptions options;
-  const std::string valid = "valid options: N (device index), device=N, fp16, gemm=own|clblast";
+  const std::string valid =
+      "valid options: N (device index), device=N, fp16, gemm=own|tiled|clblast";
   for (const auto& [key, value] : spec.options) {
     if (value.empty() && all_digits(key)) {
       index = std::stoi(key);
@@ -60,7 +61,7 @@ Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& 
       index = std::stoi(value);
     } else if (key == "fp16" && value.empty()) {
       fp16 = true;
-    } else if (key == "gemm" && (value == "own" || value == "clblast")) {
+    } else if (key == "gemm" && (value == "own" || value == "tiled" || value == "clblast")) {
       options.gemm_backend = value;
     } else {
       return invalid_argument("processor spec '" + spec.text + "': bad option '" + key +

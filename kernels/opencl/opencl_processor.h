@@ -1,6 +1,7 @@
 // The `opencl` processor: specs "opencl", "opencl:N" (device index across
 // platforms), "opencl:fp16" (half storage and arithmetic, needs cl_khr_fp16),
-// "opencl:gemm=clblast" (CLBlast instead of the own tiled GEMM); options
+// "opencl:gemm=clblast" or "opencl:gemm=tiled" (CLBlast, or the local-memory
+// tiled kernel, instead of the own register-blocked GEMM); options
 // combine: "opencl:1,fp16". register_opencl_processor() is in
 // engine/processor_registry.h.
 #pragma once

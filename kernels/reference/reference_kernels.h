@@ -12,7 +12,7 @@ using ReferenceKernel = Status (*)(const Graph& g, const Node& n, const float* c
                                    float* const* outputs);
 
 // The kernel for `op`, or nullptr when none exists (a bug: every op has one,
-// tests/test_reference_coverage.cc checks it).
+// tests/test_reference_kernels.cc checks it).
 ReferenceKernel reference_kernel(OpType op);
 
 // Checks, once before running, that `n` is consistent with the shapes stored

@@ -1,6 +1,7 @@
 /* The C API from a C program: load, inspect, run, error paths. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "tandem/tandem.h"
@@ -63,6 +64,18 @@ int main(int argc, char** argv) {
     sum += out[i];
   }
   EXPECT(sum > 0.999 && sum < 1.001);
+  /* Pipelined (or split by the planner) across two processors: the same outputs
+   * within float tolerance. */
+  tandem_session* piped = NULL;
+  EXPECT(tandem_session_create(model, "reference,cpu:threads=1", &piped) == TANDEM_OK);
+  if (piped) {
+    float* out2 = (float*)calloc(out_size, sizeof(float));
+    float* outs2[1] = {out2};
+    EXPECT(tandem_session_run(piped, ins, &in_size, outs2, &out_size) == TANDEM_OK);
+    for (size_t i = 0; i < out_size; ++i) EXPECT(fabsf(out[i] - out2[i]) <= 1e-5f);
+    free(out2);
+    tandem_session_free(piped);
+  }
   free(in);
   free(out);
   tandem_session_free(session);

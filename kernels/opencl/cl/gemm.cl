@@ -33,6 +33,44 @@ kernel void gemm_tiled(int M, int N, int K, global const real* A, int a_off, int
   }
 }
 
+// Register-blocked: each work-item computes 16 rows of one column of Y. Loads
+// of B are contiguous across neighbouring work-items and loads of A are shared
+// by them, which vectorises well on PoCL and coalesces on GPUs.
+#define RM 16
+kernel void gemm_rows16(int M, int N, int K, global const real* A, int a_off, int a_sm, int a_sk,
+                       int a_sb, global const real* B, int b_off, int b_sk, int b_sn, int b_sb,
+                       global const real* Cb, int c_off, int c_sm, int c_sn, int has_c,
+                       float alpha, float beta, global real* Y, int y_off, int y_sm, int y_sb,
+                       float lo, float hi) {
+  const int n = get_global_id(0);
+  const int m0 = get_global_id(1) * RM;
+  const int b = get_global_id(2);
+  if (n >= N || m0 >= M) return;
+  const global real* Bn = B + b_off + b * b_sb + n * b_sn;
+  const global real* Ab = A + a_off + b * a_sb;
+  int rows[RM];
+#pragma unroll
+  for (int i = 0; i < RM; ++i) rows[i] = min(m0 + i, M - 1) * a_sm;
+  float acc[RM];
+#pragma unroll
+  for (int i = 0; i < RM; ++i) acc[i] = 0.0f;
+  for (int k = 0; k < K; ++k) {
+    const float bk = (float)Bn[k * b_sk];
+    const int ak = k * a_sk;
+#pragma unroll
+    for (int i = 0; i < RM; ++i) acc[i] += (float)Ab[rows[i] + ak] * bk;
+  }
+#pragma unroll
+  for (int i = 0; i < RM; ++i) {
+    const int m = m0 + i;
+    if (m < M) {
+      float v = alpha * acc[i];
+      if (has_c) v += beta * (float)Cb[c_off + m * c_sm + n * c_sn];
+      Y[y_off + b * y_sb + m * y_sm + n] = (real)fmin(fmax(v, lo), hi);
+    }
+  }
+}
+
 // One row of Y (batch-1 fully connected): one work-item per output column.
 kernel void gemv(int N, int K, global const real* A, int a_off, int a_sk, global const real* B,
                  int b_off, int b_sk, int b_sn, global const real* Cb, int c_off, int c_sn,

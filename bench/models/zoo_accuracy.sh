@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Reference model zoo, end to end: export (PyTorch, random weights, BN
+# re-estimated) -> tandem convert -> tandem run --processor reference ->
+# compare with PyTorch's output (relative error <= 1e-4, same argmax).
+#
+# usage: bench/models/zoo_accuracy.sh [--build DIR] [--models-dir DIR] [--processor P] [MODEL...]
+# default models: the zoo (vgg19 densenet121 resnet152 resnet50 resnet18 mobilenet_v2 squeezenet1_1)
+set -uo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+build="$root/build"
+models_dir=""
+processor="reference"
+models=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build="$2"; shift 2 ;;
+    --models-dir) models_dir="$2"; shift 2 ;;
+    --processor) processor="$2"; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) models+=("$1"); shift ;;
+  esac
+done
+[ -n "$models_dir" ] || models_dir="$build/models"
+[ ${#models[@]} -gt 0 ] || models=(vgg19 densenet121 resnet152 resnet50 resnet18 mobilenet_v2 squeezenet1_1)
+tandem="$build/tandem"
+python=/usr/bin/python3  # Debian's Python has torch, torchvision and onnx
+
+if [ ! -x "$tandem" ]; then
+  echo "zoo_accuracy: $tandem not found; build it first (cmake --build $build --target tandem_cli)" >&2
+  exit 2
+fi
+mkdir -p "$models_dir"
+list=$(IFS=,; echo "${models[*]}")
+"$python" "$here/export_zoo.py" "$models_dir" --models "$list" --skip-existing || exit 2
+
+failed=()
+results=()
+for m in "${models[@]}"; do
+  onnx="$models_dir/$m.onnx"
+  tdm="$models_dir/$m.tdm"
+  out="$models_dir/$m.tandem_$processor.npy"
+  rm -f "$tdm" "$out"
+  if ! "$tandem" convert "$onnx" -o "$tdm" > "$models_dir/$m.convert.log" 2>&1; then
+    cat "$models_dir/$m.convert.log" >&2
+    results+=("$m: FAIL convert"); failed+=("$m"); continue
+  fi
+  start=$(date +%s%N)
+  if ! "$tandem" run "$tdm" --input "$models_dir/$m.input.npy" --output "$out" --processor "$processor" \
+      > "$models_dir/$m.run.log" 2>&1; then
+    cat "$models_dir/$m.run.log" >&2
+    results+=("$m: FAIL run"); failed+=("$m"); continue
+  fi
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  line=$("$python" "$here/compare.py" "$out" "$models_dir/$m.output.npy" --name "$m")
+  rc=$?
+  results+=("$line (run $ms ms)")
+  [ $rc -eq 0 ] || failed+=("$m")
+done
+
+echo "== zoo accuracy ($processor processor, tolerance 1e-4 relative)"
+printf '%s\n' "${results[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "all ${#models[@]} models match PyTorch"

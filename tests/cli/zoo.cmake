@@ -1,0 +1,14 @@
+# End-to-end accuracy on three small zoo models: export with PyTorch, convert,
+# run on the reference processor, compare (bench/models/zoo_accuracy.sh).
+# Needs Debian's python3-torchvision; skipped with a note when it is missing.
+execute_process(COMMAND /usr/bin/python3 -c "import torch, torchvision, onnx, numpy"
+                RESULT_VARIABLE TANDEM_ZOO_PYTHON_RC OUTPUT_QUIET ERROR_QUIET)
+if(TANDEM_ZOO_PYTHON_RC EQUAL 0 AND TARGET tandem_onnx)
+  add_test(NAME zoo_accuracy_small
+           COMMAND bash ${CMAKE_SOURCE_DIR}/bench/models/zoo_accuracy.sh
+                   --build ${CMAKE_BINARY_DIR} --models-dir ${CMAKE_BINARY_DIR}/models
+                   resnet18 mobilenet_v2 squeezenet1_1)
+  set_tests_properties(zoo_accuracy_small PROPERTIES TIMEOUT 300 LABELS "zoo;slow")
+else()
+  message(STATUS "zoo_accuracy_small: skipped (needs /usr/bin/python3 with torch, torchvision, onnx)")
+endif()
