@@ -11,6 +11,14 @@
 
 #include "kernels/cpu/cpu_kernel.h"
 
+// Per-ISA clones of the transform loops. ThreadSanitizer cannot run the clones'
+// resolvers (they run before its runtime is up), so sanitized builds get one version.
+#if defined(__SANITIZE_THREAD__)
+#define TANDEM_SIMD_CLONES
+#else
+#define TANDEM_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+
 namespace tandem::cpu {
 namespace {
 
@@ -68,10 +76,8 @@ class WinogradKernel : public CpuKernel {
   }
 
  private:
-  __attribute__((target_clones("avx512f", "avx2", "default"))) static void input_task(void* ctx,
-                                                                                      size_t index);
-  __attribute__((target_clones("avx512f", "avx2", "default"))) static void output_task(
-      void* ctx, size_t index);
+  TANDEM_SIMD_CLONES static void input_task(void* ctx, size_t index);
+  TANDEM_SIMD_CLONES static void output_task(void* ctx, size_t index);
 
   static void gemm_task(void* ctx, size_t index) {
     auto* k = static_cast<WinogradKernel*>(ctx);
