@@ -510,6 +510,11 @@ TEST_CASE("a file that is not ONNX, empty, missing, or truncated anywhere is a c
       INFO("prefix of " << len << " bytes converted");
   }
   CHECK(failures == static_cast<int>(bytes.size()));  // every strict prefix fails, none crashes
+  for (size_t len : {size_t(0), bytes.size() / 2, bytes.size() - 1})
+    CHECK_FALSE(convert_onnx_bytes(bytes.data(), len, "mem.onnx", raw_mapping()).ok());
+  auto mem = convert_onnx_bytes(bytes.data(), bytes.size(), "mem.onnx", raw_mapping());
+  REQUIRE(mem.ok());
+  CHECK(mem->graph.nodes.size() == 2);
   std::ofstream(path, std::ios::binary | std::ios::trunc)
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   CHECK(convert_onnx(path, raw_mapping()).ok());
