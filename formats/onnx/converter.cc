@@ -12,6 +12,7 @@
 #include "formats/onnx/input_shapes.h"
 #include "formats/onnx/onnx_loader.h"
 #include "formats/onnx/op_mappers.h"
+#include "formats/onnx/precheck.h"
 #include "graph/shape_inference.h"
 
 namespace tandem {
@@ -242,6 +243,7 @@ Expected<ConvertResult> convert_model(const std::string& onnx_path, onnx::ModelP
                        " (re-export with torch.onnx.export(..., opset_version=13))");
   TANDEM_RETURN_IF_ERROR(check_supported_ops(onnx_path, model.graph()));
   TANDEM_RETURN_IF_ERROR(onnx_import::check_onnx_model(onnx_path, &model));
+  TANDEM_RETURN_IF_ERROR(onnx_import::precheck_graph(onnx_path, model.graph()));
   TANDEM_RETURN_IF_ERROR(
       onnx_import::fix_input_shapes(onnx_path, model.mutable_graph(), options.input_shapes));
   TANDEM_RETURN_IF_ERROR(
