@@ -328,17 +328,27 @@ Status evaluate_plan(const CostTable& t, Plan& plan) {
 }
 
 double plan_lower_bound(const CostTable& t, bool allow_replicas) {
+  // A plan is one processor alone (no co-run) or several workers, where every
+  // node costs at least its cheapest co-run time and the work spreads over at
+  // most P workers (one node cannot be split without replicas).
+  const int P = t.num_processors();
   double total = 0, largest = 0;
   for (int n = 0; n < t.num_nodes(); ++n) {
     double best = kInf;
-    for (int p = 0; p < t.num_processors(); ++p)
-      if (t.supported(p, n)) best = std::min(best, t.processors[size_t(p)].node_ms[size_t(n)]);
+    for (int p = 0; p < P; ++p)
+      if (t.supported(p, n))
+        best = std::min(best, t.processors[size_t(p)].node_ms[size_t(n)] *
+                                  t.processors[size_t(p)].corun_factor);
     if (best == kInf) continue;
     total += best;
     largest = std::max(largest, best);
   }
-  const double share = t.num_processors() > 0 ? total / t.num_processors() : 0;
-  return allow_replicas ? share : std::max(share, largest);
+  const double share = P > 0 ? total / P : 0;
+  const double multi = allow_replicas ? share : std::max(share, largest);
+  double single = kInf;
+  const Prefix prefix(t);
+  for (int p = 0; p < P; ++p) single = std::min(single, prefix.compute(p, 0, t.num_nodes(), false));
+  return std::min(single, multi);
 }
 
 Expected<Plan> single_processor_plan(const CostTable& t, int p) {

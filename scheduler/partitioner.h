@@ -74,8 +74,9 @@ Status check_plan(const CostTable& table, const Plan& plan);
 // planner optimises (the simulator checks it with queues).
 Status evaluate_plan(const CostTable& table, Plan& plan);
 
-// max(sum over nodes of the fastest processor's time / P, largest single node
-// when replicas are off): no plan's period can be lower. Ignores transfers.
+// No plan's period can be lower: min(best single processor alone, sum over
+// nodes of the cheapest co-run time / P, and the largest such node when
+// replicas are off). Ignores transfers.
 double plan_lower_bound(const CostTable& table, bool allow_replicas);
 
 Expected<Plan> plan_partition(const CostTable& table, const PlanOptions& options = {});

@@ -186,6 +186,7 @@ TEST_CASE("DP equals brute force on random profiles") {
       REQUIRE_MESSAGE(plan.ok(), plan.status().to_string());
       const Naive got = naive_eval(t, steps_of(*plan));
       CHECK_MESSAGE(close(got.period, best_tp.period), "trial " << trial);
+      CHECK(plan_lower_bound(t, replicas) <= best_tp.period * (1 + 1e-9));
       CHECK(close(plan->period_ms, got.period));
       CHECK(close(plan->latency_ms, got.latency));
 
