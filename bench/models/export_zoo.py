@@ -111,7 +111,8 @@ def export(name, out_dir, seed, opset, batches):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("out_dir", nargs="?", default="build/models")
+    p.add_argument("out_dir", nargs="?", default=None, help="output folder (default build/models)")
+    p.add_argument("--out", dest="out_opt", default=None, help="same as OUT_DIR")
     p.add_argument("--models", default=",".join(ZOO),
                    help="comma-separated torchvision model names (default: the zoo)")
     p.add_argument("--seed", type=int, default=0)
@@ -120,6 +121,7 @@ def main():
     p.add_argument("--skip-existing", action="store_true",
                    help="keep models whose .onnx/.npy files are already there")
     args = p.parse_args()
+    args.out_dir = args.out_dir or args.out_opt or "build/models"
     os.makedirs(args.out_dir, exist_ok=True)
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     for name in [m for m in args.models.split(",") if m]:
