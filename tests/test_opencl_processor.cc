@@ -542,6 +542,21 @@ TEST_CASE("opencl: a small CNN end to end, transfer counters") {
   CHECK(r.stats.downloads == 1);
   CHECK(r.stats.weight_bytes > 0);
   CHECK(r.stats.arena_bytes > 0);
+  // Profiling: one time per node, and a split range (nodes 2..) takes its input from the host.
+  auto exe = opencl()->compile(g, 2, static_cast<int>(g.nodes.size()));
+  REQUIRE_MESSAGE(exe.ok(), exe.status().to_string());
+  REQUIRE((*exe)->io().inputs.size() == 1);
+  std::vector<float> mid(size_t(shape_elements(g.tensor((*exe)->io().inputs[0]).shape)), 0.5f);
+  std::vector<float> out(10);
+  const float* in_ptr = mid.data();
+  float* out_ptr = out.data();
+  std::vector<double> node_ms;
+  RunOptions opts;
+  opts.node_ms = &node_ms;
+  Status st = (*exe)->run(&in_ptr, &out_ptr, opts);
+  REQUIRE_MESSAGE(st.ok(), st.to_string());
+  CHECK(node_ms.size() == g.nodes.size() - 2);
+  for (double ms : node_ms) CHECK(ms >= 0);
 }
 
 TEST_CASE("opencl: gemm=clblast and gemm=tiled match the reference too") {
