@@ -420,10 +420,12 @@ void Pipeline::worker_loop(Worker& w) {
   const bool last = st.index == num_stages() - 1;
   Boundary* out = last ? nullptr : boundaries_[static_cast<size_t>(st.index + 1)].get();
   for (uint64_t f = static_cast<uint64_t>(w.replica);; f += static_cast<uint64_t>(st.replicas)) {
-    const int64_t t_start = now_ns();
+    int64_t t_start = now_ns();
     Slot& is = in.slot(f);
     Frame* frame = nullptr;
     if (!slot_wait(is, 2 * f + 1, cancelled_, &frame)) return;
+    // Time before the frame was submitted is the caller's idleness, not the pipeline's.
+    t_start = std::max(t_start, frame->t_submit_ns);
     // The ring slot carries only the frame pointer: free it for the next submit at once.
     if (st.index == 0) slot_set(is, 2 * (f + in.size()), nullptr);
     const int64_t t_input = now_ns();
@@ -636,6 +638,8 @@ int Pipeline::in_flight() const {
 }
 
 const std::vector<int>& Pipeline::boundary_tensors(int b) const {
+  static const std::vector<int> kNone;
+  if (b < 0 || b + 1 >= static_cast<int>(boundaries_.size())) return kNone;
   return boundaries_[static_cast<size_t>(b + 1)]->tensors;
 }
 

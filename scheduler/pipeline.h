@@ -94,7 +94,7 @@ struct StageStats {
   int first_node = 0, last_node = 0, replicas = 1;
   int64_t frames = 0;
   double compute_ms = 0;      // Executable::run
-  double wait_input_ms = 0;   // waiting for the previous stage (or a submit)
+  double wait_input_ms = 0;   // waiting for the previous stage, counted from the frame's submit
   double wait_output_ms = 0;  // waiting for a free slot in the next boundary
   double transfer_ms = 0;     // copying pass-through tensors into the next slot
 };
@@ -158,7 +158,8 @@ class Pipeline {
   int max_in_flight() const { return max_in_flight_; }
   // Frames submitted and not yet completed.
   int in_flight() const;
-  // The tensors carried across boundary b (between stage b and b+1).
+  // The tensors carried across boundary b (between stage b and b+1); empty
+  // when b is not in [0, num_stages() - 1).
   const std::vector<int>& boundary_tensors(int b) const;
 
   PipelineStats stats() const;

@@ -57,12 +57,27 @@ TANDEM_BENCH_OPENCL_DEVICE=$DEV timeout 200 "$BUILD/bench/bench_opencl_kernels" 
   --benchmark_out="$OUT/bench.json" --benchmark_out_format=json >"$OUT/bench.txt" 2>&1
 grep -E "median|error" "$OUT/bench.txt" | tee -a "$OUT/summary.txt"
 
-# Zoo models, when a converted set and `tandem bench` exist (TANDEM_ZOO_DIR=folder of .tdm).
-if [ -n "${TANDEM_ZOO_DIR:-}" ] && "$BUILD/tandem" bench --help >/dev/null 2>&1; then
-  for m in "$TANDEM_ZOO_DIR"/*.tdm; do
-    [ -f "$m" ] || continue
-    log "tandem bench $(basename "$m") on opencl:$DEV"
-    timeout 60 "$BUILD/tandem" bench "$m" --processor "opencl:$DEV" 2>&1 | tail -5 | tee -a "$OUT/summary.txt"
-  done
-fi
+# Zoo models (.tdm + .input.npy, e.g. build/models carried along; TANDEM_ZOO_DIR overrides):
+# accuracy of opencl vs reference, then tandem bench (compile time and warm FPS).
+ZOO=${TANDEM_ZOO_DIR:-build/models}
+PY=python3; /usr/bin/python3 -c "import numpy" 2>/dev/null && PY=/usr/bin/python3
+for m in "$ZOO"/*.tdm; do
+  [ -f "$m" ] || continue
+  case "$m" in *.opencl_test.tdm) continue ;; esac  # ctest's copies
+  name=$(basename "$m" .tdm)
+  in="$ZOO/$name.input.npy"
+  if [ -f "$in" ]; then
+    timeout 60 "$BUILD/tandem" run "$m" --input "$in" --output "$OUT/$name.ref.npy" --processor reference >/dev/null 2>&1
+    timeout 60 "$BUILD/tandem" run "$m" --input "$in" --output "$OUT/$name.ocl.npy" --processor "opencl:$DEV" \
+      2>&1 | tail -1 | tee -a "$OUT/summary.txt"
+    "$PY" -c "
+import numpy as np
+r = np.load('$OUT/$name.ref.npy'); o = np.load('$OUT/$name.ocl.npy')
+print('$name: opencl:$DEV vs reference relative error %.3g, argmax %d vs %d' % (np.abs(o - r).max() / np.abs(r).max(), o.argmax(), r.argmax()))
+" 2>&1 | tee -a "$OUT/summary.txt"
+  fi
+  log "tandem bench $name on opencl:$DEV"
+  timeout 90 "$BUILD/tandem" bench "$m" --processor "opencl:$DEV" --runs 20 2>&1 | tail -4 | tee -a "$OUT/summary.txt"
+  [ $(( $(date +%s) - start )) -gt 420 ] && { log "time budget reached, stopping the zoo"; break; }
+done
 log "total $(( $(date +%s) - start )) s"

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <thread>
 
@@ -172,6 +174,16 @@ TEST_CASE("cpu fully connected matches the reference") {
     g.outputs = {node(g, OpType::kGemm, "gemm", {x, b, c}, {3, 24}, a)};
     CHECK(compare(g) <= kTolerance);
   }
+  SUBCASE("weights over 64 MiB are packed in slices of output rows") {
+    Graph big;
+    int bx = test::add_input(big, "x", {1, 4096});
+    int bw = test::add_random_constant(big, "w", {4200, 4096}, 5);
+    int bc = test::add_random_constant(big, "c", {4200}, 6);
+    NodeAttrs ba;
+    ba.trans_b = true;
+    big.outputs = {node(big, OpType::kGemm, "fc", {bx, bw, bc}, {1, 4200}, ba)};
+    CHECK(compare(big, "cpu:threads=1") <= kTolerance);
+  }
   Graph g;
   int x = test::add_input(g, "x", {2, 5, 16});
   int b = test::add_random_constant(g, "b", {16, 8}, 3);
@@ -203,6 +215,11 @@ TEST_CASE("cpu pooling matches the reference") {
   CHECK(compare(pool_graph(OpType::kAveragePool, ap_pad, {1, 8, 6, 6}, {1, 8, 6, 6}),
                 "cpu:threads=2", &fb) <= kTolerance);
   CHECK(fb == std::vector<std::string>{"pool"});
+  NodeAttrs unit = conv_attrs(1, 1, 0);  // VGG's adaptive average pool at 7x7: a copy
+  fb.clear();
+  CHECK(compare(pool_graph(OpType::kAveragePool, unit, {1, 8, 7, 7}, {1, 8, 7, 7}), "cpu:threads=2",
+                &fb) <= kTolerance);
+  CHECK(fb.empty());
   CHECK(compare(pool_graph(OpType::kGlobalAveragePool, {}, {1, 32, 7, 7}, {1, 32, 1, 1})) <=
         kTolerance);
   CHECK(compare(pool_graph(OpType::kGlobalMaxPool, {}, {1, 32, 5, 5}, {1, 32, 1, 1})) <=
@@ -563,4 +580,37 @@ TEST_CASE("Winograd F(4,3) 3x3 stride-1 convs match the reference") {
   auto bad = parse_processor_spec("cpu:winograd=maybe");
   REQUIRE(bad.ok());
   CHECK_FALSE(parse_cpu_spec(bad.value()).ok());
+}
+
+TEST_CASE("a pinned multi-thread cpu processor pins its workers and computes correctly") {
+  std::vector<int> avail = cpu_available_cores();
+  if (avail.size() < 2) {
+    MESSAGE("skipped: fewer than two cores available");
+    return;
+  }
+  std::string spec = "cpu:cores=" + std::to_string(avail[0]) + "+" + std::to_string(avail[1]);
+  auto p = make(spec);
+  CHECK(p->threads() == 2);
+  // The pool's worker runs on exactly one of the two cores.
+  int pinned = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream status(entry.path() / "status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("Cpus_allowed_list:", 0) == 0 &&
+          line.find(std::to_string(avail[1])) != std::string::npos &&
+          line.find_first_of(",-") == std::string::npos)
+        ++pinned;
+  }
+  CHECK(pinned >= 1);
+  std::thread t([&] {
+    REQUIRE(p->bind_current_thread().ok());
+    Graph g = conv_graph(16, 12, 12, 16, conv_attrs(3, 1, 1), true);
+    Tensors in = random_inputs(g, 0, 1);
+    auto ref = make("reference");
+    Tensors want = run_range(*ref, g, 0, 1, in);
+    Tensors got = run_range(*p, g, 0, 1, in);
+    CHECK(test::relative_error(got[0], want[0]) <= kTolerance);
+  });
+  t.join();
 }

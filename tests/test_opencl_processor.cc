@@ -639,3 +639,50 @@ TEST_CASE("opencl: a model too large for the device is an error, not a crash") {
   REQUIRE_FALSE(exe.ok());
   CHECK(exe.status().code() == StatusCode::kResourceExhausted);
 }
+
+TEST_CASE("opencl: fp16 storage accuracy (opencl:fp16=storage, any device)") {
+  use_test_cache_dir();
+  auto proc = create_processor(spec("fp16=storage"));
+  REQUIRE_MESSAGE(proc.ok(), proc.status().to_string());
+  CHECK((*proc)->spec() == spec("fp16=storage"));
+  // The small CNN, and a graph with every data-movement kernel plus a fallback node.
+  Graph cnn = small_cnn();
+  Graph moves;
+  {
+    int x = add_input(moves, "x", {1, 4, 6, 6});
+    int a = add_simple_node(moves, OpType::kConv, "c1",
+                            {x, add_random_constant(moves, "w1", {8, 4, 3, 3}, 1)},
+                            conv_attrs({3, 3}, {1, 1}, {1, 1, 1, 1}));
+    NodeAttrs c;
+    c.axis = 1;
+    int y = add_simple_node(moves, OpType::kConcat, "cat", {a, x}, c);
+    NodeAttrs p;
+    p.pads = {0, 0, 1, 1, 0, 0, 1, 1};
+    p.pad_mode = PadMode::kReflect;
+    y = add_simple_node(moves, OpType::kPad, "pad", {y}, p);
+    NodeAttrs t;
+    t.perm = {0, 2, 3, 1};
+    y = add_simple_node(moves, OpType::kTranspose, "nhwc", {y}, t);
+    NodeAttrs s;
+    s.starts = {1};
+    s.ends = {5};
+    s.axes = {1};
+    s.steps = {1};
+    add_simple_node(moves, OpType::kSlice, "slice", {y}, s);  // reference fallback
+    moves.outputs = moves.nodes.back().outputs;
+  }
+  for (Graph* g : {&cnn, &moves}) {
+    REQUIRE(infer_shapes(*g).ok());
+    std::vector<std::vector<float>> in{
+        random_floats(size_t(shape_elements(g->tensor(g->inputs[0]).shape)), 5)};
+    RunResult want = run_on(reference(), *g, in);
+    RunResult got = run_on(proc->get(), *g, in);
+    double err = relative_error(got.outputs[0], want.outputs[0]);
+    MESSAGE("fp16 storage, " << std::string(g == &cnn ? "small cnn" : "concat/pad/transpose/slice")
+                             << ": relative error " << err);
+    CHECK(err < 1e-2);
+    CHECK(err > 0);  // really stored in half: exact agreement would mean fp32 ran
+    if (g == &cnn)   // half on the wire: 2 bytes per element
+      CHECK(got.stats.upload_bytes == size_t(shape_elements(g->tensor(g->inputs[0]).shape)) * 2);
+  }
+}

@@ -252,6 +252,8 @@ TEST_CASE("pipeline: boundaries carry skip connections through intermediate stag
   // Cut after add_b: a, b, x, s all needed later. Cut after mul_c: s no longer.
   CHECK(names(0) == std::vector<std::string>{"add_b_out", "relu_a_out", "s", "x"});
   CHECK(names(1) == std::vector<std::string>{"add_b_out", "mul_c_out", "relu_a_out", "x"});
+  CHECK((*pipe)->boundary_tensors(2).empty());
+  CHECK((*pipe)->boundary_tensors(-1).empty());
 }
 
 TEST_CASE(
@@ -629,6 +631,10 @@ TEST_CASE("pipeline: stats and the Chrome trace cover every stage and frame") {
   for (const auto& [tid, fs] : compute_frames) CHECK(fs.size() == frames);
   (*pipe)->reset_stats();
   CHECK((*pipe)->stats().stages[0].frames == 0);
+  // An idle pipeline is not "waiting for input": waits count from the submit.
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  REQUIRE((*pipe)->run({std::vector<float>(64, 1.0f)}).ok());
+  CHECK((*pipe)->stats().stages[0].wait_input_ms < 100);
   CHECK(!(*pipe)->write_trace("/nonexistent-dir/x.json").ok());
 }
 

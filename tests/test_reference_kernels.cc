@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "graph/shape_inference.h"
 #include "kernels/reference/reference_kernels.h"
@@ -216,6 +217,52 @@ TEST_CASE("Conv: a large layer spanning several im2col tiles matches a direct lo
       }
   expect(OpType::kConv, {{{1, c, h, w}, x}, {{m, c, 3, 3}, wt}}, conv_attrs({}, {1, 1, 1, 1}),
          {1, m, h, w}, expected, 1e-5);
+}
+
+TEST_CASE("Conv: random geometries agree with a direct loop on every path") {
+  // Strides, dilations, asymmetric pads and groups in combination, through the
+  // GEMM (several channels per group), pointwise and one-channel-per-group paths.
+  std::mt19937 rng(12345);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int tested = 0;
+  for (int iter = 0; iter < 300; ++iter) {
+    const int64_t groups = pick(1, 3), cg = pick(1, 3), mg = pick(1, 2);
+    const int64_t c = groups * cg, m = groups * mg, h = pick(1, 9), w = pick(1, 9);
+    const int64_t kh = pick(1, 3), kw = pick(1, 3), sh = pick(1, 3), sw = pick(1, 3);
+    const int64_t dh = pick(1, 2), dw = pick(1, 2);
+    const std::vector<int64_t> pads = {pick(0, 2), pick(0, 2), pick(0, 2), pick(0, 2)};
+    const int64_t oh = (h + pads[0] + pads[2] - ((kh - 1) * dh + 1)) / sh + 1;
+    const int64_t ow = (w + pads[1] + pads[3] - ((kw - 1) * dw + 1)) / sw + 1;
+    if (h + pads[0] + pads[2] < (kh - 1) * dh + 1 || w + pads[1] + pads[3] < (kw - 1) * dw + 1)
+      continue;
+    const int64_t batch = pick(1, 2);
+    std::vector<float> x = test::random_floats(static_cast<size_t>(batch * c * h * w), iter);
+    std::vector<float> wt = test::random_floats(static_cast<size_t>(m * cg * kh * kw), iter + 1000);
+    std::vector<float> bias = test::random_floats(static_cast<size_t>(m), iter + 2000);
+    std::vector<float> expected;
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t o = 0; o < m; ++o)
+        for (int64_t y = 0; y < oh; ++y)
+          for (int64_t xx = 0; xx < ow; ++xx) {
+            double acc = bias[static_cast<size_t>(o)];
+            const int64_t grp = o / mg;
+            for (int64_t ci = 0; ci < cg; ++ci)
+              for (int64_t ky = 0; ky < kh; ++ky)
+                for (int64_t kx = 0; kx < kw; ++kx) {
+                  const int64_t iy = y * sh - pads[0] + ky * dh, ix = xx * sw - pads[1] + kx * dw;
+                  if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                  acc +=
+                      double(x[static_cast<size_t>(((b * c + grp * cg + ci) * h + iy) * w + ix)]) *
+                      wt[static_cast<size_t>(((o * cg + ci) * kh + ky) * kw + kx)];
+                }
+            expected.push_back(static_cast<float>(acc));
+          }
+    CAPTURE(iter);
+    expect(OpType::kConv, {{{batch, c, h, w}, x}, {{m, cg, kh, kw}, wt}, {{m}, bias}},
+           conv_attrs({sh, sw}, pads, {dh, dw}, groups), {batch, m, oh, ow}, expected, 1e-5);
+    ++tested;
+  }
+  CHECK(tested > 200);
 }
 
 TEST_CASE("BatchNormalization") {

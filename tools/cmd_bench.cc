@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -18,6 +19,15 @@
 #include "tools/commands.h"
 
 namespace tandem::cli {
+namespace {
+
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
+}
+
+}  // namespace
 
 Command make_bench_command() {
   struct State {
@@ -98,14 +108,21 @@ Command make_bench_command() {
       Status st = (*exe)->run_raw(in.data(), out.data());
       if (!st.ok()) return fail(st.with_context(s->model));
     }
-    std::vector<double> ms;
+    // Wall time per run, and CPU time of the whole process per run (all threads,
+    // spinning included): on a busy machine the latter still measures the work.
+    std::vector<double> ms, cpu_ms;
     for (int i = 0; i < s->runs; ++i) {
+      double c0 = process_cpu_ms();
       auto t0 = std::chrono::steady_clock::now();
       Status st = (*exe)->run_raw(in.data(), out.data());
       if (!st.ok()) return fail(st.with_context(s->model));
       ms.push_back(
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      cpu_ms.push_back(process_cpu_ms() - c0);
     }
+    std::vector<double> cpu_sorted = cpu_ms;
+    std::sort(cpu_sorted.begin(), cpu_sorted.end());
+    double cpu_median = cpu_sorted[cpu_sorted.size() / 2];
     std::vector<double> sorted = ms;
     std::sort(sorted.begin(), sorted.end());
     size_t n = sorted.size();
@@ -124,6 +141,7 @@ Command make_bench_command() {
                 sorted.front(), sorted.back(), s->runs, s->warmup);
     std::printf("throughput  %.2f FPS, %.1f GFLOP/s = %.1f%% of %.1f GFLOP/s peak (%d x %s core)\n",
                 fps, gflops, pct, peak, std::max(1, p.threads()), fma_peak_isa());
+    std::printf("cpu time    median %.3f ms per run (process CPU time, all threads)\n", cpu_median);
     if (!fallbacks.empty()) {
       std::printf("fallback    %zu node(s) on reference kernels:", fallbacks.size());
       for (const std::string& f : fallbacks) std::printf(" %s", f.c_str());
@@ -179,6 +197,7 @@ Command make_bench_command() {
       j["latency_max_ms"] = sorted.back();
       j["latencies_ms"] = ms;
       j["fps"] = fps;
+      j["cpu_ms"] = cpu_median;
       j["macs"] = macs;
       j["gflops"] = gflops;
       j["peak_gflops"] = peak;

@@ -12,6 +12,7 @@
 #include "formats/onnx/input_shapes.h"
 #include "formats/onnx/onnx_loader.h"
 #include "formats/onnx/op_mappers.h"
+#include "formats/onnx/precheck.h"
 #include "graph/shape_inference.h"
 
 namespace tandem {
@@ -19,21 +20,38 @@ namespace {
 
 using onnx_import::ImportContext;
 
-// FNV-1a 64 of the file, as the metadata's source hash.
-std::string file_hash(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  uint64_t h = 1469598103934665603ull;
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    for (std::streamsize k = 0; k < in.gcount(); ++k) {
-      h ^= static_cast<unsigned char>(buf[k]);
-      h *= 1099511628211ull;
-    }
-  }
+std::string hex64(uint64_t h) {
   char out[17];
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
 }
+
+// FNV-1a 64, the metadata's source hash.
+uint64_t fnv1a(uint64_t h, const unsigned char* p, size_t n) {
+  for (size_t k = 0; k < n; ++k) {
+    h ^= p[k];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+constexpr uint64_t kFnvOffset = 1469598103934665603ull;
+
+std::string bytes_hash(const void* data, size_t size) {
+  return hex64(fnv1a(kFnvOffset, static_cast<const unsigned char*>(data), size));
+}
+
+std::string file_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  uint64_t h = kFnvOffset;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0)
+    h = fnv1a(h, reinterpret_cast<const unsigned char*>(buf), static_cast<size_t>(in.gcount()));
+  return hex64(h);
+}
+
+Expected<ConvertResult> convert_model(const std::string& onnx_path, onnx::ModelProto& model,
+                                      const std::string& source_hash,
+                                      const ConvertOptions& options);
 
 bool is_default_domain(const std::string& d) {
   return d.empty() || d == "ai.onnx";
@@ -202,6 +220,21 @@ std::string producer_of(const onnx::ModelProto& m) {
 Expected<ConvertResult> convert_onnx(const std::string& onnx_path, const ConvertOptions& options) {
   onnx::ModelProto model;
   TANDEM_RETURN_IF_ERROR(onnx_import::load_onnx_model(onnx_path, &model));
+  return convert_model(onnx_path, model, file_hash(onnx_path), options);
+}
+
+Expected<ConvertResult> convert_onnx_bytes(const void* data, size_t size, const std::string& name,
+                                           const ConvertOptions& options) {
+  onnx::ModelProto model;
+  TANDEM_RETURN_IF_ERROR(onnx_import::parse_onnx_model(data, size, name, &model));
+  return convert_model(name, model, bytes_hash(data, size), options);
+}
+
+namespace {
+
+Expected<ConvertResult> convert_model(const std::string& onnx_path, onnx::ModelProto& model,
+                                      const std::string& source_hash,
+                                      const ConvertOptions& options) {
   int64_t opset = onnx_import::default_opset(model);
   if (opset < onnx_import::kMinOpset || opset > onnx_import::kMaxOpset)
     return unsupported(onnx_path + ": opset " + std::to_string(opset) +
@@ -210,6 +243,7 @@ Expected<ConvertResult> convert_onnx(const std::string& onnx_path, const Convert
                        " (re-export with torch.onnx.export(..., opset_version=13))");
   TANDEM_RETURN_IF_ERROR(check_supported_ops(onnx_path, model.graph()));
   TANDEM_RETURN_IF_ERROR(onnx_import::check_onnx_model(onnx_path, &model));
+  TANDEM_RETURN_IF_ERROR(onnx_import::precheck_graph(onnx_path, model.graph()));
   TANDEM_RETURN_IF_ERROR(
       onnx_import::fix_input_shapes(onnx_path, model.mutable_graph(), options.input_shapes));
   TANDEM_RETURN_IF_ERROR(
@@ -228,7 +262,7 @@ Expected<ConvertResult> convert_onnx(const std::string& onnx_path, const Convert
   Graph& g = r.graph;
   g.metadata.producer = "tandem-convert " TANDEM_VERSION;
   g.metadata.producer_version = producer_of(model);
-  g.metadata.source_hash = file_hash(onnx_path);
+  g.metadata.source_hash = source_hash;
   TANDEM_RETURN_IF_ERROR(topo_sort(g));
   TANDEM_RETURN_IF_ERROR(infer_shapes(g));
 
@@ -251,6 +285,8 @@ Expected<ConvertResult> convert_onnx(const std::string& onnx_path, const Convert
   for (const Node& n : g.nodes) s.op_counts[std::string(op_name(n.op))]++;
   return r;
 }
+
+}  // namespace
 
 std::string format_convert_summary(const ConvertSummary& s) {
   std::ostringstream o;

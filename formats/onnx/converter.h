@@ -46,6 +46,10 @@ struct ConvertResult {
 // unsupported-op error lists every unsupported op type with its node names.
 Expected<ConvertResult> convert_onnx(const std::string& onnx_path,
                                      const ConvertOptions& options = {});
+// Same from bytes in memory (fuzzing, embedding); `name` names the model in
+// errors, and external data is looked up next to it.
+Expected<ConvertResult> convert_onnx_bytes(const void* data, size_t size, const std::string& name,
+                                           const ConvertOptions& options = {});
 
 // Parses "NAME=1x3x224x224" (or "1x3x224x224", meaning the only input) for --input-shape.
 // The name is "" when omitted.

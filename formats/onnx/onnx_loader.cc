@@ -100,10 +100,15 @@ Status inline_graph_external_data(const fs::path& dir, const std::string& path,
 Status load_onnx_model(const std::string& path, onnx::ModelProto* model) {
   std::string bytes;
   TANDEM_RETURN_IF_ERROR(read_file(path, &bytes));
-  if (bytes.empty()) return invalid_model(path + ": file is empty, not an ONNX model");
-  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+  return parse_onnx_model(bytes.data(), bytes.size(), path, model);
+}
+
+Status parse_onnx_model(const void* data, size_t size, const std::string& path,
+                        onnx::ModelProto* model) {
+  if (size == 0) return invalid_model(path + ": file is empty, not an ONNX model");
+  if (size > static_cast<size_t>(std::numeric_limits<int>::max()))
     return unsupported(path + ": ONNX files over 2 GiB must keep their weights as external data");
-  if (!model->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+  if (!model->ParseFromArray(data, static_cast<int>(size)))
     return invalid_model(path +
                          ": not an ONNX model, or the file is truncated (protobuf parse failed)");
   // Protobuf accepts many byte strings; a real model has these.

@@ -17,6 +17,9 @@ constexpr int64_t kMaxOpset = 17;
 // Parses `path` and reads tensors stored as external data (paths relative to
 // the model's folder) into the proto. Errors name the file.
 Status load_onnx_model(const std::string& path, onnx::ModelProto* model);
+// Same from bytes in memory; `path` names the model in errors and locates external data.
+Status parse_onnx_model(const void* data, size_t size, const std::string& path,
+                        onnx::ModelProto* model);
 // Runs ONNX's checker (after the converter has listed unsupported ops, which it reports better).
 Status check_onnx_model(const std::string& path, onnx::ModelProto* model);
 

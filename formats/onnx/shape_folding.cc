@@ -236,7 +236,7 @@ Expected<ConstValue> fold_constant_of_shape(ImportContext&, const onnx::NodeProt
   Shape shape;
   for (size_t k = 0; k < in[0]->size(); ++k) shape.push_back(in[0]->as_int(k));
   int64_t count = shape_elements(shape);
-  if (count < 0 || count > (int64_t(1) << 28))
+  if (count < 0 || count > (int64_t(1) << 24))
     return invalid_model(ImportContext::describe(n) + ": bad shape " + shape_to_string(shape));
   ConstValue c;
   c.shape = shape;

@@ -40,7 +40,8 @@ class BatchNormKernel : public CpuKernel {
 
   Status run(pthreadpool_t pool) override {
     pthreadpool_parallelize_1d(pool, task, this,
-                               size_t((pixels_ + kPixelsPerTask - 1) / kPixelsPerTask), 0);
+                               size_t((pixels_ + kPixelsPerTask - 1) / kPixelsPerTask),
+                               cpu_pool_flags());
     return Status();
   }
 

@@ -75,7 +75,8 @@ class SameShapeKernel : public CpuKernel {
   }
   Status run(pthreadpool_t pool) override {
     pthreadpool_parallelize_1d(pool, fn_, &job_,
-                               static_cast<size_t>((job_.count + kChunk - 1) / kChunk), 0);
+                               static_cast<size_t>((job_.count + kChunk - 1) / kChunk),
+                               cpu_pool_flags());
     return Status();
   }
 
@@ -123,16 +124,16 @@ class BroadcastKernel : public CpuKernel {
     enum xnn_status st;
     switch (n.op) {
       case OpType::kAdd:
-        st = xnn_create_add_nd_f32(lo, hi, 0, &op);
+        st = xnn_create_add_nd_f32(lo, hi, cpu_xnn_flags(), &op);
         break;
       case OpType::kSub:
-        st = xnn_create_subtract_nd_f32(lo, hi, 0, &op);
+        st = xnn_create_subtract_nd_f32(lo, hi, cpu_xnn_flags(), &op);
         break;
       case OpType::kMul:
-        st = xnn_create_multiply_nd_f32(lo, hi, 0, &op);
+        st = xnn_create_multiply_nd_f32(lo, hi, cpu_xnn_flags(), &op);
         break;
       default:
-        st = xnn_create_divide_nd_f32(lo, hi, 0, &op);
+        st = xnn_create_divide_nd_f32(lo, hi, cpu_xnn_flags(), &op);
         break;
     }
     if (st != xnn_status_success) return xnn_error(st, "create binary", n);

@@ -32,7 +32,7 @@ Expected<KernelPtr> make_conv2d(const KernelArgs& a) {
       attr(at.strides, 1, 1), attr(at.dilations, 0, 1), attr(at.dilations, 1, 1),
       static_cast<uint32_t>(groups), static_cast<size_t>(cg), static_cast<size_t>(mg),
       static_cast<size_t>(x.pixel_stride), static_cast<size_t>(y.pixel_stride), packed.data(), bias,
-      at.activation.min, at.activation.max, 0, &op);
+      at.activation.min, at.activation.max, cpu_xnn_flags(), &op);
   if (st != xnn_status_success) return xnn_error(st, "create convolution", n);
   XnnOperator owned(op);
   st = xnn_setup_convolution2d_nhwc_f32(op, static_cast<size_t>(x.n()), static_cast<size_t>(x.h()),

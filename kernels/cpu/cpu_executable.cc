@@ -271,8 +271,14 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
   for (int t : io_.outputs) boundary_out_.push_back(view(t));
 
   // Kernels; a native kernel that XNNPACK refuses falls back to the reference.
-  std::vector<const ConstantData*> consumed;
+  // Weights a fallback node reads at run time keep their pages; the others are
+  // released right after packing, so the peak never holds all weights twice.
   std::vector<bool> read_at_run(nt, false);
+  for (int i = first; i < last; ++i)
+    if (!sup(i).factory)
+      for (int t : g.nodes[size_t(i)].inputs)
+        if (t >= 0 && g.tensor(t).is_constant()) read_at_run[size_t(t)] = true;
+  const std::vector<FileMapping> mappings = read_only_file_mappings();
   std::vector<bool> native(size_t(last - first), false);
   for (int i = first; i < last; ++i) {
     const Node& n = g.nodes[size_t(i)];
@@ -298,23 +304,15 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     if (!k) {
       TANDEM_ASSIGN_OR_RETURN(k, make_fallback_kernel(args));
       fallback_names_.push_back(n.name);
-      for (int t : n.inputs)
-        if (t >= 0 && g.tensor(t).is_constant()) read_at_run[size_t(t)] = true;
     } else {
       native[size_t(i - first)] = true;
-      for (int t : k->consumed_constants) consumed.push_back(g.tensor(t).data.get());
+      std::vector<const ConstantData*> packed;
+      for (int t : k->consumed_constants)
+        if (!read_at_run[size_t(t)]) packed.push_back(g.tensor(t).data.get());
+      release_constant_pages(packed, mappings);
     }
     kernels_.push_back(std::move(k));
   }
-  // Weights some kernel still reads at run time keep their pages.
-  std::vector<const ConstantData*> release;
-  for (const ConstantData* c : consumed) {
-    bool needed = false;
-    for (size_t t = 0; t < nt; ++t)
-      if (read_at_run[t] && g.tensors[t].data.get() == c) needed = true;
-    if (!needed) release.push_back(c);
-  }
-  release_constant_pages(release);
   return Status();
 }
 

@@ -22,7 +22,17 @@ Expected<std::unique_ptr<Executable>> compile_cpu_range(const Graph& g, int firs
 // (0 when every producer writes in place); -1 for other executables.
 int64_t cpu_concat_copies(const Executable& exe);
 
-// Bytes of weight pages given back to the OS after packing (see weight_release.cc).
+// Read-only file mappings of this process (/proc/self/maps), [begin, end).
+struct FileMapping {
+  uintptr_t begin, end;
+};
+std::vector<FileMapping> read_only_file_mappings();
+
+// Gives back the whole pages inside `constants` that lie in a read-only file
+// mapping (they fault back in from the file if read again); returns the bytes
+// released. Heap constants are never touched. See weight_release.cc.
 size_t release_constant_pages(const std::vector<const ConstantData*>& constants);
+size_t release_constant_pages(const std::vector<const ConstantData*>& constants,
+                              const std::vector<FileMapping>& maps);
 
 }  // namespace tandem::cpu

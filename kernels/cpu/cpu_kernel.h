@@ -103,6 +103,11 @@ CpuOpSupport reshape_support(const Graph& g, const Node& n);
 // Reference kernel behind layout conversion, for ops XNNPACK lacks.
 Expected<KernelPtr> make_fallback_kernel(const KernelArgs& args);
 
+// Flags for our pthreadpool calls and XNNPACK operators: YIELD_WORKERS makes
+// idle workers sleep instead of spin (see cpu_ops.cc for when).
+uint32_t cpu_pool_flags();
+uint32_t cpu_xnn_flags();
+
 // "XNNPACK error <code> in <what> of node '<name>'".
 Status xnn_error(enum xnn_status status, const char* what, const Node& n);
 

@@ -1,6 +1,8 @@
 // Dispatch from op type to the cpu kernel files, and XNNPACK glue.
 #include "kernels/cpu/cpu_kernel.h"
 
+#include <cstdlib>
+
 namespace tandem::cpu {
 
 CpuOpSupport cpu_op_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
@@ -42,6 +44,23 @@ CpuOpSupport cpu_op_support(const Graph& g, const Node& n, const CpuKernelOption
     default:
       return {};
   }
+}
+
+namespace {
+bool yield_workers() {
+  static const bool yield = [] {
+    const char* env = std::getenv("TANDEM_CPU_YIELD");
+    return env && env[0] == '1';
+  }();
+  return yield;
+}
+}  // namespace
+
+uint32_t cpu_pool_flags() {
+  return yield_workers() ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0;
+}
+uint32_t cpu_xnn_flags() {
+  return yield_workers() ? XNN_FLAG_YIELD_WORKERS : 0;
 }
 
 Status xnn_error(enum xnn_status status, const char* what, const Node& n) {

@@ -1,9 +1,29 @@
 // Gemm and MatMul with a constant B on XNNPACK's fully connected operator
 // (batch = rows of A); Gemm's C becomes the bias, alpha/beta fold into weights.
+#include <algorithm>
+
+#include "kernels/cpu/cpu_executable.h"
 #include "kernels/cpu/cpu_kernel.h"
 
 namespace tandem::cpu {
 namespace {
+
+constexpr int64_t kSliceBytes = int64_t(64) << 20;
+
+class FullyConnectedKernel : public CpuKernel {
+ public:
+  explicit FullyConnectedKernel(std::string name) : name_(std::move(name)) {}
+  Status run(pthreadpool_t pool) override {
+    for (const XnnOperator& op : ops)
+      if (xnn_run_operator(op.get(), pool) != xnn_status_success)
+        return internal_error("XNNPACK error running node '" + name_ + "'");
+    return Status();
+  }
+  std::vector<XnnOperator> ops;
+
+ private:
+  std::string name_;
+};
 
 Expected<KernelPtr> make_fully_connected(const KernelArgs& a) {
   const Node& n = *a.node;
@@ -31,17 +51,30 @@ Expected<KernelPtr> make_fully_connected(const KernelArgs& a) {
     for (int64_t i = 0; i < out; ++i)
       bias[static_cast<size_t>(i)] = n.attrs.beta * c.data[scalar ? 0 : i];
   }
-  xnn_operator_t op = nullptr;
-  enum xnn_status st = xnn_create_fully_connected_nc_f32(
-      static_cast<size_t>(k), static_cast<size_t>(out), static_cast<size_t>(k),
-      static_cast<size_t>(out), kernel, bias.empty() ? nullptr : bias.data(),
-      n.attrs.activation.min, n.attrs.activation.max, trans_b ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS,
-      &op);
-  if (st != xnn_status_success) return xnn_error(st, "create fully connected", n);
-  XnnOperator owned(op);
-  st = xnn_setup_fully_connected_nc_f32(op, static_cast<size_t>(rows), x.data, y.data, a.pool);
-  if (st != xnn_status_success) return xnn_error(st, "setup fully connected", n);
-  auto kern = std::make_unique<XnnKernel>(std::move(owned), n.name);
+  // Large [N, K] weights are packed in slices of output rows, each slice's file
+  // pages given back right after, so packing never holds both copies whole.
+  const bool sliced = trans_b && kernel == b.data && k * out * 4 > kSliceBytes;
+  const int64_t slice = sliced ? std::max<int64_t>(1, kSliceBytes / (4 * k)) : out;
+  auto kern = std::make_unique<FullyConnectedKernel>(n.name);
+  for (int64_t n0 = 0; n0 < out; n0 += slice) {
+    const int64_t cols = std::min(slice, out - n0);
+    const float* w = trans_b ? kernel + n0 * k : kernel;
+    xnn_operator_t op = nullptr;
+    enum xnn_status st = xnn_create_fully_connected_nc_f32(
+        size_t(k), size_t(cols), size_t(k), size_t(out), w,
+        bias.empty() ? nullptr : bias.data() + n0, n.attrs.activation.min, n.attrs.activation.max,
+        (trans_b ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS) | cpu_xnn_flags(), &op);
+    if (st != xnn_status_success) return xnn_error(st, "create fully connected", n);
+    kern->ops.emplace_back(op);
+    st = xnn_setup_fully_connected_nc_f32(op, size_t(rows), x.data, y.data + n0, a.pool);
+    if (st != xnn_status_success) return xnn_error(st, "setup fully connected", n);
+    if (sliced) {
+      ConstantData part;
+      part.data = w;
+      part.bytes = size_t(cols * k) * sizeof(float);
+      release_constant_pages({&part});
+    }
+  }
   kern->consumed_constants.push_back(n.inputs[1]);
   if (!bias.empty()) kern->consumed_constants.push_back(n.inputs[2]);
   return KernelPtr(std::move(kern));

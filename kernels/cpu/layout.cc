@@ -69,7 +69,8 @@ void nchw_to_nhwc(const float* src, int64_t n, int64_t c, int64_t h, int64_t w, 
     return;
   }
   TransposeJob job{src, dst, c, hw, dst_stride, (hw + kTile - 1) / kTile};
-  pthreadpool_parallelize_1d(pool, to_nhwc_tile, &job, static_cast<size_t>(n * job.pixel_tiles), 0);
+  pthreadpool_parallelize_1d(pool, to_nhwc_tile, &job, static_cast<size_t>(n * job.pixel_tiles),
+                             cpu_pool_flags());
 }
 
 void nhwc_to_nchw(const float* src, int64_t src_stride, int64_t n, int64_t c, int64_t h, int64_t w,
@@ -80,7 +81,8 @@ void nhwc_to_nchw(const float* src, int64_t src_stride, int64_t n, int64_t c, in
     return;
   }
   TransposeJob job{src, dst, c, hw, src_stride, (hw + kTile - 1) / kTile};
-  pthreadpool_parallelize_1d(pool, to_nchw_tile, &job, static_cast<size_t>(n * job.pixel_tiles), 0);
+  pthreadpool_parallelize_1d(pool, to_nchw_tile, &job, static_cast<size_t>(n * job.pixel_tiles),
+                             cpu_pool_flags());
 }
 
 void copy_pixels(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
@@ -92,7 +94,7 @@ void copy_pixels(const float* src, int64_t src_stride, float* dst, int64_t dst_s
   int64_t rows = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, channels));
   CopyJob job{src, dst, src_stride, dst_stride, channels, rows, pixels};
   pthreadpool_parallelize_1d(pool, copy_rows, &job, static_cast<size_t>((pixels + rows - 1) / rows),
-                             0);
+                             cpu_pool_flags());
 }
 
 void load_logical(const CpuTensor& t, float* dst, pthreadpool_t pool) {

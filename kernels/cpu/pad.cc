@@ -32,7 +32,7 @@ class PadKernel : public CpuKernel {
     uint32_t bits;
     std::memcpy(&bits, &value_, sizeof(bits));
     xnn_operator_t op = nullptr;
-    enum xnn_status st = xnn_create_constant_pad_nd_x32(&bits, 0, &op);
+    enum xnn_status st = xnn_create_constant_pad_nd_x32(&bits, cpu_xnn_flags(), &op);
     if (st != xnn_status_success) return xnn_error(st, "create pad", n);
     op_.reset(op);
     st = xnn_setup_constant_pad_nd_x32(op, rank, shape.data(), pre.data(), post.data(), x.data,

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "kernels/cpu/cpu_kernel.h"
+#include "kernels/cpu/layout.h"
 
 namespace tandem::cpu {
 namespace {
@@ -51,11 +52,12 @@ Expected<KernelPtr> make_pool2d(const KernelArgs& a) {
         u32(w.top), u32(w.right), u32(w.bottom), u32(w.left), u32(w.kh), u32(w.kw), u32(w.sh),
         u32(w.sw), n.attrs.dilations.size() == 2 ? u32(n.attrs.dilations[0]) : 1,
         n.attrs.dilations.size() == 2 ? u32(n.attrs.dilations[1]) : 1, size_t(x.c()),
-        size_t(x.pixel_stride), size_t(y.pixel_stride), lo, hi, 0, &op);
+        size_t(x.pixel_stride), size_t(y.pixel_stride), lo, hi, cpu_xnn_flags(), &op);
   } else {
     st = xnn_create_average_pooling2d_nhwc_f32(
         u32(w.top), u32(w.right), u32(w.bottom), u32(w.left), u32(w.kh), u32(w.kw), u32(w.sh),
-        u32(w.sw), size_t(x.c()), size_t(x.pixel_stride), size_t(y.pixel_stride), lo, hi, 0, &op);
+        u32(w.sw), size_t(x.c()), size_t(x.pixel_stride), size_t(y.pixel_stride), lo, hi,
+        cpu_xnn_flags(), &op);
   }
   if (st != xnn_status_success) return xnn_error(st, "create pooling", n);
   XnnOperator owned(op);
@@ -67,6 +69,25 @@ Expected<KernelPtr> make_pool2d(const KernelArgs& a) {
   return KernelPtr(new XnnKernel(std::move(owned), n.name));
 }
 
+// A 1x1 stride-1 window without padding (VGG's adaptive pool at 7x7) is a copy;
+// XNNPACK refuses 1x1 pooling.
+class PoolCopyKernel : public CpuKernel {
+ public:
+  explicit PoolCopyKernel(const KernelArgs& a) : x_(a.inputs[0]), y_(a.outputs[0]) {}
+  Status run(pthreadpool_t pool) override {
+    copy_pixels(x_.data, x_.pixel_stride, y_.data, y_.pixel_stride, x_.n() * x_.h() * x_.w(),
+                x_.c(), pool);
+    return Status();
+  }
+
+ private:
+  CpuTensor x_, y_;
+};
+
+Expected<KernelPtr> make_pool_copy(const KernelArgs& a) {
+  return KernelPtr(new PoolCopyKernel(a));
+}
+
 Expected<KernelPtr> make_global_average(const KernelArgs& a) {
   const Node& n = *a.node;
   const CpuTensor& x = a.inputs[0];
@@ -74,7 +95,8 @@ Expected<KernelPtr> make_global_average(const KernelArgs& a) {
   const float inf = std::numeric_limits<float>::infinity();
   xnn_operator_t op = nullptr;
   enum xnn_status st = xnn_create_global_average_pooling_nwc_f32(
-      size_t(x.c()), size_t(x.pixel_stride), size_t(y.pixel_stride), -inf, inf, 0, &op);
+      size_t(x.c()), size_t(x.pixel_stride), size_t(y.pixel_stride), -inf, inf, cpu_xnn_flags(),
+      &op);
   if (st != xnn_status_success) return xnn_error(st, "create global average pooling", n);
   XnnOperator owned(op);
   st = xnn_setup_global_average_pooling_nwc_f32(op, size_t(x.n()), size_t(x.h() * x.w()), x.data,
@@ -91,7 +113,7 @@ Expected<KernelPtr> make_global_max(const KernelArgs& a) {
   xnn_operator_t op = nullptr;
   enum xnn_status st = xnn_create_max_pooling2d_nhwc_f32(
       0, 0, 0, 0, u32(x.h()), u32(x.w()), 1, 1, 1, 1, size_t(x.c()), size_t(x.pixel_stride),
-      size_t(y.pixel_stride), -inf, inf, 0, &op);
+      size_t(y.pixel_stride), -inf, inf, cpu_xnn_flags(), &op);
   if (st != xnn_status_success) return xnn_error(st, "create global max pooling", n);
   XnnOperator owned(op);
   st = xnn_setup_max_pooling2d_nhwc_f32(op, size_t(x.n()), size_t(x.h()), size_t(x.w()), x.data,
@@ -131,6 +153,11 @@ CpuOpSupport pooling_support(const Graph& g, const Node& n) {
         for (int64_t p : at.pads) padded |= p != 0;
         if (at.count_include_pad && (padded || at.ceil_mode)) return {};
       }
+      bool unpadded = true;
+      for (int64_t p : at.pads) unpadded &= p == 0;
+      bool unit = at.kernel_shape[0] == 1 && at.kernel_shape[1] == 1 && unpadded &&
+                  (at.strides.empty() || (at.strides[0] == 1 && at.strides[1] == 1)) && x == y;
+      if (unit) return {make_pool_copy, true, true};
       return {make_pool2d, true, true};
     }
     default:

@@ -14,7 +14,7 @@ Expected<KernelPtr> make_softmax(const KernelArgs& a) {
   xnn_operator_t op = nullptr;
   enum xnn_status st =
       xnn_create_softmax_nc_f32(channels, x.nhwc ? size_t(x.pixel_stride) : channels,
-                                y.nhwc ? size_t(y.pixel_stride) : channels, 0, &op);
+                                y.nhwc ? size_t(y.pixel_stride) : channels, cpu_xnn_flags(), &op);
   if (st != xnn_status_success) return xnn_error(st, "create softmax", n);
   XnnOperator owned(op);
   st = xnn_setup_softmax_nc_f32(op, batch, x.data, y.data, a.pool);

@@ -27,20 +27,21 @@ Expected<KernelPtr> make_unary(const KernelArgs& a) {
   switch (n.op) {
     case OpType::kRelu:
       st = xnn_create_clamp_nc_f32(channels, in_stride, out_stride, 0.0f,
-                                   std::numeric_limits<float>::infinity(), 0, &op);
+                                   std::numeric_limits<float>::infinity(), cpu_xnn_flags(), &op);
       break;
     case OpType::kClip:
       st = xnn_create_clamp_nc_f32(channels, in_stride, out_stride, n.attrs.clip_min,
-                                   n.attrs.clip_max, 0, &op);
+                                   n.attrs.clip_max, cpu_xnn_flags(), &op);
       break;
     case OpType::kSigmoid:
-      st = xnn_create_sigmoid_nc_f32(channels, in_stride, out_stride, 0, &op);
+      st = xnn_create_sigmoid_nc_f32(channels, in_stride, out_stride, cpu_xnn_flags(), &op);
       break;
     case OpType::kHardSwish:
-      st = xnn_create_hardswish_nc_f32(channels, in_stride, out_stride, 0, &op);
+      st = xnn_create_hardswish_nc_f32(channels, in_stride, out_stride, cpu_xnn_flags(), &op);
       break;
     default:
-      st = xnn_create_leaky_relu_nc_f32(channels, in_stride, out_stride, n.attrs.alpha, 0, &op);
+      st = xnn_create_leaky_relu_nc_f32(channels, in_stride, out_stride, n.attrs.alpha,
+                                        cpu_xnn_flags(), &op);
       break;
   }
   if (st != xnn_status_success) return xnn_error(st, "create", n);

@@ -12,15 +12,9 @@
 #include "kernels/cpu/cpu_executable.h"
 
 namespace tandem::cpu {
-namespace {
 
-struct Mapping {
-  uintptr_t begin, end;
-};
-
-// File-backed mappings of this process, from /proc/self/maps.
-std::vector<Mapping> file_mappings() {
-  std::vector<Mapping> out;
+std::vector<FileMapping> read_only_file_mappings() {
+  std::vector<FileMapping> out;
   FILE* f = std::fopen("/proc/self/maps", "r");
   if (!f) return out;
   char line[4096];
@@ -36,11 +30,13 @@ std::vector<Mapping> file_mappings() {
   return out;
 }
 
-}  // namespace
-
 size_t release_constant_pages(const std::vector<const ConstantData*>& constants) {
   if (constants.empty()) return 0;
-  const std::vector<Mapping> maps = file_mappings();
+  return release_constant_pages(constants, read_only_file_mappings());
+}
+
+size_t release_constant_pages(const std::vector<const ConstantData*>& constants,
+                              const std::vector<FileMapping>& maps) {
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   size_t released = 0;
   for (const ConstantData* c : constants) {
@@ -50,7 +46,7 @@ size_t release_constant_pages(const std::vector<const ConstantData*>& constants)
     uintptr_t last = end & ~(page - 1);
     if (last <= first) continue;
     bool in_file = false;
-    for (const Mapping& m : maps) in_file |= m.begin <= first && last <= m.end;
+    for (const FileMapping& m : maps) in_file |= m.begin <= first && last <= m.end;
     if (!in_file) continue;
     if (madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED) == 0)
       released += last - first;

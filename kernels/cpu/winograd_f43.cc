@@ -5,10 +5,19 @@
 // near peak), and the 36 products transformed back (A^T m A) with bias and the
 // fused clamp. Transforms run over 16 channels at a time (one AVX-512 vector).
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <limits>
 
 #include "kernels/cpu/cpu_kernel.h"
+
+// Per-ISA clones of the transform loops. ThreadSanitizer cannot run the clones'
+// resolvers (they run before its runtime is up), so sanitized builds get one version.
+#if defined(__SANITIZE_THREAD__)
+#define TANDEM_SIMD_CLONES
+#else
+#define TANDEM_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 
 namespace tandem::cpu {
 namespace {
@@ -55,23 +64,29 @@ class WinogradKernel : public CpuKernel {
  public:
   Status init(const KernelArgs& a);
   Status run(pthreadpool_t pool) override {
-    pthreadpool_parallelize_1d(pool, input_task, this, size_t(q_.tiles), 0);
-    for (size_t k = 0; k < 36; ++k) {
-      enum xnn_status st = xnn_run_operator(gemm_[k].get(), pool);
-      if (st != xnn_status_success)
-        return internal_error("XNNPACK error running Winograd GEMM of node '" + name_ + "'");
-    }
-    pthreadpool_parallelize_1d(pool, output_task, this, size_t(q_.tiles), 0);
+    // Three parallel regions per conv: on a busy machine every barrier can cost a
+    // scheduling round, so the 36 GEMMs run side by side, one thread each.
+    pthreadpool_parallelize_1d(pool, input_task, this, size_t(q_.tiles), cpu_pool_flags());
+    gemm_failed_ = false;
+    pthreadpool_parallelize_1d(pool, gemm_task, this, 36, cpu_pool_flags());
+    if (gemm_failed_)
+      return internal_error("XNNPACK error running a Winograd GEMM of node '" + name_ + "'");
+    pthreadpool_parallelize_1d(pool, output_task, this, size_t(q_.tiles), cpu_pool_flags());
     return Status();
   }
 
  private:
-  __attribute__((target_clones("avx512f", "avx2", "default"))) static void input_task(void* ctx,
-                                                                                      size_t index);
-  __attribute__((target_clones("avx512f", "avx2", "default"))) static void output_task(
-      void* ctx, size_t index);
+  TANDEM_SIMD_CLONES static void input_task(void* ctx, size_t index);
+  TANDEM_SIMD_CLONES static void output_task(void* ctx, size_t index);
+
+  static void gemm_task(void* ctx, size_t index) {
+    auto* k = static_cast<WinogradKernel*>(ctx);
+    if (xnn_run_operator(k->gemm_[index].get(), nullptr) != xnn_status_success)
+      k->gemm_failed_ = true;
+  }
 
   Geometry q_{};
+  std::atomic<bool> gemm_failed_{false};
   const float* x_ = nullptr;
   float* y_ = nullptr;
   float* v_ = nullptr;  // 36 x [tiles, C]
@@ -233,7 +248,7 @@ Status WinogradKernel::init(const KernelArgs& a) {
     if (st != xnn_status_success) return xnn_error(st, "create Winograd GEMM", n);
     gemm_[k].reset(op);
     st = xnn_setup_fully_connected_nc_f32(op, size_t(q_.tiles), v_ + k * q_.tiles * q_.c,
-                                          p_ + k * q_.tiles * q_.m, a.pool);
+                                          p_ + k * q_.tiles * q_.m, nullptr);
     if (st != xnn_status_success) return xnn_error(st, "setup Winograd GEMM", n);
   }
   consumed_constants.push_back(n.inputs[1]);

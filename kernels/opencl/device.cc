@@ -114,10 +114,12 @@ Expected<DeviceInfo> select_opencl_device(const std::vector<DeviceInfo>& devices
   return devices[static_cast<size_t>(index)];
 }
 
-Expected<std::shared_ptr<DeviceContext>> open_device_context(const DeviceInfo& info, bool fp16) {
-  if (fp16 && !info.fp16)
+Expected<std::shared_ptr<DeviceContext>> open_device_context(const DeviceInfo& info, bool fp16,
+                                                             bool storage_only) {
+  if (fp16 && !storage_only && !info.fp16)
     return unsupported("opencl:fp16 asks for half precision but device '" + info.name +
-                       "' does not offer cl_khr_fp16; use plain 'opencl'");
+                       "' does not offer cl_khr_fp16; use plain 'opencl' (or 'opencl:fp16=storage'"
+                       " for half storage with float arithmetic)");
   auto ctx = std::make_shared<DeviceContext>();
   ctx->info = info;
   ctx->fp16 = fp16;
@@ -140,7 +142,7 @@ std::string device_summary(const DeviceInfo& info) {
   std::ostringstream s;
   s << info.name << " (" << info.platform_name << ", " << info.device_version << ", "
     << info.compute_units << " CU, " << (info.global_mem_bytes >> 20) << " MiB"
-    << (info.fp16 ? ", fp16" : "") << ")";
+    << (info.fp16 ? ", cl_khr_fp16" : "") << ")";
   return s.str();
 }
 

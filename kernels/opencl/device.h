@@ -42,11 +42,14 @@ Expected<DeviceInfo> select_opencl_device(const std::vector<DeviceInfo>& devices
 // executables (they run one at a time on the processor's stage worker).
 struct DeviceContext {
   DeviceInfo info;
-  bool fp16 = false;  // kernels store and compute in half
+  bool fp16 = false;  // activations and weights stored as half
   ContextHandle context;
   QueueHandle queue;
 };
-Expected<std::shared_ptr<DeviceContext>> open_device_context(const DeviceInfo& info, bool fp16);
+// `fp16` needs cl_khr_fp16 unless `storage_only` (opencl:fp16=storage), which
+// any OpenCL 1.2 device can do through vload_half/vstore_half.
+Expected<std::shared_ptr<DeviceContext>> open_device_context(const DeviceInfo& info, bool fp16,
+                                                             bool storage_only = false);
 
 // One line: "NVIDIA GeForce ... (NVIDIA CUDA, OpenCL 3.0, 20 CU, 8.0 GiB)".
 std::string device_summary(const DeviceInfo& info);

@@ -20,8 +20,8 @@ class OpenCLProcessor final : public Processor {
 
   std::string spec() const override { return spec_; }
   std::string description() const override {
-    return spec_ + ": " + ocl::device_summary(device_->info) +
-           (device_->fp16 ? ", fp16" : ", fp32") + ", gemm=" + options_.gemm_backend;
+    return ocl::device_summary(device_->info) + (device_->fp16 ? ", fp16" : ", fp32") +
+           ", gemm=" + options_.gemm_backend;
   }
   // Everything with a reference kernel runs: natively or through the fallback.
   bool supports(const Graph&, const Node& n) const override {
@@ -50,17 +50,18 @@ bool all_digits(const std::string& s) {
 
 Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& spec) {
   int index = 0;
-  bool fp16 = false;
+  bool fp16 = false, fp16_storage_only = false;
   ocl::CompileOptions options;
   const std::string valid =
-      "valid options: N (device index), device=N, fp16, gemm=own|tiled|clblast";
+      "valid options: N (device index), device=N, fp16, fp16=storage, gemm=own|tiled|clblast";
   for (const auto& [key, value] : spec.options) {
     if (value.empty() && all_digits(key)) {
       index = std::stoi(key);
     } else if (key == "device" && all_digits(value)) {
       index = std::stoi(value);
-    } else if (key == "fp16" && value.empty()) {
+    } else if (key == "fp16" && (value.empty() || value == "storage")) {
       fp16 = true;
+      fp16_storage_only = value == "storage";
     } else if (key == "gemm" && (value == "own" || value == "tiled" || value == "clblast")) {
       options.gemm_backend = value;
     } else {
@@ -71,10 +72,10 @@ Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& 
   TANDEM_ASSIGN_OR_RETURN(std::vector<ocl::DeviceInfo> devices, ocl::list_opencl_devices());
   TANDEM_ASSIGN_OR_RETURN(ocl::DeviceInfo info, ocl::select_opencl_device(devices, index));
   TANDEM_ASSIGN_OR_RETURN(std::shared_ptr<ocl::DeviceContext> device,
-                          ocl::open_device_context(info, fp16));
+                          ocl::open_device_context(info, fp16, fp16_storage_only));
   auto programs = std::make_shared<ocl::ProgramCache>(device, ocl::default_opencl_cache_dir());
   std::string canonical = "opencl:" + std::to_string(index);
-  if (fp16) canonical += ",fp16";
+  if (fp16) canonical += fp16_storage_only ? ",fp16=storage" : ",fp16";
   if (options.gemm_backend != "own") canonical += ",gemm=" + options.gemm_backend;
   return std::unique_ptr<Processor>(std::make_unique<OpenCLProcessor>(
       canonical, std::move(device), std::move(programs), options));

@@ -1,5 +1,6 @@
 // The `opencl` processor: specs "opencl", "opencl:N" (device index across
-// platforms), "opencl:fp16" (half storage and arithmetic, needs cl_khr_fp16),
+// platforms), "opencl:fp16" (half storage, needs cl_khr_fp16), "opencl:fp16=storage"
+// (half storage on any device through vload_half/vstore_half; both compute in float),
 // "opencl:gemm=clblast" or "opencl:gemm=tiled" (CLBlast, or the local-memory
 // tiled kernel, instead of the own register-blocked GEMM); options
 // combine: "opencl:1,fp16". register_opencl_processor() is in

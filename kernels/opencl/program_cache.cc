@@ -13,13 +13,21 @@
 namespace tandem::ocl {
 namespace {
 
-// Prepended to every .cl file: `real` is the storage and arithmetic type.
+// Prepended to every .cl file. `real` is the storage type; kernels load and
+// store through LD/ST and compute in float. Half storage uses vload_half /
+// vstore_half, core OpenCL 1.2, so it needs no cl_khr_fp16.
 constexpr const char* kPrelude = R"CL(
 #ifdef TANDEM_FP16
+#ifdef cl_khr_fp16
 #pragma OPENCL EXTENSION cl_khr_fp16 : enable
+#endif
 typedef half real;
+#define LD(p, i) vload_half((i), (p))
+#define ST(p, i, v) vstore_half((v), (i), (p))
 #else
 typedef float real;
+#define LD(p, i) ((p)[i])
+#define ST(p, i, v) ((p)[i] = (v))
 #endif
 )CL";
 

@@ -16,8 +16,8 @@ static int failures = 0;
   } while (0)
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: test_c_api MODEL.tdm\n");
+  if (argc < 2) {
+    fprintf(stderr, "usage: test_c_api MODEL.tdm [PROCESSOR_LIST]\n");
     return 2;
   }
   EXPECT(strlen(tandem_version()) > 0);
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   /* Pipelined (or split by the planner) across two processors: the same outputs
    * within float tolerance. */
   tandem_session* piped = NULL;
-  EXPECT(tandem_session_create(model, "reference,cpu:threads=1", &piped) == TANDEM_OK);
+  if (argc > 2) EXPECT(tandem_session_create(model, argv[2], &piped) == TANDEM_OK);
   if (piped) {
     float* out2 = (float*)calloc(out_size, sizeof(float));
     float* outs2[1] = {out2};

@@ -12,7 +12,7 @@ set_tests_properties(examples_configure PROPERTIES FIXTURES_REQUIRED installed F
 set_tests_properties(examples_build PROPERTIES FIXTURES_REQUIRED examples_conf FIXTURES_SETUP examples)
 add_test(NAME examples_stream_frames
          COMMAND ${CMAKE_BINARY_DIR}/examples-build/stream_frames ${TANDEM_TEST_DATA}/tiny.tdm
-                 reference,cpu:threads=1 12)
+                 reference 12)
 set_tests_properties(examples_stream_frames PROPERTIES FIXTURES_REQUIRED "examples;test_models"
                      PASS_REGULAR_EXPRESSION "frame 11: probs argmax")
 add_test(NAME examples_classify_c

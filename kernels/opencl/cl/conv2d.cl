@@ -13,7 +13,7 @@ kernel void conv2d(global const real* x, int x_off, global const real* w, int w_
   const global real* wp = w + w_off + m * cg * KH * KW;
   const global real* xp = x + x_off + (n * C + g * cg) * H * W;
   const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
-  float acc = has_bias ? (float)bias[b_off + m] : 0.0f;
+  float acc = has_bias ? LD(bias, b_off + m) : 0.0f;
   for (int c = 0; c < cg; ++c) {
     const global real* xc = xp + c * H * W;
     const global real* wc = wp + c * KH * KW;
@@ -23,11 +23,11 @@ kernel void conv2d(global const real* x, int x_off, global const real* w, int w_
       for (int kw = 0; kw < KW; ++kw) {
         const int iw = iw0 + kw * DW;
         if (iw < 0 || iw >= W) continue;
-        acc += (float)xc[ih * W + iw] * (float)wc[kh * KW + kw];
+        acc += LD(xc, ih * W + iw) * LD(wc, kh * KW + kw);
       }
     }
   }
-  y[y_off + (n * M + m) * OH * OW + p] = (real)fmin(fmax(acc, lo), hi);
+  ST(y, y_off + (n * M + m) * OH * OW + p, fmin(fmax(acc, lo), hi));
 }
 
 // The same, 8 output channels per work-item (M / groups divisible by 8): each
@@ -48,7 +48,7 @@ kernel void conv2d_m8(global const real* x, int x_off, global const real* w, int
   const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
   float acc[8];
 #pragma unroll
-  for (int i = 0; i < 8; ++i) acc[i] = has_bias ? (float)bias[b_off + m0 + i] : 0.0f;
+  for (int i = 0; i < 8; ++i) acc[i] = has_bias ? LD(bias, b_off + m0 + i) : 0.0f;
   for (int c = 0; c < cg; ++c) {
     const global real* xc = xp + c * H * W;
     const global real* wc = wp + c * KH * KW;
@@ -61,14 +61,14 @@ kernel void conv2d_m8(global const real* x, int x_off, global const real* w, int
       for (int kw = 0; kw < KW; ++kw) {
         const int iw = iw0 + kw * DW;
         const bool ok = row_ok && iw >= 0 && iw < W;
-        const float xv = ok ? (float)xc[ihc * W + clamp(iw, 0, W - 1)] : 0.0f;
+        const float xv = ok ? LD(xc, ihc * W + clamp(iw, 0, W - 1)) : 0.0f;
         const int wk = kh * KW + kw;
 #pragma unroll
-        for (int i = 0; i < 8; ++i) acc[i] += xv * (float)wc[i * wstride + wk];
+        for (int i = 0; i < 8; ++i) acc[i] += xv * LD(wc, i * wstride + wk);
       }
     }
   }
   global real* yp = y + y_off + (n * M + m0) * OH * OW + p;
 #pragma unroll
-  for (int i = 0; i < 8; ++i) yp[i * OH * OW] = (real)fmin(fmax(acc[i], lo), hi);
+  for (int i = 0; i < 8; ++i) ST(yp, i * OH * OW, fmin(fmax(acc[i], lo), hi));
 }

@@ -5,5 +5,5 @@ kernel void copy_rows(global const real* src, int s_off, int s_pitch, global rea
   const int i = get_global_id(0);
   if (i >= total) return;
   const int r = i / row_elems, c = i - r * row_elems;
-  dst[d_off + r * d_pitch + c] = src[s_off + r * s_pitch + c];
+  ST(dst, d_off + r * d_pitch + c, LD(src, s_off + r * s_pitch + c));
 }

@@ -12,7 +12,7 @@ kernel void depthwise3x3(global const real* x, int x_off, global const real* w, 
   const global real* xc = x + x_off + (n * C + c) * H * W;
   const global real* wc = w + w_off + c * 9;
   const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
-  float acc = has_bias ? (float)bias[b_off + c] : 0.0f;
+  float acc = has_bias ? LD(bias, b_off + c) : 0.0f;
 #pragma unroll
   for (int kh = 0; kh < 3; ++kh) {
     const int ih = ih0 + kh * DH;
@@ -20,8 +20,8 @@ kernel void depthwise3x3(global const real* x, int x_off, global const real* w, 
 #pragma unroll
     for (int kw = 0; kw < 3; ++kw) {
       const int iw = iw0 + kw * DW;
-      if (iw >= 0 && iw < W) acc += (float)xc[ih * W + iw] * (float)wc[kh * 3 + kw];
+      if (iw >= 0 && iw < W) acc += LD(xc, ih * W + iw) * LD(wc, kh * 3 + kw);
     }
   }
-  y[y_off + (n * C + c) * OH * OW + p] = (real)fmin(fmax(acc, lo), hi);
+  ST(y, y_off + (n * C + c) * OH * OW + p, fmin(fmax(acc, lo), hi));
 }

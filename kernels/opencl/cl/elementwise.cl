@@ -11,8 +11,8 @@ kernel void binary(global const real* a, int a_off, int as0, int as1, int as2, i
   const int i2 = t % d2;
   t /= d2;
   const int i1 = t % d1, i0 = t / d1;
-  const float va = (float)a[a_off + i0 * as0 + i1 * as1 + i2 * as2 + i3 * as3];
-  const float vb = (float)b[b_off + i0 * bs0 + i1 * bs1 + i2 * bs2 + i3 * bs3];
+  const float va = LD(a, a_off + i0 * as0 + i1 * as1 + i2 * as2 + i3 * as3);
+  const float vb = LD(b, b_off + i0 * bs0 + i1 * bs1 + i2 * bs2 + i3 * bs3);
   float v;
   switch (op) {
     case 0: v = va + vb; break;
@@ -20,5 +20,5 @@ kernel void binary(global const real* a, int a_off, int as0, int as1, int as2, i
     case 2: v = va * vb; break;
     default: v = va / vb; break;
   }
-  y[y_off + i] = (real)fmin(fmax(v, lo), hi);
+  ST(y, y_off + i, fmin(fmax(v, lo), hi));
 }

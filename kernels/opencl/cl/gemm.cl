@@ -19,8 +19,8 @@ kernel void gemm_tiled(int M, int N, int K, global const real* A, int a_off, int
   float acc = 0.0f;
   for (int k0 = 0; k0 < K; k0 += TS) {
     const int ka = k0 + ln, kb = k0 + lm;
-    As[lm][ln] = (m < M && ka < K) ? (float)Ab[m * a_sm + ka * a_sk] : 0.0f;
-    Bs[lm][ln] = (kb < K && n < N) ? (float)Bb[kb * b_sk + n * b_sn] : 0.0f;
+    As[lm][ln] = (m < M && ka < K) ? LD(Ab, m * a_sm + ka * a_sk) : 0.0f;
+    Bs[lm][ln] = (kb < K && n < N) ? LD(Bb, kb * b_sk + n * b_sn) : 0.0f;
     barrier(CLK_LOCAL_MEM_FENCE);
 #pragma unroll
     for (int kk = 0; kk < TS; ++kk) acc += As[lm][kk] * Bs[kk][ln];
@@ -28,8 +28,8 @@ kernel void gemm_tiled(int M, int N, int K, global const real* A, int a_off, int
   }
   if (m < M && n < N) {
     float v = alpha * acc;
-    if (has_c) v += beta * (float)Cb[c_off + m * c_sm + n * c_sn];
-    Y[y_off + b * y_sb + m * y_sm + n] = (real)fmin(fmax(v, lo), hi);
+    if (has_c) v += beta * LD(Cb, c_off + m * c_sm + n * c_sn);
+    ST(Y, y_off + b * y_sb + m * y_sm + n, fmin(fmax(v, lo), hi));
   }
 }
 
@@ -55,18 +55,18 @@ kernel void gemm_rows16(int M, int N, int K, global const real* A, int a_off, in
 #pragma unroll
   for (int i = 0; i < RM; ++i) acc[i] = 0.0f;
   for (int k = 0; k < K; ++k) {
-    const float bk = (float)Bn[k * b_sk];
+    const float bk = LD(Bn, k * b_sk);
     const int ak = k * a_sk;
 #pragma unroll
-    for (int i = 0; i < RM; ++i) acc[i] += (float)Ab[rows[i] + ak] * bk;
+    for (int i = 0; i < RM; ++i) acc[i] += LD(Ab, rows[i] + ak) * bk;
   }
 #pragma unroll
   for (int i = 0; i < RM; ++i) {
     const int m = m0 + i;
     if (m < M) {
       float v = alpha * acc[i];
-      if (has_c) v += beta * (float)Cb[c_off + m * c_sm + n * c_sn];
-      Y[y_off + b * y_sb + m * y_sm + n] = (real)fmin(fmax(v, lo), hi);
+      if (has_c) v += beta * LD(Cb, c_off + m * c_sm + n * c_sn);
+      ST(Y, y_off + b * y_sb + m * y_sm + n, fmin(fmax(v, lo), hi));
     }
   }
 }
@@ -81,10 +81,10 @@ kernel void gemv(int N, int K, global const real* A, int a_off, int a_sk, global
   const global real* a = A + a_off;
   const global real* b = B + b_off + n * b_sn;
   float acc = 0.0f;
-  for (int k = 0; k < K; ++k) acc += (float)a[k * a_sk] * (float)b[k * b_sk];
+  for (int k = 0; k < K; ++k) acc += LD(a, k * a_sk) * LD(b, k * b_sk);
   float v = alpha * acc;
-  if (has_c) v += beta * (float)Cb[c_off + n * c_sn];
-  Y[y_off + n] = (real)fmin(fmax(v, lo), hi);
+  if (has_c) v += beta * LD(Cb, c_off + n * c_sn);
+  ST(Y, y_off + n, fmin(fmax(v, lo), hi));
 }
 
 // After a CLBlast GEMM: y = act(y + bias[(i / inner) % channels]).
@@ -92,7 +92,7 @@ kernel void bias_act(global real* y, int y_off, int total, global const real* bi
                      int has_bias, int inner, int channels, float lo, float hi) {
   const int i = get_global_id(0);
   if (i >= total) return;
-  float v = (float)y[y_off + i];
-  if (has_bias) v += (float)bias[b_off + (i / inner) % channels];
-  y[y_off + i] = (real)fmin(fmax(v, lo), hi);
+  float v = LD(y, y_off + i);
+  if (has_bias) v += LD(bias, b_off + (i / inner) % channels);
+  ST(y, y_off + i, fmin(fmax(v, lo), hi));
 }

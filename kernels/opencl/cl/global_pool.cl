@@ -7,8 +7,8 @@ kernel void global_avg(global const real* x, int x_off, global real* y, int y_of
   if (r >= outer) return;
   const global real* xr = x + x_off + r * inner;
   float sum = 0.0f;
-  for (int i = 0; i < inner; ++i) sum += (float)xr[i];
-  y[y_off + r] = (real)(sum / (float)inner);
+  for (int i = 0; i < inner; ++i) sum += LD(xr, i);
+  ST(y, y_off + r, (sum / (float)inner));
 }
 
 kernel void global_max(global const real* x, int x_off, global real* y, int y_off, int outer,
@@ -17,6 +17,6 @@ kernel void global_max(global const real* x, int x_off, global real* y, int y_of
   if (r >= outer) return;
   const global real* xr = x + x_off + r * inner;
   float best = -INFINITY;
-  for (int i = 0; i < inner; ++i) best = fmax(best, (float)xr[i]);
-  y[y_off + r] = (real)best;
+  for (int i = 0; i < inner; ++i) best = fmax(best, LD(xr, i));
+  ST(y, y_off + r, best);
 }

@@ -22,12 +22,12 @@ kernel void pad(global const real* x, int x_off, global real* y, int y_off, int 
   const bool inside = i0 >= 0 && i0 < n0 && i1 >= 0 && i1 < n1 && i2 >= 0 && i2 < n2 && i3 >= 0 &&
                       i3 < n3;
   if (mode == 0 && !inside) {
-    y[y_off + i] = (real)value;
+    ST(y, y_off + i, value);
     return;
   }
   i0 = pad_index(i0, n0, mode);
   i1 = pad_index(i1, n1, mode);
   i2 = pad_index(i2, n2, mode);
   i3 = pad_index(i3, n3, mode);
-  y[y_off + i] = x[x_off + ((i0 * n1 + i1) * n2 + i2) * n3 + i3];
+  ST(y, y_off + i, LD(x, x_off + ((i0 * n1 + i1) * n2 + i2) * n3 + i3));
 }

@@ -14,10 +14,10 @@ kernel void maxpool2d(global const real* x, int x_off, global real* y, int y_off
     if (ih < 0 || ih >= H) continue;
     for (int kw = 0; kw < KW; ++kw) {
       const int iw = ow * SW - PL + kw * DW;
-      if (iw >= 0 && iw < W) best = fmax(best, (float)xc[ih * W + iw]);
+      if (iw >= 0 && iw < W) best = fmax(best, LD(xc, ih * W + iw));
     }
   }
-  y[y_off + (n * C + c) * OH * OW + p] = (real)best;
+  ST(y, y_off + (n * C + c) * OH * OW + p, best);
 }
 
 kernel void avgpool2d(global const real* x, int x_off, global real* y, int y_off, int C, int H,
@@ -33,7 +33,7 @@ kernel void avgpool2d(global const real* x, int x_off, global real* y, int y_off
   const int h0 = max(hs, 0), w0 = max(ws, 0), h1 = min(he, H), w1 = min(we, W);
   float sum = 0.0f;
   for (int ih = h0; ih < h1; ++ih)
-    for (int iw = w0; iw < w1; ++iw) sum += (float)xc[ih * W + iw];
+    for (int iw = w0; iw < w1; ++iw) sum += LD(xc, ih * W + iw);
   const int count = count_include_pad ? pool : (h1 - h0) * (w1 - w0);
-  y[y_off + (n * C + c) * OH * OW + p] = (real)(count > 0 ? sum / (float)count : 0.0f);
+  ST(y, y_off + (n * C + c) * OH * OW + p, (count > 0 ? sum / (float)count : 0.0f));
 }

@@ -7,10 +7,10 @@ kernel void softmax(global const real* x, int x_off, global real* y, int y_off, 
   const int o = r / inner, in = r - o * inner;
   const int base = o * axis * inner + in;
   float mx = -INFINITY;
-  for (int a = 0; a < axis; ++a) mx = fmax(mx, (float)x[x_off + base + a * inner]);
+  for (int a = 0; a < axis; ++a) mx = fmax(mx, LD(x, x_off + base + a * inner));
   float sum = 0.0f;
-  for (int a = 0; a < axis; ++a) sum += exp((float)x[x_off + base + a * inner] - mx);
+  for (int a = 0; a < axis; ++a) sum += exp(LD(x, x_off + base + a * inner) - mx);
   const float inv = 1.0f / sum;
   for (int a = 0; a < axis; ++a)
-    y[y_off + base + a * inner] = (real)(exp((float)x[x_off + base + a * inner] - mx) * inv);
+    ST(y, y_off + base + a * inner, (exp(LD(x, x_off + base + a * inner) - mx) * inv));
 }

@@ -12,5 +12,5 @@ kernel void transpose(global const real* x, int x_off, global real* y, int y_off
   const int i2 = t % d2; t /= d2;
   const int i1 = t % d1;
   const int i0 = t / d1;
-  y[y_off + i] = x[x_off + i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3 + i4 * s4 + i5 * s5];
+  ST(y, y_off + i, LD(x, x_off + i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3 + i4 * s4 + i5 * s5));
 }

@@ -4,7 +4,7 @@ kernel void unary(global const real* x, int x_off, global real* y, int y_off, in
                   float alpha, float beta, float lo, float hi) {
   const int i = get_global_id(0);
   if (i >= total) return;
-  const float v = (float)x[x_off + i];
+  const float v = LD(x, x_off + i);
   float r;
   switch (op) {
     case 0: r = fmin(fmax(v, lo), hi); break;
@@ -14,7 +14,7 @@ kernel void unary(global const real* x, int x_off, global real* y, int y_off, in
     case 4: r = tanh(v); break;
     default: r = v >= 0.0f ? v : alpha * v; break;
   }
-  y[y_off + i] = (real)r;
+  ST(y, y_off + i, r);
 }
 
 // BatchNormalization folded on the host to y = x * scale[c] + shift[c].
@@ -24,5 +24,5 @@ kernel void channel_affine(global const real* x, int x_off, global real* y, int 
   const int i = get_global_id(0);
   if (i >= total) return;
   const int c = (i / inner) % channels;
-  y[y_off + i] = (real)((float)x[x_off + i] * (float)scale[s_off + c] + (float)shift[t_off + c]);
+  ST(y, y_off + i, (LD(x, x_off + i) * LD(scale, s_off + c) + LD(shift, t_off + c)));
 }

@@ -1,0 +1,29 @@
+# The opencl processor from the command line: tandem devices, the no-platform
+# error, the tiny model on opencl, and zoo models end to end against the
+# reference (when build/models holds them: bench/models/export_zoo.py).
+if(NOT TANDEM_WITH_OPENCL)
+  return()
+endif()
+set(TO ${CMAKE_COMMAND} -E env TANDEM_CACHE_DIR=${CMAKE_BINARY_DIR}/test_tmp/opencl_cache ${T})
+file(MAKE_DIRECTORY ${D}/no_opencl_vendors)
+tandem_cli_test(devices 0 "opencl:0 " ${TO} devices)
+tandem_cli_test(devices_no_platform nonzero "no OpenCL platform found.*OCL_ICD_VENDORS"
+                ${CMAKE_COMMAND} -E env OCL_ICD_VENDORS=${D}/no_opencl_vendors ${T} devices)
+tandem_cli_test(run_opencl_no_platform nonzero "no OpenCL platform found"
+                ${CMAKE_COMMAND} -E env OCL_ICD_VENDORS=${D}/no_opencl_vendors
+                ${T} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processor opencl)
+tandem_cli_test(run_reference_no_platform 0 "probs: 1x10, argmax"
+                ${CMAKE_COMMAND} -E env OCL_ICD_VENDORS=${D}/no_opencl_vendors
+                ${T} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processor reference)
+tandem_cli_test(run_opencl 0 "probs: 1x10, argmax"
+                ${TO} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processor opencl)
+tandem_cli_test(run_opencl_bad_option nonzero "bad option 'turbo'"
+                ${TO} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processor opencl:turbo)
+
+foreach(model squeezenet1_1 mobilenet_v2)
+  add_test(NAME opencl_zoo_${model}
+           COMMAND ${CMAKE_COMMAND} -DT=$<TARGET_FILE:tandem_cli> -DMODEL=${model}
+                   -DDIR=${CMAKE_BINARY_DIR}/models -DCACHE=${CMAKE_BINARY_DIR}/test_tmp/opencl_cache
+                   -P ${CMAKE_SOURCE_DIR}/tests/opencl_zoo.cmake)
+  set_tests_properties(opencl_zoo_${model} PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:" TIMEOUT 600)
+endforeach()

@@ -1,0 +1,33 @@
+# One zoo model on opencl vs reference: max |diff| <= 1e-3 x max |reference|, same argmax.
+#   -DT=tandem -DMODEL=name -DDIR=build/models -DCACHE=program cache folder
+set(onnx ${DIR}/${MODEL}.onnx)
+set(input ${DIR}/${MODEL}.input.npy)
+if(NOT EXISTS ${onnx} OR NOT EXISTS ${input})
+  message("SKIPPED: ${onnx} not there (run /usr/bin/python3 bench/models/export_zoo.py build/models)")
+  return()
+endif()
+find_program(PY NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+set(tdm ${DIR}/${MODEL}.opencl_test.tdm)
+execute_process(COMMAND ${T} convert ${onnx} -o ${tdm} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message("SKIPPED: this build cannot convert ${onnx} (no ONNX support?)")
+  return()
+endif()
+foreach(p reference opencl)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env TANDEM_CACHE_DIR=${CACHE}
+                          ${T} run ${tdm} --input ${input} --output ${DIR}/${MODEL}.${p}_test.npy
+                          --processor ${p} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${MODEL} on ${p} failed")
+  endif()
+endforeach()
+execute_process(COMMAND ${PY} -c "
+import numpy as np, sys
+r = np.load('${DIR}/${MODEL}.reference_test.npy'); o = np.load('${DIR}/${MODEL}.opencl_test.npy')
+rel = float(np.abs(o - r).max() / np.abs(r).max())
+print('${MODEL}: opencl vs reference relative error %.3g, argmax %d vs %d' % (rel, o.argmax(), r.argmax()))
+sys.exit(0 if rel <= 1e-3 and o.argmax() == r.argmax() else 1)
+" RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${MODEL}: opencl does not match the reference")
+endif()
