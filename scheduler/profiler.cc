@@ -320,6 +320,9 @@ Expected<CostTable> profile_model(const Graph& g, const std::vector<Processor*>&
     }
   }
 
+  // Whole-model runs without per-node timing, for --validate.
+  std::vector<std::vector<double>> validate_runs(P);
+
   // Per-node times: warm-up, then runs until the median of the whole-range
   // time is stable; per node the robust mean over runs.
   for (size_t p = 0; p < P; ++p) {
@@ -337,6 +340,12 @@ Expected<CostTable> profile_model(const Graph& g, const std::vector<Processor*>&
       const auto t0 = Clock::now();
       for (int r = 0; r < o.max_runs; ++r) {
         TANDEM_RETURN_IF_ERROR(m.run(&per_node));
+        if (o.validate) {
+          // Untimed runs interleaved with the timed ones see the same outside load.
+          const auto tv = Clock::now();
+          TANDEM_RETURN_IF_ERROR(m.run(nullptr));
+          validate_runs[p].push_back(ms_since(tv));
+        }
         double total = 0;
         for (size_t n = 0; n < N; ++n)
           if (!std::isnan(per_node[n])) samples[n].push_back(per_node[n]), total += per_node[n];
@@ -387,9 +396,9 @@ Expected<CostTable> profile_model(const Graph& g, const std::vector<Processor*>&
   }
 
   // Co-run: each processor's whole-model time alone and while every other
-  // processor loops over its own model, alternating run by run so that load
-  // from outside (a shared machine) drifts into both sides alike; the factor
-  // is the median of the paired ratios.
+  // processor loops over its own model, in three alternating blocks so that
+  // load from outside (a shared machine) drifts into both sides alike; the
+  // factor is median(loaded) / median(alone).
   for (size_t p = 0; p < P; ++p) {
     if (!need_corun[p] && !o.validate) continue;
     if (models[p].ranges.empty()) continue;
@@ -399,36 +408,41 @@ Expected<CostTable> profile_model(const Graph& g, const std::vector<Processor*>&
     if (need_corun[p])
       for (size_t q = 0; q < P; ++q)
         if (q != p && !models[q].ranges.empty()) load.add(procs[q], &models[q]);
-    std::vector<double> validate_runs;
     Status st = on_processor(procs[p], [&]() -> Status {
       TANDEM_RETURN_IF_ERROR(models[p].run(nullptr));
-      // Validation first, on its own: after a loaded run the caches are cold.
-      for (int k = 0; o.validate && k < 7; ++k) {
+      // Validation runs here only when node times came from the cache; before the
+      // loaded runs, which leave the caches cold.
+      for (int k = 0; o.validate && validate_runs[p].empty() && k < 7; ++k) {
         const auto t0 = Clock::now();
         TANDEM_RETURN_IF_ERROR(models[p].run(nullptr));
-        validate_runs.push_back(ms_since(t0));
+        validate_runs[p].push_back(ms_since(t0));
       }
-      for (int k = 0; need_corun[p] && k < 5; ++k) {
-        auto t0 = Clock::now();
-        TANDEM_RETURN_IF_ERROR(models[p].run(nullptr));
-        alone.push_back(ms_since(t0));
-        load.set_running(true);
-        t0 = Clock::now();
-        Status run = models[p].run(nullptr);
-        together.push_back(ms_since(t0));
+      // Blocks of runs alone and loaded, the first run of each block dropped:
+      // it pays for the switch (caches the other side just filled).
+      for (int round = 0; need_corun[p] && round < 3; ++round) {
+        for (int loaded = 0; loaded < 2; ++loaded) {
+          load.set_running(loaded == 1);
+          for (int k = 0; k < 3; ++k) {
+            const auto t0 = Clock::now();
+            Status run = models[p].run(nullptr);
+            const double ms = ms_since(t0);
+            if (!run.ok()) {
+              load.set_running(false);
+              return run;
+            }
+            if (k > 0) (loaded ? together : alone).push_back(ms);
+          }
+        }
         load.set_running(false);
-        TANDEM_RETURN_IF_ERROR(run);
       }
       return Status();
     });
     Status load_st = load.finish();
     TANDEM_RETURN_IF_ERROR(st.with_context("timing on '" + specs[p] + "'"));
     TANDEM_RETURN_IF_ERROR(load_st);
-    if (!validate_runs.empty()) table.processors[p].measured_total_ms = median(validate_runs);
+    if (!validate_runs[p].empty()) table.processors[p].measured_total_ms = median(validate_runs[p]);
     if (!need_corun[p]) continue;
-    std::vector<double> ratios;
-    for (size_t k = 0; k < together.size(); ++k) ratios.push_back(together[k] / alone[k]);
-    const double factor = std::max(1.0, median(ratios));
+    const double factor = std::max(1.0, median(together) / median(alone));
     table.processors[p].corun_factor = factor;
     cache[p].corun[corun_key(table, procs, p)] = factor;
     progress("co-run " + specs[p], 1);

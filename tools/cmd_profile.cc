@@ -102,9 +102,9 @@ Command make_profile_command() {
         o.validate = true;
         o.measure_corun = false;
         o.measure_transfers = false;
-        o.max_runs = 1;
-        o.min_runs = 1;
-        o.warmup_runs = 0;
+        o.max_runs = 7;
+        o.min_runs = 7;
+        o.warmup_runs = 1;
         o.progress = progress_printer();
         o.warn = print_warning;
         auto m = profile_model(g, raw_pointers(procs), o);
