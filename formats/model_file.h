@@ -21,16 +21,16 @@ struct StoredPlan {
     std::string processor;  // spec, e.g. "cpu:cores=0"
     int first_node = 0;     // node range [first_node, last_node)
     int last_node = 0;
-    int replicas = 1;       // >1: whole-range copies run side by side (parallel streams)
+    int replicas = 1;  // >1: whole-range copies run side by side (parallel streams)
   };
   std::vector<std::string> processors;  // the processor list the plan was made for
   std::vector<Stage> stages;
-  std::string objective;   // "throughput", "latency", ...
+  std::string objective;  // "throughput", "latency", ...
   double predicted_fps = 0;
 };
 
 struct ModelFile {
-  Graph graph;                     // constants point into the file mapping
+  Graph graph;  // constants point into the file mapping
   std::optional<StoredPlan> plan;
   uint32_t schema_version = 0;
 };

@@ -27,7 +27,8 @@ Status check_writable(const Graph& g) {
     if (!t.is_constant()) continue;
     int64_t elems = shape_elements(t.shape);
     uint64_t esize = dtype_size(t.dtype);
-    if (esize == 0) return invalid_argument("constant tensor '" + t.name + "' has an unknown dtype");
+    if (esize == 0)
+      return invalid_argument("constant tensor '" + t.name + "' has an unknown dtype");
     if (elems < 0 || static_cast<uint64_t>(elems) > UINT64_MAX / esize ||
         t.data->bytes != static_cast<uint64_t>(elems) * esize)
       return invalid_argument("constant tensor '" + t.name + "' holds " +

@@ -54,8 +54,10 @@ int main(int argc, char** argv) {
   g.outputs = {out};
   Status st = infer_shapes(g);
   if (st.ok()) st = write_model_file(dir + "/tiny.tdm", g);
-  if (st.ok()) st = write_npy(dir + "/tiny_input.npy", NpyArray{{1, 3, 8, 8}, test::random_floats(192, 5)});
-  if (st.ok()) st = write_npy(dir + "/wrong_shape.npy", NpyArray{{1, 3, 8, 9}, test::random_floats(216, 6)});
+  if (st.ok())
+    st = write_npy(dir + "/tiny_input.npy", NpyArray{{1, 3, 8, 8}, test::random_floats(192, 5)});
+  if (st.ok())
+    st = write_npy(dir + "/wrong_shape.npy", NpyArray{{1, 3, 8, 9}, test::random_floats(216, 6)});
   if (!st.ok()) {
     std::fprintf(stderr, "make_test_model: %s\n", st.to_string().c_str());
     return 1;
