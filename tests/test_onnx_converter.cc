@@ -408,7 +408,8 @@ TEST_CASE("Gemm, MatMul, Softmax, ReduceMean, BatchNormalization") {
   auto* bnn = bn.node("BatchNormalization", {"x", "scale", "bias", "mean", "var"}, {"y"}, "bn");
   OnnxBuilder::attr(bnn, "epsilon", 1e-3f);
   bn.output("y");
-  const Node& bnode = single(convert_ok(bn, "bn.onnx"), OpType::kBatchNormalization);
+  Graph bn_graph = convert_ok(bn, "bn.onnx");  // keeps the node alive for the checks
+  const Node& bnode = single(bn_graph, OpType::kBatchNormalization);
   CHECK(bnode.attrs.epsilon == doctest::Approx(1e-3f));
   CHECK(bnode.inputs.size() == 5);
 }

@@ -1,5 +1,7 @@
 #include "kernels/opencl/executable.h"
 
+#include <cstring>
+
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -105,9 +107,17 @@ Expected<MemHandle> OpenCLExecutable::create_buffer(const std::string& what, siz
     floats_to_halves(init, halves.data(), halves.size());
     host = halves.data();
   }
+  // Buffers are at least 64 bytes; COPY_HOST_PTR then reads that much, so pad small inits.
+  const size_t alloc = std::max<size_t>(bytes, 64);
+  std::vector<unsigned char> padded;
+  if (host && bytes < alloc) {
+    padded.assign(alloc, 0);
+    std::memcpy(padded.data(), host, bytes);
+    host = padded.data();
+  }
   cl_int err = CL_SUCCESS;
   cl_mem_flags flags = init ? (CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR) : CL_MEM_READ_WRITE;
-  MemHandle m(clCreateBuffer(device_->context.get(), flags, std::max<size_t>(bytes, 64),
+  MemHandle m(clCreateBuffer(device_->context.get(), flags, alloc,
                              init ? const_cast<void*>(host) : nullptr, &err));
   if (err != CL_SUCCESS)
     return cl_status(err, "allocating " + what + " (" + std::to_string(bytes) + " bytes)");
