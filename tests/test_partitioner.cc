@@ -453,7 +453,9 @@ TEST_CASE("600 nodes x 4 processors plan in under a second") {
   REQUIRE(plan.ok());
   MESSAGE("600 nodes x 4 processors: " << s << " s, " << plan->kind << ", " << plan->num_steps()
                                        << " steps");
+#if !TANDEM_SANITIZED  // sanitizers slow the search 5-50x; the bound is for real builds
   CHECK(s < 1.0);
+#endif
   CHECK(plan->period_ms >= plan->lower_bound_ms * (1 - 1e-9));
 
   // Throughput under a latency bound: a bisection of capped DPs, slower but bounded.
@@ -464,5 +466,7 @@ TEST_CASE("600 nodes x 4 processors plan in under a second") {
   const double s1 = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   MESSAGE("with --max-latency-ms: " << s1 << " s");
   if (bounded.ok()) CHECK(bounded->latency_ms <= o.max_latency_ms * (1 + 1e-9));
+#if !TANDEM_SANITIZED
   CHECK(s1 < 20.0);
+#endif
 }
