@@ -22,6 +22,6 @@ for t in "${targets[@]}"; do
   cp -n fuzz/seeds/$t/* "$corpus"/ 2>/dev/null || true
   [ -d build-fuzz/seeds/$t ] && cp -n build-fuzz/seeds/$t/* "$corpus"/ 2>/dev/null || true
   echo "fuzz: $t for ${secs}s"
-  ./build-fuzz/$t "$corpus" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+  ./build-fuzz/fuzz/$t "$corpus" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
     -max_len=1048576 -print_final_stats=1 2>&1 | tail -n 20
 done

@@ -329,6 +329,14 @@ TEST_CASE("Reshape: constant shape with 0 and -1 resolved; Squeeze/Unsqueeze bec
   bad.node("Reshape", {"x", "shape"}, {"r"}, "bad_reshape");
   bad.output("r");
   CHECK(contains(convert_error(bad, "reshape_bad.onnx").message(), "'bad_reshape'"));
+
+  // Fuzzer regression: a target whose product overflows int64 is an error, not UB.
+  OnnxBuilder huge;
+  huge.input("x", {2, 3});
+  huge.init_ints("shape", {int64_t(1) << 40, int64_t(1) << 40, -1});
+  huge.node("Reshape", {"x", "shape"}, {"r"}, "huge_reshape");
+  huge.output("r");
+  CHECK(contains(convert_error(huge, "reshape_huge.onnx").message(), "'huge_reshape'"));
 }
 
 TEST_CASE("Pad: pads and constant value from inputs, modes") {

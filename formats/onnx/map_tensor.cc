@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include <limits>
+
 #include "formats/onnx/op_mappers.h"
 
 namespace tandem::onnx_import {
@@ -145,6 +147,10 @@ Status resolve_reshape(const onnx::NodeProto& n, const Shape& x, bool allow_zero
     } else if (d < 0) {
       return invalid_model(ImportContext::describe(n) + ": negative dimension in the shape");
     } else {
+      // Checked multiply: a hostile shape must not overflow (fuzzer finding).
+      if (d != 0 && known > std::numeric_limits<int64_t>::max() / d)
+        return invalid_model(ImportContext::describe(n) + ": reshape target " +
+                             shape_to_string(*target) + " overflows");
       known *= d;
     }
   }
