@@ -776,3 +776,21 @@ TEST_CASE("mutated models never crash the converter") {
   }
   MESSAGE(ok << " of 4000 mutated models still converted");
 }
+
+TEST_CASE("raw tensor data of a partial element is refused before ONNX shape inference") {
+  // libFuzzer found libonnx 1.12 overflowing a buffer on such data during
+  // shape inference's data propagation; the precheck refuses it first.
+  OnnxBuilder b;
+  b.input("x", {2, 3});
+  onnx::TensorProto* t = b.graph()->add_initializer();
+  t->set_name("shape");
+  t->set_data_type(onnx::TensorProto::INT64);
+  t->add_dims(2);
+  t->set_raw_data(std::string(10, '\1'));  // 10 bytes: not a whole number of int64s
+  b.node("Reshape", {"x", "shape"}, {"r"}, "reshape");
+  b.output("r");
+  Status st = convert_error(b, "raw_partial.onnx");
+  CHECK(st.code() == StatusCode::kInvalidModel);
+  CHECK(contains(st.message(), "'shape'"));
+  CHECK(contains(st.message(), "10 bytes"));
+}

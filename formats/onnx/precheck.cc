@@ -60,6 +60,48 @@ Status check_window_node(const onnx::NodeProto& n,
   return Status();
 }
 
+// Bytes per element of an ONNX data type with fixed size; 0 for others (strings).
+size_t onnx_element_size(int32_t type) {
+  switch (type) {
+    case onnx::TensorProto::FLOAT:
+    case onnx::TensorProto::INT32:
+    case onnx::TensorProto::UINT32:
+      return 4;
+    case onnx::TensorProto::DOUBLE:
+    case onnx::TensorProto::INT64:
+    case onnx::TensorProto::UINT64:
+    case onnx::TensorProto::COMPLEX64:
+      return 8;
+    case onnx::TensorProto::INT16:
+    case onnx::TensorProto::UINT16:
+    case onnx::TensorProto::FLOAT16:
+    case onnx::TensorProto::BFLOAT16:
+      return 2;
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT8:
+    case onnx::TensorProto::BOOL:
+      return 1;
+    case onnx::TensorProto::COMPLEX128:
+      return 16;
+    default:
+      return 0;
+  }
+}
+
+// libonnx 1.12's ParseData copies raw_data into a vector sized by whole
+// elements and overflows when the byte count is not a multiple of the element
+// size (libFuzzer finding): refuse such tensors before shape inference.
+Status check_raw_data(const onnx::TensorProto& t, const std::string& where) {
+  if (!t.has_raw_data()) return Status();
+  const size_t es = onnx_element_size(t.data_type());
+  if (es == 0) return Status();
+  if (t.raw_data().size() % es != 0)
+    return invalid_model(
+        where + ": tensor '" + t.name() + "' has " + std::to_string(t.raw_data().size()) +
+        " bytes of raw data, not a whole number of " + std::to_string(es) + "-byte elements");
+  return Status();
+}
+
 }  // namespace
 
 Status precheck_graph(const std::string& path, const onnx::GraphProto& g) {
@@ -71,6 +113,15 @@ Status precheck_graph(const std::string& path, const onnx::GraphProto& g) {
     for (const auto& v : *list)
       if (v.type().has_tensor_type() && v.type().tensor_type().has_shape())
         ranks[v.name()] = v.type().tensor_type().shape().dim_size();
+  for (const auto& t : g.initializer())
+    TANDEM_RETURN_IF_ERROR(check_raw_data(t, path + ": initializer"));
+  for (const auto& n : g.node())
+    for (const auto& a : n.attribute()) {
+      if (a.has_t())
+        TANDEM_RETURN_IF_ERROR(check_raw_data(a.t(), path + ": node '" + n.name() + "'"));
+      for (const auto& t : a.tensors())
+        TANDEM_RETURN_IF_ERROR(check_raw_data(t, path + ": node '" + n.name() + "'"));
+    }
   for (const auto& n : g.node()) {
     const std::string& op = n.op_type();
     if (op == "Conv" || op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
