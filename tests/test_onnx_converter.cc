@@ -794,3 +794,14 @@ TEST_CASE("raw tensor data of a partial element is refused before ONNX shape inf
   CHECK(contains(st.message(), "'shape'"));
   CHECK(contains(st.message(), "10 bytes"));
 }
+
+TEST_CASE("integer inputs given as huge floats are an error, not undefined behaviour") {
+  // libFuzzer/UBSan finding: Pad's pads as a float tensor holding 1.7e22.
+  OnnxBuilder b;
+  b.input("x", {1, 1, 2, 2});
+  b.init_floats("pads", {8}, {0, 0, 1.66e22f, 0, 0, 0, 0, 0});
+  b.node("Pad", {"x", "pads"}, {"y"}, "pad");
+  b.output("y");
+  Status st = convert_error(b, "pad_huge.onnx");
+  CHECK_FALSE(st.ok());
+}

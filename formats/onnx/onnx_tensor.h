@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <limits>
 #include <vector>
 
 #include "graph/status.h"
@@ -23,7 +24,15 @@ struct ConstValue {
   size_t size() const { return is_float ? f.size() : i.size(); }
   // Element k as double / int64, whatever the storage.
   double as_double(size_t k) const { return is_float ? f[k] : static_cast<double>(i[k]); }
-  int64_t as_int(size_t k) const { return is_float ? static_cast<int64_t>(f[k]) : i[k]; }
+  // Floats are saturated (NaN -> 0): a hostile file must not make the cast UB (fuzzer finding).
+  int64_t as_int(size_t k) const {
+    if (!is_float) return i[k];
+    const float v = f[k];
+    if (!(v == v)) return 0;
+    if (v >= 9.2e18f) return std::numeric_limits<int64_t>::max();
+    if (v <= -9.2e18f) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(v);
+  }
 };
 
 // Decodes `t` (raw_data or the typed repeated fields). float32 and integer
