@@ -27,7 +27,7 @@ for t in "${targets[@]}"; do
   echo "fuzz: $t for ${secs}s"
   # Full log kept; on failure its end (the sanitizer report) is printed.
   runs_var=FUZZ_RUNS_$t
-  case $t in fuzz_tdm_reader) default_runs=6000000 ;; *) default_runs=400000 ;; esac
+  case $t in fuzz_tdm_reader) default_runs=6000000 ;; *) default_runs=3000000 ;; esac
   runs=${!runs_var:-$default_runs}
   if ! ./build-fuzz/fuzz/$t "$corpus" -max_total_time="$secs" -runs="$runs" -seed="${FUZZ_SEED:-1}" \
     -timeout=10 -rss_limit_mb=2048 \
