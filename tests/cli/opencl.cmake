@@ -25,5 +25,7 @@ foreach(model squeezenet1_1 mobilenet_v2)
            COMMAND ${CMAKE_COMMAND} -DT=$<TARGET_FILE:tandem_cli> -DMODEL=${model}
                    -DDIR=${CMAKE_BINARY_DIR}/models -DCACHE=${CMAKE_BINARY_DIR}/test_tmp/opencl_cache
                    -P ${CMAKE_SOURCE_DIR}/tests/opencl_zoo.cmake)
-  set_tests_properties(opencl_zoo_${model} PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:" TIMEOUT 600)
+  # After zoo_accuracy_small has exported the models (when that test exists).
+  set_tests_properties(opencl_zoo_${model} PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:" TIMEOUT 600
+                       FIXTURES_REQUIRED zoo_models)
 endforeach()

@@ -8,7 +8,7 @@ if(TANDEM_ZOO_PYTHON_RC EQUAL 0 AND TARGET tandem_onnx)
            COMMAND bash ${CMAKE_SOURCE_DIR}/bench/models/zoo_accuracy.sh
                    --build ${CMAKE_BINARY_DIR} --models-dir ${CMAKE_BINARY_DIR}/models
                    resnet18 mobilenet_v2 squeezenet1_1)
-  set_tests_properties(zoo_accuracy_small PROPERTIES TIMEOUT 300 LABELS "zoo;slow")
+  set_tests_properties(zoo_accuracy_small PROPERTIES TIMEOUT 300 LABELS "zoo;slow" FIXTURES_SETUP zoo_models)
 else()
   message(STATUS "zoo_accuracy_small: skipped (needs /usr/bin/python3 with torch, torchvision, onnx)")
 endif()
