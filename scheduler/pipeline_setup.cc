@@ -109,12 +109,14 @@ Expected<Plan> choose_plan(const ModelFile& file, const CostTable& table,
     if (stored.processors.empty()) stored.processors = specs;
     auto plan = plan_from_stored(table, stored);
     if (!plan.ok()) return plan.status().with_context(options.plan);
+    plan->lower_bound_ms = plan_lower_bound(table, options.planning.allow_replicas);
     if (source) *source = "plan file " + options.plan;
     return plan;
   }
   if (options.plan == "auto" && file.plan && file.plan->processors == specs) {
     auto plan = plan_from_stored(table, *file.plan);
     if (plan.ok()) {
+      plan->lower_bound_ms = plan_lower_bound(table, options.planning.allow_replicas);
       if (source) *source = "plan stored in the model";
       return plan;
     }
