@@ -30,22 +30,14 @@ Expected<PipelineSession> PipelineSession::create(const Model& model, const std:
 
 Expected<PipelineSession::Ticket> PipelineSession::submit(const std::vector<HostTensor>& inputs) {
   if (!impl_) return invalid_argument("PipelineSession: empty session");
-  TANDEM_ASSIGN_OR_RETURN(std::vector<const HostTensor*> ordered,
-                          match_inputs(impl_->file->graph, inputs));
-  Pipeline::Tensors in;
-  for (const HostTensor* t : ordered) in.push_back(t->data);
+  TANDEM_ASSIGN_OR_RETURN(Pipeline::Tensors in, pipeline_inputs(impl_->file->graph, inputs));
   return impl_->setup.pipeline->submit(std::move(in));
 }
 
 Expected<std::vector<HostTensor>> PipelineSession::wait(Ticket ticket) {
   if (!impl_) return invalid_argument("PipelineSession: empty session");
   TANDEM_ASSIGN_OR_RETURN(Pipeline::Tensors out, impl_->setup.pipeline->wait(ticket));
-  const Graph& g = impl_->file->graph;
-  std::vector<HostTensor> outputs;
-  for (size_t j = 0; j < g.outputs.size(); ++j)
-    outputs.push_back(
-        {g.tensor(g.outputs[j]).name, g.tensor(g.outputs[j]).shape, std::move(out[j])});
-  return outputs;
+  return pipeline_outputs(impl_->file->graph, std::move(out));
 }
 
 Expected<bool> PipelineSession::poll(Ticket ticket) const {

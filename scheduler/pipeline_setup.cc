@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/executor.h"
 #include "engine/processor_registry.h"
 
 namespace tandem {
@@ -138,6 +139,21 @@ std::vector<StageSpec> plan_stage_specs(const Plan& plan, const std::vector<Proc
     specs.push_back(s);
   }
   return specs;
+}
+
+Expected<Pipeline::Tensors> pipeline_inputs(const Graph& g, const std::vector<HostTensor>& inputs) {
+  TANDEM_ASSIGN_OR_RETURN(std::vector<const HostTensor*> ordered, match_inputs(g, inputs));
+  Pipeline::Tensors in;
+  for (const HostTensor* t : ordered) in.push_back(t->data);
+  return in;
+}
+
+std::vector<HostTensor> pipeline_outputs(const Graph& g, Pipeline::Tensors outputs) {
+  std::vector<HostTensor> named;
+  for (size_t j = 0; j < g.outputs.size() && j < outputs.size(); ++j)
+    named.push_back(
+        {g.tensor(g.outputs[j]).name, g.tensor(g.outputs[j]).shape, std::move(outputs[j])});
+  return named;
 }
 
 Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const std::string& processor_list,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/host_tensor.h"
 #include "formats/model_file.h"
 #include "scheduler/cost_model.h"
 #include "scheduler/partitioner.h"
@@ -61,6 +62,11 @@ Expected<Plan> choose_plan(const ModelFile& file, const CostTable& table,
 
 // The pipeline stages of a plan.
 std::vector<StageSpec> plan_stage_specs(const Plan& plan, const std::vector<Processor*>& procs);
+
+// Named host tensors -> the pipeline's input vectors (graph input order,
+// shapes checked), and its output vectors -> named host tensors.
+Expected<Pipeline::Tensors> pipeline_inputs(const Graph& g, const std::vector<HostTensor>& inputs);
+std::vector<HostTensor> pipeline_outputs(const Graph& g, Pipeline::Tensors outputs);
 
 // All of the above. `file` must outlive the result.
 Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const std::string& processor_list,

@@ -26,8 +26,7 @@ Expected<std::vector<HostTensor>> run_pipelined(const ModelFile& file,
                                                 const std::string& processors,
                                                 const std::string& plan,
                                                 const std::string& profile) {
-  const Graph& g = file.graph;
-  TANDEM_ASSIGN_OR_RETURN(std::vector<const HostTensor*> ordered, match_inputs(g, inputs));
+  TANDEM_ASSIGN_OR_RETURN(Pipeline::Tensors in, pipeline_inputs(file.graph, inputs));
   PipelineSetupOptions o;
   o.plan = plan;
   o.profile_path = profile;
@@ -37,14 +36,8 @@ Expected<std::vector<HostTensor>> run_pipelined(const ModelFile& file,
   TANDEM_ASSIGN_OR_RETURN(PipelineSetup setup, setup_pipeline(file, processors, o));
   std::fprintf(stderr, "plan (%s): %s, predicted %.2f FPS\n", setup.source.c_str(),
                setup.plan.kind.c_str(), setup.plan.predicted_fps);
-  Pipeline::Tensors in;
-  for (const HostTensor* t : ordered) in.push_back(t->data);
   TANDEM_ASSIGN_OR_RETURN(Pipeline::Tensors out, setup.pipeline->run(std::move(in)));
-  std::vector<HostTensor> outputs;
-  for (size_t j = 0; j < g.outputs.size(); ++j)
-    outputs.push_back(
-        {g.tensor(g.outputs[j]).name, g.tensor(g.outputs[j]).shape, std::move(out[j])});
-  return outputs;
+  return pipeline_outputs(file.graph, std::move(out));
 }
 
 }  // namespace
