@@ -4,8 +4,8 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
-#include <string>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "graph/status.h"
