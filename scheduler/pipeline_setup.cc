@@ -42,22 +42,28 @@ std::string default_profile_path(const CostTable& t) {
   return (std::filesystem::path(default_cache_dir()) / "models" / name).string();
 }
 
+Expected<CostTable> load_cost_table_for(const std::string& path, const Graph& g,
+                                        const std::vector<std::string>& specs,
+                                        const std::function<void(const std::string&)>& warn) {
+  TANDEM_ASSIGN_OR_RETURN(CostTable t, load_cost_table(path));
+  std::vector<std::string> expected = specs;
+  if (expected.empty())
+    for (const auto& p : t.processors) expected.push_back(p.spec);
+  Status st = check_cost_table_matches(t, g, expected, nullptr);
+  if (!st.ok()) return Status(st.code(), path + ": " + st.message());
+  const MachineFingerprint here = current_machine_fingerprint();
+  if (t.machine != here && warn)
+    warn(path + " was measured on " + t.machine.to_string() + ", not on this machine (" +
+         here.to_string() + "): predictions are for that machine");
+  return t;
+}
+
 Expected<CostTable> obtain_cost_table(const Graph& g, const std::vector<Processor*>& processors,
                                       const std::string& profile_path,
                                       const ProfileOptions& options, bool save_profile) {
   std::vector<std::string> specs;
   for (Processor* p : processors) specs.push_back(p->spec());
-  if (!profile_path.empty()) {
-    TANDEM_ASSIGN_OR_RETURN(CostTable t, load_cost_table(profile_path));
-    Status st = check_cost_table_matches(t, g, specs, nullptr);
-    if (!st.ok()) return Status(st.code(), profile_path + ": " + st.message());
-    const MachineFingerprint here = current_machine_fingerprint();
-    if (t.machine != here && options.warn)
-      options.warn(profile_path + " was measured on " + t.machine.to_string() +
-                   ", not on this machine (" + here.to_string() +
-                   "): predictions are for that machine");
-    return t;
-  }
+  if (!profile_path.empty()) return load_cost_table_for(profile_path, g, specs, options.warn);
   TANDEM_ASSIGN_OR_RETURN(CostTable t, profile_model(g, processors, options));
   if (save_profile) {
     Status st = save_cost_table(default_profile_path(t), t);

@@ -5,6 +5,7 @@
 // start the Pipeline. Shared by `tandem run/bench --processors` and the APIs.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,13 @@ struct PipelineSetup {
 
 // Where a measured table for this model and processor list is cached.
 std::string default_profile_path(const CostTable& table);
+
+// Loads a cost table file and checks it fits `g` and `specs` (empty: the
+// file's own processors); a profile from another machine is allowed and
+// reported through `warn`. Errors start with the path.
+Expected<CostTable> load_cost_table_for(const std::string& path, const Graph& g,
+                                        const std::vector<std::string>& specs,
+                                        const std::function<void(const std::string&)>& warn);
 
 // Loads `profile_path` (checked against g and the processors; another
 // machine's profile is allowed, reported through options.warn), or measures.

@@ -73,11 +73,9 @@ Command make_plan_command() {
       o.cache_dir = default_cache_dir();
       o.progress = progress_printer();
       o.warn = print_warning;
-      auto t = profile_model(g, raw_pointers(*procs), o);
+      auto t = obtain_cost_table(g, raw_pointers(*procs), "", o, /*save_profile=*/true);
       if (!t.ok()) return fail(t.status().with_context(s->model));
       table = std::move(t).value();
-      Status st = save_cost_table(default_profile_path(table), table);
-      if (!st.ok()) print_warning(st.message());
     }
 
     PlanOptions o;

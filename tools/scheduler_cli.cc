@@ -38,20 +38,8 @@ void print_warning(const std::string& message) {
 
 Expected<CostTable> load_profile_for(const std::string& path, const Graph& g,
                                      const std::vector<std::string>* processor_specs) {
-  TANDEM_ASSIGN_OR_RETURN(CostTable t, load_cost_table(path));
-  std::vector<std::string> specs;
-  if (processor_specs) {
-    specs = *processor_specs;
-  } else {
-    for (const auto& p : t.processors) specs.push_back(p.spec);
-  }
-  Status st = check_cost_table_matches(t, g, specs, nullptr);
-  if (!st.ok()) return Status(st.code(), path + ": " + st.message());
-  const MachineFingerprint here = current_machine_fingerprint();
-  if (t.machine != here)
-    print_warning(path + " was measured on " + t.machine.to_string() + ", not on this machine (" +
-                  here.to_string() + "): predictions are for that machine");
-  return t;
+  return load_cost_table_for(
+      path, g, processor_specs ? *processor_specs : std::vector<std::string>{}, print_warning);
 }
 
 }  // namespace tandem::cli
