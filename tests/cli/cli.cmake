@@ -24,3 +24,15 @@ tandem_cli_test(run_garbage_model nonzero "garbage.tdm" ${T} info ${D}/garbage.t
 tandem_cli_test(run_bad_processor nonzero "unknown processor 'gpu9'"
                 ${T} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processor gpu9)
 tandem_cli_test(run_bad_npy nonzero "not a .npy file" ${T} run ${D}/tiny.tdm --input ${D}/garbage.tdm)
+
+# Pipelined run and bench (two processors; the cpu one exists in XNNPACK builds).
+if(TANDEM_WITH_XNNPACK)
+  set(P reference,cpu:threads=1)
+  tandem_cli_test(run_pipelined 0 "probs: 1x10, argmax"
+                  ${T} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processors ${P})
+  tandem_cli_test(bench_pipelined_json 0 "\"predicted_fps\".*\"ratio\""
+                  ${T} bench ${D}/tiny.tdm --processors ${P} --frames 5 --rounds 1 --compare
+                  --baseline reference --json)
+  tandem_cli_test(bench_pipelined_bad_plan nonzero "nope.json"
+                  ${T} bench ${D}/tiny.tdm --processors ${P} --plan ${D}/nope.json)
+endif()
