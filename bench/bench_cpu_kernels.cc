@@ -3,8 +3,8 @@
 // as compile() would create it. Counters: FLOP/s (2 x MACs) and bytes/s
 // (activations read + weights + activations written, once per run).
 // 3x3 stride-1 convs run twice: conv2d/ (XNNPACK direct) and conv2d_winograd/
-// (F(4,3)); both report the direct convolution's FLOPs, so FLOPS compares
-// time.
+// (F(4,3)); dense convs also run as conv2d_gemm/ (own AVX-512 GEMM); all report
+// the direct convolution's FLOPs, so FLOPS compares time.
 //
 //   build/bench/bench_cpu_kernels [--benchmark_filter=conv2d/resnet50]
 //       [--benchmark_out=cpu_kernels.csv --benchmark_out_format=csv]
@@ -109,6 +109,18 @@ std::vector<Case> conv_cases() {
     cs.flops = 2.0 * floats(cs.g, y) * double(c / grp * k * k);
     cs.bytes = 4 * (floats(cs.g, x) + floats(cs.g, wt) + floats(cs.g, y));
     cs.options.winograd = cpu::CpuKernelOptions::Winograd::kOff;
+    cs.options.gemm = cpu::CpuKernelOptions::Gemm::kXnnpack;
+    if (grp == 1 && cpu::gemm_conv_applicable(cs.g, cs.g.nodes[0])) {
+      // The same layer as one GEMM on the own AVX-512 kernel (im2col unless 1x1 stride 1).
+      Case gc;
+      gc.name = "conv2d_gemm/" + r[0] + "/" + r[1];
+      gc.g = cs.g;
+      gc.flops = cs.flops;
+      gc.bytes = cs.bytes;
+      gc.options.winograd = cpu::CpuKernelOptions::Winograd::kOff;
+      gc.options.gemm = cpu::CpuKernelOptions::Gemm::kOwn;
+      cases.push_back(std::move(gc));
+    }
     bool wino = cpu::winograd_f43_applicable(cs.g, cs.g.nodes[0]);
     if (wino) {
       // The same layer on Winograd F(4,3): FLOPS stays the direct count (effective rate).

@@ -147,6 +147,7 @@ Command make_bench_command() {
       for (const std::string& f : fallbacks) std::printf(" %s", f.c_str());
       std::printf("\n");
     }
+    nlohmann::json per_node = nlohmann::json::array();
     if (s->per_op) {
       // Median over the runs of each node's time (RunOptions::node_ms).
       std::vector<std::vector<double>> node_runs(g.nodes.size());
@@ -170,6 +171,10 @@ Command make_bench_command() {
         auto& o = by_op[std::string(op_name(g.nodes[k].op))];
         o.first += med;
         o.second += double(node_macs(g, g.nodes[k]));
+        per_node.push_back({{"name", g.nodes[k].name},
+                            {"op", std::string(op_name(g.nodes[k].op))},
+                            {"ms", med},
+                            {"macs", node_macs(g, g.nodes[k])}});
       }
       std::printf("per op      (median per node, summed)\n");
       for (const auto& [op, v] : by_op)
@@ -198,6 +203,7 @@ Command make_bench_command() {
       j["latencies_ms"] = ms;
       j["fps"] = fps;
       j["cpu_ms"] = cpu_median;
+      if (s->per_op) j["nodes"] = per_node;
       j["macs"] = macs;
       j["gflops"] = gflops;
       j["peak_gflops"] = peak;

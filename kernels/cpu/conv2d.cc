@@ -64,6 +64,10 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
   if (options.winograd != W::kOff && winograd_f43_applicable(g, n) &&
       (options.winograd == W::kOn || winograd_f43_profitable(g, n)))
     return {make_winograd_f43, true, true, winograd_f43_workspace_floats(g, n)};
+  using G = CpuKernelOptions::Gemm;
+  if (options.gemm != G::kXnnpack && gemm_conv_applicable(g, n) &&
+      (options.gemm == G::kOwn || gemm_conv_profitable(g, n)))
+    return {make_gemm_conv, true, true, gemm_conv_workspace_floats(g, n)};
   return {make_conv2d, true, true};
 }
 

@@ -76,6 +76,10 @@ struct CpuKernelOptions {
   enum class Winograd { kOff, kAuto, kOn };
   // F(4,3) for 3x3 stride-1 convs: never, where it pays (default), wherever it applies.
   Winograd winograd = Winograd::kAuto;
+  enum class Gemm { kXnnpack, kAuto, kOwn };
+  // Dense convs not on Winograd: XNNPACK's direct convolution, the own AVX-512 GEMM
+  // where it pays (default), or the own GEMM wherever it applies (needs AVX-512).
+  Gemm gemm = Gemm::kAuto;
 };
 
 // Native support of node `n` (shapes known) on the cpu processor.
@@ -90,6 +94,11 @@ bool winograd_f43_applicable(const Graph& g, const Node& n);
 bool winograd_f43_profitable(const Graph& g, const Node& n);
 size_t winograd_f43_workspace_floats(const Graph& g, const Node& n);
 Expected<KernelPtr> make_winograd_f43(const KernelArgs& args);
+// Dense convs as one GEMM on the own AVX-512 kernel (conv2d_gemm.cc).
+bool gemm_conv_applicable(const Graph& g, const Node& n);
+bool gemm_conv_profitable(const Graph& g, const Node& n);
+size_t gemm_conv_workspace_floats(const Graph& g, const Node& n);
+Expected<KernelPtr> make_gemm_conv(const KernelArgs& args);
 CpuOpSupport fully_connected_support(const Graph& g, const Node& n);
 CpuOpSupport pooling_support(const Graph& g, const Node& n);
 CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n);

@@ -119,6 +119,8 @@ class CpuProcessor : public Processor {
     options.winograd = spec_.winograd == "off"  ? W::kOff
                        : spec_.winograd == "on" ? W::kOn
                                                 : W::kAuto;
+    using G = cpu::CpuKernelOptions::Gemm;
+    options.gemm = spec_.gemm == "xnnpack" ? G::kXnnpack : spec_.gemm == "own" ? G::kOwn : G::kAuto;
     return cpu::compile_cpu_range(g, first, last, pool_.get(), pool_, options);
   }
   Status bind_current_thread() override {
@@ -207,9 +209,14 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
       if (value != "off" && value != "auto" && value != "on")
         return invalid_argument("cpu spec '" + ps.text + "': winograd must be off, auto or on");
       spec.winograd = value;
+    } else if (key == "gemm") {
+      if (value != "xnnpack" && value != "auto" && value != "own")
+        return invalid_argument("cpu spec '" + ps.text + "': gemm must be xnnpack, auto or own");
+      spec.gemm = value;
     } else {
-      return invalid_argument("cpu spec '" + ps.text + "': unknown option '" + key +
-                              "' (known: threads=N, cores=A-B, winograd=off|auto|on)");
+      return invalid_argument(
+          "cpu spec '" + ps.text + "': unknown option '" + key +
+          "' (known: threads=N, cores=A-B, winograd=off|auto|on, gemm=xnnpack|auto|own)");
     }
   }
   if (!have_threads)
@@ -227,6 +234,7 @@ std::string cpu_spec_text(const CpuSpec& spec) {
       s += ",threads=" + std::to_string(spec.threads);
   }
   if (spec.winograd != "auto") s += ",winograd=" + spec.winograd;
+  if (spec.gemm != "auto") s += ",gemm=" + spec.gemm;
   return s;
 }
 

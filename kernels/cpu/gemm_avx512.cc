@@ -1,0 +1,166 @@
+// Blocked f32 GEMM with a 12x32 AVX-512 micro-kernel (see gemm_avx512.h).
+#include "kernels/cpu/gemm_avx512.h"
+
+#include <algorithm>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TANDEM_AVX512 __attribute__((target("avx512f")))
+
+namespace tandem::cpu {
+namespace {
+
+constexpr int kMR = 12;      // rows of A per micro-tile (12 x 2 accumulators)
+constexpr int64_t kNR = 32;  // columns per packed B panel (two zmm)
+// K block: a panel's KC x 32 slice of B (32 KiB) stays in L1 across the m-tiles.
+constexpr int64_t kKC = 256;
+// M block: the MC x KC slice of A (144 KiB) stays in L2 across the panels of a task.
+constexpr int64_t kMC = 144;
+// Panels per task: C's MC x 128 block (72 KiB) is revisited once per K block.
+constexpr int64_t kPanelsPerTask = 4;
+
+struct Tile {
+  int64_t kc;
+  const float* a;
+  int64_t lda;
+  const float* b;  // packed panel rows k0.., 32 floats each, 64-byte aligned
+  float* c;
+  int64_t ldc;
+  const float* bias;  // 32 values
+  bool first, last;
+  float lo, hi;
+  __mmask16 mask0, mask1;
+};
+
+// C tile (MR x 32) += A tile (MR x kc) * B panel (kc x 32); bias on the first K
+// block, clamp on the last.
+template <int MR>
+TANDEM_AVX512 void micro_kernel(const Tile& t) {
+  __m512 c0[MR], c1[MR];
+  if (t.first) {
+    const __m512 b0 = _mm512_loadu_ps(t.bias), b1 = _mm512_loadu_ps(t.bias + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+      c0[r] = b0;
+      c1[r] = b1;
+    }
+  } else {
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+      c0[r] = _mm512_maskz_loadu_ps(t.mask0, t.c + r * t.ldc);
+      c1[r] = _mm512_maskz_loadu_ps(t.mask1, t.c + r * t.ldc + 16);
+    }
+  }
+  const float* a = t.a;
+  const float* b = t.b;
+  const int64_t lda = t.lda;
+  for (int64_t p = 0; p < t.kc; ++p, b += kNR, ++a) {
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+      const __m512 av = _mm512_set1_ps(a[r * lda]);
+      c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+      c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+    }
+  }
+  if (t.last) {
+    const __m512 lo = _mm512_set1_ps(t.lo), hi = _mm512_set1_ps(t.hi);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+      // maskz forms: GCC 12's plain min/max intrinsics warn about an undefined operand.
+      c0[r] = _mm512_maskz_min_ps(0xFFFF, _mm512_maskz_max_ps(0xFFFF, c0[r], lo), hi);
+      c1[r] = _mm512_maskz_min_ps(0xFFFF, _mm512_maskz_max_ps(0xFFFF, c1[r], lo), hi);
+    }
+  }
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; ++r) {
+    _mm512_mask_storeu_ps(t.c + r * t.ldc, t.mask0, c0[r]);
+    _mm512_mask_storeu_ps(t.c + r * t.ldc + 16, t.mask1, c1[r]);
+  }
+}
+
+using MicroKernel = void (*)(const Tile&);
+const MicroKernel kMicro[kMR + 1] = {
+    nullptr,          micro_kernel<1>,  micro_kernel<2>, micro_kernel<3>, micro_kernel<4>,
+    micro_kernel<5>,  micro_kernel<6>,  micro_kernel<7>, micro_kernel<8>, micro_kernel<9>,
+    micro_kernel<10>, micro_kernel<11>, micro_kernel<12>};
+
+struct Context {
+  const PackedGemmB* b;
+  GemmCall call;
+  int64_t m_blocks, rows_per_block, panels;
+};
+
+// One task: rows of M block `mb` times the panels of group `ng`, over all of K.
+void gemm_task(void* ctx_ptr, size_t mb, size_t ng) {
+  const auto& x = *static_cast<const Context*>(ctx_ptr);
+  const GemmCall& call = x.call;
+  const int64_t k = x.b->k, n = x.b->n;
+  const int64_t m0 = int64_t(mb) * x.rows_per_block;
+  const int64_t m1 = std::min(call.m, m0 + x.rows_per_block);
+  const int64_t rows = m1 - m0;
+  // Tiles of nearly equal height (a 49-row block runs 10+10+10+10+9, not 12x4+1).
+  const int64_t tiles = (rows + kMR - 1) / kMR;
+  const int64_t base = rows / tiles, extra = rows % tiles;
+  const int64_t j0 = int64_t(ng) * kPanelsPerTask;
+  const int64_t j1 = std::min(x.panels, j0 + kPanelsPerTask);
+  const float* panels = x.b->panels();
+  Tile t{};
+  t.lda = call.lda;
+  t.ldc = call.ldc;
+  t.lo = call.lo;
+  t.hi = call.hi;
+  for (int64_t k0 = 0; k0 < k; k0 += kKC) {
+    t.kc = std::min(kKC, k - k0);
+    t.first = k0 == 0;
+    t.last = k0 + t.kc == k;
+    for (int64_t j = j0; j < j1; ++j) {
+      const int64_t cols = std::min<int64_t>(kNR, n - j * kNR);
+      t.mask0 = __mmask16(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+      t.mask1 = __mmask16(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
+      t.b = panels + (j * k + k0) * kNR;
+      t.bias = x.b->bias.data() + j * kNR;
+      int64_t r = m0;
+      for (int64_t i = 0; i < tiles; ++i) {
+        const int64_t mr = base + (i < extra ? 1 : 0);
+        t.a = call.a + r * call.lda + k0;
+        t.c = call.c + r * call.ldc + j * kNR;
+        kMicro[mr](t);
+        r += mr;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool gemm_avx512_available() {
+  static const bool ok = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return ok;
+}
+
+void gemm_avx512(const PackedGemmB& b, const GemmCall& call, pthreadpool_t pool, uint32_t flags) {
+  if (call.m <= 0 || b.n <= 0 || !gemm_avx512_available()) return;
+  Context x{&b, call, 0, 0, (b.n + kNR - 1) / kNR};
+  x.m_blocks = (call.m + kMC - 1) / kMC;
+  x.rows_per_block = (call.m + x.m_blocks - 1) / x.m_blocks;
+  const int64_t groups = (x.panels + kPanelsPerTask - 1) / kPanelsPerTask;
+  pthreadpool_parallelize_2d(pool, gemm_task, &x, size_t(x.m_blocks), size_t(groups), flags);
+}
+
+}  // namespace tandem::cpu
+
+#else  // not x86-64: callers see the kernel as unavailable
+
+namespace tandem::cpu {
+bool gemm_avx512_available() {
+  return false;
+}
+void gemm_avx512(const PackedGemmB&, const GemmCall&, pthreadpool_t, uint32_t) {}
+}  // namespace tandem::cpu
+
+#endif

@@ -1,0 +1,143 @@
+// The own AVX-512 GEMM (kernels/cpu/gemm_avx512.h) against a double-precision
+// product, and convolutions on it (cpu spec gemm=own) against the reference
+// processor: 1x1 in place, strided/padded/dilated/7x7 through im2col, tails of
+// M, N and K, K blocking, fused clamps, and writing into a concat slice.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "kernels/cpu/gemm_avx512.h"
+#include "tests/cpu_compare.h"
+
+using namespace tandem;
+using namespace tandem::cpu_test;
+
+namespace {
+
+// Worst |got - want| / max|A B + bias| of C = clamp(A B + bias) over a strided A and C.
+double gemm_error(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldc, float lo, float hi,
+                  int threads) {
+  std::vector<float> a = test::random_floats(size_t(m * lda), 1);
+  std::vector<float> b = test::random_floats(size_t(k * n), 2);
+  std::vector<float> bias = test::random_floats(size_t(n), 3);
+  auto packed = cpu::pack_gemm_b(k, n, bias.data(),
+                                 [&](int64_t kk, int64_t j) { return b[size_t(kk * n + j)]; });
+  const float sentinel = -12345.0f;
+  std::vector<float> c(size_t(m * ldc), sentinel);
+  cpu::GemmCall call;
+  call.m = m;
+  call.a = a.data();
+  call.lda = lda;
+  call.c = c.data();
+  call.ldc = ldc;
+  call.lo = lo;
+  call.hi = hi;
+  pthreadpool_t pool = threads > 1 ? pthreadpool_create(size_t(threads)) : nullptr;
+  cpu::gemm_avx512(packed, call, pool, 0);
+  if (pool) pthreadpool_destroy(pool);
+  double worst = 0, scale = 1e-30;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < ldc; ++j) {
+      float got = c[size_t(i * ldc + j)];
+      if (j >= n) {  // columns past N belong to someone else: untouched
+        if (got != sentinel) return 1e9;
+        continue;
+      }
+      double want = bias[size_t(j)];
+      for (int64_t p = 0; p < k; ++p)
+        want += double(a[size_t(i * lda + p)]) * double(b[size_t(p * n + j)]);
+      scale = std::max(scale, std::fabs(want));  // before the clamp: float rounding's scale
+      want = std::min(std::max(want, double(lo)), double(hi));
+      worst = std::max(worst, std::fabs(double(got) - want));
+    }
+  return worst / scale;
+}
+
+}  // namespace
+
+TEST_CASE("the AVX-512 GEMM matches a double-precision product on every tail") {
+  if (!cpu::gemm_avx512_available()) {
+    // Without AVX-512 the convolution must never pick it.
+    Graph g = conv_graph(64, 8, 8, 64, conv_attrs(1, 1, 0), true);
+    CHECK_FALSE(cpu::gemm_conv_applicable(g, g.nodes[0]));
+    MESSAGE("this CPU has no AVX-512F: the own GEMM is not used here");
+    return;
+  }
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int64_t m : {1, 5, 12, 13, 49, 145, 300})
+    for (int64_t n : {1, 16, 17, 32, 33, 100})
+      for (int64_t k : {1, 7, 256, 300}) {
+        CAPTURE(m);
+        CAPTURE(n);
+        CAPTURE(k);
+        CHECK(gemm_error(m, n, k, k, n, -inf, inf, 1) <= 1e-5);
+      }
+  // Strided A and C (a pixel stride, a concat slice), clamps, threads.
+  CHECK(gemm_error(50, 40, 70, 90, 64, 0.0f, inf, 2) <= 1e-5);
+  CHECK(gemm_error(300, 70, 600, 600, 70, -0.5f, 0.5f, 2) <= 1e-5);
+  CHECK(gemm_error(3, 130, 1030, 1031, 131, 0.0f, 6.0f, 2) <= 1e-5);
+}
+
+TEST_CASE("convolutions on the own GEMM match the reference") {
+  if (!cpu::gemm_avx512_available()) {
+    MESSAGE("this CPU has no AVX-512F: gemm=own falls back to XNNPACK");
+    CHECK(compare(conv_graph(16, 6, 6, 16, conv_attrs(1, 1, 0), true), "cpu:gemm=own") <=
+          kTolerance);
+    return;
+  }
+  FusedActivation relu{0.0f, kInf}, relu6{0.0f, 6.0f};
+  for (const char* spec : {"cpu:threads=1,gemm=own,winograd=off", "cpu:threads=2,gemm=own"}) {
+    CAPTURE(spec);
+    // 1x1 stride 1, read in place.
+    CHECK(compare(conv_graph(64, 9, 7, 96, conv_attrs(1, 1, 0), true, relu), spec) <= kTolerance);
+    CHECK(compare(conv_graph(300, 3, 5, 33, conv_attrs(1, 1, 0), false), spec) <= kTolerance);
+    // 1x1 stride 2 (a ResNet downsample) and padded 1x1.
+    CHECK(compare(conv_graph(32, 9, 9, 40, conv_attrs(1, 2, 0), true), spec) <= kTolerance);
+    CHECK(compare(conv_graph(8, 5, 5, 8, conv_attrs(1, 1, 1), true), spec) <= kTolerance);
+    // 3x3 padded, strided; 7x7 stride 2 on 3 channels (a stem).
+    CHECK(compare(conv_graph(20, 11, 13, 37, conv_attrs(3, 1, 1), true, relu6), spec) <=
+          kTolerance);
+    CHECK(compare(conv_graph(48, 14, 14, 64, conv_attrs(3, 2, 1), true, relu), spec) <= kTolerance);
+    CHECK(compare(conv_graph(3, 32, 30, 16, conv_attrs(7, 2, 3), true, relu), spec) <= kTolerance);
+    // Dilation 2 and rectangular kernels with asymmetric pads.
+    NodeAttrs d = conv_attrs(3, 1, 2);
+    d.dilations = {2, 2};
+    CHECK(compare(conv_graph(16, 10, 10, 24, d, true), spec) <= kTolerance);
+    NodeAttrs r = conv_attrs(3, 1, 0);
+    r.kernel_shape = {1, 3};
+    r.pads = {0, 2, 0, 1};
+    Graph rg;
+    int rx = test::add_input(rg, "x", {1, 16, 6, 8});
+    int wt = test::add_random_constant(rg, "w", {16, 16, 1, 3}, 5);
+    rg.outputs = {node(rg, OpType::kConv, "conv", {rx, wt}, {1, 16, 6, 9}, r)};
+    CHECK(compare(rg, spec) <= kTolerance);
+  }
+  // Two 1x1 convs writing their channel slices of one concat (pixel stride > channels),
+  // reading an input that is itself a concat slice.
+  Graph g;
+  int x = test::add_input(g, "x", {1, 40, 6, 5});
+  int w1 = test::add_random_constant(g, "w1", {24, 40, 1, 1}, 1);
+  int w2 = test::add_random_constant(g, "w2", {40, 40, 1, 1}, 2);
+  int y1 = node(g, OpType::kConv, "c1", {x, w1}, {1, 24, 6, 5}, conv_attrs(1, 1, 0));
+  int y2 = node(g, OpType::kConv, "c2", {x, w2}, {1, 40, 6, 5}, conv_attrs(1, 1, 0));
+  NodeAttrs cat;
+  cat.axis = 1;
+  int y = node(g, OpType::kConcat, "cat", {y1, y2}, {1, 64, 6, 5}, cat);
+  int w3 = test::add_random_constant(g, "w3", {32, 64, 1, 1}, 3);
+  int y3 = node(g, OpType::kConv, "c3", {y, w3}, {1, 32, 6, 5}, conv_attrs(1, 1, 0));
+  g.outputs = {node(g, OpType::kConcat, "cat2", {y3, y}, {1, 96, 6, 5}, cat)};
+  int64_t copies = -1;
+  CHECK(compare(g, "cpu:threads=2,gemm=own", nullptr, &copies) <= kTolerance);
+  CHECK(copies == 0);
+  // The spec round-trips and rejects unknown values.
+  auto ps = parse_processor_spec("cpu:threads=1,gemm=xnnpack");
+  REQUIRE(ps.ok());
+  auto spec = parse_cpu_spec(ps.value());
+  REQUIRE(spec.ok());
+  CHECK(cpu_spec_text(spec.value()) == "cpu:threads=1,gemm=xnnpack");
+  auto bad = parse_processor_spec("cpu:gemm=fast");
+  REQUIRE(bad.ok());
+  auto bad_spec = parse_cpu_spec(bad.value());
+  REQUIRE_FALSE(bad_spec.ok());
+  CHECK(bad_spec.status().message().find("gemm must be") != std::string::npos);
+}
