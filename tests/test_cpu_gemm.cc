@@ -141,3 +141,51 @@ TEST_CASE("convolutions on the own GEMM match the reference") {
   REQUIRE_FALSE(bad_spec.ok());
   CHECK(bad_spec.status().message().find("gemm must be") != std::string::npos);
 }
+
+TEST_CASE("a residual Add after a GEMM conv runs in the conv's epilogue and matches") {
+  FusedActivation relu{0.0f, kInf};
+  // x -> c1 (1x1) -> c2 (3x3 s2) -> c3 (1x1); x -> ds (1x1 s2); relu(c3 + ds) -> c4 (1x1);
+  // relu(c4 + that sum): the first Add fuses into ds (its later producer), the second
+  // into c4 with the first sum as residual.
+  Graph g;
+  int x = test::add_input(g, "x", {1, 64, 10, 10});
+  auto conv = [&](const char* name, int in, int64_t c, int64_t m, int64_t k, int64_t s, int64_t hw,
+                  uint32_t seed) {
+    int w = test::add_random_constant(g, std::string(name) + ".w", {m, c, k, k}, seed);
+    int b = test::add_random_constant(g, std::string(name) + ".b", {m}, seed + 100);
+    return node(g, OpType::kConv, name, {in, w, b}, {1, m, hw, hw}, conv_attrs(k, s, k / 2));
+  };
+  int c1 = conv("c1", x, 64, 32, 1, 1, 10, 1);
+  int c2 = conv("c2", c1, 32, 32, 3, 2, 5, 2);
+  int c3 = conv("c3", c2, 32, 96, 1, 1, 5, 3);
+  int ds = conv("ds", x, 64, 96, 1, 2, 5, 4);
+  NodeAttrs add;
+  add.activation = relu;
+  int s1 = node(g, OpType::kAdd, "add1", {c3, ds}, {1, 96, 5, 5}, add);
+  int c4 = conv("c4", s1, 96, 96, 1, 1, 5, 5);
+  int s2 = node(g, OpType::kAdd, "add2", {s1, c4}, {1, 96, 5, 5}, add);
+  g.outputs = {s2};
+  if (!cpu::gemm_avx512_available()) {
+    int64_t fused = -1;
+    CHECK(compare(g, "cpu:threads=2", nullptr, nullptr, &fused) <= kTolerance);
+    CHECK(fused == 0);
+    return;
+  }
+  for (const char* spec : {"cpu:threads=1,gemm=own", "cpu:threads=2,gemm=own"}) {
+    CAPTURE(spec);
+    int64_t fused = -1;
+    CHECK(compare(g, spec, nullptr, nullptr, &fused) <= kTolerance);
+    CHECK(fused == 2);
+  }
+  // On XNNPACK's convolution nothing fuses and the Adds run as nodes.
+  int64_t fused = -1;
+  CHECK(compare(g, "cpu:threads=1,gemm=xnnpack", nullptr, nullptr, &fused) <= kTolerance);
+  CHECK(fused == 0);
+  CHECK(compare(g, "cpu:threads=1,gemm=own,residual=separate", nullptr, nullptr, &fused) <=
+        kTolerance);
+  CHECK(fused == 0);
+  // A conv output that is also a graph output keeps its own Add.
+  g.outputs = {s2, ds};
+  CHECK(compare(g, "cpu:threads=1,gemm=own", nullptr, nullptr, &fused) <= kTolerance);
+  CHECK(fused == 1);
+}

@@ -65,6 +65,12 @@ class GemmConvKernel : public CpuKernel {
     call_.ldc = a.outputs[0].pixel_stride;
     call_.lo = nd.attrs.activation.min;
     call_.hi = nd.attrs.activation.max;
+    if (a.residual.data) {  // Conv -> Add [-> Relu] fused by the compiler
+      call_.r = a.residual.data;
+      call_.ldr = a.residual.pixel_stride;
+      call_.lo = a.activation.min;
+      call_.hi = a.activation.max;
+    }
     consumed_constants.push_back(nd.inputs[1]);
     if (bias) consumed_constants.push_back(nd.inputs[2]);
     return Status();

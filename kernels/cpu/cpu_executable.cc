@@ -79,6 +79,8 @@ class CpuExecutable : public Executable {
     return n;
   }
 
+  int64_t fused_residual_adds() const { return fused_residual_adds_; }
+
   std::shared_ptr<void> keep_alive_;
 
  private:
@@ -92,6 +94,7 @@ class CpuExecutable : public Executable {
   std::vector<CpuTensor> boundary_in_, boundary_out_;
   std::vector<KernelPtr> kernels_;
   std::vector<std::string> fallback_names_;
+  int64_t fused_residual_adds_ = 0;
 };
 
 Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t pool,
@@ -206,6 +209,33 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
                               : FusedActivation{n.attrs.clip_min, n.attrs.clip_max};
   }
 
+  // Conv -> Add (ResNet's residual): when the later of the Add's two producers
+  // is a conv on the own GEMM, that conv adds the other operand in its epilogue,
+  // applies the Add's activation and writes the Add's output; the Add does nothing.
+  std::vector<int> residual_of(size_t(last - first), -1);
+  for (int j = first; j < last; ++j) {
+    const Node& n = g.nodes[size_t(j)];
+    if (!options.fuse_residual || n.op != OpType::kAdd || n.inputs.size() != 2 || !sup(j).factory)
+      continue;
+    const int out = n.outputs[0];
+    int t = n.inputs[0], other = n.inputs[1];
+    if (producer[size_t(other)] > producer[size_t(t)]) std::swap(t, other);
+    const int p = producer[size_t(t)];
+    if (p < first || t == other || sup(p).factory != make_gemm_conv) continue;
+    const Node& conv = g.nodes[size_t(p)];
+    if (conv.attrs.activation.active() || fused_act[size_t(p - first)].active()) continue;
+    if (!is_nhwc(other) || !is_nhwc(out) || g.tensor(other).shape != g.tensor(out).shape ||
+        g.tensor(t).shape != g.tensor(out).shape)
+      continue;
+    if (readers[size_t(t)].size() != 1 || is_output[size_t(t)] || place[size_t(t)].root != t ||
+        place[size_t(other)].root == place[size_t(out)].root)
+      continue;
+    place[size_t(t)] = place[size_t(out)];
+    fused_into[size_t(j - first)] = p;
+    fused_act[size_t(p - first)] = n.attrs.activation;
+    residual_of[size_t(p - first)] = other;
+  }
+
   // Lifetimes per root buffer (union over the tensors placed in it).
   std::vector<int> root_index(nt, -1);
   std::vector<BufferLifetime> lifetimes;
@@ -287,6 +317,7 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     args.node = &n;
     args.pool = pool;
     args.activation = fused_act[size_t(i - first)];
+    args.residual = view(residual_of[size_t(i - first)]);
     args.workspace = workspace_.get();
     for (int t : n.inputs) args.inputs.push_back(view(t));
     for (int t : n.outputs) args.outputs.push_back(view(t));
@@ -295,6 +326,7 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     if (fused >= 0 && native[size_t(fused - first)]) {
       kernels_.push_back(KernelPtr(new NopKernel()));  // done by its producer
       native[size_t(i - first)] = true;
+      if (residual_of[size_t(fused - first)] >= 0) ++fused_residual_adds_;
       continue;
     }
     if (sup(i).factory) {
@@ -321,6 +353,11 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
 int64_t cpu_concat_copies(const Executable& exe) {
   const auto* e = dynamic_cast<const CpuExecutable*>(&exe);
   return e ? e->concat_copies() : -1;
+}
+
+int64_t cpu_fused_residual_adds(const Executable& exe) {
+  const auto* e = dynamic_cast<const CpuExecutable*>(&exe);
+  return e ? e->fused_residual_adds() : -1;
 }
 
 Expected<std::unique_ptr<Executable>> compile_cpu_range(const Graph& g, int first, int last,

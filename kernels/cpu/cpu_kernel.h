@@ -56,6 +56,9 @@ struct KernelArgs {
   // Activation of a following node fused into this one by the compiler
   // (kernels that do not take one are never given one).
   FusedActivation activation;
+  // The other operand of an Add fused into this conv (ResNet's residual; data
+  // nullptr when none): the kernel adds it before `activation`.
+  CpuTensor residual;
   // Scratch shared by the range's kernels (CpuOpSupport::workspace_floats).
   float* workspace = nullptr;
 };
@@ -80,6 +83,8 @@ struct CpuKernelOptions {
   // Dense convs not on Winograd: XNNPACK's direct convolution, the own AVX-512 GEMM
   // where it pays (default), or the own GEMM wherever it applies (needs AVX-512).
   Gemm gemm = Gemm::kAuto;
+  // Residual Adds run in the epilogue of the GEMM conv that produces an operand.
+  bool fuse_residual = true;
 };
 
 // Native support of node `n` (shapes known) on the cpu processor.

@@ -120,6 +120,7 @@ class CpuProcessor : public Processor {
                        : spec_.winograd == "on" ? W::kOn
                                                 : W::kAuto;
     using G = cpu::CpuKernelOptions::Gemm;
+    options.fuse_residual = spec_.fuse_residual;
     options.gemm = spec_.gemm == "xnnpack" ? G::kXnnpack : spec_.gemm == "own" ? G::kOwn : G::kAuto;
     return cpu::compile_cpu_range(g, first, last, pool_.get(), pool_, options);
   }
@@ -213,10 +214,14 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
       if (value != "xnnpack" && value != "auto" && value != "own")
         return invalid_argument("cpu spec '" + ps.text + "': gemm must be xnnpack, auto or own");
       spec.gemm = value;
+    } else if (key == "residual") {
+      if (value != "fused" && value != "separate")
+        return invalid_argument("cpu spec '" + ps.text + "': residual must be fused or separate");
+      spec.fuse_residual = value == "fused";
     } else {
-      return invalid_argument(
-          "cpu spec '" + ps.text + "': unknown option '" + key +
-          "' (known: threads=N, cores=A-B, winograd=off|auto|on, gemm=xnnpack|auto|own)");
+      return invalid_argument("cpu spec '" + ps.text + "': unknown option '" + key +
+                              "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
+                              "gemm=xnnpack|auto|own, residual=fused|separate)");
     }
   }
   if (!have_threads)
@@ -235,6 +240,7 @@ std::string cpu_spec_text(const CpuSpec& spec) {
   }
   if (spec.winograd != "auto") s += ",winograd=" + spec.winograd;
   if (spec.gemm != "auto") s += ",gemm=" + spec.gemm;
+  if (!spec.fuse_residual) s += ",residual=separate";
   return s;
 }
 

@@ -28,13 +28,15 @@ struct Tile {
   float* c;
   int64_t ldc;
   const float* bias;  // 32 values
+  const float* r;     // residual tile or nullptr
+  int64_t ldr;
   bool first, last;
   float lo, hi;
   __mmask16 mask0, mask1;
 };
 
 // C tile (MR x 32) += A tile (MR x kc) * B panel (kc x 32); bias on the first K
-// block, clamp on the last.
+// block, residual and clamp on the last.
 template <int MR>
 TANDEM_AVX512 void micro_kernel(const Tile& t) {
   __m512 c0[MR], c1[MR];
@@ -62,6 +64,13 @@ TANDEM_AVX512 void micro_kernel(const Tile& t) {
       const __m512 av = _mm512_set1_ps(a[r * lda]);
       c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
       c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+    }
+  }
+  if (t.last && t.r) {
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+      c0[r] = _mm512_add_ps(c0[r], _mm512_maskz_loadu_ps(t.mask0, t.r + r * t.ldr));
+      c1[r] = _mm512_add_ps(c1[r], _mm512_maskz_loadu_ps(t.mask1, t.r + r * t.ldr + 16));
     }
   }
   if (t.last) {
@@ -109,6 +118,7 @@ void gemm_task(void* ctx_ptr, size_t mb, size_t ng) {
   Tile t{};
   t.lda = call.lda;
   t.ldc = call.ldc;
+  t.ldr = call.ldr;
   t.lo = call.lo;
   t.hi = call.hi;
   for (int64_t k0 = 0; k0 < k; k0 += kKC) {
@@ -126,6 +136,7 @@ void gemm_task(void* ctx_ptr, size_t mb, size_t ng) {
         const int64_t mr = base + (i < extra ? 1 : 0);
         t.a = call.a + r * call.lda + k0;
         t.c = call.c + r * call.ldc + j * kNR;
+        t.r = call.r ? call.r + r * call.ldr + j * kNR : nullptr;
         kMicro[mr](t);
         r += mr;
       }

@@ -58,10 +58,14 @@ struct GemmCall {
   int64_t lda = 0;
   float* c = nullptr;
   int64_t ldc = 0;
+  // Optional residual R [M, N] added before the clamp (a fused ResNet Add);
+  // may not overlap C.
+  const float* r = nullptr;
+  int64_t ldr = 0;
   float lo = -__builtin_inff(), hi = __builtin_inff();
 };
 
-// Runs C = clamp(A * B + bias) on `pool` (nullptr: the calling thread).
+// Runs C = clamp(A * B + bias [+ R]) on `pool` (nullptr: the calling thread).
 // Requires gemm_avx512_available().
 void gemm_avx512(const PackedGemmB& b, const GemmCall& call, pthreadpool_t pool, uint32_t flags);
 
