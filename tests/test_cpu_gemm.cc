@@ -112,6 +112,23 @@ TEST_CASE("convolutions on the own GEMM match the reference") {
     rg.outputs = {node(rg, OpType::kConv, "conv", {rx, wt}, {1, 16, 6, 9}, r)};
     CHECK(compare(rg, spec) <= kTolerance);
   }
+  // Batch 2 on each path: in place (1x1), im2col (3x3), padded input + offsets (few channels,
+  // dilated, strided).
+  for (int64_t c : {int64_t(64), int64_t(130), int64_t(5)}) {
+    CAPTURE(c);
+    for (int64_t k : {int64_t(1), int64_t(3)}) {
+      Graph bg;
+      int bx = test::add_input(bg, "x", {2, c, 9, 8});
+      int bw = test::add_random_constant(bg, "w", {70, c, k, k}, 6);
+      NodeAttrs ba = conv_attrs(k, 2, 1);
+      ba.dilations = {2, 1};
+      ba.pads = {2, 0, 1, 1};
+      int64_t oh = (9 + 3 - 2 * (k - 1) - 1) / 2 + 1, ow = (8 + 1 - (k - 1) - 1) / 2 + 1;
+      if (k == 1) ba = conv_attrs(1, 1, 0), oh = 9, ow = 8;
+      bg.outputs = {node(bg, OpType::kConv, "conv", {bx, bw}, {2, 70, oh, ow}, ba)};
+      CHECK(compare(bg, "cpu:threads=2,gemm=own") <= kTolerance);
+    }
+  }
   // Two 1x1 convs writing their channel slices of one concat (pixel stride > channels),
   // reading an input that is itself a concat slice.
   Graph g;

@@ -23,6 +23,7 @@ constexpr int64_t kPanelsPerTask = 4;
 struct Tile {
   int64_t kc;
   const float* a;
+  const int32_t* off;  // indexed A: offsets of this K block, else nullptr
   int64_t lda;
   const float* b;  // packed panel rows k0.., 32 floats each, 64-byte aligned
   float* c;
@@ -37,7 +38,7 @@ struct Tile {
 
 // C tile (MR x 32) += A tile (MR x kc) * B panel (kc x 32); bias on the first K
 // block, residual and clamp on the last.
-template <int MR>
+template <int MR, bool kIndexed>
 TANDEM_AVX512 void micro_kernel(const Tile& t) {
   __m512 c0[MR], c1[MR];
   if (t.first) {
@@ -57,11 +58,13 @@ TANDEM_AVX512 void micro_kernel(const Tile& t) {
   const float* a = t.a;
   const float* b = t.b;
   const int64_t lda = t.lda;
-  for (int64_t p = 0; p < t.kc; ++p, b += kNR, ++a) {
+  const int32_t* off = t.off;
+  for (int64_t p = 0; p < t.kc; ++p, b += kNR) {
     const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    const float* ap = kIndexed ? a + off[p] : a + p;
 #pragma GCC unroll 12
     for (int r = 0; r < MR; ++r) {
-      const __m512 av = _mm512_set1_ps(a[r * lda]);
+      const __m512 av = _mm512_set1_ps(ap[r * lda]);
       c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
       c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
     }
@@ -90,31 +93,31 @@ TANDEM_AVX512 void micro_kernel(const Tile& t) {
 }
 
 using MicroKernel = void (*)(const Tile&);
-const MicroKernel kMicro[kMR + 1] = {
-    nullptr,          micro_kernel<1>,  micro_kernel<2>, micro_kernel<3>, micro_kernel<4>,
-    micro_kernel<5>,  micro_kernel<6>,  micro_kernel<7>, micro_kernel<8>, micro_kernel<9>,
-    micro_kernel<10>, micro_kernel<11>, micro_kernel<12>};
+template <bool kIndexed>
+constexpr MicroKernel kMicro[kMR + 1] = {nullptr,
+                                         micro_kernel<1, kIndexed>,
+                                         micro_kernel<2, kIndexed>,
+                                         micro_kernel<3, kIndexed>,
+                                         micro_kernel<4, kIndexed>,
+                                         micro_kernel<5, kIndexed>,
+                                         micro_kernel<6, kIndexed>,
+                                         micro_kernel<7, kIndexed>,
+                                         micro_kernel<8, kIndexed>,
+                                         micro_kernel<9, kIndexed>,
+                                         micro_kernel<10, kIndexed>,
+                                         micro_kernel<11, kIndexed>,
+                                         micro_kernel<12, kIndexed>};
 
-struct Context {
-  const PackedGemmB* b;
-  GemmCall call;
-  int64_t m_blocks, rows_per_block, panels;
-};
-
-// One task: rows of M block `mb` times the panels of group `ng`, over all of K.
-void gemm_task(void* ctx_ptr, size_t mb, size_t ng) {
-  const auto& x = *static_cast<const Context*>(ctx_ptr);
-  const GemmCall& call = x.call;
-  const int64_t k = x.b->k, n = x.b->n;
-  const int64_t m0 = int64_t(mb) * x.rows_per_block;
-  const int64_t m1 = std::min(call.m, m0 + x.rows_per_block);
+// Rows [m0, m1) times panels [j0, j1), over all of K.
+void gemm_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, int64_t m1, int64_t j0,
+               int64_t j1) {
+  const int64_t k = b.k, n = b.n;
   const int64_t rows = m1 - m0;
+  if (rows <= 0) return;
   // Tiles of nearly equal height (a 49-row block runs 10+10+10+10+9, not 12x4+1).
   const int64_t tiles = (rows + kMR - 1) / kMR;
   const int64_t base = rows / tiles, extra = rows % tiles;
-  const int64_t j0 = int64_t(ng) * kPanelsPerTask;
-  const int64_t j1 = std::min(x.panels, j0 + kPanelsPerTask);
-  const float* panels = x.b->panels();
+  const float* panels = b.panels();
   Tile t{};
   t.lda = call.lda;
   t.ldc = call.ldc;
@@ -125,23 +128,42 @@ void gemm_task(void* ctx_ptr, size_t mb, size_t ng) {
     t.kc = std::min(kKC, k - k0);
     t.first = k0 == 0;
     t.last = k0 + t.kc == k;
+    t.off = call.a_offsets ? call.a_offsets + k0 : nullptr;
     for (int64_t j = j0; j < j1; ++j) {
       const int64_t cols = std::min<int64_t>(kNR, n - j * kNR);
       t.mask0 = __mmask16(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
       t.mask1 = __mmask16(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
       t.b = panels + (j * k + k0) * kNR;
-      t.bias = x.b->bias.data() + j * kNR;
+      t.bias = b.bias.data() + j * kNR;
       int64_t r = m0;
       for (int64_t i = 0; i < tiles; ++i) {
         const int64_t mr = base + (i < extra ? 1 : 0);
-        t.a = call.a + r * call.lda + k0;
+        t.a = call.a + r * call.lda + (call.a_offsets ? 0 : k0);
         t.c = call.c + r * call.ldc + j * kNR;
         t.r = call.r ? call.r + r * call.ldr + j * kNR : nullptr;
-        kMicro[mr](t);
+        if (call.a_offsets)
+          kMicro<true>[mr](t);
+        else
+          kMicro<false>[mr](t);
         r += mr;
       }
     }
   }
+}
+
+struct Context {
+  const PackedGemmB* b;
+  GemmCall call;
+  int64_t rows_per_block, panels;
+};
+
+// One task: the rows of M block `mb` times the panels of group `ng`.
+void gemm_task(void* ctx_ptr, size_t mb, size_t ng) {
+  const auto& x = *static_cast<const Context*>(ctx_ptr);
+  const int64_t m0 = int64_t(mb) * x.rows_per_block;
+  const int64_t j0 = int64_t(ng) * kPanelsPerTask;
+  gemm_rows(*x.b, x.call, m0, std::min(x.call.m, m0 + x.rows_per_block), j0,
+            std::min(x.panels, j0 + kPanelsPerTask));
 }
 
 }  // namespace
@@ -154,13 +176,22 @@ bool gemm_avx512_available() {
   return ok;
 }
 
+int64_t gemm_avx512_block_rows(int64_t m) {
+  const int64_t blocks = std::max<int64_t>(1, (m + kMC - 1) / kMC);
+  return (m + blocks - 1) / blocks;
+}
+
 void gemm_avx512(const PackedGemmB& b, const GemmCall& call, pthreadpool_t pool, uint32_t flags) {
   if (call.m <= 0 || b.n <= 0 || !gemm_avx512_available()) return;
-  Context x{&b, call, 0, 0, (b.n + kNR - 1) / kNR};
-  x.m_blocks = (call.m + kMC - 1) / kMC;
-  x.rows_per_block = (call.m + x.m_blocks - 1) / x.m_blocks;
+  Context x{&b, call, gemm_avx512_block_rows(call.m), (b.n + kNR - 1) / kNR};
+  const int64_t blocks = (call.m + x.rows_per_block - 1) / x.rows_per_block;
   const int64_t groups = (x.panels + kPanelsPerTask - 1) / kPanelsPerTask;
-  pthreadpool_parallelize_2d(pool, gemm_task, &x, size_t(x.m_blocks), size_t(groups), flags);
+  pthreadpool_parallelize_2d(pool, gemm_task, &x, size_t(blocks), size_t(groups), flags);
+}
+
+void gemm_avx512_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, int64_t m1) {
+  if (b.n <= 0 || !gemm_avx512_available()) return;
+  gemm_rows(b, call, m0, std::min(m1, call.m), 0, (b.n + kNR - 1) / kNR);
 }
 
 }  // namespace tandem::cpu
@@ -172,6 +203,10 @@ bool gemm_avx512_available() {
   return false;
 }
 void gemm_avx512(const PackedGemmB&, const GemmCall&, pthreadpool_t, uint32_t) {}
+int64_t gemm_avx512_block_rows(int64_t m) {
+  return m;
+}
+void gemm_avx512_rows(const PackedGemmB&, const GemmCall&, int64_t, int64_t) {}
 }  // namespace tandem::cpu
 
 #endif

@@ -58,6 +58,9 @@ struct GemmCall {
   int64_t lda = 0;
   float* c = nullptr;
   int64_t ldc = 0;
+  // Optional: A(r, p) = a[r * lda + a_offsets[p]] instead of a[r * lda + p]: a
+  // convolution reading its (padded) input in place, one offset per (ky, kx, c).
+  const int32_t* a_offsets = nullptr;
   // Optional residual R [M, N] added before the clamp (a fused ResNet Add);
   // may not overlap C.
   const float* r = nullptr;
@@ -68,5 +71,12 @@ struct GemmCall {
 // Runs C = clamp(A * B + bias [+ R]) on `pool` (nullptr: the calling thread).
 // Requires gemm_avx512_available().
 void gemm_avx512(const PackedGemmB& b, const GemmCall& call, pthreadpool_t pool, uint32_t flags);
+
+// Rows per M block that gemm_avx512 would use for `m` rows (their A slice fits L2).
+int64_t gemm_avx512_block_rows(int64_t m);
+
+// Rows [m0, m1) only, all columns, on the calling thread: for callers that
+// produce A block by block (im2col) and use it while it is still in cache.
+void gemm_avx512_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, int64_t m1);
 
 }  // namespace tandem::cpu
