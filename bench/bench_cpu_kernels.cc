@@ -130,6 +130,7 @@ std::vector<Case> conv_cases() {
       wc.flops = cs.flops;
       wc.bytes = cs.bytes;
       wc.options.winograd = cpu::CpuKernelOptions::Winograd::kOn;
+      wc.options.gemm = cpu::CpuKernelOptions::Gemm::kAuto;  // its GEMMs on the own kernel
       cases.push_back(std::move(cs));
       cases.push_back(std::move(wc));
     } else {
@@ -250,6 +251,7 @@ void run_case(benchmark::State& state, const Case* cs) {
   cpu::CpuOpSupport sup = cpu::cpu_op_support(g, n, cs->options);
   std::vector<float> workspace(sup.workspace_floats);
   args.workspace = workspace.data();
+  args.options = cs->options;
   if (!sup.factory) {
     state.SkipWithError("no native cpu kernel for this case");
     return;

@@ -448,6 +448,8 @@ TEST_CASE("Winograd F(4,3) 3x3 stride-1 convs match the reference") {
     CHECK(compare(g, "cpu:threads=2,winograd=on", &fb) <= kTolerance);
     CHECK(fb.empty());
     CHECK(compare(g, "cpu:threads=1,winograd=on") <= kTolerance);
+    // Its 36 GEMMs on XNNPACK's fully connected operator instead of the own kernel.
+    CHECK(compare(g, "cpu:threads=1,winograd=on,gemm=xnnpack") <= kTolerance);
   }
   // Writing into a concat slice (pixel stride > channels) and asymmetric pads.
   Graph g;

@@ -319,6 +319,7 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     args.activation = fused_act[size_t(i - first)];
     args.residual = view(residual_of[size_t(i - first)]);
     args.workspace = workspace_.get();
+    args.options = options;
     for (int t : n.inputs) args.inputs.push_back(view(t));
     for (int t : n.outputs) args.outputs.push_back(view(t));
     KernelPtr k;

@@ -47,6 +47,19 @@ class CpuKernel {
   std::vector<int> consumed_constants;
 };
 
+// Choices a processor spec can make about kernels.
+struct CpuKernelOptions {
+  enum class Winograd { kOff, kAuto, kOn };
+  // F(4,3) for 3x3 stride-1 convs: never, where it pays (default), wherever it applies.
+  Winograd winograd = Winograd::kAuto;
+  enum class Gemm { kXnnpack, kAuto, kOwn };
+  // Dense convs not on Winograd: XNNPACK's direct convolution, the own AVX-512 GEMM
+  // where it pays (default), or the own GEMM wherever it applies (needs AVX-512).
+  Gemm gemm = Gemm::kAuto;
+  // Residual Adds run in the epilogue of the GEMM conv that produces an operand.
+  bool fuse_residual = true;
+};
+
 struct KernelArgs {
   const Graph* g = nullptr;
   const Node* node = nullptr;
@@ -59,6 +72,7 @@ struct KernelArgs {
   // The other operand of an Add fused into this conv (ResNet's residual; data
   // nullptr when none): the kernel adds it before `activation`.
   CpuTensor residual;
+  CpuKernelOptions options;
   // Scratch shared by the range's kernels (CpuOpSupport::workspace_floats).
   float* workspace = nullptr;
 };
@@ -72,19 +86,6 @@ struct CpuOpSupport {
   bool strided_inputs = false;      // reads NHWC inputs with pixel stride > channels
   bool strided_output = false;      // writes NHWC output with pixel stride > channels
   size_t workspace_floats = 0;      // scratch the kernel needs while it runs
-};
-
-// Choices a processor spec can make about kernels.
-struct CpuKernelOptions {
-  enum class Winograd { kOff, kAuto, kOn };
-  // F(4,3) for 3x3 stride-1 convs: never, where it pays (default), wherever it applies.
-  Winograd winograd = Winograd::kAuto;
-  enum class Gemm { kXnnpack, kAuto, kOwn };
-  // Dense convs not on Winograd: XNNPACK's direct convolution, the own AVX-512 GEMM
-  // where it pays (default), or the own GEMM wherever it applies (needs AVX-512).
-  Gemm gemm = Gemm::kAuto;
-  // Residual Adds run in the epilogue of the GEMM conv that produces an operand.
-  bool fuse_residual = true;
 };
 
 // Native support of node `n` (shapes known) on the cpu processor.

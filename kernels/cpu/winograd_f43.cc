@@ -1,8 +1,8 @@
 // Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions: 36 multiplies per 4x4
 // output tile and channel pair instead of 144. Input tiles are transformed
 // (B^T d B) into 36 matrices [tiles, C], each multiplied by its transformed
-// weights (G g G^T, [C, M]) on XNNPACK's fully connected operator (packed once,
-// near peak), and the 36 products transformed back (A^T m A) with bias and the
+// weights (G g G^T, [C, M]) on the own AVX-512 GEMM (or XNNPACK's fully connected
+// operator; packed once), and the 36 products transformed back (A^T m A) with bias and the
 // fused clamp. Transforms run over 16 channels at a time (one AVX-512 vector).
 #include <algorithm>
 #include <atomic>
@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "kernels/cpu/cpu_kernel.h"
+#include "kernels/cpu/gemm_avx512.h"
 
 // Per-ISA clones of the transform loops. ThreadSanitizer cannot run the clones'
 // resolvers (they run before its runtime is up), so sanitized builds get one version.
@@ -81,6 +82,16 @@ class WinogradKernel : public CpuKernel {
 
   static void gemm_task(void* ctx, size_t index) {
     auto* k = static_cast<WinogradKernel*>(ctx);
+    if (!k->own_[index].data.empty()) {
+      GemmCall call;
+      call.m = k->q_.tiles;
+      call.a = k->v_ + int64_t(index) * k->q_.tiles * k->q_.c;
+      call.lda = k->q_.c;
+      call.c = k->p_ + int64_t(index) * k->q_.tiles * k->q_.m;
+      call.ldc = k->q_.m;
+      gemm_avx512(k->own_[index], call, nullptr, 0);
+      return;
+    }
     if (xnn_run_operator(k->gemm_[index].get(), nullptr) != xnn_status_success)
       k->gemm_failed_ = true;
   }
@@ -94,6 +105,8 @@ class WinogradKernel : public CpuKernel {
   std::vector<float> bias_;
   float lo_ = 0, hi_ = 0;
   XnnOperator gemm_[36];
+  PackedGemmB own_[36];  // the own AVX-512 GEMM where available, else XNNPACK's
+
   std::string name_;
 };
 
@@ -240,6 +253,18 @@ Status WinogradKernel::init(const KernelArgs& a) {
               t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
     }
   const float inf = std::numeric_limits<float>::infinity();
+  // The 36 products on the own AVX-512 GEMM: 1.07-1.47x faster per layer than on
+  // XNNPACK's fully connected operator (bench_cpu_kernels conv2d_winograd/, 1 thread).
+  if (a.options.gemm != CpuKernelOptions::Gemm::kXnnpack && gemm_avx512_available()) {
+    for (int k = 0; k < 36; ++k) {
+      const float* uk = u.data() + k * q_.m * q_.c;
+      own_[k] =
+          pack_gemm_b(q_.c, q_.m, nullptr, [&](int64_t c, int64_t m) { return uk[m * q_.c + c]; });
+    }
+    consumed_constants.push_back(n.inputs[1]);
+    if (a.inputs.size() > 2 && a.inputs[2].data) consumed_constants.push_back(n.inputs[2]);
+    return Status();
+  }
   for (int k = 0; k < 36; ++k) {
     xnn_operator_t op = nullptr;
     enum xnn_status st =
