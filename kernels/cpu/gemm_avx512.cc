@@ -19,6 +19,8 @@ constexpr int64_t kKC = 256;
 constexpr int64_t kMC = 144;
 // Panels per task: C's MC x 128 block (72 KiB) is revisited once per K block.
 constexpr int64_t kPanelsPerTask = 4;
+// Rows x K of A up to this size run panel-major (see gemm_rows).
+constexpr int64_t kPanelMajorBytes = 512 << 10;
 
 struct Tile {
   int64_t kc;
@@ -124,30 +126,37 @@ void gemm_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, int64_t m
   t.ldr = call.ldr;
   t.lo = call.lo;
   t.hi = call.hi;
-  for (int64_t k0 = 0; k0 < k; k0 += kKC) {
+  auto run_panel_block = [&](int64_t j, int64_t k0) {
     t.kc = std::min(kKC, k - k0);
     t.first = k0 == 0;
     t.last = k0 + t.kc == k;
     t.off = call.a_offsets ? call.a_offsets + k0 : nullptr;
-    for (int64_t j = j0; j < j1; ++j) {
-      const int64_t cols = std::min<int64_t>(kNR, n - j * kNR);
-      t.mask0 = __mmask16(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
-      t.mask1 = __mmask16(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
-      t.b = panels + (j * k + k0) * kNR;
-      t.bias = b.bias.data() + j * kNR;
-      int64_t r = m0;
-      for (int64_t i = 0; i < tiles; ++i) {
-        const int64_t mr = base + (i < extra ? 1 : 0);
-        t.a = call.a + r * call.lda + (call.a_offsets ? 0 : k0);
-        t.c = call.c + r * call.ldc + j * kNR;
-        t.r = call.r ? call.r + r * call.ldr + j * kNR : nullptr;
-        if (call.a_offsets)
-          kMicro<true>[mr](t);
-        else
-          kMicro<false>[mr](t);
-        r += mr;
-      }
+    const int64_t cols = std::min<int64_t>(kNR, n - j * kNR);
+    t.mask0 = __mmask16(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+    t.mask1 = __mmask16(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
+    t.b = panels + (j * k + k0) * kNR;
+    t.bias = b.bias.data() + j * kNR;
+    int64_t r = m0;
+    for (int64_t i = 0; i < tiles; ++i) {
+      const int64_t mr = base + (i < extra ? 1 : 0);
+      t.a = call.a + r * call.lda + (call.a_offsets ? 0 : k0);
+      t.c = call.c + r * call.ldc + j * kNR;
+      t.r = call.r ? call.r + r * call.ldr + j * kNR : nullptr;
+      if (call.a_offsets)
+        kMicro<true>[mr](t);
+      else
+        kMicro<false>[mr](t);
+      r += mr;
     }
+  };
+  if (rows * k * int64_t(sizeof(float)) <= kPanelMajorBytes) {
+    // Few rows (a 7x7 map): the weights dominate the traffic. Each panel runs over
+    // all of K before the next, so B streams sequentially from memory (A stays in L2).
+    for (int64_t j = j0; j < j1; ++j)
+      for (int64_t k0 = 0; k0 < k; k0 += kKC) run_panel_block(j, k0);
+  } else {
+    for (int64_t k0 = 0; k0 < k; k0 += kKC)
+      for (int64_t j = j0; j < j1; ++j) run_panel_block(j, k0);
   }
 }
 
