@@ -14,6 +14,9 @@ namespace {
 
 using nlohmann::json;
 constexpr const char* kCacheFormat = "tandem-profile-cache";
+// Times measured by another build of the kernels are stale: bump the suffix
+// when a kernel change moves timings (k2: own AVX-512 GEMM, fused residuals).
+constexpr const char* kKernelsId = TANDEM_VERSION "+k2";
 
 uint64_t fnv(const std::string& s) {
   uint64_t h = 14695981039346656037ull;
@@ -66,6 +69,7 @@ Expected<ProcessorCache> load_processor_cache(const std::string& path,
     if (m != machine) return bad("cache made on " + m.to_string());
     if (j.at("spec").get<std::string>() != spec)
       return bad("cache is for processor '" + j.at("spec").get<std::string>() + "'");
+    if (j.value("kernels", "") != kKernelsId) return c;  // other kernels: measure again
     c.gflops = j.value("gflops", 0.0);
     c.gbps = j.value("gbps", 0.0);
     for (const auto& [k, v] : j.at("nodes").items()) {
@@ -96,6 +100,7 @@ Status save_processor_cache(const std::string& path, const ProcessorCache& c) {
   j["schema_version"] = ProcessorCache::kSchemaVersion;
   j["machine"] = {{"cpu_model", c.machine.cpu_model}, {"cores", c.machine.cores}};
   j["spec"] = c.spec;
+  j["kernels"] = kKernelsId;
   j["gflops"] = c.gflops;
   j["gbps"] = c.gbps;
   j["nodes"] = json::object();

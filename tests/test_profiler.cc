@@ -182,6 +182,25 @@ TEST_CASE("profile cache is reused, refreshed and survives corruption") {
   CHECK(load_processor_cache(path, current_machine_fingerprint(), "spin:a").ok());
   // A cache for another machine is refused.
   CHECK_FALSE(load_processor_cache(path, MachineFingerprint{"other", 64}, "spin:a").ok());
+  // One written by other kernels (an older Tandem) is ignored and measured again.
+  auto cached = load_processor_cache(path, current_machine_fingerprint(), "spin:a");
+  REQUIRE(cached.ok());
+  CHECK_FALSE(cached->node_ms.empty());
+  std::string text;
+  {
+    std::ifstream in(path);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t at = text.find("\"kernels\"");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 9, "\"kernelz\"");
+  { std::ofstream(path) << text; }
+  auto stale = load_processor_cache(path, current_machine_fingerprint(), "spin:a");
+  REQUIRE(stale.ok());
+  CHECK(stale->node_ms.empty());
+  const int again = a.compiles.load();
+  REQUIRE(profile_model(g, {&a, &b}, o).ok());
+  CHECK(a.compiles.load() > again);
 }
 
 TEST_CASE("duplicate processors are refused") {
