@@ -42,6 +42,15 @@ struct Tile {
 // block, residual and clamp on the last.
 template <int MR, bool kIndexed>
 TANDEM_AVX512 void micro_kernel(const Tile& t) {
+  if (t.last && t.r) {
+    // The residual is read once, in column panels, usually from memory: fetch the
+    // tile four tiles ahead now (past the end is harmless: a prefetch never faults).
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(t.r + (4 * MR + r) * t.ldr), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(t.r + (4 * MR + r) * t.ldr + 16), _MM_HINT_T0);
+    }
+  }
   __m512 c0[MR], c1[MR];
   if (t.first) {
     const __m512 b0 = _mm512_loadu_ps(t.bias), b1 = _mm512_loadu_ps(t.bias + 16);
