@@ -36,6 +36,9 @@ class Executable {
   virtual const RangeIO& io() const = 0;
   // Names of nodes that run on a fallback (reference) kernel, for info/bench.
   virtual std::vector<std::string> fallback_nodes() const { return {}; }
+  // Per node of the range, which implementation runs it (e.g. "xnnpack",
+  // "gemm_avx512", "winograd_f43", "fused"); empty when the processor does not say.
+  virtual std::vector<std::string> kernel_kinds() const { return {}; }
 };
 
 class Processor {

@@ -86,7 +86,8 @@ inline Tensors random_inputs(const Graph& g, int first, int last, uint32_t seed 
 // cpu (given spec) vs reference on the whole graph; returns the worst error.
 inline double compare(const Graph& g, const std::string& spec = "cpu:threads=2",
                       std::vector<std::string>* fallbacks = nullptr,
-                      int64_t* concat_copies = nullptr, int64_t* fused_adds = nullptr) {
+                      int64_t* concat_copies = nullptr, int64_t* fused_adds = nullptr,
+                      std::vector<std::string>* kinds = nullptr) {
   int n = int(g.nodes.size());
   Tensors in = random_inputs(g, 0, n);
   auto ref = make("reference");
@@ -98,7 +99,9 @@ inline double compare(const Graph& g, const std::string& spec = "cpu:threads=2",
   if (fallbacks) *fallbacks = e->fallback_nodes();
   if (concat_copies) *concat_copies = cpu::cpu_concat_copies(*e);
   if (fused_adds) *fused_adds = cpu::cpu_fused_residual_adds(*e);
+  if (kinds) *kinds = e->kernel_kinds();
   if (fused_adds) *fused_adds = cpu::cpu_fused_residual_adds(*e);
+  if (kinds) *kinds = e->kernel_kinds();
   double worst = 0;
   for (size_t i = 0; i < want.size(); ++i) {
     double err = test::relative_error(got[i], want[i]);

@@ -133,6 +133,8 @@ Command make_bench_command() {
     double peak = fma_peak_gflops() * std::max(1, p.threads());
     double pct = peak > 0 ? 100.0 * gflops / peak : 0;
     std::vector<std::string> fallbacks = (*exe)->executable().fallback_nodes();
+    const std::vector<std::string> kinds = (*exe)->executable().kernel_kinds();
+    auto kind_of = [&](size_t node) { return node < kinds.size() ? kinds[node] : std::string(); };
 
     std::printf("model       %s (%s MAC)\n", s->model.c_str(), human_count(macs).c_str());
     std::printf("processor   %s (%s)\n", p.spec().c_str(), p.description().c_str());
@@ -174,7 +176,8 @@ Command make_bench_command() {
         per_node.push_back({{"name", g.nodes[k].name},
                             {"op", std::string(op_name(g.nodes[k].op))},
                             {"ms", med},
-                            {"macs", node_macs(g, g.nodes[k])}});
+                            {"macs", node_macs(g, g.nodes[k])},
+                            {"kernel", kind_of(k)}});
       }
       std::printf("per op      (median per node, summed)\n");
       for (const auto& [op, v] : by_op)
@@ -185,9 +188,10 @@ Command make_bench_command() {
       for (size_t k = 0; k < node_median.size() && k < 10; ++k) {
         const Node& nd = g.nodes[node_median[k].second];
         double macs_k = double(node_macs(g, nd));
-        std::printf("  %-32s %-12s %8.3f ms  %6.1f GFLOP/s\n", nd.name.c_str(),
+        std::printf("  %-32s %-12s %8.3f ms  %6.1f GFLOP/s  %s\n", nd.name.c_str(),
                     std::string(op_name(nd.op)).c_str(), node_median[k].first,
-                    2 * macs_k / (node_median[k].first * 1e-3) / 1e9);
+                    2 * macs_k / (node_median[k].first * 1e-3) / 1e9,
+                    kind_of(node_median[k].second).c_str());
       }
     }
     if (s->json) {

@@ -60,6 +60,7 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
   if (at.pads.size() != 0 && at.pads.size() != 4) return {};
   for (int64_t p : at.pads)
     if (p < 0) return {};
+  if (CpuOpSupport s = neon_conv_support(g, n, options); s.factory) return s;
   using W = CpuKernelOptions::Winograd;
   if (options.winograd != W::kOff && winograd_f43_applicable(g, n) &&
       (options.winograd == W::kOn || winograd_f43_profitable(g, n)))

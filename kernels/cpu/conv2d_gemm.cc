@@ -95,6 +95,8 @@ class GemmConvKernel : public CpuKernel {
     return Status();
   }
 
+  const char* kind() const override { return "gemm_avx512"; }
+
   Status run(pthreadpool_t pool) override {
     if (padded_) {
       pthreadpool_parallelize_1d(pool, pad_task, this, size_t(q_.n * q_.padded_h()),

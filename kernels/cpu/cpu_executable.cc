@@ -32,6 +32,7 @@ struct Placement {
 class NopKernel : public CpuKernel {
  public:
   Status run(pthreadpool_t) override { return Status(); }
+  const char* kind() const override { return "fused"; }
 };
 
 struct Freer {
@@ -80,6 +81,11 @@ class CpuExecutable : public Executable {
   }
 
   int64_t fused_residual_adds() const { return fused_residual_adds_; }
+  std::vector<std::string> kernel_kinds() const override {
+    std::vector<std::string> kinds;
+    for (const KernelPtr& k : kernels_) kinds.push_back(k->kind());
+    return kinds;
+  }
 
   std::shared_ptr<void> keep_alive_;
 

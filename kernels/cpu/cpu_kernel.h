@@ -43,6 +43,8 @@ class CpuKernel {
   virtual Status run(pthreadpool_t pool) = 0;
   // Inputs this kernel copies at run time (Concat inputs not written in place).
   virtual size_t copied_inputs() const { return 0; }
+  // Which implementation runs the node ("xnnpack", "gemm_avx512", "winograd_f43", ...).
+  virtual const char* kind() const { return "own"; }
   // Constant input tensors whose bytes the kernel copied (packed) and no longer reads.
   std::vector<int> consumed_constants;
 };
@@ -58,6 +60,10 @@ struct CpuKernelOptions {
   Gemm gemm = Gemm::kAuto;
   // Residual Adds run in the epilogue of the GEMM conv that produces an operand.
   bool fuse_residual = true;
+  enum class Neon { kAuto, kOn, kOff };
+  // The own NEON kernels (1x1 GEMM, 3x3 depthwise): where the selection hooks say
+  // (aarch64 only), wherever they apply (off ARM: their scalar twins, a test mode), never.
+  Neon neon = Neon::kAuto;
 };
 
 struct KernelArgs {
@@ -100,6 +106,8 @@ bool winograd_f43_applicable(const Graph& g, const Node& n);
 bool winograd_f43_profitable(const Graph& g, const Node& n);
 size_t winograd_f43_workspace_floats(const Graph& g, const Node& n);
 Expected<KernelPtr> make_winograd_f43(const KernelArgs& args);
+// 1x1 and 3x3 depthwise convs on the own NEON kernels (conv2d_neon.cc).
+CpuOpSupport neon_conv_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
 // Dense convs as one GEMM on the own AVX-512 kernel (conv2d_gemm.cc).
 bool gemm_conv_applicable(const Graph& g, const Node& n);
 bool gemm_conv_profitable(const Graph& g, const Node& n);
@@ -140,6 +148,7 @@ class XnnKernel : public CpuKernel {
   explicit XnnKernel(XnnOperator op, std::string node_name)
       : op_(std::move(op)), name_(std::move(node_name)) {}
   Status run(pthreadpool_t pool) override;
+  const char* kind() const override { return "xnnpack"; }
 
  private:
   XnnOperator op_;

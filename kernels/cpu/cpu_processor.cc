@@ -121,6 +121,8 @@ class CpuProcessor : public Processor {
                                                 : W::kAuto;
     using G = cpu::CpuKernelOptions::Gemm;
     options.fuse_residual = spec_.fuse_residual;
+    using N = cpu::CpuKernelOptions::Neon;
+    options.neon = spec_.neon == "on" ? N::kOn : spec_.neon == "off" ? N::kOff : N::kAuto;
     options.gemm = spec_.gemm == "xnnpack" ? G::kXnnpack : spec_.gemm == "own" ? G::kOwn : G::kAuto;
     return cpu::compile_cpu_range(g, first, last, pool_.get(), pool_, options);
   }
@@ -214,6 +216,10 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
       if (value != "xnnpack" && value != "auto" && value != "own")
         return invalid_argument("cpu spec '" + ps.text + "': gemm must be xnnpack, auto or own");
       spec.gemm = value;
+    } else if (key == "neon") {
+      if (value != "auto" && value != "on" && value != "off")
+        return invalid_argument("cpu spec '" + ps.text + "': neon must be auto, on or off");
+      spec.neon = value;
     } else if (key == "residual") {
       if (value != "fused" && value != "separate")
         return invalid_argument("cpu spec '" + ps.text + "': residual must be fused or separate");
@@ -221,7 +227,7 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
     } else {
       return invalid_argument("cpu spec '" + ps.text + "': unknown option '" + key +
                               "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
-                              "gemm=xnnpack|auto|own, residual=fused|separate)");
+                              "gemm=xnnpack|auto|own, residual=fused|separate, neon=auto|on|off)");
     }
   }
   if (!have_threads)
@@ -241,6 +247,7 @@ std::string cpu_spec_text(const CpuSpec& spec) {
   if (spec.winograd != "auto") s += ",winograd=" + spec.winograd;
   if (spec.gemm != "auto") s += ",gemm=" + spec.gemm;
   if (!spec.fuse_residual) s += ",residual=separate";
+  if (spec.neon != "auto") s += ",neon=" + spec.neon;
   return s;
 }
 

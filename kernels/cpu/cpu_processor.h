@@ -10,15 +10,15 @@
 
 namespace tandem {
 
-// Parsed
-// `cpu[:threads=N][,cores=A|A-B][,winograd=off|auto|on][,gemm=xnnpack|auto|own][,residual=fused|separate]`
-// spec.
+// Parsed `cpu[:threads=N][,cores=A|A-B][,winograd=off|auto|on][,gemm=xnnpack|auto|own]
+// [,residual=fused|separate][,neon=auto|on|off]` spec.
 struct CpuSpec {
   int threads = 0;                // worker threads per run (caller included)
   std::vector<int> cores;         // pinned cores; empty: not pinned
   std::string winograd = "auto";  // 3x3 stride-1 convs: off, auto (where faster), on
   std::string gemm = "auto";      // dense convs: xnnpack, auto (own GEMM where faster), own
   bool fuse_residual = true;      // residual=fused|separate: Adds in the GEMM conv's epilogue
+  std::string neon = "auto";      // own NEON kernels: auto (aarch64 hooks), on, off
 };
 
 // Parses and checks a cpu spec against the cores this process may use:

@@ -19,6 +19,7 @@ class FallbackKernel : public CpuKernel {
       out_ptrs_.push_back(needs_scratch(out_[i]) ? out_scratch_[i].data() : out_[i].data);
   }
 
+  const char* kind() const override { return "reference"; }
   Status run(pthreadpool_t pool) override {
     for (size_t i = 0; i < in_.size(); ++i)
       if (needs_scratch(in_[i])) load_logical(in_[i], in_scratch_[i].data(), pool);

@@ -64,6 +64,9 @@ Geometry geometry(const Graph& g, const Node& n) {
 class WinogradKernel : public CpuKernel {
  public:
   Status init(const KernelArgs& a);
+  const char* kind() const override {
+    return own_[0].data.empty() ? "winograd_f43+xnnpack" : "winograd_f43";
+  }
   Status run(pthreadpool_t pool) override {
     // Three parallel regions per conv: on a busy machine every barrier can cost a
     // scheduling round, so the 36 GEMMs run side by side, one thread each.
