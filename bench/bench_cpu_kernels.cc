@@ -110,6 +110,17 @@ std::vector<Case> conv_cases() {
     cs.bytes = 4 * (floats(cs.g, x) + floats(cs.g, wt) + floats(cs.g, y));
     cs.options.winograd = cpu::CpuKernelOptions::Winograd::kOff;
     cs.options.gemm = cpu::CpuKernelOptions::Gemm::kXnnpack;
+    if (grp > 1 && cpu::dwconv3x3_avx512_applicable(cs.g, cs.g.nodes[0])) {
+      // The same depthwise layer on the own AVX-512 kernel.
+      Case dc;
+      dc.name = "conv2d_dw_avx512/" + r[0] + "/" + r[1];
+      dc.g = cs.g;
+      dc.flops = cs.flops;
+      dc.bytes = cs.bytes;
+      dc.options.winograd = cpu::CpuKernelOptions::Winograd::kOff;
+      dc.options.gemm = cpu::CpuKernelOptions::Gemm::kOwn;
+      cases.push_back(std::move(dc));
+    }
     if (grp == 1 && cpu::gemm_conv_applicable(cs.g, cs.g.nodes[0])) {
       // The same layer as one GEMM on the own AVX-512 kernel (im2col unless 1x1 stride 1).
       Case gc;

@@ -216,13 +216,16 @@ TEST_CASE("the default cpu spec picks the kernel the measurements favour") {
   };
   const bool avx512 = cpu::gemm_avx512_available();
   // 1x1 with 64 channels: the own GEMM; 3x3 at 28x28: Winograd; 3 input channels, 1x1:
-  // XNNPACK; a depthwise 3x3: XNNPACK.
+  // XNNPACK; a depthwise 3x3 on 64 channels: XNNPACK.
   CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(1, 1, 0), true)) ==
         (avx512 ? "gemm_avx512" : "xnnpack"));
   CHECK(kind(conv_graph(64, 28, 28, 64, conv_attrs(3, 1, 1), true)) ==
         (avx512 ? "winograd_f43" : "winograd_f43+xnnpack"));
   CHECK(kind(conv_graph(3, 14, 14, 8, conv_attrs(1, 1, 0), true)) == "xnnpack");
-  CHECK(kind(conv_graph(32, 14, 14, 32, conv_attrs(3, 1, 1, 32), true)) == "xnnpack");
+  CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(3, 1, 1, 64), true)) == "xnnpack");
+  // A depthwise 3x3 on <= 32 channels: the own AVX-512 kernel.
+  CHECK(kind(conv_graph(32, 14, 14, 32, conv_attrs(3, 1, 1, 32), true)) ==
+        (avx512 ? "dwconv3x3_avx512" : "xnnpack"));
   // Stems (3 channels, 7x7 stride 2): the padded-input GEMM.
   CHECK(kind(conv_graph(3, 32, 32, 64, conv_attrs(7, 2, 3), true)) ==
         (avx512 ? "gemm_avx512" : "xnnpack"));

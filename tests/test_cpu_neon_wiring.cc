@@ -91,7 +91,7 @@ TEST_CASE("neon=off and the default keep XNNPACK or the own x86 kernels off ARM"
   std::vector<std::string> kinds;
   for (const char* spec : {"cpu:neon=off", "cpu"}) {
     CAPTURE(spec);
-    CHECK(compare(dw_graph(32, 9, 9, 1, 1, {}), spec, nullptr, nullptr, nullptr, &kinds) <=
+    CHECK(compare(dw_graph(64, 9, 9, 1, 1, {}), spec, nullptr, nullptr, nullptr, &kinds) <=
           kTolerance);
     REQUIRE(kinds.size() == 1);
 #if !defined(__aarch64__)

@@ -61,6 +61,9 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
   for (int64_t p : at.pads)
     if (p < 0) return {};
   if (CpuOpSupport s = neon_conv_support(g, n, options); s.factory) return s;
+  if (options.gemm != CpuKernelOptions::Gemm::kXnnpack && dwconv3x3_avx512_applicable(g, n) &&
+      (options.gemm == CpuKernelOptions::Gemm::kOwn || g.tensor(n.inputs[0]).shape[1] <= 32))
+    return {make_dwconv3x3_avx512, true, true};
   using W = CpuKernelOptions::Winograd;
   if (options.winograd != W::kOff && winograd_f43_applicable(g, n) &&
       (options.winograd == W::kOn || winograd_f43_profitable(g, n)))

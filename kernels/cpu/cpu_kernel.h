@@ -108,6 +108,9 @@ size_t winograd_f43_workspace_floats(const Graph& g, const Node& n);
 Expected<KernelPtr> make_winograd_f43(const KernelArgs& args);
 // 1x1 and 3x3 depthwise convs on the own NEON kernels (conv2d_neon.cc).
 CpuOpSupport neon_conv_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
+// Depthwise 3x3 (stride 1 or 2) on the own AVX-512 kernel (dwconv3x3_avx512.cc).
+bool dwconv3x3_avx512_applicable(const Graph& g, const Node& n);
+Expected<KernelPtr> make_dwconv3x3_avx512(const KernelArgs& args);
 // Dense convs as one GEMM on the own AVX-512 kernel (conv2d_gemm.cc).
 bool gemm_conv_applicable(const Graph& g, const Node& n);
 bool gemm_conv_profitable(const Graph& g, const Node& n);
