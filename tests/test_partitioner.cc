@@ -309,6 +309,36 @@ TEST_CASE("equal processors and a cheap hand-over: parallel streams or pipeline,
   CHECK(pipe->period_ms == doctest::Approx(4.5));
 }
 
+TEST_CASE("parallel streams win a near tie with a pipeline; a clear pipeline gain wins") {
+  // proc0 is a little faster on the first half, proc1 on the second: the pipeline
+  // (proc0 | proc1) has period 4 * 0.99 = 3.96 ms, parallel streams 8 / 2 = 4 ms.
+  CostTable t = blank_table(8, 2);
+  add_chain(t, 0);
+  for (int i = 0; i < 8; ++i) {
+    t.processors[0].node_ms[size_t(i)] = i < 4 ? 0.99 : 1.01;
+    t.processors[1].node_ms[size_t(i)] = i < 4 ? 1.01 : 0.99;
+  }
+  auto plan = plan_partition(t);  // min_gain 2%: within it, the uncoupled streams
+  REQUIRE(plan.ok());
+  CHECK(plan->kind == "parallel");
+  CHECK(plan->period_ms == doctest::Approx(4.0));
+  PlanOptions exact;
+  exact.min_gain = 0;
+  plan = plan_partition(t, exact);
+  REQUIRE(plan.ok());
+  CHECK(plan->kind == "pipeline");
+  CHECK(plan->period_ms == doctest::Approx(3.96));
+  // A 10% pipeline gain is taken at the default min_gain.
+  for (int i = 0; i < 8; ++i) {
+    t.processors[0].node_ms[size_t(i)] = i < 4 ? 0.9 : 1.1;
+    t.processors[1].node_ms[size_t(i)] = i < 4 ? 1.1 : 0.9;
+  }
+  plan = plan_partition(t);
+  REQUIRE(plan.ok());
+  CHECK(plan->kind == "pipeline");
+  CHECK(plan->period_ms == doctest::Approx(3.6));
+}
+
 TEST_CASE("co-run slowdown can make one processor the better plan") {
   CostTable t = blank_table(4, 2);
   add_chain(t, 1000);

@@ -9,7 +9,6 @@
 // input rows from L2; so it is chosen for <= 32 channels only. (Walking groups
 // of 8 pixels across all blocks instead measured slower everywhere.)
 #include <algorithm>
-#include <cstring>
 
 #include "kernels/cpu/cpu_kernel.h"
 #include "kernels/cpu/gemm_avx512.h"

@@ -26,9 +26,9 @@ bool gemm_avx512_available();
 // plus the bias padded to a multiple of 32.
 struct PackedGemmB {
   int64_t k = 0, n = 0;
-  std::vector<float, std::allocator<float>> data;  // 64-byte aligned start: see offset
-  size_t offset = 0;                               // floats to the first aligned panel
-  std::vector<float> bias;                         // ceil(N/32)*32 values
+  std::vector<float> data;  // panels start at data() + offset (64-byte aligned)
+  size_t offset = 0;        // floats to the first aligned panel
+  std::vector<float> bias;  // ceil(N/32)*32 values
   const float* panels() const { return data.data() + offset; }
 };
 
