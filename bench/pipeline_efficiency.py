@@ -4,7 +4,7 @@
   automatic plan over cpu:cores=0,cpu:cores=1,
 then medians, spread and ratios. Run on a quiet machine.
 
-  bench/pipeline_efficiency.py build/models/googlenet.tdm ... [--rounds 5] [--frames 60]
+  bench/pipeline_efficiency.py build/models/googlenet.tdm ... [--rounds 5] [--frames 60] [--refresh]
 """
 import argparse, json, statistics, subprocess, sys
 
@@ -21,12 +21,16 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--refresh", action="store_true",
+                    help="profile again before planning (the machine's speed drifts; a cached "
+                         "profile from another hour predicts another machine)")
     a = ap.parse_args()
     pair = "cpu:cores=0,cpu:cores=1"
     rows = []
     for m in a.models:
         # Plan once (profiles are cached), then interleave the three configurations.
-        subprocess.run([a.tandem, "plan", m, "--processors", pair, "--save"], check=True,
+        subprocess.run([a.tandem, "plan", m, "--processors", pair, "--save"] +
+                       (["--refresh"] if a.refresh else []), check=True,
                        capture_output=True)
         one, two, piped, pred = [], [], [], 0.0
         for r in range(a.rounds):
