@@ -43,6 +43,10 @@ struct PlanOptions {
   double min_gain = 0.02;
   // Consider replicated steps (parallel streams and mixes).
   bool allow_replicas = true;
+  // Where the processors are cpu core groups, also consider those cores as one
+  // intra-op processor (scheduler/intra_op.h; applied by setup_pipeline and
+  // `tandem plan`, not by plan_partition itself).
+  bool allow_intra_op = true;
 };
 
 struct Plan {

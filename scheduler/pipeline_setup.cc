@@ -9,6 +9,7 @@
 
 #include "engine/executor.h"
 #include "engine/processor_registry.h"
+#include "scheduler/intra_op.h"
 
 namespace tandem {
 
@@ -170,6 +171,15 @@ Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const std::string&
   TANDEM_ASSIGN_OR_RETURN(setup.table, obtain_cost_table(file.graph, procs, options.profile_path,
                                                          options.profile, options.save_profile));
   TANDEM_ASSIGN_OR_RETURN(setup.plan, choose_plan(file, setup.table, options, &setup.source));
+  if (options.planning.allow_intra_op && options.profile_path.empty() &&
+      setup.source.rfind("new plan", 0) == 0) {
+    TANDEM_ASSIGN_OR_RETURN(
+        IntraOpResult r,
+        consider_intra_op(file.graph, &setup.processors, &setup.table, &setup.plan, options.profile,
+                          options.planning, options.save_profile));
+    if (r.chosen) setup.source += ", intra-op";
+    procs = raw_pointers(setup.processors);
+  }
   TANDEM_ASSIGN_OR_RETURN(
       setup.pipeline,
       Pipeline::create(file.graph, plan_stage_specs(setup.plan, procs), options.pipeline));

@@ -8,6 +8,7 @@
 
 #include "engine/processor_registry.h"
 #include "formats/model_file.h"
+#include "scheduler/intra_op.h"
 #include "scheduler/partitioner.h"
 #include "scheduler/simulator.h"
 #include "tools/cli_util.h"
@@ -21,7 +22,7 @@ Command make_plan_command() {
     CLI::App* app = nullptr;
     std::string model, processors, profile, objective = "throughput";
     double max_latency_ms = 0, min_gain = 0.02;
-    bool json = false, save = false, refresh = false, no_replicas = false;
+    bool json = false, save = false, refresh = false, no_replicas = false, no_intra_op = false;
   };
   auto s = std::make_shared<State>();
   Command c;
@@ -42,6 +43,8 @@ Command make_plan_command() {
         ->capture_default_str();
     s->app->add_flag("--no-replicas", s->no_replicas,
                      "only plain pipelines (no parallel streams or replicated stages)");
+    s->app->add_flag("--no-intra-op", s->no_intra_op,
+                     "never replace cpu core groups by one multi-thread processor");
     s->app->add_flag("--refresh", s->refresh, "measure again instead of using the cache");
     s->app->add_flag("--json", s->json, "print the plan as one JSON line (last stdout line)");
     s->app->add_flag("--save", s->save, "store the plan in the model file");
@@ -55,6 +58,12 @@ Command make_plan_command() {
       return fail(invalid_argument("--processors is required (or --profile FILE)"));
 
     CostTable table;
+    std::vector<std::unique_ptr<Processor>> processors;  // measured ones (not with --profile)
+    ProfileOptions po;
+    po.refresh = s->refresh;
+    po.cache_dir = default_cache_dir();
+    po.progress = progress_printer();
+    po.warn = print_warning;
     if (!s->profile.empty()) {
       std::vector<std::string> specs;
       if (!s->processors.empty()) {
@@ -68,12 +77,8 @@ Command make_plan_command() {
     } else {
       auto procs = create_processor_list(s->processors);
       if (!procs.ok()) return fail(procs.status());
-      ProfileOptions o;
-      o.refresh = s->refresh;
-      o.cache_dir = default_cache_dir();
-      o.progress = progress_printer();
-      o.warn = print_warning;
-      auto t = obtain_cost_table(g, raw_pointers(*procs), "", o, /*save_profile=*/true);
+      processors = std::move(procs).value();
+      auto t = obtain_cost_table(g, raw_pointers(processors), "", po, /*save_profile=*/true);
       if (!t.ok()) return fail(t.status().with_context(s->model));
       table = std::move(t).value();
     }
@@ -83,11 +88,16 @@ Command make_plan_command() {
     o.max_latency_ms = s->max_latency_ms;
     o.min_gain = s->min_gain;
     o.allow_replicas = !s->no_replicas;
+    o.allow_intra_op = !s->no_intra_op;
     const auto t0 = std::chrono::steady_clock::now();
     auto plan = plan_partition(table, o);
     const double plan_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!plan.ok()) return fail(plan.status().with_context(s->model));
+    if (o.allow_intra_op && !processors.empty()) {
+      auto r = consider_intra_op(g, &processors, &table, &plan.value(), po, o, true);
+      if (!r.ok()) return fail(r.status().with_context(s->model));
+    }
     auto sim = simulate_plan(*plan);
     if (!sim.ok()) return fail(sim.status());
 
