@@ -110,43 +110,29 @@ std::vector<Case> conv_cases() {
     cs.bytes = 4 * (floats(cs.g, x) + floats(cs.g, wt) + floats(cs.g, y));
     cs.options.winograd = cpu::CpuKernelOptions::Winograd::kOff;
     cs.options.gemm = cpu::CpuKernelOptions::Gemm::kXnnpack;
-    if (grp > 1 && cpu::dwconv3x3_avx512_applicable(cs.g, cs.g.nodes[0])) {
-      // The same depthwise layer on the own AVX-512 kernel.
-      Case dc;
-      dc.name = "conv2d_dw_avx512/" + r[0] + "/" + r[1];
-      dc.g = cs.g;
-      dc.flops = cs.flops;
-      dc.bytes = cs.bytes;
-      dc.options.winograd = cpu::CpuKernelOptions::Winograd::kOff;
-      dc.options.gemm = cpu::CpuKernelOptions::Gemm::kOwn;
-      cases.push_back(std::move(dc));
-    }
-    if (grp == 1 && cpu::gemm_conv_applicable(cs.g, cs.g.nodes[0])) {
-      // The same layer as one GEMM on the own AVX-512 kernel (im2col unless 1x1 stride 1).
-      Case gc;
-      gc.name = "conv2d_gemm/" + r[0] + "/" + r[1];
-      gc.g = cs.g;
-      gc.flops = cs.flops;
-      gc.bytes = cs.bytes;
-      gc.options.winograd = cpu::CpuKernelOptions::Winograd::kOff;
-      gc.options.gemm = cpu::CpuKernelOptions::Gemm::kOwn;
-      cases.push_back(std::move(gc));
-    }
-    bool wino = cpu::winograd_f43_applicable(cs.g, cs.g.nodes[0]);
-    if (wino) {
-      // The same layer on Winograd F(4,3): FLOPS stays the direct count (effective rate).
-      Case wc;
-      wc.name = "conv2d_winograd/" + r[0] + "/" + r[1];
-      wc.g = cs.g;
-      wc.flops = cs.flops;
-      wc.bytes = cs.bytes;
-      wc.options.winograd = cpu::CpuKernelOptions::Winograd::kOn;
-      wc.options.gemm = cpu::CpuKernelOptions::Gemm::kAuto;  // its GEMMs on the own kernel
-      cases.push_back(std::move(cs));
-      cases.push_back(std::move(wc));
-    } else {
-      cases.push_back(std::move(cs));
-    }
+    // The same layer on other kernels; FLOPS stays the direct count (an effective rate).
+    using W = cpu::CpuKernelOptions::Winograd;
+    using G = cpu::CpuKernelOptions::Gemm;
+    std::vector<Case> variants;
+    auto variant = [&](const char* prefix, W winograd, G gemm) {
+      Case v;
+      v.name = std::string(prefix) + "/" + r[0] + "/" + r[1];
+      v.g = cs.g;
+      v.flops = cs.flops;
+      v.bytes = cs.bytes;
+      v.options.winograd = winograd;
+      v.options.gemm = gemm;
+      variants.push_back(std::move(v));
+    };
+    const Node& node = cs.g.nodes[0];
+    if (grp > 1 && cpu::dwconv3x3_avx512_applicable(cs.g, node))
+      variant("conv2d_dw_avx512", W::kOff, G::kOwn);  // own AVX-512 depthwise
+    if (grp == 1 && cpu::gemm_conv_applicable(cs.g, node))
+      variant("conv2d_gemm", W::kOff, G::kOwn);  // one GEMM (im2col unless 1x1 stride 1)
+    if (cpu::winograd_f43_applicable(cs.g, node))
+      variant("conv2d_winograd", W::kOn, G::kAuto);  // F(4,3), its GEMMs on the own kernel
+    cases.push_back(std::move(cs));
+    for (Case& v : variants) cases.push_back(std::move(v));
   }
   return cases;
 }

@@ -46,6 +46,16 @@ Expected<KernelPtr> make_conv2d(const KernelArgs& a) {
 
 }  // namespace
 
+bool is_depthwise_3x3(const Graph& g, const Node& n) {
+  const Shape& x = g.tensor(n.inputs[0]).shape;
+  const Shape& w = g.tensor(n.inputs[1]).shape;
+  const NodeAttrs& at = n.attrs;
+  if (at.group != x[1] || w[0] != x[1] || w[1] != 1 || w[2] != 3 || w[3] != 3) return false;
+  for (int64_t d : at.dilations)
+    if (d != 1) return false;
+  return at.strides.size() != 2 || at.strides[0] == at.strides[1];
+}
+
 CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
   if (n.inputs.size() < 2 || n.outputs.size() != 1 || n.inputs[0] < 0 || n.inputs[1] < 0) return {};
   const Tensor& x = g.tensor(n.inputs[0]);

@@ -56,17 +56,6 @@ neon::DwConv3x3Params dw_params(const Graph& g, const Node& n, int64_t in_stride
   return p;
 }
 
-bool is_dw3x3(const Graph& g, const Node& n) {
-  const Shape& x = g.tensor(n.inputs[0]).shape;
-  const Shape& w = g.tensor(n.inputs[1]).shape;
-  const NodeAttrs& at = n.attrs;
-  if (at.group != x[1] || w[0] != x[1] || w[1] != 1 || w[2] != 3 || w[3] != 3) return false;
-  for (int64_t d : at.dilations)
-    if (d != 1) return false;
-  if (at.strides.size() == 2 && at.strides[0] != at.strides[1]) return false;
-  return true;
-}
-
 // C = clamp(A * B + bias) over blocks of kGemmMc rows, one task each.
 class NeonGemmConvKernel : public CpuKernel {
  public:
@@ -197,7 +186,7 @@ CpuOpSupport neon_conv_support(const Graph& g, const Node& n, const CpuKernelOpt
     }
     return {};
   }
-  if (is_dw3x3(g, n)) {
+  if (is_depthwise_3x3(g, n)) {
     neon::DwConv3x3Params p = dw_params(g, n);
     if (p.stride != 1 && p.stride != 2) return {};
     if (!kNative || neon::neon_prefer_dwconv3x3(p, choice(options)))

@@ -162,15 +162,8 @@ class DwConvKernel : public CpuKernel {
 
 bool dwconv3x3_avx512_applicable(const Graph& g, const Node& n) {
 #if defined(__x86_64__)
-  if (!gemm_avx512_available()) return false;
-  const Shape& x = g.tensor(n.inputs[0]).shape;
-  const Shape& w = g.tensor(n.inputs[1]).shape;
-  const NodeAttrs& at = n.attrs;
-  if (at.group != x[1] || w[0] != x[1] || w[1] != 1 || w[2] != 3 || w[3] != 3) return false;
-  for (int64_t d : at.dilations)
-    if (d != 1) return false;
-  if (at.strides.size() == 2 && (at.strides[0] != at.strides[1] || at.strides[0] > 2)) return false;
-  return true;
+  if (!gemm_avx512_available() || !is_depthwise_3x3(g, n)) return false;
+  return n.attrs.strides.empty() || n.attrs.strides[0] <= 2;
 #else
   (void)g, (void)n;
   return false;
