@@ -129,6 +129,28 @@ TEST_CASE("convolutions on the own GEMM match the reference") {
       CHECK(compare(bg, "cpu:threads=2,gemm=own") <= kTolerance);
     }
   }
+  // A stem whose input is also read by another node, or produced inside the range,
+  // pads an NHWC copy; one whose input only it reads pads the caller's NCHW input.
+  {
+    Graph sg;
+    int x = test::add_input(sg, "x", {2, 5, 17, 15});
+    int w = test::add_random_constant(sg, "w", {24, 5, 3, 3}, 8);
+    int y = node(sg, OpType::kConv, "stem", {x, w}, {2, 24, 9, 8}, conv_attrs(3, 2, 1));
+    int r = node(sg, OpType::kRelu, "relu", {x}, {2, 5, 17, 15});
+    int w2 = test::add_random_constant(sg, "w2", {24, 5, 3, 3}, 9);
+    int y2 = node(sg, OpType::kConv, "stem2", {r, w2}, {2, 24, 9, 8}, conv_attrs(3, 2, 1));
+    sg.outputs = {y, y2};
+    std::vector<std::string> kinds;
+    CHECK(compare(sg, "cpu:threads=2,gemm=own", nullptr, nullptr, nullptr, &kinds) <= kTolerance);
+    REQUIRE(kinds.size() == 3);
+    CHECK(kinds[0] == "gemm_avx512");  // x is also read by the Relu
+    CHECK(kinds[2] == "gemm_avx512");  // its input comes from inside the range
+    sg.nodes.erase(sg.nodes.begin() + 1, sg.nodes.end());
+    sg.outputs = {y};
+    CHECK(compare(sg, "cpu:threads=2,gemm=own", nullptr, nullptr, nullptr, &kinds) <= kTolerance);
+    REQUIRE(kinds.size() == 1);
+    CHECK(kinds[0] == "gemm_avx512_nchw");
+  }
   // Two 1x1 convs writing their channel slices of one concat (pixel stride > channels),
   // reading an input that is itself a concat slice.
   Graph g;
@@ -226,7 +248,8 @@ TEST_CASE("the default cpu spec picks the kernel the measurements favour") {
   // A depthwise 3x3 on <= 32 channels: the own AVX-512 kernel.
   CHECK(kind(conv_graph(32, 14, 14, 32, conv_attrs(3, 1, 1, 32), true)) ==
         (avx512 ? "dwconv3x3_avx512" : "xnnpack"));
-  // Stems (3 channels, 7x7 stride 2): the padded-input GEMM.
+  // Stems (3 channels, 7x7 stride 2): the padded-input GEMM, reading the range input as
+  // NCHW (no entry transpose).
   CHECK(kind(conv_graph(3, 32, 32, 64, conv_attrs(7, 2, 3), true)) ==
-        (avx512 ? "gemm_avx512" : "xnnpack"));
+        (avx512 ? "gemm_avx512_nchw" : "xnnpack"));
 }

@@ -66,13 +66,17 @@ class GemmConvKernel : public CpuKernel {
     } else if (q_.indexed()) {
       if (!a.workspace) return internal_error("GEMM conv '" + nd.name + "' has no workspace");
       padded_ = a.workspace;
-      const int64_t wp = q_.padded_w();
+      // The padded copy keeps the input's layout: NHWC, or NCHW when the compiler left
+      // a range input as the caller gave it (CpuOpSupport::reads_nchw).
+      nchw_ = !a.inputs[0].nhwc;
+      const int64_t hp = q_.padded_h(), wp = q_.padded_w();
       for (int64_t ky = 0; ky < q_.kh; ++ky)
         for (int64_t kx = 0; kx < q_.kw; ++kx)
           for (int64_t ci = 0; ci < c; ++ci)
-            offsets_.push_back(int32_t((ky * q_.dh * wp + kx * q_.dw) * c + ci));
+            offsets_.push_back(int32_t(nchw_ ? (ci * hp + ky * q_.dh) * wp + kx * q_.dw
+                                             : (ky * q_.dh * wp + kx * q_.dw) * c + ci));
       call_.a_offsets = offsets_.data();
-      call_.lda = q_.sw * c;
+      call_.lda = nchw_ ? q_.sw : q_.sw * c;
       call_.m = q_.ow;  // one output row per call
     } else {
       if (!a.workspace) return internal_error("GEMM conv '" + nd.name + "' has no workspace");
@@ -95,11 +99,12 @@ class GemmConvKernel : public CpuKernel {
     return Status();
   }
 
-  const char* kind() const override { return "gemm_avx512"; }
+  const char* kind() const override { return nchw_ ? "gemm_avx512_nchw" : "gemm_avx512"; }
 
   Status run(pthreadpool_t pool) override {
     if (padded_) {
-      pthreadpool_parallelize_1d(pool, pad_task, this, size_t(q_.n * q_.padded_h()),
+      pthreadpool_parallelize_1d(pool, nchw_ ? pad_task_nchw : pad_task, this,
+                                 size_t(q_.n * (nchw_ ? q_.c : 1) * q_.padded_h()),
                                  cpu_pool_flags());
       pthreadpool_parallelize_1d(pool, row_task, this, size_t(q_.n * q_.oh), cpu_pool_flags());
     } else if (!patches_) {
@@ -140,13 +145,31 @@ class GemmConvKernel : public CpuKernel {
     if (right > 0) std::memset(dst + (q.pl + q.w) * q.c, 0, sizeof(float) * size_t(right * q.c));
   }
 
+  // Row `index` (image, channel, row order) of the zero-padded NCHW copy.
+  static void pad_task_nchw(void* ctx, size_t index) {
+    const auto* k = static_cast<const GemmConvKernel*>(ctx);
+    const ConvGeometry& q = k->q_;
+    const int64_t hp = q.padded_h(), wp = q.padded_w();
+    const int64_t plane = int64_t(index) / hp, y = int64_t(index) % hp - q.pt;
+    float* dst = k->padded_ + int64_t(index) * wp;
+    if (y < 0 || y >= q.h) {
+      std::memset(dst, 0, sizeof(float) * size_t(wp));
+      return;
+    }
+    std::memset(dst, 0, sizeof(float) * size_t(q.pl));
+    std::memcpy(dst + q.pl, k->x_ + (plane * q.h + y) * q.w, sizeof(float) * size_t(q.w));
+    const int64_t right = wp - q.pl - q.w;
+    if (right > 0) std::memset(dst + q.pl + q.w, 0, sizeof(float) * size_t(right));
+  }
+
   // Output row `index` (image-major) on the padded copy.
   static void row_task(void* ctx, size_t index) {
     const auto* k = static_cast<const GemmConvKernel*>(ctx);
     const ConvGeometry& q = k->q_;
     const int64_t img = int64_t(index) / q.oh, oy = int64_t(index) % q.oh;
     GemmCall row = k->call_;
-    row.a = k->padded_ + (img * q.padded_h() + oy * q.sh) * q.padded_w() * q.c;
+    row.a = k->nchw_ ? k->padded_ + (img * q.c * q.padded_h() + oy * q.sh) * q.padded_w()
+                     : k->padded_ + (img * q.padded_h() + oy * q.sh) * q.padded_w() * q.c;
     row.c += int64_t(index) * q.ow * row.ldc;
     if (row.r) row.r += int64_t(index) * q.ow * row.ldr;
     gemm_avx512_rows(k->b_, row, 0, q.ow);
@@ -198,6 +221,7 @@ class GemmConvKernel : public CpuKernel {
   int64_t in_stride_ = 0;
   float* patches_ = nullptr;
   float* padded_ = nullptr;
+  bool nchw_ = false;
   std::vector<int32_t> offsets_;
   int64_t block_rows_ = 0;
   PackedGemmB b_;
@@ -208,6 +232,10 @@ class GemmConvKernel : public CpuKernel {
 
 bool gemm_conv_applicable(const Graph& g, const Node& n) {
   return n.attrs.group == 1 && gemm_avx512_available() && g.tensor(n.inputs[1]).shape.size() == 4;
+}
+
+bool gemm_conv_reads_nchw(const Graph& g, const Node& n) {
+  return conv_geometry(g, n).indexed();
 }
 
 bool gemm_conv_profitable(const Graph& g, const Node& n) {

@@ -139,9 +139,22 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     if (shape_elements(tensor.shape) < 0)
       return invalid_model("cpu: tensor '" + tensor.name + "' has no shape (run shape inference)");
   }
+  // Range inputs read only by kernels that take NCHW (stems) stay in the caller's
+  // layout: the entry is a plain copy instead of a transpose.
+  std::vector<bool> keep_nchw(nt, false);
+  for (int t : io_.inputs) {
+    bool all = !readers[size_t(t)].empty() && !is_output[size_t(t)];
+    for (int r : readers[size_t(t)]) {
+      const Node& rn = g.nodes[size_t(r)];
+      all &= sup(r).factory && sup(r).reads_nchw && rn.inputs[0] == t &&
+             std::count(rn.inputs.begin(), rn.inputs.end(), t) == 1;
+    }
+    keep_nchw[size_t(t)] = all;
+  }
   auto is_nhwc = [&](int t) {
     const Tensor& x = g.tensor(t);
-    return x.shape.size() == 4 && x.dtype == DType::kFloat32 && !x.is_constant();
+    return x.shape.size() == 4 && x.dtype == DType::kFloat32 && !x.is_constant() &&
+           !keep_nchw[size_t(t)];
   };
   auto readers_take_strides = [&](int t) {
     for (int r : readers[size_t(t)])

@@ -92,6 +92,9 @@ struct CpuOpSupport {
   bool strided_inputs = false;      // reads NHWC inputs with pixel stride > channels
   bool strided_output = false;      // writes NHWC output with pixel stride > channels
   size_t workspace_floats = 0;      // scratch the kernel needs while it runs
+  // Reads input 0 in its logical NCHW layout too (then a range input read only by
+  // such kernels skips the NCHW -> NHWC entry conversion).
+  bool reads_nchw = false;
 };
 
 // Native support of node `n` (shapes known) on the cpu processor.
@@ -117,6 +120,8 @@ Expected<KernelPtr> make_dwconv3x3_avx512(const KernelArgs& args);
 bool gemm_conv_applicable(const Graph& g, const Node& n);
 bool gemm_conv_profitable(const Graph& g, const Node& n);
 size_t gemm_conv_workspace_floats(const Graph& g, const Node& n);
+// Whether that conv takes a padded-input path that can read NCHW (stems).
+bool gemm_conv_reads_nchw(const Graph& g, const Node& n);
 Expected<KernelPtr> make_gemm_conv(const KernelArgs& args);
 CpuOpSupport fully_connected_support(const Graph& g, const Node& n);
 CpuOpSupport pooling_support(const Graph& g, const Node& n);
