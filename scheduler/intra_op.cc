@@ -1,6 +1,5 @@
 #include "scheduler/intra_op.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -25,13 +24,12 @@ std::string intra_op_spec(const std::vector<std::string>& specs) {
           list.substr(pos, plus == std::string::npos ? std::string::npos : plus - pos);
       int lo = -1, hi = -1;
       char tail = 0;
-      if (std::sscanf(part.c_str(), "%d-%d%c", &lo, &hi, &tail) == 2) {
-      } else if (std::sscanf(part.c_str(), "%d%c", &lo, &tail) == 1) {
+      const bool range = std::sscanf(part.c_str(), "%d-%d%c", &lo, &hi, &tail) == 2;
+      if (!range) {
+        if (std::sscanf(part.c_str(), "%d%c", &lo, &tail) != 1) return "";
         hi = lo;
-      } else {
-        return "";
       }
-      if (lo < 0 || hi < lo) return "";
+      if (lo < 0 || hi < lo || hi - lo >= 4096) return "";  // not a core list of this machine
       for (int c = lo; c <= hi; ++c, ++listed) cores.insert(c);
       if (plus == std::string::npos) break;
       pos = plus + 1;

@@ -23,6 +23,7 @@ TEST_CASE("intra_op_spec merges plain disjoint cpu core groups only") {
   CHECK(intra_op_spec({"cpu:cores=0,winograd=off", "cpu:cores=1"}) == "");  // other options
   CHECK(intra_op_spec({"cpu:cores=x", "cpu:cores=1"}) == "");
   CHECK(intra_op_spec({"cpu:cores=3-1", "cpu:cores=0"}) == "");
+  CHECK(intra_op_spec({"cpu:cores=0-2000000000", "cpu:cores=1"}) == "");
 }
 
 TEST_CASE("consider_intra_op replaces core groups when the merged processor wins") {
