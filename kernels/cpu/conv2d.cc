@@ -81,8 +81,12 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
   using G = CpuKernelOptions::Gemm;
   if (options.gemm != G::kXnnpack && gemm_conv_applicable(g, n) &&
       (options.gemm == G::kOwn || gemm_conv_profitable(g, n)))
-    return {make_gemm_conv, true, true, gemm_conv_workspace_floats(g, n),
-            gemm_conv_reads_nchw(g, n)};
+    return {make_gemm_conv,
+            true,
+            true,
+            gemm_conv_workspace_floats(g, n),
+            gemm_conv_reads_nchw(g, n),
+            /*adds_residual=*/true};
   return {make_conv2d, true, true};
 }
 

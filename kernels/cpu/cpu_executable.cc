@@ -229,7 +229,8 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
   }
 
   // Conv -> Add (ResNet's residual): when the later of the Add's two producers
-  // is a conv on the own GEMM, that conv adds the other operand in its epilogue,
+  // has a kernel that adds a residual (CpuOpSupport::adds_residual: the GEMM
+  // conv) and no activation of its own, it adds the other operand in its epilogue,
   // applies the Add's activation and writes the Add's output; the Add does nothing.
   std::vector<int> residual_of(size_t(last - first), -1);
   for (int j = first; j < last; ++j) {
@@ -240,9 +241,9 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     int t = n.inputs[0], other = n.inputs[1];
     if (producer[size_t(other)] > producer[size_t(t)]) std::swap(t, other);
     const int p = producer[size_t(t)];
-    if (p < first || t == other || sup(p).factory != make_gemm_conv) continue;
-    const Node& conv = g.nodes[size_t(p)];
-    if (conv.attrs.activation.active() || fused_act[size_t(p - first)].active()) continue;
+    if (p < first || t == other || !sup(p).adds_residual) continue;
+    if (g.nodes[size_t(p)].attrs.activation.active() || fused_act[size_t(p - first)].active())
+      continue;
     if (!is_nhwc(other) || !is_nhwc(out) || g.tensor(other).shape != g.tensor(out).shape ||
         g.tensor(t).shape != g.tensor(out).shape)
       continue;

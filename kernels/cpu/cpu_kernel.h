@@ -95,6 +95,9 @@ struct CpuOpSupport {
   // Reads input 0 in its logical NCHW layout too (then a range input read only by
   // such kernels skips the NCHW -> NHWC entry conversion).
   bool reads_nchw = false;
+  // Can add the other operand of a following Add (and take its activation) in its
+  // epilogue: KernelArgs::residual.
+  bool adds_residual = false;
 };
 
 // Native support of node `n` (shapes known) on the cpu processor.

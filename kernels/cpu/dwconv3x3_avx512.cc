@@ -10,32 +10,16 @@
 // of 8 pixels across all blocks instead measured slower everywhere.)
 #include <algorithm>
 
+#include "kernels/cpu/conv_geometry.h"
 #include "kernels/cpu/cpu_kernel.h"
 #include "kernels/cpu/gemm_avx512.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#define TANDEM_AVX512 __attribute__((target("avx512f")))
 #endif
 
 namespace tandem::cpu {
 namespace {
-
-struct DwGeometry {
-  int64_t n, c, h, w, oh, ow, stride, pt, pl;
-};
-
-DwGeometry dw_geometry(const Graph& g, const Node& nd) {
-  const Shape& x = g.tensor(nd.inputs[0]).shape;
-  const Shape& y = g.tensor(nd.outputs[0]).shape;
-  DwGeometry q{};
-  q.n = x[0], q.c = x[1], q.h = x[2], q.w = x[3];
-  q.oh = y[2], q.ow = y[3];
-  q.stride = nd.attrs.strides.empty() ? 1 : nd.attrs.strides[0];
-  q.pt = nd.attrs.pads.size() == 4 ? nd.attrs.pads[0] : 0;
-  q.pl = nd.attrs.pads.size() == 4 ? nd.attrs.pads[1] : 0;
-  return q;
-}
 
 #if defined(__x86_64__)
 
@@ -43,7 +27,7 @@ class DwConvKernel : public CpuKernel {
  public:
   Status init(const KernelArgs& a) {
     const Node& nd = *a.node;
-    q_ = dw_geometry(*a.g, nd);
+    q_ = conv_geometry(*a.g, nd);
     x_ = a.inputs[0].data;
     y_ = a.outputs[0].data;
     in_stride_ = a.inputs[0].pixel_stride;
@@ -78,12 +62,12 @@ class DwConvKernel : public CpuKernel {
   // One output pixel of channel block b with bounds checks (borders).
   TANDEM_AVX512 void edge_pixel(int64_t ox, int64_t b, const float* const* rows, int ky0, int ky1,
                                 float* out) const {
-    const DwGeometry& q = q_;
+    const ConvGeometry& q = q_;
     const int64_t c0 = b * 16;
     const __mmask16 m = __mmask16(q.c - c0 >= 16 ? 0xFFFF : (1u << (q.c - c0)) - 1);
     const float* blk = packed_.data() + b * 160;
     __m512 acc = _mm512_loadu_ps(blk + 144);
-    const int64_t ix0 = ox * q.stride - q.pl;
+    const int64_t ix0 = ox * q.sh - q.pl;
     for (int ky = ky0; ky < ky1; ++ky)
       for (int kx = 0; kx < 3; ++kx) {
         const int64_t ix = ix0 + kx;
@@ -100,8 +84,8 @@ class DwConvKernel : public CpuKernel {
   // taps stay in registers while the kernel walks the row.
   TANDEM_AVX512 void interior_run(int64_t ox_lo, int64_t ox_hi, int64_t b, const float* const* rows,
                                   float* out) const {
-    const DwGeometry& q = q_;
-    const int64_t c0 = b * 16, s = q.stride;
+    const ConvGeometry& q = q_;
+    const int64_t c0 = b * 16, s = q.sh;
     const __mmask16 m = __mmask16(q.c - c0 >= 16 ? 0xFFFF : (1u << (q.c - c0)) - 1);
     const float* blk = packed_.data() + b * 160;
     __m512 wt[9];
@@ -125,8 +109,8 @@ class DwConvKernel : public CpuKernel {
   }
 
   TANDEM_AVX512 void row(int64_t index) const {
-    const DwGeometry& q = q_;
-    const int64_t img = index / q.oh, oy = index % q.oh, s = q.stride;
+    const ConvGeometry& q = q_;
+    const int64_t img = index / q.oh, oy = index % q.oh, s = q.sh;
     const int64_t iy0 = oy * s - q.pt;
     const int ky0 = int(std::max<int64_t>(0, -iy0)), ky1 = int(std::min<int64_t>(3, q.h - iy0));
     // Output columns whose three taps are all inside the image.
@@ -148,7 +132,7 @@ class DwConvKernel : public CpuKernel {
     }
   }
 
-  DwGeometry q_{};
+  ConvGeometry q_{};
   const float* x_ = nullptr;
   float* y_ = nullptr;
   int64_t in_stride_ = 0, out_stride_ = 0, blocks_ = 0;

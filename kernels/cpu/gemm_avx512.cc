@@ -6,8 +6,6 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define TANDEM_AVX512 __attribute__((target("avx512f")))
-
 namespace tandem::cpu {
 namespace {
 

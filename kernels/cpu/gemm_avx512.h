@@ -17,6 +17,12 @@
 #include <cstdint>
 #include <vector>
 
+// Marks functions that use AVX-512 intrinsics; call them only when
+// gemm_avx512_available() (the binary itself targets baseline x86-64).
+#if defined(__x86_64__)
+#define TANDEM_AVX512 __attribute__((target("avx512f")))
+#endif
+
 namespace tandem::cpu {
 
 // True when this CPU runs the AVX-512 kernels (checked once).
