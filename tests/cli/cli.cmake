@@ -33,6 +33,9 @@ if(TANDEM_WITH_XNNPACK)
   tandem_cli_test(bench_pipelined_json 0 "\"predicted_fps\".*\"ratio\""
                   ${T} bench ${D}/tiny.tdm --processors ${P} --frames 5 --rounds 1 --compare
                   --baseline reference --json)
+  # --per-op --json lists every node with the kernel that ran it.
+  tandem_cli_test(bench_per_op_json 0 "\"nodes\":\\[{.*\"kernel\":\"[a-z0-9_+]+\".*\"ms\":"
+                  ${T} bench ${D}/tiny.tdm --processor cpu:threads=1 --runs 2 --per-op --json)
   tandem_cli_test(bench_pipelined_bad_plan nonzero "nope.json"
                   ${T} bench ${D}/tiny.tdm --processors ${P} --plan ${D}/nope.json)
 endif()

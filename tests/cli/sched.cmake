@@ -5,6 +5,7 @@ file(WRITE ${D}/profile_v99.json "{\"format\": \"tandem-profile\", \"schema_vers
 file(WRITE ${D}/profile_garbage.json "{\"format\": \"tandem-profile\", \"schema_vers")
 tandem_cli_test(profile_help 0 "--processors" ${T} profile --help)
 tandem_cli_test(plan_help 0 "--max-latency-ms" ${T} plan --help)
+tandem_cli_test(plan_help_intra_op 0 "--no-intra-op" ${T} plan --help)
 tandem_cli_test(profile_validate 0 "\"validate\":\\[{\"measured_ms\":[0-9.e+-]+,\"predicted_ms\":[0-9.e+-]+,\"processor\":\"reference\"}\\]}"
                 ${TE} profile ${D}/tiny.tdm --processors reference --validate --json)
 tandem_cli_test(plan_single 0 "\"kind\":\"single\".*\"stages\":\\[{.*\"processor\":\"reference\"" ${TE} plan ${D}/tiny.tdm --processors reference --json)
