@@ -73,7 +73,9 @@ Command make_bench_command() {
         ->capture_default_str()
         ->check(CLI::Range(1, 1000));
     s->app->add_option("--trace", s->pipe.trace, "write a Chrome/Perfetto trace of the last round");
-    s->app->add_flag("--per-op", s->per_op, "also print time per op type and the slowest nodes");
+    s->app->add_flag("--per-op", s->per_op,
+                     "also print time per op type and the slowest nodes (with their kernels); with "
+                     "--json, every node's median time and kernel");
   };
   c.selected = [s] { return s->app && s->app->parsed(); };
   c.run = [s]() -> int {
