@@ -8,6 +8,7 @@
 #include "kernels/cpu/cpu_executable.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -81,6 +82,7 @@ class CpuExecutable : public Executable {
   }
 
   int64_t fused_residual_adds() const { return fused_residual_adds_; }
+  int64_t fused_blocks() const { return fused_blocks_; }
   std::vector<std::string> kernel_kinds() const override {
     std::vector<std::string> kinds;
     for (const KernelPtr& k : kernels_) kinds.push_back(k->kind());
@@ -101,6 +103,13 @@ class CpuExecutable : public Executable {
   std::vector<KernelPtr> kernels_;
   std::vector<std::string> fallback_names_;
   int64_t fused_residual_adds_ = 0;
+  int64_t fused_blocks_ = 0;
+
+  void release_packed(const Graph& g, const CpuKernel& k, const std::vector<bool>& read_at_run,
+                      const std::vector<FileMapping>& mappings);
+  Status make_kernel(const Graph& g, int i, KernelFactory factory, const KernelArgs& args,
+                     const std::vector<bool>& read_at_run, const std::vector<FileMapping>& mappings,
+                     KernelPtr& k, bool& is_native);
 };
 
 Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t pool,
@@ -256,6 +265,44 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     residual_of[size_t(p - first)] = other;
   }
 
+  // MobileNet's inverted residual block: a 1x1 expansion whose output only a 3x3
+  // depthwise conv reads, whose output only a 1x1 projection reads, all three on
+  // the own kernels. The projection's kernel runs the block row by row
+  // (inverted_residual.cc); the other two do nothing, and their reads move to
+  // the projection's step.
+  std::vector<int> block_of(size_t(last - first), -1);  // expansion, depthwise -> projection
+  std::vector<std::array<int, 2>> block_parts(size_t(last - first), {-1, -1});
+  const int threads = pool ? int(pthreadpool_get_threads_count(pool)) : 1;
+  auto sole_local_reader = [&](int t) {
+    return readers[size_t(t)].size() == 1 && !is_output[size_t(t)] && place[size_t(t)].root == t &&
+           is_nhwc(t);
+  };
+  for (int j = first; j < last; ++j) {
+    const Node& n = g.nodes[size_t(j)];
+    if (!options.fuse_blocks || options.gemm == CpuKernelOptions::Gemm::kXnnpack ||
+        n.op != OpType::kConv || sup(j).factory != make_gemm_conv)
+      continue;
+    const int d = producer[size_t(n.inputs[0])];
+    if (d < first || !sole_local_reader(n.inputs[0]) || !sup(d).factory) continue;
+    const Node& dn = g.nodes[size_t(d)];
+    if (dn.op != OpType::kConv || fused_act[size_t(d - first)].active()) continue;
+    const int e = producer[size_t(dn.inputs[0])];
+    // (The expansion may be on XNNPACK alone, as with few input channels; in the
+    // block it is on the own GEMM.)
+    if (e < first || !sole_local_reader(dn.inputs[0]) || !sup(e).factory ||
+        fused_act[size_t(e - first)].active() || !is_nhwc(g.nodes[size_t(e)].inputs[0]))
+      continue;
+    if (!inverted_residual_fusable(g, g.nodes[size_t(e)], dn, n)) continue;
+    block_of[size_t(e - first)] = block_of[size_t(d - first)] = j;
+    block_parts[size_t(j - first)] = {e, d};
+    sup(j).factory = make_inverted_residual;
+    sup(j).workspace_floats =
+        std::max(sup(j).workspace_floats, inverted_residual_workspace_floats(g, dn, threads));
+  }
+  auto runs_at = [&](int node) {
+    return block_of[size_t(node - first)] >= 0 ? block_of[size_t(node - first)] : node;
+  };
+
   // Lifetimes per root buffer (union over the tensors placed in it).
   std::vector<int> root_index(nt, -1);
   std::vector<BufferLifetime> lifetimes;
@@ -265,7 +312,7 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     int p = producer[t];
     int begin = p < 0 ? 0 : step_of(p);
     int end = begin;
-    for (int r : readers[t]) end = std::max(end, step_of(r));
+    for (int r : readers[t]) end = std::max(end, step_of(runs_at(r)));
     if (is_output[t]) end = exit_step;
     int root = place[t].root;
     if (root_index[size_t(root)] < 0) {
@@ -342,7 +389,6 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     args.options = options;
     for (int t : n.inputs) args.inputs.push_back(view(t));
     for (int t : n.outputs) args.outputs.push_back(view(t));
-    KernelPtr k;
     int fused = fused_into[size_t(i - first)];
     if (fused >= 0 && native[size_t(fused - first)]) {
       kernels_.push_back(KernelPtr(new NopKernel()));  // done by its producer
@@ -350,22 +396,83 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
       if (residual_of[size_t(fused - first)] >= 0) ++fused_residual_adds_;
       continue;
     }
-    if (sup(i).factory) {
-      auto made = sup(i).factory(args);
-      if (made.ok()) k = std::move(made).value();
+    if (block_of[size_t(i - first)] >= 0) {            // done by its block's projection
+      kernels_.push_back(KernelPtr(new NopKernel()));  // (a placeholder until then)
+      continue;
     }
-    if (!k) {
-      TANDEM_ASSIGN_OR_RETURN(k, make_fallback_kernel(args));
-      fallback_names_.push_back(n.name);
-    } else {
-      native[size_t(i - first)] = true;
-      std::vector<const ConstantData*> packed;
-      for (int t : k->consumed_constants)
-        if (!read_at_run[size_t(t)]) packed.push_back(g.tensor(t).data.get());
-      release_constant_pages(packed, mappings);
+    KernelPtr k;
+    bool is_native = false;
+    if (const auto [e, d] = block_parts[size_t(i - first)]; e >= 0) {
+      const Node& en = g.nodes[size_t(e)];
+      const Node& dn = g.nodes[size_t(d)];
+      KernelArgs fused_args = args;
+      fused_args.expand_node = &en;
+      fused_args.dw_node = &dn;
+      for (int t : en.inputs) fused_args.expand_inputs.push_back(view(t));
+      for (int t : dn.inputs) fused_args.dw_inputs.push_back(view(t));
+      auto made = make_inverted_residual(fused_args);
+      if (made.ok()) {
+        k = std::move(made).value();
+        release_packed(g, *k, read_at_run, mappings);
+        native[size_t(e - first)] = native[size_t(d - first)] = is_native = true;
+        ++fused_blocks_;
+      } else {  // the three nodes on their own kernels after all
+        for (int part : {e, d}) {
+          const Node& pn = g.nodes[size_t(part)];
+          KernelArgs pargs = args;
+          pargs.node = &pn;
+          pargs.activation = fused_act[size_t(part - first)];
+          pargs.residual = CpuTensor();
+          pargs.inputs.clear();
+          for (int t : pn.inputs) pargs.inputs.push_back(view(t));
+          pargs.outputs.clear();
+          for (int t : pn.outputs) pargs.outputs.push_back(view(t));
+          bool part_native = false;
+          TANDEM_RETURN_IF_ERROR(make_kernel(g, part, sup(part).factory, pargs, read_at_run,
+                                             mappings, kernels_[size_t(part - first)],
+                                             part_native));
+          native[size_t(part - first)] = part_native;
+        }
+        sup(i).factory = make_gemm_conv;
+      }
     }
+    if (!k)
+      TANDEM_RETURN_IF_ERROR(
+          make_kernel(g, i, sup(i).factory, args, read_at_run, mappings, k, is_native));
+    native[size_t(i - first)] = is_native;
     kernels_.push_back(std::move(k));
   }
+  return Status();
+}
+
+void CpuExecutable::release_packed(const Graph& g, const CpuKernel& k,
+                                   const std::vector<bool>& read_at_run,
+                                   const std::vector<FileMapping>& mappings) {
+  std::vector<const ConstantData*> packed;
+  for (int t : k.consumed_constants)
+    if (!read_at_run[size_t(t)]) packed.push_back(g.tensor(t).data.get());
+  release_constant_pages(packed, mappings);
+}
+
+// Node `i` on `factory` (nullptr: no native kernel), or on the reference fallback
+// when there is none or it refuses the node (then is_native is false).
+Status CpuExecutable::make_kernel(const Graph& g, int i, KernelFactory factory,
+                                  const KernelArgs& args, const std::vector<bool>& read_at_run,
+                                  const std::vector<FileMapping>& mappings, KernelPtr& k,
+                                  bool& is_native) {
+  k.reset();
+  is_native = false;
+  if (factory) {
+    auto made = factory(args);
+    if (made.ok()) k = std::move(made).value();
+  }
+  if (!k) {
+    TANDEM_ASSIGN_OR_RETURN(k, make_fallback_kernel(args));
+    fallback_names_.push_back(g.nodes[size_t(i)].name);
+    return Status();
+  }
+  release_packed(g, *k, read_at_run, mappings);
+  is_native = true;
   return Status();
 }
 
@@ -374,6 +481,11 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
 int64_t cpu_concat_copies(const Executable& exe) {
   const auto* e = dynamic_cast<const CpuExecutable*>(&exe);
   return e ? e->concat_copies() : -1;
+}
+
+int64_t cpu_fused_blocks(const Executable& exe) {
+  const auto* e = dynamic_cast<const CpuExecutable*>(&exe);
+  return e ? e->fused_blocks() : -1;
 }
 
 int64_t cpu_fused_residual_adds(const Executable& exe) {

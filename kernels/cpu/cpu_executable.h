@@ -25,6 +25,9 @@ int64_t cpu_concat_copies(const Executable& exe);
 // Add nodes an executable from compile_cpu_range runs inside the conv that
 // produces one operand (residual fused into the GEMM epilogue); -1 for others.
 int64_t cpu_fused_residual_adds(const Executable& exe);
+// Inverted residual blocks (expansion, depthwise, projection) an executable from
+// compile_cpu_range runs as one kernel; -1 for other executables.
+int64_t cpu_fused_blocks(const Executable& exe);
 
 // Read-only file mappings of this process (/proc/self/maps), [begin, end).
 struct FileMapping {

@@ -60,6 +60,9 @@ struct CpuKernelOptions {
   Gemm gemm = Gemm::kAuto;
   // Residual Adds run in the epilogue of the GEMM conv that produces an operand.
   bool fuse_residual = true;
+  // MobileNet's inverted residual block (1x1 expansion, 3x3 depthwise, 1x1
+  // projection) runs as one kernel, row by row (inverted_residual.cc).
+  bool fuse_blocks = true;
   enum class Neon { kAuto, kOn, kOff };
   // The own NEON kernels (1x1 GEMM, 3x3 depthwise): where the selection hooks say
   // (aarch64 only), wherever they apply (off ARM: their scalar twins, a test mode), never.
@@ -78,6 +81,13 @@ struct KernelArgs {
   // The other operand of an Add fused into this conv (ResNet's residual; data
   // nullptr when none): the kernel adds it before `activation`.
   CpuTensor residual;
+  // An inverted residual block fused into its projection (this 1x1 conv) by the
+  // compiler: the 1x1 expansion and the 3x3 depthwise conv before it, and their
+  // inputs (nullptr and empty when none).
+  const Node* expand_node = nullptr;
+  std::vector<CpuTensor> expand_inputs;
+  const Node* dw_node = nullptr;
+  std::vector<CpuTensor> dw_inputs;
   CpuKernelOptions options;
   // Scratch shared by the range's kernels (CpuOpSupport::workspace_floats).
   float* workspace = nullptr;
@@ -126,6 +136,13 @@ size_t gemm_conv_workspace_floats(const Graph& g, const Node& n);
 // Whether that conv takes a padded-input path that can read NCHW (stems).
 bool gemm_conv_reads_nchw(const Graph& g, const Node& n);
 Expected<KernelPtr> make_gemm_conv(const KernelArgs& args);
+// An inverted residual block as one kernel (inverted_residual.cc): whether the three
+// convs fuse, the scratch the kernel needs on `threads` threads, the kernel (made
+// for the projection node, with KernelArgs::expand_node and dw_node set).
+bool inverted_residual_fusable(const Graph& g, const Node& expand, const Node& dw,
+                               const Node& project);
+size_t inverted_residual_workspace_floats(const Graph& g, const Node& dw, int threads);
+Expected<KernelPtr> make_inverted_residual(const KernelArgs& args);
 CpuOpSupport fully_connected_support(const Graph& g, const Node& n);
 CpuOpSupport pooling_support(const Graph& g, const Node& n);
 CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n);

@@ -121,6 +121,7 @@ class CpuProcessor : public Processor {
                                                 : W::kAuto;
     using G = cpu::CpuKernelOptions::Gemm;
     options.fuse_residual = spec_.fuse_residual;
+    options.fuse_blocks = spec_.fuse_blocks;
     using N = cpu::CpuKernelOptions::Neon;
     options.neon = spec_.neon == "on" ? N::kOn : spec_.neon == "off" ? N::kOff : N::kAuto;
     options.gemm = spec_.gemm == "xnnpack" ? G::kXnnpack : spec_.gemm == "own" ? G::kOwn : G::kAuto;
@@ -224,10 +225,15 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
       if (value != "fused" && value != "separate")
         return invalid_argument("cpu spec '" + ps.text + "': residual must be fused or separate");
       spec.fuse_residual = value == "fused";
+    } else if (key == "blocks") {
+      if (value != "fused" && value != "separate")
+        return invalid_argument("cpu spec '" + ps.text + "': blocks must be fused or separate");
+      spec.fuse_blocks = value == "fused";
     } else {
       return invalid_argument("cpu spec '" + ps.text + "': unknown option '" + key +
                               "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
-                              "gemm=xnnpack|auto|own, residual=fused|separate, neon=auto|on|off)");
+                              "gemm=xnnpack|auto|own, residual=fused|separate, "
+                              "blocks=fused|separate, neon=auto|on|off)");
     }
   }
   if (!have_threads)
@@ -247,6 +253,7 @@ std::string cpu_spec_text(const CpuSpec& spec) {
   if (spec.winograd != "auto") s += ",winograd=" + spec.winograd;
   if (spec.gemm != "auto") s += ",gemm=" + spec.gemm;
   if (!spec.fuse_residual) s += ",residual=separate";
+  if (!spec.fuse_blocks) s += ",blocks=separate";
   if (spec.neon != "auto") s += ",neon=" + spec.neon;
   return s;
 }

@@ -18,6 +18,7 @@ struct CpuSpec {
   std::string winograd = "auto";  // 3x3 stride-1 convs: off, auto (where faster), on
   std::string gemm = "auto";      // dense convs: xnnpack, auto (own GEMM where faster), own
   bool fuse_residual = true;      // residual=fused|separate: Adds in the GEMM conv's epilogue
+  bool fuse_blocks = true;        // blocks=fused|separate: inverted residual blocks as one kernel
   std::string neon = "auto";      // own NEON kernels: auto (aarch64 hooks), on, off
 };
 
