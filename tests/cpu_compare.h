@@ -100,8 +100,6 @@ inline double compare(const Graph& g, const std::string& spec = "cpu:threads=2",
   if (concat_copies) *concat_copies = cpu::cpu_concat_copies(*e);
   if (fused_adds) *fused_adds = cpu::cpu_fused_residual_adds(*e);
   if (kinds) *kinds = e->kernel_kinds();
-  if (fused_adds) *fused_adds = cpu::cpu_fused_residual_adds(*e);
-  if (kinds) *kinds = e->kernel_kinds();
   double worst = 0;
   for (size_t i = 0; i < want.size(); ++i) {
     double err = test::relative_error(got[i], want[i]);

@@ -1,0 +1,122 @@
+// MobileNet's inverted residual block fused into one kernel
+// (kernels/cpu/inverted_residual.cc) against the reference processor: strides 1
+// and 2, with and without the residual Add, channel counts that leave masked
+// tails, batch 2, one to three threads (tasks splitting an image's rows), and the
+// graphs the compiler must not fuse.
+#include <doctest/doctest.h>
+
+#include "kernels/cpu/gemm_avx512.h"
+#include "tests/cpu_compare.h"
+
+using namespace tandem;
+using namespace tandem::cpu_test;
+
+namespace {
+
+struct Block {
+  // The projection is on the own GEMM only from 32 input and 24 output channels
+  // (gemm_conv_profitable), so smaller blocks are not fused.
+  int64_t n = 1, cin = 24, cexp = 72, cout = 24, h = 6, w = 28, stride = 1;
+  bool residual = true;
+  bool expanded_is_output = false;  // the expansion's output is also a graph output
+};
+
+Graph block_graph(const Block& b) {
+  Graph g;
+  const FusedActivation relu6{0.0f, 6.0f};
+  int x = test::add_input(g, "x", {b.n, b.cin, b.h, b.w});
+  int we = test::add_random_constant(g, "we", {b.cexp, b.cin, 1, 1}, 21);
+  int be = test::add_random_constant(g, "be", {b.cexp}, 22);
+  NodeAttrs ea = conv_attrs(1, 1, 0);
+  ea.activation = relu6;
+  int e = node(g, OpType::kConv, "expand", {x, we, be}, {b.n, b.cexp, b.h, b.w}, ea);
+  const int64_t oh = (b.h + 2 - 3) / b.stride + 1, ow = (b.w + 2 - 3) / b.stride + 1;
+  int wd = test::add_random_constant(g, "wd", {b.cexp, 1, 3, 3}, 23);
+  int bd = test::add_random_constant(g, "bd", {b.cexp}, 24);
+  NodeAttrs da = conv_attrs(3, b.stride, 1, b.cexp);
+  da.activation = relu6;
+  int d = node(g, OpType::kConv, "dw", {e, wd, bd}, {b.n, b.cexp, oh, ow}, da);
+  int wp = test::add_random_constant(g, "wp", {b.cout, b.cexp, 1, 1}, 25);
+  int bp = test::add_random_constant(g, "bp", {b.cout}, 26);
+  int p =
+      node(g, OpType::kConv, "project", {d, wp, bp}, {b.n, b.cout, oh, ow}, conv_attrs(1, 1, 0));
+  if (b.residual) p = node(g, OpType::kAdd, "add", {p, x}, {b.n, b.cout, oh, ow});
+  g.outputs = {p};
+  if (b.expanded_is_output) g.outputs.push_back(e);
+  return g;
+}
+
+// cpu `spec` vs reference; returns the worst error, the fused block count and kinds.
+double run_block(const Graph& g, const std::string& spec, int64_t& blocks,
+                 std::vector<std::string>& kinds) {
+  const int n = int(g.nodes.size());
+  Tensors in = random_inputs(g, 0, n);
+  auto ref = make("reference");
+  auto cpu = make(spec);
+  Tensors want = run_range(*ref, g, 0, n, in);
+  std::unique_ptr<Executable> exe;
+  Executable* e = nullptr;
+  Tensors got = run_range(*cpu, g, 0, n, in, &e, &exe);
+  blocks = cpu::cpu_fused_blocks(*e);
+  kinds = e->kernel_kinds();
+  double worst = 0;
+  for (size_t i = 0; i < want.size(); ++i)
+    worst = std::max(worst, test::relative_error(got[i], want[i]));
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("an inverted residual block runs as one kernel and matches the reference") {
+  if (!cpu::gemm_avx512_available()) {
+    Graph g = block_graph(Block{});
+    CHECK_FALSE(cpu::inverted_residual_fusable(g, g.nodes[0], g.nodes[1], g.nodes[2]));
+    MESSAGE("this CPU has no AVX-512F: the block's convs run one by one");
+    return;
+  }
+  std::vector<Block> cases;
+  cases.push_back(Block{});                                 // stride 1 + residual
+  cases.push_back(Block{1, 24, 144, 32, 7, 30, 2, false});  // stride 2
+  cases.push_back(Block{2, 24, 72, 24, 5, 29, 1, true});    // batch 2, odd width
+  cases.push_back(Block{1, 32, 200, 48, 9, 28, 2, false});  // even height, stride 2
+  cases.push_back(Block{2, 8, 40, 24, 3, 31, 2, false});    // tiny channels
+  for (const std::string spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=3"}) {
+    for (const Block& b : cases) {
+      CAPTURE(spec);
+      CAPTURE(b.n);
+      CAPTURE(b.cexp);
+      CAPTURE(b.h);
+      CAPTURE(b.w);
+      CAPTURE(b.stride);
+      const Graph g = block_graph(b);
+      int64_t blocks = -1;
+      std::vector<std::string> kinds;
+      CHECK(run_block(g, spec, blocks, kinds) <= kTolerance);
+      CHECK(blocks == 1);
+      REQUIRE(kinds.size() >= 3);
+      CHECK(kinds[0] == "fused");  // the expansion and the depthwise conv do nothing
+      CHECK(kinds[1] == "fused");
+      CHECK(kinds[2] == "inverted_residual");
+      // blocks=separate runs the three convs one by one, to the same bound.
+      CHECK(run_block(g, spec + ",blocks=separate", blocks, kinds) <= kTolerance);
+      CHECK(blocks == 0);
+      CHECK(kinds[2] != "inverted_residual");
+    }
+  }
+}
+
+TEST_CASE("blocks that must not fuse run their convs one by one") {
+  int64_t blocks = -1;
+  std::vector<std::string> kinds;
+  Block narrow;
+  narrow.w = 14;  // rows too short to pay for a GEMM call each
+  CHECK(run_block(block_graph(narrow), "cpu:threads=2", blocks, kinds) <= kTolerance);
+  CHECK(blocks == 0);
+  Block shared;
+  shared.expanded_is_output = true;  // the expanded map is needed after all
+  CHECK(run_block(block_graph(shared), "cpu:threads=2", blocks, kinds) <= kTolerance);
+  CHECK(blocks == 0);
+  // XNNPACK only: nothing of the own kernels is fused in.
+  CHECK(run_block(block_graph(Block{}), "cpu:threads=2,gemm=xnnpack", blocks, kinds) <= kTolerance);
+  CHECK(blocks == 0);
+}
