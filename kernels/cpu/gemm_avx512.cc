@@ -17,6 +17,13 @@ constexpr int64_t kKC = 256;
 constexpr int64_t kMC = 144;
 // Panels per task: C's MC x 128 block (72 KiB) is revisited once per K block.
 constexpr int64_t kPanelsPerTask = 4;
+// B rows (128 bytes each) the micro-kernel prefetches ahead of the one it multiplies:
+// 24 KiB. Without it the weights, which do not stay in cache between inferences
+// (ResNet-50 holds 100 MB), arrive at the hardware prefetcher's pace; measured
+// (tandem bench, interleaved, 1 thread): ResNet-50 32.4 -> 28.9 ms, MobileNetV2 3.67
+// -> 3.33, DenseNet-121 23.3 -> 22.3, VGG19 95.8 -> 88.9; 128-256 rows measured
+// alike, 32 rows gained half as much.
+constexpr int64_t kPrefetchRows = 192;
 // Rows x K of A up to this size run panel-major (see gemm_rows).
 constexpr int64_t kPanelMajorBytes = 512 << 10;
 
@@ -69,6 +76,10 @@ TANDEM_AVX512 void micro_kernel(const Tile& t) {
   const int64_t lda = t.lda;
   const int32_t* off = t.off;
   for (int64_t p = 0; p < t.kc; ++p, b += kNR) {
+    // B's panels lie one after another, K block after K block: fetching the row
+    // kPrefetchRows ahead streams the weights in (past the end is harmless).
+    _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchRows * kNR), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchRows * kNR + 16), _MM_HINT_T0);
     const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
     const float* ap = kIndexed ? a + off[p] : a + p;
 #pragma GCC unroll 12
