@@ -15,8 +15,9 @@ namespace {
 using nlohmann::json;
 constexpr const char* kCacheFormat = "tandem-profile-cache";
 // Times measured by another build of the kernels are stale: bump the suffix
-// when a kernel change moves timings (k2: own AVX-512 GEMM, fused residuals).
-constexpr const char* kKernelsId = TANDEM_VERSION "+k2";
+// when a kernel change moves timings (k2: own AVX-512 GEMM, fused residuals;
+// k3: B prefetch in the GEMM, fused inverted residual blocks).
+constexpr const char* kKernelsId = TANDEM_VERSION "+k3";
 
 uint64_t fnv(const std::string& s) {
   uint64_t h = 14695981039346656037ull;

@@ -40,7 +40,7 @@ results=()
 for m in "${models[@]}"; do
   onnx="$models_dir/$m.onnx"
   tdm="$models_dir/$m.tdm"
-  out="$models_dir/$m.tandem_$processor.npy"
+  out="$models_dir/$m.tandem_${processor//[:=,]/_}.npy"  # no "=": --output reads NAME=PATH
   rm -f "$tdm" "$out"
   if ! "$tandem" convert "$onnx" -o "$tdm" > "$models_dir/$m.convert.log" 2>&1; then
     cat "$models_dir/$m.convert.log" >&2
