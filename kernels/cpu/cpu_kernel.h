@@ -147,6 +147,8 @@ CpuOpSupport fully_connected_support(const Graph& g, const Node& n);
 CpuOpSupport pooling_support(const Graph& g, const Node& n);
 CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n);
 CpuOpSupport unary_elementwise_support(const Graph& g, const Node& n);
+// HardSigmoid and Tanh on own loops (unary_own.cc).
+CpuOpSupport unary_own_support(const Graph& g, const Node& n);
 CpuOpSupport softmax_support(const Graph& g, const Node& n);
 CpuOpSupport pad_support(const Graph& g, const Node& n);
 CpuOpSupport batch_norm_support(const Graph& g, const Node& n);

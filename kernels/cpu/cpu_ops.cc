@@ -29,6 +29,9 @@ CpuOpSupport cpu_op_support(const Graph& g, const Node& n, const CpuKernelOption
     case OpType::kHardSwish:
     case OpType::kLeakyRelu:
       return unary_elementwise_support(g, n);
+    case OpType::kHardSigmoid:
+    case OpType::kTanh:
+      return unary_own_support(g, n);
     case OpType::kSoftmax:
       return softmax_support(g, n);
     case OpType::kPad:
