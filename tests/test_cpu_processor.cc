@@ -165,9 +165,8 @@ TEST_CASE("cpu binary elementwise: same shape, broadcasting, fused activation") 
 }
 
 TEST_CASE("cpu unary ops, softmax and pad match the reference") {
-  for (OpType op :
-       {OpType::kRelu, OpType::kClip, OpType::kSigmoid, OpType::kHardSwish, OpType::kLeakyRelu,
-        OpType::kHardSigmoid, OpType::kTanh}) {
+  for (OpType op : {OpType::kRelu, OpType::kClip, OpType::kSigmoid, OpType::kHardSwish,
+                    OpType::kLeakyRelu, OpType::kHardSigmoid, OpType::kTanh}) {
     for (Shape shape : {Shape{1, 12, 5, 7}, Shape{3, 33}}) {
       CAPTURE(op_name(op));
       Graph g;

@@ -270,8 +270,11 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
   // the own kernels. The projection's kernel runs the block row by row
   // (inverted_residual.cc); the other two do nothing, and their reads move to
   // the projection's step.
-  std::vector<int> block_of(size_t(last - first), -1);  // expansion, depthwise -> projection
-  std::vector<std::array<int, 2>> block_parts(size_t(last - first), {-1, -1});
+  // Nodes another node's kernel does (absorbed_by), the two it does (parts), and
+  // its factory when it runs alone (unfused).
+  std::vector<int> absorbed_by(size_t(last - first), -1);
+  std::vector<std::array<int, 2>> parts(size_t(last - first), {-1, -1});
+  std::vector<KernelFactory> unfused(size_t(last - first), nullptr);
   const int threads = pool ? int(pthreadpool_get_threads_count(pool)) : 1;
   auto sole_local_reader = [&](int t) {
     return readers[size_t(t)].size() == 1 && !is_output[size_t(t)] && place[size_t(t)].root == t &&
@@ -293,14 +296,39 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
         fused_act[size_t(e - first)].active() || !is_nhwc(g.nodes[size_t(e)].inputs[0]))
       continue;
     if (!inverted_residual_fusable(g, g.nodes[size_t(e)], dn, n)) continue;
-    block_of[size_t(e - first)] = block_of[size_t(d - first)] = j;
-    block_parts[size_t(j - first)] = {e, d};
+    absorbed_by[size_t(e - first)] = absorbed_by[size_t(d - first)] = j;
+    parts[size_t(j - first)] = {e, d};
+    unfused[size_t(j - first)] = sup(j).factory;
     sup(j).factory = make_inverted_residual;
     sup(j).workspace_floats =
         std::max(sup(j).workspace_floats, inverted_residual_workspace_floats(g, dn, threads));
   }
+
+  // Channel shuffle (ShuffleNet): Reshape [N, C, H, W] -> [N, G, C/G, H, W],
+  // Transpose (0, 2, 1, 3, 4), Reshape back to [N, C, H, W]. On NHWC data that is
+  // one channel shuffle per pixel, which the last Reshape runs from the first
+  // one's input; the first Reshape and the Transpose do nothing.
+  std::vector<int> shuffle_src(size_t(last - first), -1);
+  for (int j = first; j < last; ++j) {
+    const Node& r2 = g.nodes[size_t(j)];
+    if (r2.op != OpType::kReshape || !sup(j).factory) continue;
+    const int t2 = r2.inputs[0], tp = producer[size_t(t2)];
+    if (tp < first || readers[size_t(t2)].size() != 1 || is_output[size_t(t2)]) continue;
+    const int t1 = g.nodes[size_t(tp)].inputs[0], r1 = producer[size_t(t1)];
+    if (r1 < first || readers[size_t(t1)].size() != 1 || is_output[size_t(t1)]) continue;
+    const int t0 = g.nodes[size_t(r1)].inputs[0];
+    if (!is_nhwc(t0) || !is_nhwc(r2.outputs[0]) || absorbed_by[size_t(r1 - first)] >= 0 ||
+        absorbed_by[size_t(tp - first)] >= 0 ||
+        !is_channel_shuffle(g, g.nodes[size_t(r1)], g.nodes[size_t(tp)], r2))
+      continue;
+    absorbed_by[size_t(r1 - first)] = absorbed_by[size_t(tp - first)] = j;
+    parts[size_t(j - first)] = {r1, tp};
+    unfused[size_t(j - first)] = sup(j).factory;
+    shuffle_src[size_t(j - first)] = t0;
+    sup(j).factory = make_channel_shuffle;
+  }
   auto runs_at = [&](int node) {
-    return block_of[size_t(node - first)] >= 0 ? block_of[size_t(node - first)] : node;
+    return absorbed_by[size_t(node - first)] >= 0 ? absorbed_by[size_t(node - first)] : node;
   };
 
   // Lifetimes per root buffer (union over the tensors placed in it).
@@ -396,28 +424,30 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
       if (residual_of[size_t(fused - first)] >= 0) ++fused_residual_adds_;
       continue;
     }
-    if (block_of[size_t(i - first)] >= 0) {            // done by its block's projection
+    if (absorbed_by[size_t(i - first)] >= 0) {         // done by a later node's kernel
       kernels_.push_back(KernelPtr(new NopKernel()));  // (a placeholder until then)
       continue;
     }
     KernelPtr k;
     bool is_native = false;
-    if (const auto [e, d] = block_parts[size_t(i - first)]; e >= 0) {
-      const Node& en = g.nodes[size_t(e)];
-      const Node& dn = g.nodes[size_t(d)];
+    if (const auto [p0, p1] = parts[size_t(i - first)]; p0 >= 0) {
       KernelArgs fused_args = args;
-      fused_args.expand_node = &en;
-      fused_args.dw_node = &dn;
-      for (int t : en.inputs) fused_args.expand_inputs.push_back(view(t));
-      for (int t : dn.inputs) fused_args.dw_inputs.push_back(view(t));
-      auto made = make_inverted_residual(fused_args);
+      if (sup(i).factory == make_inverted_residual) {
+        fused_args.expand_node = &g.nodes[size_t(p0)];
+        fused_args.dw_node = &g.nodes[size_t(p1)];
+        for (int t : g.nodes[size_t(p0)].inputs) fused_args.expand_inputs.push_back(view(t));
+        for (int t : g.nodes[size_t(p1)].inputs) fused_args.dw_inputs.push_back(view(t));
+      } else {  // channel shuffle: reads the first Reshape's input
+        fused_args.inputs[0] = view(shuffle_src[size_t(i - first)]);
+      }
+      auto made = sup(i).factory(fused_args);
       if (made.ok()) {
         k = std::move(made).value();
         release_packed(g, *k, read_at_run, mappings);
-        native[size_t(e - first)] = native[size_t(d - first)] = is_native = true;
-        ++fused_blocks_;
+        native[size_t(p0 - first)] = native[size_t(p1 - first)] = is_native = true;
+        if (sup(i).factory == make_inverted_residual) ++fused_blocks_;
       } else {  // the three nodes on their own kernels after all
-        for (int part : {e, d}) {
+        for (int part : {p0, p1}) {
           const Node& pn = g.nodes[size_t(part)];
           KernelArgs pargs = args;
           pargs.node = &pn;
@@ -433,7 +463,7 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
                                              part_native));
           native[size_t(part - first)] = part_native;
         }
-        sup(i).factory = make_gemm_conv;
+        sup(i).factory = unfused[size_t(i - first)];
       }
     }
     if (!k)

@@ -154,6 +154,13 @@ CpuOpSupport pad_support(const Graph& g, const Node& n);
 CpuOpSupport batch_norm_support(const Graph& g, const Node& n);
 CpuOpSupport concat_support(const Graph& g, const Node& n);
 CpuOpSupport reshape_support(const Graph& g, const Node& n);
+// Slices of NHWC activations with unit channel step (slice.cc).
+CpuOpSupport slice_support(const Graph& g, const Node& n);
+// Reshape -> Transpose (0, 2, 1, 3, 4) -> Reshape back: a channel shuffle, which the
+// compiler runs as one kernel made for the last Reshape, with KernelArgs::inputs[0]
+// the first Reshape's input (channel_shuffle.cc).
+bool is_channel_shuffle(const Graph& g, const Node& r1, const Node& transpose, const Node& r2);
+Expected<KernelPtr> make_channel_shuffle(const KernelArgs& args);
 
 // Reference kernel behind layout conversion, for ops XNNPACK lacks.
 Expected<KernelPtr> make_fallback_kernel(const KernelArgs& args);

@@ -36,6 +36,8 @@ CpuOpSupport cpu_op_support(const Graph& g, const Node& n, const CpuKernelOption
       return softmax_support(g, n);
     case OpType::kPad:
       return pad_support(g, n);
+    case OpType::kSlice:
+      return slice_support(g, n);
     case OpType::kBatchNormalization:
       return batch_norm_support(g, n);
     case OpType::kConcat:

@@ -94,9 +94,10 @@ Expected<KernelPtr> make_global_average(const KernelArgs& a) {
   const CpuTensor& y = a.outputs[0];
   const float inf = std::numeric_limits<float>::infinity();
   xnn_operator_t op = nullptr;
+  // y is NHWC [N, C, 1, 1], or [N, C] (ReduceMean without kept dims).
+  const size_t y_stride = size_t(y.nhwc ? y.pixel_stride : x.c());
   enum xnn_status st = xnn_create_global_average_pooling_nwc_f32(
-      size_t(x.c()), size_t(x.pixel_stride), size_t(y.pixel_stride), -inf, inf, cpu_xnn_flags(),
-      &op);
+      size_t(x.c()), size_t(x.pixel_stride), y_stride, -inf, inf, cpu_xnn_flags(), &op);
   if (st != xnn_status_success) return xnn_error(st, "create global average pooling", n);
   XnnOperator owned(op);
   st = xnn_setup_global_average_pooling_nwc_f32(op, size_t(x.n()), size_t(x.h() * x.w()), x.data,
@@ -128,20 +129,25 @@ CpuOpSupport pooling_support(const Graph& g, const Node& n) {
   if (n.inputs.empty() || n.inputs[0] < 0 || n.outputs.size() != 1) return {};
   const Shape& x = g.tensor(n.inputs[0]).shape;
   const Shape& y = g.tensor(n.outputs[0]).shape;
-  if (x.size() != 4 || y.size() != 4 || g.tensor(n.inputs[0]).is_constant()) return {};
+  if (x.size() != 4 || g.tensor(n.inputs[0]).is_constant()) return {};
   const NodeAttrs& at = n.attrs;
+  if (n.op == OpType::kReduceMean) {
+    // Mean over H and W is a global average pool, with kept dims [N, C, 1, 1] or
+    // without them [N, C] (ShuffleNet's and MnasNet's head).
+    std::vector<int64_t> axes = at.axes;
+    for (int64_t& a : axes)
+      if (a < 0) a += 4;
+    std::sort(axes.begin(), axes.end());
+    if (axes != std::vector<int64_t>{2, 3}) return {};
+    if (at.keepdims ? y.size() != 4 : y != Shape{x[0], x[1]}) return {};
+    return {make_global_average, true, true};
+  }
+  if (y.size() != 4) return {};
   switch (n.op) {
     case OpType::kGlobalAveragePool:
       return {make_global_average, true, true};
     case OpType::kGlobalMaxPool:
       return {make_global_max, true, true};
-    case OpType::kReduceMean: {
-      // Mean over H and W with kept dims is a global average pool.
-      std::vector<int64_t> axes = at.axes;
-      std::sort(axes.begin(), axes.end());
-      if (axes != std::vector<int64_t>{2, 3} || !at.keepdims) return {};
-      return {make_global_average, true, true};
-    }
     case OpType::kMaxPool:
     case OpType::kAveragePool: {
       if (at.kernel_shape.size() != 2 || (at.pads.size() != 0 && at.pads.size() != 4)) return {};

@@ -35,8 +35,7 @@ class UnaryOwnKernel : public CpuKernel {
     }
   }
   Status run(pthreadpool_t pool) override {
-    pthreadpool_parallelize_1d(pool, task, this,
-                               size_t((rows_ + kRowsPerTask - 1) / kRowsPerTask),
+    pthreadpool_parallelize_1d(pool, task, this, size_t((rows_ + kRowsPerTask - 1) / kRowsPerTask),
                                cpu_pool_flags());
     return Status();
   }
