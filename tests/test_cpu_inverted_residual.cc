@@ -120,3 +120,31 @@ TEST_CASE("blocks that must not fuse run their convs one by one") {
   CHECK(run_block(block_graph(Block{}), "cpu:threads=2,gemm=xnnpack", blocks, kinds) <= kTolerance);
   CHECK(blocks == 0);
 }
+
+TEST_CASE("a fused block's time is shared among its nodes by their MACs") {
+  if (!cpu::gemm_avx512_available()) return;  // nothing is fused (checked above)
+  const Graph g = block_graph(Block{});
+  const int n = int(g.nodes.size());
+  auto cpu = make("cpu:threads=1");
+  auto exe = cpu->compile(g, 0, n);
+  REQUIRE(exe.ok());
+  REQUIRE(cpu::cpu_fused_blocks(*exe.value()) == 1);
+  Tensors in = random_inputs(g, 0, n);
+  std::vector<float> out(size_t(shape_elements(g.tensor(g.outputs[0]).shape)));
+  const float* inp = in[0].data();
+  float* outp = out.data();
+  std::vector<double> ms;
+  RunOptions opts;
+  opts.node_ms = &ms;
+  REQUIRE(exe.value()->run(&inp, &outp, opts).ok());
+  REQUIRE(ms.size() == size_t(n));
+  // expand, dw, project: each gets its MACs' share of the one kernel's time.
+  const double me = double(node_macs(g, g.nodes[0])), md = double(node_macs(g, g.nodes[1]));
+  const double mp = double(node_macs(g, g.nodes[2]));
+  CHECK(ms[0] > 0);
+  CHECK(ms[1] > 0);
+  CHECK(ms[2] > 0);
+  // (The first node also carries the range's entry conversion.)
+  CHECK(ms[0] / ms[2] >= me / mp * (1 - 1e-9));
+  CHECK(ms[1] / ms[2] == doctest::Approx(md / mp).epsilon(1e-9));
+}

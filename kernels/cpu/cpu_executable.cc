@@ -60,7 +60,12 @@ class CpuExecutable : public Executable {
       if (!st.ok()) return st.with_context("node '" + g_->nodes[size_t(first_) + k].name + "'");
       if (ms) {
         auto now = Clock::now();
-        (*ms)[k] = std::chrono::duration<double, std::milli>(now - prev).count();
+        const double t = std::chrono::duration<double, std::milli>(now - prev).count();
+        (*ms)[k] = t;
+        // A kernel that does earlier nodes' work too shares its time with them by
+        // their MACs, so that per-node costs (the planner's) stay near where a
+        // cut between them would put the work.
+        for (const auto& [node, share] : shares_[k]) (*ms)[size_t(node)] = t * share;
         prev = now;
       }
     }
@@ -104,6 +109,9 @@ class CpuExecutable : public Executable {
   std::vector<std::string> fallback_names_;
   int64_t fused_residual_adds_ = 0;
   int64_t fused_blocks_ = 0;
+  // Per kernel: (kernel index, share of its time) for the nodes it runs, itself
+  // included; empty for kernels that run their own node only.
+  std::vector<std::vector<std::pair<int, double>>> shares_;
 
   void release_packed(const Graph& g, const CpuKernel& k, const std::vector<bool>& read_at_run,
                       const std::vector<FileMapping>& mappings);
@@ -446,6 +454,17 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
         release_packed(g, *k, read_at_run, mappings);
         native[size_t(p0 - first)] = native[size_t(p1 - first)] = is_native = true;
         if (sup(i).factory == make_inverted_residual) ++fused_blocks_;
+        std::vector<std::pair<int, double>> shares;
+        double total = 0;
+        for (int part : {p0, p1, i}) {
+          // Convs by their MACs; data movement (a shuffle) at a nominal one.
+          const double w = std::max<double>(1.0, double(node_macs(g, g.nodes[size_t(part)])));
+          shares.emplace_back(part - first, w);
+          total += w;
+        }
+        for (auto& sh : shares) sh.second /= total;
+        shares_.resize(size_t(i - first + 1));
+        shares_[size_t(i - first)] = std::move(shares);
       } else {  // the three nodes on their own kernels after all
         for (int part : {p0, p1}) {
           const Node& pn = g.nodes[size_t(part)];
@@ -472,6 +491,7 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     native[size_t(i - first)] = is_native;
     kernels_.push_back(std::move(k));
   }
+  shares_.resize(kernels_.size());
   return Status();
 }
 

@@ -1,13 +1,15 @@
-// Depthwise 3x3 convolution (stride 1 or 2, any padding), NHWC, on AVX-512:
-// for each block of 16 channels the 9 taps and the bias stay in registers while
-// the kernel walks an output row, so each output vector costs 9 input loads and
-// 9 FMAs (XNNPACK 2022's up16x9 also reloads its packed weights and an
-// indirection pointer per tap). Interior pixels run without bounds checks.
-// Measured (bench_cpu_kernels conv2d_dw_avx512/ vs conv2d/, 1 thread): 1.45x
-// faster on 32 channels at 112x112 (MobileNetV2's first depthwise), 0.7-0.9x on
-// 96-576 channels, where walking a row per 16-channel block revisits the three
-// input rows from L2; so it is chosen for <= 32 channels only. (Walking groups
-// of 8 pixels across all blocks instead measured slower everywhere.)
+// Depthwise 3x3 convolution (stride 1 or 2, any padding), NHWC, on AVX-512.
+// DwConv3x3Rows computes four output pixels at a time for every 16-channel
+// block: the taps are loaded once per four outputs and each input vector feeds
+// up to three of them; border columns load zeros through masks and rows outside
+// the image point at a zero row, so borders take the same path. Measured
+// (bench_cpu_kernels conv2d_dw_avx512/ vs conv2d/, 1 thread): 1.1-1.7x XNNPACK
+// on MobileNetV2's 112x112-28x28 layers and at 7x7, 0.92-0.96x at 14x14; inside
+// the whole model standalone depthwise convs measured the same on either kernel
+// (memory-bound), so standalone it is chosen for <= 32 channels only, where it
+// was 1.45x before these changes too. The rows also serve the fused inverted
+// residual block (inverted_residual.cc). (Walking a row once per channel block
+// instead of all blocks per pixel group measured 5-20% slower.)
 #include <algorithm>
 
 #include "kernels/cpu/dwconv3x3_avx512.h"
