@@ -1,4 +1,4 @@
-// The own AVX-512 depthwise 3x3 kernel (kernels/cpu/dwconv3x3_avx512.cc) against
+// The own AVX-512 depthwise 3x3 and 5x5 kernel (kernels/cpu/dwconv_avx512.cc) against
 // the reference processor: strides 1 and 2, symmetric and asymmetric pads, channel
 // counts that leave a masked tail, maps narrower than the kernel, concat slices.
 #include <doctest/doctest.h>
@@ -12,7 +12,7 @@ using namespace tandem::cpu_test;
 TEST_CASE("depthwise 3x3 on the own AVX-512 kernel matches the reference") {
   if (!cpu::gemm_avx512_available()) {
     Graph g = conv_graph(16, 6, 6, 16, conv_attrs(3, 1, 1, 16), true);
-    CHECK_FALSE(cpu::dwconv3x3_avx512_applicable(g, g.nodes[0]));
+    CHECK_FALSE(cpu::dwconv_avx512_applicable(g, g.nodes[0]));
     MESSAGE("this CPU has no AVX-512F: depthwise convs stay on XNNPACK");
     return;
   }
@@ -20,6 +20,7 @@ TEST_CASE("depthwise 3x3 on the own AVX-512 kernel matches the reference") {
   struct Case {
     int64_t c, h, w, stride;
     std::vector<int64_t> pads;
+    int64_t k = 3;
   };
   const std::vector<Case> cases = {
       {16, 9, 9, 1, {1, 1, 1, 1}},
@@ -37,6 +38,14 @@ TEST_CASE("depthwise 3x3 on the own AVX-512 kernel matches the reference") {
       {48, 3, 31, 1, {0, 1, 2, 0}},
       {16, 2, 28, 2, {0, 0, 1, 1}},
       {33, 3, 17, 1, {1, 1, 1, 1}},
+      // 5x5 (MnasNet, EfficientNet): borders two wide, strides 1 and 2, maps
+      // narrower than the kernel.
+      {16, 9, 14, 1, {2, 2, 2, 2}, 5},
+      {24, 8, 29, 2, {2, 2, 2, 2}, 5},
+      {40, 5, 13, 1, {1, 2, 3, 0}, 5},
+      {17, 3, 3, 1, {2, 2, 2, 2}, 5},
+      {32, 6, 31, 2, {0, 0, 1, 1}, 5},
+      {48, 2, 9, 2, {2, 2, 2, 2}, 5},
   };
   for (const char* spec : {"cpu:threads=1,gemm=own", "cpu:threads=2,gemm=own"}) {
     for (const Case& k : cases) {
@@ -45,13 +54,14 @@ TEST_CASE("depthwise 3x3 on the own AVX-512 kernel matches the reference") {
       CAPTURE(k.h);
       CAPTURE(k.w);
       CAPTURE(k.stride);
-      NodeAttrs a = conv_attrs(3, k.stride, 0, k.c);
+      CAPTURE(k.k);
+      NodeAttrs a = conv_attrs(k.k, k.stride, 0, k.c);
       a.pads = k.pads;
       std::vector<std::string> kinds;
       CHECK(compare(conv_graph(k.c, k.h, k.w, k.c, a, true, relu6), spec, nullptr, nullptr, nullptr,
                     &kinds) <= kTolerance);
       REQUIRE(kinds.size() == 1);
-      CHECK(kinds[0] == "dwconv3x3_avx512");
+      CHECK(kinds[0] == "dwconv_avx512");
     }
   }
   // Reading and writing concat slices (pixel strides > channels).

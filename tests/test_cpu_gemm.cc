@@ -247,7 +247,7 @@ TEST_CASE("the default cpu spec picks the kernel the measurements favour") {
   CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(3, 1, 1, 64), true)) == "xnnpack");
   // A depthwise 3x3 on <= 32 channels: the own AVX-512 kernel.
   CHECK(kind(conv_graph(32, 14, 14, 32, conv_attrs(3, 1, 1, 32), true)) ==
-        (avx512 ? "dwconv3x3_avx512" : "xnnpack"));
+        (avx512 ? "dwconv_avx512" : "xnnpack"));
   // Stems (3 channels, 7x7 stride 2): the padded-input GEMM, reading the range input as
   // NCHW (no entry transpose).
   CHECK(kind(conv_graph(3, 32, 32, 64, conv_attrs(7, 2, 3), true)) ==

@@ -18,6 +18,7 @@ struct Block {
   // (gemm_conv_profitable), so smaller blocks are not fused.
   int64_t n = 1, cin = 24, cexp = 72, cout = 24, h = 6, w = 28, stride = 1;
   bool residual = true;
+  int64_t k = 3;                    // depthwise kernel size
   bool expanded_is_output = false;  // the expansion's output is also a graph output
 };
 
@@ -30,10 +31,12 @@ Graph block_graph(const Block& b) {
   NodeAttrs ea = conv_attrs(1, 1, 0);
   ea.activation = relu6;
   int e = node(g, OpType::kConv, "expand", {x, we, be}, {b.n, b.cexp, b.h, b.w}, ea);
-  const int64_t oh = (b.h + 2 - 3) / b.stride + 1, ow = (b.w + 2 - 3) / b.stride + 1;
-  int wd = test::add_random_constant(g, "wd", {b.cexp, 1, 3, 3}, 23);
+  const int64_t pad = b.k / 2;
+  const int64_t oh = (b.h + 2 * pad - b.k) / b.stride + 1;
+  const int64_t ow = (b.w + 2 * pad - b.k) / b.stride + 1;
+  int wd = test::add_random_constant(g, "wd", {b.cexp, 1, b.k, b.k}, 23);
   int bd = test::add_random_constant(g, "bd", {b.cexp}, 24);
-  NodeAttrs da = conv_attrs(3, b.stride, 1, b.cexp);
+  NodeAttrs da = conv_attrs(b.k, b.stride, pad, b.cexp);
   da.activation = relu6;
   int d = node(g, OpType::kConv, "dw", {e, wd, bd}, {b.n, b.cexp, oh, ow}, da);
   int wp = test::add_random_constant(g, "wp", {b.cout, b.cexp, 1, 1}, 25);
@@ -75,11 +78,13 @@ TEST_CASE("an inverted residual block runs as one kernel and matches the referen
     return;
   }
   std::vector<Block> cases;
-  cases.push_back(Block{});                                 // stride 1 + residual
-  cases.push_back(Block{1, 24, 144, 32, 7, 30, 2, false});  // stride 2
-  cases.push_back(Block{2, 24, 72, 24, 5, 29, 1, true});    // batch 2, odd width
-  cases.push_back(Block{1, 32, 200, 48, 9, 28, 2, false});  // even height, stride 2
-  cases.push_back(Block{2, 8, 40, 24, 3, 31, 2, false});    // tiny channels
+  cases.push_back(Block{});                                   // stride 1 + residual
+  cases.push_back(Block{1, 24, 144, 32, 7, 30, 2, false});    // stride 2
+  cases.push_back(Block{2, 24, 72, 24, 5, 29, 1, true});      // batch 2, odd width
+  cases.push_back(Block{1, 32, 200, 48, 9, 28, 2, false});    // even height, stride 2
+  cases.push_back(Block{2, 8, 40, 24, 3, 31, 2, false});      // tiny channels
+  cases.push_back(Block{1, 24, 72, 24, 7, 28, 1, true, 5});   // 5x5 depthwise (MnasNet)
+  cases.push_back(Block{2, 24, 72, 32, 6, 30, 2, false, 5});  // 5x5, stride 2
   for (const std::string spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=3"}) {
     for (const Block& b : cases) {
       CAPTURE(spec);
@@ -88,6 +93,7 @@ TEST_CASE("an inverted residual block runs as one kernel and matches the referen
       CAPTURE(b.h);
       CAPTURE(b.w);
       CAPTURE(b.stride);
+      CAPTURE(b.k);
       const Graph g = block_graph(b);
       int64_t blocks = -1;
       std::vector<std::string> kinds;

@@ -46,11 +46,11 @@ Expected<KernelPtr> make_conv2d(const KernelArgs& a) {
 
 }  // namespace
 
-bool is_depthwise_3x3(const Graph& g, const Node& n) {
+bool is_depthwise_kxk(const Graph& g, const Node& n, int64_t k) {
   const Shape& x = g.tensor(n.inputs[0]).shape;
   const Shape& w = g.tensor(n.inputs[1]).shape;
   const NodeAttrs& at = n.attrs;
-  if (at.group != x[1] || w[0] != x[1] || w[1] != 1 || w[2] != 3 || w[3] != 3) return false;
+  if (at.group != x[1] || w[0] != x[1] || w[1] != 1 || w[2] != k || w[3] != k) return false;
   for (int64_t d : at.dilations)
     if (d != 1) return false;
   return at.strides.size() != 2 || at.strides[0] == at.strides[1];
@@ -71,9 +71,9 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
   for (int64_t p : at.pads)
     if (p < 0) return {};
   if (CpuOpSupport s = neon_conv_support(g, n, options); s.factory) return s;
-  if (options.gemm != CpuKernelOptions::Gemm::kXnnpack && dwconv3x3_avx512_applicable(g, n) &&
-      (options.gemm == CpuKernelOptions::Gemm::kOwn || g.tensor(n.inputs[0]).shape[1] <= 32))
-    return {make_dwconv3x3_avx512, true, true};
+  if (options.gemm != CpuKernelOptions::Gemm::kXnnpack && dwconv_avx512_applicable(g, n) &&
+      (options.gemm == CpuKernelOptions::Gemm::kOwn || dwconv_avx512_profitable(g, n)))
+    return {make_dwconv_avx512, true, true};
   using W = CpuKernelOptions::Winograd;
   if (options.winograd != W::kOff && winograd_f43_applicable(g, n) &&
       (options.winograd == W::kOn || winograd_f43_profitable(g, n)))

@@ -186,7 +186,7 @@ CpuOpSupport neon_conv_support(const Graph& g, const Node& n, const CpuKernelOpt
     }
     return {};
   }
-  if (is_depthwise_3x3(g, n)) {
+  if (is_depthwise_kxk(g, n, 3)) {
     neon::DwConv3x3Params p = dw_params(g, n);
     if (p.stride != 1 && p.stride != 2) return {};
     if (!kNative || neon::neon_prefer_dwconv3x3(p, choice(options)))

@@ -124,11 +124,13 @@ size_t winograd_f43_workspace_floats(const Graph& g, const Node& n);
 Expected<KernelPtr> make_winograd_f43(const KernelArgs& args);
 // 1x1 and 3x3 depthwise convs on the own NEON kernels (conv2d_neon.cc).
 CpuOpSupport neon_conv_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
-// A depthwise 3x3 conv (group == channels, one filter each), undilated, equal strides.
-bool is_depthwise_3x3(const Graph& g, const Node& n);
-// Depthwise 3x3 (stride 1 or 2) on the own AVX-512 kernel (dwconv3x3_avx512.cc).
-bool dwconv3x3_avx512_applicable(const Graph& g, const Node& n);
-Expected<KernelPtr> make_dwconv3x3_avx512(const KernelArgs& args);
+// A depthwise k x k conv (group == channels, one filter each), undilated, equal strides.
+bool is_depthwise_kxk(const Graph& g, const Node& n, int64_t k);
+// Depthwise 3x3 and 5x5 (stride 1 or 2) on the own AVX-512 kernel (dwconv_avx512.cc):
+// where it applies, where it beats XNNPACK's, the kernel.
+bool dwconv_avx512_applicable(const Graph& g, const Node& n);
+bool dwconv_avx512_profitable(const Graph& g, const Node& n);
+Expected<KernelPtr> make_dwconv_avx512(const KernelArgs& args);
 // Dense convs as one GEMM on the own AVX-512 kernel (conv2d_gemm.cc).
 bool gemm_conv_applicable(const Graph& g, const Node& n);
 bool gemm_conv_profitable(const Graph& g, const Node& n);

@@ -1,25 +1,26 @@
-// MobileNet's inverted residual block -- a 1x1 expansion, a 3x3 depthwise conv and
-// a 1x1 projection (plus the residual Add the compiler fuses into the projection) --
-// as one kernel, output row by output row. Each task keeps the three expanded input
-// rows that the depthwise conv reads in a ring buffer and the depthwise output row
-// in a second buffer, both in L2, so the block's widest activation (6x the
-// channels of its input and output) is never written to memory and read back:
-// standalone, the expansion and depthwise conv of the 56x56 and 112x112 blocks
-// are bound by that traffic. An expanded row is computed once per task (tasks
-// split the output rows; a task recomputes at most the two rows above its first).
+// MobileNet's inverted residual block -- a 1x1 expansion, a 3x3 or 5x5 depthwise
+// conv and a 1x1 projection (plus the residual Add the compiler fuses into the
+// projection) -- as one kernel, output row by output row. Each task keeps the K
+// expanded input rows that the depthwise conv reads in a ring buffer and the
+// depthwise output row in a second buffer, both in L2, so the block's widest
+// activation (3-6x the channels of its input and output) is never written to
+// memory and read back: standalone, the expansion and depthwise conv of the 56x56
+// and 112x112 blocks are bound by that traffic. An expanded row is computed once
+// per task (tasks split the output rows; a task recomputes at most the K - 1 rows
+// above its first).
 #include <algorithm>
 
 #include "kernels/cpu/conv_geometry.h"
 #include "kernels/cpu/cpu_kernel.h"
-#include "kernels/cpu/dwconv3x3_avx512.h"
+#include "kernels/cpu/dwconv_avx512.h"
 #include "kernels/cpu/gemm_avx512.h"
 
 namespace tandem::cpu {
 namespace {
 
-// Floats of scratch per task: three expanded rows and one depthwise output row.
+// Floats of scratch per task: K expanded rows and one depthwise output row.
 int64_t task_floats(const ConvGeometry& dw) {
-  return (3 * dw.w + dw.ow) * dw.c;
+  return (dw.kh * dw.w + dw.ow) * dw.c;
 }
 
 #if defined(__x86_64__)
@@ -93,18 +94,20 @@ class InvertedResidualKernel : public CpuKernel {
     const ConvGeometry& q = q_;
     const int64_t row_floats = q.w * q.c;
     float* ring = scratch;
-    float* dw_out = scratch + 3 * row_floats;
-    int64_t held[3] = {-1, -1, -1};  // image * h + iy of the expanded row in each slot
+    const int k = int(q.kh);
+    float* dw_out = scratch + k * row_floats;
+    int64_t held[DwConvRows::kMaxK];  // image * h + iy of the expanded row in each slot
+    std::fill(held, held + k, -1);
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t img = r / q.oh, oy = r % q.oh;
-      const float* in_rows[3];
-      for (int ky = 0; ky < 3; ++ky) {
+      const float* in_rows[DwConvRows::kMaxK];
+      for (int ky = 0; ky < k; ++ky) {
         const int64_t iy = oy * q.sh - q.pt + ky;
         if (iy < 0 || iy >= q.h) {
           in_rows[ky] = dw_.zeros();
           continue;
         }
-        const int64_t key = img * q.h + iy, slot = iy % 3;
+        const int64_t key = img * q.h + iy, slot = iy % k;
         float* dst = ring + slot * row_floats;
         if (held[slot] != key) {  // expand input row iy into the ring
           GemmCall e;
@@ -135,7 +138,7 @@ class InvertedResidualKernel : public CpuKernel {
   PackedGemmB expand_, project_;
   float expand_lo_ = 0, expand_hi_ = 0;
   ConvGeometry q_{};
-  DwConv3x3Rows dw_;
+  DwConvRows dw_;
   GemmCall call_;
   int64_t tasks_ = 1;
   float* scratch_ = nullptr;
@@ -152,7 +155,7 @@ bool direct_1x1_on_gemm(const Graph& g, const Node& n) {
 bool inverted_residual_fusable(const Graph& g, const Node& expand, const Node& dw,
                                const Node& project) {
   if (!direct_1x1_on_gemm(g, expand) || !direct_1x1_on_gemm(g, project) ||
-      !dwconv3x3_avx512_applicable(g, dw))
+      !dwconv_avx512_applicable(g, dw))
     return false;
   if (dw.inputs[0] != expand.outputs[0] || project.inputs[0] != dw.outputs[0]) return false;
   // Rows of at least 28 pixels: each expanded row is one GEMM call, whose weights
