@@ -316,7 +316,7 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
   // Transpose (0, 2, 1, 3, 4), Reshape back to [N, C, H, W]. On NHWC data that is
   // one channel shuffle per pixel, which the last Reshape runs from the first
   // one's input; the first Reshape and the Transpose do nothing.
-  std::vector<int> shuffle_src(size_t(last - first), -1);
+  std::vector<int> fused_src(size_t(last - first), -1);  // input 0 of a shuffle or SiLU
   for (int j = first; j < last; ++j) {
     const Node& r2 = g.nodes[size_t(j)];
     if (r2.op != OpType::kReshape || !sup(j).factory) continue;
@@ -332,8 +332,29 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     absorbed_by[size_t(r1 - first)] = absorbed_by[size_t(tp - first)] = j;
     parts[size_t(j - first)] = {r1, tp};
     unfused[size_t(j - first)] = sup(j).factory;
-    shuffle_src[size_t(j - first)] = t0;
+    fused_src[size_t(j - first)] = t0;
     sup(j).factory = make_channel_shuffle;
+  }
+
+  // SiLU (EfficientNet): Sigmoid(x) -> Mul(x, that) with the sigmoid read only
+  // there: the Mul runs x * sigmoid(x) in one pass from x; the Sigmoid does nothing.
+  for (int j = first; j < last; ++j) {
+    const Node& mul = g.nodes[size_t(j)];
+    if (mul.op != OpType::kMul || !sup(j).factory || mul.inputs.size() != 2) continue;
+    for (int s : mul.inputs) {
+      const int p = producer[size_t(s)];
+      if (p < first || !sup(p).factory || readers[size_t(s)].size() != 1 || is_output[size_t(s)] ||
+          absorbed_by[size_t(p - first)] >= 0)
+        continue;
+      const int x = silu_input(g, g.nodes[size_t(p)], mul);
+      if (x < 0 || is_nhwc(x) != is_nhwc(mul.outputs[0])) continue;
+      absorbed_by[size_t(p - first)] = j;
+      parts[size_t(j - first)] = {p, -1};
+      unfused[size_t(j - first)] = sup(j).factory;
+      fused_src[size_t(j - first)] = x;
+      sup(j).factory = make_silu;
+      break;
+    }
   }
   auto runs_at = [&](int node) {
     return absorbed_by[size_t(node - first)] >= 0 ? absorbed_by[size_t(node - first)] : node;
@@ -445,18 +466,20 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
         fused_args.dw_node = &g.nodes[size_t(p1)];
         for (int t : g.nodes[size_t(p0)].inputs) fused_args.expand_inputs.push_back(view(t));
         for (int t : g.nodes[size_t(p1)].inputs) fused_args.dw_inputs.push_back(view(t));
-      } else {  // channel shuffle: reads the first Reshape's input
-        fused_args.inputs[0] = view(shuffle_src[size_t(i - first)]);
+      } else {  // channel shuffle, SiLU: read the first absorbed node's input
+        fused_args.inputs[0] = view(fused_src[size_t(i - first)]);
       }
       auto made = sup(i).factory(fused_args);
       if (made.ok()) {
         k = std::move(made).value();
         release_packed(g, *k, read_at_run, mappings);
-        native[size_t(p0 - first)] = native[size_t(p1 - first)] = is_native = true;
+        native[size_t(p0 - first)] = is_native = true;
+        if (p1 >= 0) native[size_t(p1 - first)] = true;
         if (sup(i).factory == make_inverted_residual) ++fused_blocks_;
         std::vector<std::pair<int, double>> shares;
         double total = 0;
         for (int part : {p0, p1, i}) {
+          if (part < 0) continue;
           // Convs by their MACs; data movement (a shuffle) at a nominal one.
           const double w = std::max<double>(1.0, double(node_macs(g, g.nodes[size_t(part)])));
           shares.emplace_back(part - first, w);
@@ -465,8 +488,9 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
         for (auto& sh : shares) sh.second /= total;
         shares_.resize(size_t(i - first + 1));
         shares_[size_t(i - first)] = std::move(shares);
-      } else {  // the three nodes on their own kernels after all
+      } else {  // the nodes on their own kernels after all
         for (int part : {p0, p1}) {
+          if (part < 0) continue;
           const Node& pn = g.nodes[size_t(part)];
           KernelArgs pargs = args;
           pargs.node = &pn;
