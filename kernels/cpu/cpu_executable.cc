@@ -273,13 +273,10 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     residual_of[size_t(p - first)] = other;
   }
 
-  // MobileNet's inverted residual block: a 1x1 expansion whose output only a 3x3
-  // depthwise conv reads, whose output only a 1x1 projection reads, all three on
-  // the own kernels. The projection's kernel runs the block row by row
-  // (inverted_residual.cc); the other two do nothing, and their reads move to
-  // the projection's step.
-  // Nodes another node's kernel does (absorbed_by), the two it does (parts), and
-  // its factory when it runs alone (unfused).
+  // Fusions into a *later* node: its kernel also does the work of up to two
+  // earlier nodes (`parts`), which run nothing; their reads count at the later
+  // node's step (runs_at). `unfused` is the later node's own factory, used when
+  // the fused kernel cannot be made.
   std::vector<int> absorbed_by(size_t(last - first), -1);
   std::vector<std::array<int, 2>> parts(size_t(last - first), {-1, -1});
   std::vector<KernelFactory> unfused(size_t(last - first), nullptr);
@@ -288,6 +285,11 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     return readers[size_t(t)].size() == 1 && !is_output[size_t(t)] && place[size_t(t)].root == t &&
            is_nhwc(t);
   };
+
+  // MobileNet's inverted residual block: a 1x1 expansion whose output only a
+  // depthwise conv reads, whose output only a 1x1 projection reads, the
+  // projection on the own GEMM. The projection's kernel runs the block row by
+  // row (inverted_residual.cc).
   for (int j = first; j < last; ++j) {
     const Node& n = g.nodes[size_t(j)];
     if (!options.fuse_blocks || options.gemm == CpuKernelOptions::Gemm::kXnnpack ||
