@@ -196,13 +196,14 @@ TEST_CASE("a residual Add after a GEMM conv runs in the conv's epilogue and matc
   };
   int c1 = conv("c1", x, 64, 32, 1, 1, 10, 1);
   int c2 = conv("c2", c1, 32, 32, 3, 2, 5, 2);
-  int c3 = conv("c3", c2, 32, 96, 1, 1, 5, 3);
-  int ds = conv("ds", x, 64, 96, 1, 2, 5, 4);
+  // 80 channels: two full 32-column panels and a half one (its own micro-kernel).
+  int c3 = conv("c3", c2, 32, 80, 1, 1, 5, 3);
+  int ds = conv("ds", x, 64, 80, 1, 2, 5, 4);
   NodeAttrs add;
   add.activation = relu;
-  int s1 = node(g, OpType::kAdd, "add1", {c3, ds}, {1, 96, 5, 5}, add);
-  int c4 = conv("c4", s1, 96, 96, 1, 1, 5, 5);
-  int s2 = node(g, OpType::kAdd, "add2", {s1, c4}, {1, 96, 5, 5}, add);
+  int s1 = node(g, OpType::kAdd, "add1", {c3, ds}, {1, 80, 5, 5}, add);
+  int c4 = conv("c4", s1, 80, 80, 1, 1, 5, 5);
+  int s2 = node(g, OpType::kAdd, "add2", {s1, c4}, {1, 80, 5, 5}, add);
   g.outputs = {s2};
   if (!cpu::gemm_avx512_available()) {
     int64_t fused = -1;

@@ -2,6 +2,8 @@
 #include "kernels/cpu/gemm_avx512.h"
 
 #include <algorithm>
+#include <array>
+#include <utility>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -128,15 +130,66 @@ constexpr MicroKernel kMicro[kMR + 1] = {nullptr,
                                          micro_kernel<11, kIndexed>,
                                          micro_kernel<12, kIndexed>};
 
+// A panel with <= 16 live columns (N = 16, 48, 144, ...): the full kernel would
+// spend half of its FMAs on zero columns, so this one uses one accumulator per
+// row and up to 24 rows (the same 24 FMAs per K step, one B load). Measured
+// (interleaved, 1 thread): MnasNet 3.61 -> 3.51 ms (its 48- and 144-wide
+// expansions), MobileNetV2 and DenseNet-121 unchanged; a 1x1 conv with only 16
+// outputs still runs on XNNPACK (82 vs 74 us on MobileNetV2's first projection).
+constexpr int kMRHalf = 24;
+
+template <int MR, bool kIndexed>
+TANDEM_AVX512 void micro_kernel_half(const Tile& t) {
+  if (t.last && t.r) {
+#pragma GCC unroll 24
+    for (int r = 0; r < MR; ++r)
+      _mm_prefetch(reinterpret_cast<const char*>(t.r + (4 * MR + r) * t.ldr), _MM_HINT_T0);
+  }
+  __m512 c0[MR];
+  if (t.first) {
+    const __m512 b0 = _mm512_loadu_ps(t.bias);
+#pragma GCC unroll 24
+    for (int r = 0; r < MR; ++r) c0[r] = b0;
+  } else {
+#pragma GCC unroll 24
+    for (int r = 0; r < MR; ++r) c0[r] = _mm512_maskz_loadu_ps(t.mask0, t.c + r * t.ldc);
+  }
+  const float* a = t.a;
+  const float* b = t.b;
+  const int64_t lda = t.lda;
+  const int32_t* off = t.off;
+  for (int64_t p = 0; p < t.kc; ++p, b += kNR) {
+    _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchRows * kNR), _MM_HINT_T0);
+    const __m512 b0 = _mm512_load_ps(b);
+    const float* ap = kIndexed ? a + off[p] : a + p;
+#pragma GCC unroll 24
+    for (int r = 0; r < MR; ++r) c0[r] = _mm512_fmadd_ps(_mm512_set1_ps(ap[r * lda]), b0, c0[r]);
+  }
+  if (t.last) {
+    const __m512 lo = _mm512_set1_ps(t.lo), hi = _mm512_set1_ps(t.hi);
+#pragma GCC unroll 24
+    for (int r = 0; r < MR; ++r) {
+      if (t.r) c0[r] = _mm512_add_ps(c0[r], _mm512_maskz_loadu_ps(t.mask0, t.r + r * t.ldr));
+      c0[r] = _mm512_maskz_min_ps(0xFFFF, _mm512_maskz_max_ps(0xFFFF, c0[r], lo), hi);
+    }
+  }
+#pragma GCC unroll 24
+  for (int r = 0; r < MR; ++r) _mm512_mask_storeu_ps(t.c + r * t.ldc, t.mask0, c0[r]);
+}
+
+template <bool kIndexed, size_t... I>
+constexpr std::array<MicroKernel, sizeof...(I)> half_table(std::index_sequence<I...>) {
+  return {(I == 0 ? nullptr : micro_kernel_half<int(I), kIndexed>)...};
+}
+template <bool kIndexed>
+constexpr auto kMicroHalf = half_table<kIndexed>(std::make_index_sequence<kMRHalf + 1>());
+
 // Rows [m0, m1) times panels [j0, j1), over all of K.
 void gemm_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, int64_t m1, int64_t j0,
                int64_t j1) {
   const int64_t k = b.k, n = b.n;
   const int64_t rows = m1 - m0;
   if (rows <= 0) return;
-  // Tiles of nearly equal height (a 49-row block runs 10+10+10+10+9, not 12x4+1).
-  const int64_t tiles = (rows + kMR - 1) / kMR;
-  const int64_t base = rows / tiles, extra = rows % tiles;
   const float* panels = b.panels();
   Tile t{};
   t.lda = call.lda;
@@ -154,16 +207,21 @@ void gemm_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, int64_t m
     t.mask1 = __mmask16(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
     t.b = panels + (j * k + k0) * kNR;
     t.bias = b.bias.data() + j * kNR;
+    // Tiles of nearly equal height (a 49-row block runs 10+10+10+10+9, not 12x4+1).
+    const bool half = cols <= 16;
+    const int64_t max_rows = half ? kMRHalf : kMR;
+    const int64_t tiles = (rows + max_rows - 1) / max_rows;
+    const int64_t base = rows / tiles, extra = rows % tiles;
+    const MicroKernel* table =
+        half ? (call.a_offsets ? kMicroHalf<true>.data() : kMicroHalf<false>.data())
+             : (call.a_offsets ? kMicro<true> : kMicro<false>);
     int64_t r = m0;
     for (int64_t i = 0; i < tiles; ++i) {
       const int64_t mr = base + (i < extra ? 1 : 0);
       t.a = call.a + r * call.lda + (call.a_offsets ? 0 : k0);
       t.c = call.c + r * call.ldc + j * kNR;
       t.r = call.r ? call.r + r * call.ldr + j * kNR : nullptr;
-      if (call.a_offsets)
-        kMicro<true>[mr](t);
-      else
-        kMicro<false>[mr](t);
+      table[mr](t);
       r += mr;
     }
   };
