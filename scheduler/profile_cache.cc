@@ -16,8 +16,9 @@ using nlohmann::json;
 constexpr const char* kCacheFormat = "tandem-profile-cache";
 // Times measured by another build of the kernels are stale: bump the suffix
 // when a kernel change moves timings (k2: own AVX-512 GEMM, fused residuals;
-// k3: B prefetch in the GEMM, fused inverted residual blocks).
-constexpr const char* kKernelsId = TANDEM_VERSION "+k3";
+// k3: B prefetch in the GEMM, fused inverted residual blocks; k4: Winograd chosen
+// by thread count, 5x5 depthwise, half-width GEMM tiles).
+constexpr const char* kKernelsId = TANDEM_VERSION "+k4";
 
 uint64_t fnv(const std::string& s) {
   uint64_t h = 14695981039346656037ull;

@@ -249,6 +249,15 @@ TEST_CASE("the default cpu spec picks the kernel the measurements favour") {
   // A depthwise 3x3 on <= 32 channels: the own AVX-512 kernel.
   CHECK(kind(conv_graph(32, 14, 14, 32, conv_attrs(3, 1, 1, 32), true)) ==
         (avx512 ? "dwconv_avx512" : "xnnpack"));
+  // A depthwise 5x5: the own kernel (XNNPACK 2022's is slow).
+  CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(5, 1, 2, 64), true)) ==
+        (avx512 ? "dwconv_avx512" : "xnnpack"));
+  // 3x3 at 13x13 (16 tiles): Winograd on one thread; on two its three parallel
+  // regions cost more than it saves, so XNNPACK's direct conv.
+  const Graph small3x3 = conv_graph(64, 13, 13, 128, conv_attrs(3, 1, 1), true);
+  CHECK(kind(small3x3) == (avx512 ? "winograd_f43" : "xnnpack"));
+  CHECK(compare(small3x3, "cpu:threads=2", nullptr, nullptr, nullptr, &kinds) <= kTolerance);
+  CHECK(kinds[0] == "xnnpack");
   // Stems (3 channels, 7x7 stride 2): the padded-input GEMM, reading the range input as
   // NCHW (no entry transpose).
   CHECK(kind(conv_graph(3, 32, 32, 64, conv_attrs(7, 2, 3), true)) ==

@@ -121,7 +121,10 @@ class CpuExecutable : public Executable {
 };
 
 Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t pool,
-                            const CpuKernelOptions& options) {
+                            const CpuKernelOptions& requested) {
+  CpuKernelOptions options = requested;
+  const int threads = pool ? int(pthreadpool_get_threads_count(pool)) : 1;
+  options.threads = threads;
   g_ = &g;
   first_ = first;
   pool_ = pool;
@@ -280,7 +283,6 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
   std::vector<int> absorbed_by(size_t(last - first), -1);
   std::vector<std::array<int, 2>> parts(size_t(last - first), {-1, -1});
   std::vector<KernelFactory> unfused(size_t(last - first), nullptr);
-  const int threads = pool ? int(pthreadpool_get_threads_count(pool)) : 1;
   auto sole_local_reader = [&](int t) {
     return readers[size_t(t)].size() == 1 && !is_output[size_t(t)] && place[size_t(t)].root == t &&
            is_nhwc(t);

@@ -67,6 +67,8 @@ struct CpuKernelOptions {
   // The own NEON kernels (1x1 GEMM, 3x3 depthwise): where the selection hooks say
   // (aarch64 only), wherever they apply (off ARM: their scalar twins, a test mode), never.
   Neon neon = Neon::kAuto;
+  // Threads of the pool the kernels run on (some choices depend on it).
+  int threads = 1;
 };
 
 struct KernelArgs {
@@ -119,7 +121,7 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
 // Winograd F(4x4, 3x3) for 3x3 stride-1 dense convolutions (winograd_f43.cc).
 bool winograd_f43_applicable(const Graph& g, const Node& n);
 // True where it beats XNNPACK's direct convolution on this machine's measurements.
-bool winograd_f43_profitable(const Graph& g, const Node& n);
+bool winograd_f43_profitable(const Graph& g, const Node& n, int threads);
 size_t winograd_f43_workspace_floats(const Graph& g, const Node& n);
 Expected<KernelPtr> make_winograd_f43(const KernelArgs& args);
 // 1x1 and 3x3 depthwise convs on the own NEON kernels (conv2d_neon.cc).
