@@ -340,8 +340,9 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     sup(j).factory = make_channel_shuffle;
   }
 
-  // SiLU (EfficientNet): Sigmoid(x) -> Mul(x, that) with the sigmoid read only
-  // there: the Mul runs x * sigmoid(x) in one pass from x; the Sigmoid does nothing.
+  // SiLU (EfficientNet) and HardSwish as exported at opset 13 (MobileNetV3):
+  // Sigmoid or HardSigmoid (x) -> Mul(x, that) with the gate read only there: the
+  // Mul runs x * gate(x) in one pass from x; the gate node does nothing.
   for (int j = first; j < last; ++j) {
     const Node& mul = g.nodes[size_t(j)];
     if (mul.op != OpType::kMul || !sup(j).factory || mul.inputs.size() != 2) continue;
@@ -350,13 +351,13 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
       if (p < first || !sup(p).factory || readers[size_t(s)].size() != 1 || is_output[size_t(s)] ||
           absorbed_by[size_t(p - first)] >= 0)
         continue;
-      const int x = silu_input(g, g.nodes[size_t(p)], mul);
+      const int x = gated_input(g, g.nodes[size_t(p)], mul);
       if (x < 0 || is_nhwc(x) != is_nhwc(mul.outputs[0])) continue;
       absorbed_by[size_t(p - first)] = j;
       parts[size_t(j - first)] = {p, -1};
       unfused[size_t(j - first)] = sup(j).factory;
       fused_src[size_t(j - first)] = x;
-      sup(j).factory = make_silu;
+      sup(j).factory = make_gated;
       break;
     }
   }

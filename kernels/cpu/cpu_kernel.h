@@ -165,10 +165,11 @@ CpuOpSupport slice_support(const Graph& g, const Node& n);
 // the first Reshape's input (channel_shuffle.cc).
 bool is_channel_shuffle(const Graph& g, const Node& r1, const Node& transpose, const Node& r2);
 Expected<KernelPtr> make_channel_shuffle(const KernelArgs& args);
-// Sigmoid -> Mul(x, sigmoid(x)): SiLU, run as one kernel made for the Mul with
-// KernelArgs::inputs[0] = x (silu.cc). silu_input is x, or -1 for another pattern.
-int silu_input(const Graph& g, const Node& sigmoid, const Node& mul);
-Expected<KernelPtr> make_silu(const KernelArgs& args);
+// Sigmoid or HardSigmoid -> Mul(x, gate(x)): SiLU or HardSwish, run as one kernel
+// made for the Mul with KernelArgs::inputs[0] = x (gated_activation.cc).
+// gated_input is x, or -1 for another pattern.
+int gated_input(const Graph& g, const Node& gate, const Node& mul);
+Expected<KernelPtr> make_gated(const KernelArgs& args);
 
 // Reference kernel behind layout conversion, for ops XNNPACK lacks.
 Expected<KernelPtr> make_fallback_kernel(const KernelArgs& args);

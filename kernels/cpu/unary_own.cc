@@ -7,11 +7,10 @@
 #include <cmath>
 
 #include "kernels/cpu/cpu_kernel.h"
+#include "kernels/cpu/elementwise_rows.h"
 
 namespace tandem::cpu {
 namespace {
-
-constexpr int64_t kRowsPerTask = 64;
 
 class UnaryOwnKernel : public CpuKernel {
  public:
@@ -24,36 +23,26 @@ class UnaryOwnKernel : public CpuKernel {
     beta_ = n.attrs.beta;
     x_ = x.data;
     y_ = y.data;
-    if (x.nhwc) {
-      rows_ = x.n() * x.h() * x.w();
-      channels_ = x.c();
-      in_stride_ = x.pixel_stride;
-      out_stride_ = y.pixel_stride;
-    } else {  // contiguous: one row
-      rows_ = 1;
-      channels_ = in_stride_ = out_stride_ = x.elements();
-    }
+    rows_ = ElementwiseRows::of(x, y);
   }
   Status run(pthreadpool_t pool) override {
-    pthreadpool_parallelize_1d(pool, task, this, size_t((rows_ + kRowsPerTask - 1) / kRowsPerTask),
-                               cpu_pool_flags());
+    pthreadpool_parallelize_1d(pool, task, this, rows_.tasks(), cpu_pool_flags());
     return Status();
   }
 
  private:
   static void task(void* ctx, size_t index) {
     const auto* k = static_cast<const UnaryOwnKernel*>(ctx);
-    const int64_t r0 = int64_t(index) * kRowsPerTask;
-    const int64_t r1 = std::min(k->rows_, r0 + kRowsPerTask);
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* __restrict x = k->x_ + r * k->in_stride_;
-      float* __restrict y = k->y_ + r * k->out_stride_;
+    const ElementwiseRows& w = k->rows_;
+    for (int64_t r = w.first_row(index); r < w.end_row(index); ++r) {
+      const float* __restrict x = k->x_ + r * w.in_stride;
+      float* __restrict y = k->y_ + r * w.out_stride;
+      const int64_t n = w.row_length(r);
       if (k->op_ == OpType::kHardSigmoid) {
         const float alpha = k->alpha_, beta = k->beta_;
-        for (int64_t c = 0; c < k->channels_; ++c)
-          y[c] = std::min(std::max(alpha * x[c] + beta, 0.0f), 1.0f);
+        for (int64_t c = 0; c < n; ++c) y[c] = std::min(std::max(alpha * x[c] + beta, 0.0f), 1.0f);
       } else {
-        for (int64_t c = 0; c < k->channels_; ++c) y[c] = std::tanh(x[c]);
+        for (int64_t c = 0; c < n; ++c) y[c] = std::tanh(x[c]);
       }
     }
   }
@@ -62,7 +51,7 @@ class UnaryOwnKernel : public CpuKernel {
   float alpha_ = 0, beta_ = 0;
   const float* x_ = nullptr;
   float* y_ = nullptr;
-  int64_t rows_ = 0, channels_ = 0, in_stride_ = 0, out_stride_ = 0;
+  ElementwiseRows rows_;
 };
 
 Expected<KernelPtr> make_unary_own(const KernelArgs& a) {
