@@ -16,6 +16,7 @@
 
 #include "engine/memory_planner.h"
 #include "kernels/cpu/cpu_kernel.h"
+#include "kernels/cpu/later_fusion.h"
 #include "kernels/cpu/layout.h"
 #include "kernels/reference/reference_kernels.h"
 
@@ -276,91 +277,20 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     residual_of[size_t(p - first)] = other;
   }
 
-  // Fusions into a *later* node: its kernel also does the work of up to two
-  // earlier nodes (`parts`), which run nothing; their reads count at the later
-  // node's step (runs_at). `unfused` is the later node's own factory, used when
-  // the fused kernel cannot be made.
-  std::vector<int> absorbed_by(size_t(last - first), -1);
-  std::vector<std::array<int, 2>> parts(size_t(last - first), {-1, -1});
-  std::vector<KernelFactory> unfused(size_t(last - first), nullptr);
-  auto sole_local_reader = [&](int t) {
-    return readers[size_t(t)].size() == 1 && !is_output[size_t(t)] && place[size_t(t)].root == t &&
-           is_nhwc(t);
-  };
-
-  // MobileNet's inverted residual block: a 1x1 expansion whose output only a
-  // depthwise conv reads, whose output only a 1x1 projection reads, the
-  // projection on the own GEMM. The projection's kernel runs the block row by
-  // row (inverted_residual.cc).
-  for (int j = first; j < last; ++j) {
-    const Node& n = g.nodes[size_t(j)];
-    if (!options.fuse_blocks || options.gemm == CpuKernelOptions::Gemm::kXnnpack ||
-        n.op != OpType::kConv || sup(j).factory != make_gemm_conv)
-      continue;
-    const int d = producer[size_t(n.inputs[0])];
-    if (d < first || !sole_local_reader(n.inputs[0]) || !sup(d).factory) continue;
-    const Node& dn = g.nodes[size_t(d)];
-    if (dn.op != OpType::kConv || fused_act[size_t(d - first)].active()) continue;
-    const int e = producer[size_t(dn.inputs[0])];
-    // (The expansion may be on XNNPACK alone, as with few input channels; in the
-    // block it is on the own GEMM.)
-    if (e < first || !sole_local_reader(dn.inputs[0]) || !sup(e).factory ||
-        fused_act[size_t(e - first)].active() || !is_nhwc(g.nodes[size_t(e)].inputs[0]))
-      continue;
-    if (!inverted_residual_fusable(g, g.nodes[size_t(e)], dn, n)) continue;
-    absorbed_by[size_t(e - first)] = absorbed_by[size_t(d - first)] = j;
-    parts[size_t(j - first)] = {e, d};
-    unfused[size_t(j - first)] = sup(j).factory;
-    sup(j).factory = make_inverted_residual;
-    sup(j).workspace_floats =
-        std::max(sup(j).workspace_floats, inverted_residual_workspace_floats(g, dn, threads));
+  // Fusions into a *later* node (later_fusion.h).
+  RangeFacts facts{g,       first,     last,      options, support, producer,
+                   readers, is_output, fused_act, {},      {}};
+  facts.is_nhwc.resize(nt);
+  facts.own_root.resize(nt);
+  for (size_t t = 0; t < nt; ++t) {
+    facts.is_nhwc[t] = local[t] && is_nhwc(int(t));
+    facts.own_root[t] = place[t].root == int(t);
   }
-
-  // Channel shuffle (ShuffleNet): Reshape [N, C, H, W] -> [N, G, C/G, H, W],
-  // Transpose (0, 2, 1, 3, 4), Reshape back to [N, C, H, W]. On NHWC data that is
-  // one channel shuffle per pixel, which the last Reshape runs from the first
-  // one's input; the first Reshape and the Transpose do nothing.
-  std::vector<int> fused_src(size_t(last - first), -1);  // input 0 of a shuffle or SiLU
-  for (int j = first; j < last; ++j) {
-    const Node& r2 = g.nodes[size_t(j)];
-    if (r2.op != OpType::kReshape || !sup(j).factory) continue;
-    const int t2 = r2.inputs[0], tp = producer[size_t(t2)];
-    if (tp < first || readers[size_t(t2)].size() != 1 || is_output[size_t(t2)]) continue;
-    const int t1 = g.nodes[size_t(tp)].inputs[0], r1 = producer[size_t(t1)];
-    if (r1 < first || readers[size_t(t1)].size() != 1 || is_output[size_t(t1)]) continue;
-    const int t0 = g.nodes[size_t(r1)].inputs[0];
-    if (!is_nhwc(t0) || !is_nhwc(r2.outputs[0]) || absorbed_by[size_t(r1 - first)] >= 0 ||
-        absorbed_by[size_t(tp - first)] >= 0 ||
-        !is_channel_shuffle(g, g.nodes[size_t(r1)], g.nodes[size_t(tp)], r2))
-      continue;
-    absorbed_by[size_t(r1 - first)] = absorbed_by[size_t(tp - first)] = j;
-    parts[size_t(j - first)] = {r1, tp};
-    unfused[size_t(j - first)] = sup(j).factory;
-    fused_src[size_t(j - first)] = t0;
-    sup(j).factory = make_channel_shuffle;
-  }
-
-  // SiLU (EfficientNet) and HardSwish as exported at opset 13 (MobileNetV3):
-  // Sigmoid or HardSigmoid (x) -> Mul(x, that) with the gate read only there: the
-  // Mul runs x * gate(x) in one pass from x; the gate node does nothing.
-  for (int j = first; j < last; ++j) {
-    const Node& mul = g.nodes[size_t(j)];
-    if (mul.op != OpType::kMul || !sup(j).factory || mul.inputs.size() != 2) continue;
-    for (int s : mul.inputs) {
-      const int p = producer[size_t(s)];
-      if (p < first || !sup(p).factory || readers[size_t(s)].size() != 1 || is_output[size_t(s)] ||
-          absorbed_by[size_t(p - first)] >= 0)
-        continue;
-      const int x = gated_input(g, g.nodes[size_t(p)], mul);
-      if (x < 0 || is_nhwc(x) != is_nhwc(mul.outputs[0])) continue;
-      absorbed_by[size_t(p - first)] = j;
-      parts[size_t(j - first)] = {p, -1};
-      unfused[size_t(j - first)] = sup(j).factory;
-      fused_src[size_t(j - first)] = x;
-      sup(j).factory = make_gated;
-      break;
-    }
-  }
+  const LaterFusions later = plan_later_fusions(facts);
+  const std::vector<int>& absorbed_by = later.absorbed_by;
+  const auto& parts = later.parts;
+  const auto& unfused = later.unfused;
+  const std::vector<int>& fused_src = later.fused_src;
   auto runs_at = [&](int node) {
     return absorbed_by[size_t(node - first)] >= 0 ? absorbed_by[size_t(node - first)] : node;
   };
