@@ -73,7 +73,7 @@ double run_block(const Graph& g, const std::string& spec, int64_t& blocks,
 TEST_CASE("an inverted residual block runs as one kernel and matches the reference") {
   if (!cpu::gemm_avx512_available()) {
     Graph g = block_graph(Block{});
-    CHECK_FALSE(cpu::inverted_residual_fusable(g, g.nodes[0], g.nodes[1], g.nodes[2]));
+    CHECK_FALSE(cpu::inverted_residual_fusable(g, &g.nodes[0], g.nodes[1], g.nodes[2]));
     MESSAGE("this CPU has no AVX-512F: the block's convs run one by one");
     return;
   }
@@ -111,6 +111,43 @@ TEST_CASE("an inverted residual block runs as one kernel and matches the referen
   }
 }
 
+TEST_CASE("a block without expansion (depthwise -> projection) runs as one kernel") {
+  if (!cpu::gemm_avx512_available()) return;
+  // x -> dw 3x3 (stride 1 or 2, 5x5 too) -> 1x1 with 16 outputs (alone on XNNPACK)
+  // x being a concat of two inputs (and an output itself).
+  for (int64_t k : {3, 5})
+    for (int64_t stride : {1, 2})
+      for (const std::string spec : {"cpu:threads=1", "cpu:threads=2"}) {
+        CAPTURE(k);
+        CAPTURE(stride);
+        CAPTURE(spec);
+        Graph g;
+        int a = test::add_input(g, "a", {1, 16, 9, 30});
+        int b = test::add_input(g, "b", {1, 16, 9, 30});
+        NodeAttrs cat;
+        cat.axis = 1;
+        int x = node(g, OpType::kConcat, "cat", {a, b}, {1, 32, 9, 30}, cat);
+        const int64_t oh = (9 + 2 * (k / 2) - k) / stride + 1,
+                      ow = (30 + 2 * (k / 2) - k) / stride + 1;
+        int wd = test::add_random_constant(g, "wd", {32, 1, k, k}, 3);
+        NodeAttrs da = conv_attrs(k, stride, k / 2, 32);
+        da.activation = {0.0f, 6.0f};
+        int d = node(g, OpType::kConv, "dw", {x, wd}, {1, 32, oh, ow}, da);
+        int wp = test::add_random_constant(g, "wp", {16, 32, 1, 1}, 4);
+        int bp = test::add_random_constant(g, "bp", {16}, 5);
+        int p =
+            node(g, OpType::kConv, "project", {d, wp, bp}, {1, 16, oh, ow}, conv_attrs(1, 1, 0));
+        g.outputs = {p, x};
+        int64_t blocks = -1;
+        std::vector<std::string> kinds;
+        CHECK(run_block(g, spec, blocks, kinds) <= kTolerance);
+        CHECK(blocks == 1);
+        REQUIRE(kinds.size() == 3);
+        CHECK(kinds[1] == "fused");
+        CHECK(kinds[2] == "inverted_residual");
+      }
+}
+
 TEST_CASE("blocks that must not fuse run their convs one by one") {
   int64_t blocks = -1;
   std::vector<std::string> kinds;
@@ -118,10 +155,18 @@ TEST_CASE("blocks that must not fuse run their convs one by one") {
   narrow.w = 14;  // rows too short to pay for a GEMM call each
   CHECK(run_block(block_graph(narrow), "cpu:threads=2", blocks, kinds) <= kTolerance);
   CHECK(blocks == 0);
+  // The expanded map is needed after all: the expansion runs alone, and the
+  // depthwise conv and projection fuse as a block without expansion.
   Block shared;
-  shared.expanded_is_output = true;  // the expanded map is needed after all
+  shared.expanded_is_output = true;
   CHECK(run_block(block_graph(shared), "cpu:threads=2", blocks, kinds) <= kTolerance);
-  CHECK(blocks == 0);
+  if (cpu::gemm_avx512_available()) {
+    CHECK(blocks == 1);
+    REQUIRE(kinds.size() >= 3);
+    CHECK(kinds[0] != "fused");
+    CHECK(kinds[1] == "fused");
+    CHECK(kinds[2] == "inverted_residual");
+  }
   // XNNPACK only: nothing of the own kernels is fused in.
   CHECK(run_block(block_graph(Block{}), "cpu:threads=2,gemm=xnnpack", blocks, kinds) <= kTolerance);
   CHECK(blocks == 0);

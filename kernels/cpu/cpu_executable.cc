@@ -396,11 +396,14 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     bool is_native = false;
     if (const auto [p0, p1] = parts[size_t(i - first)]; p0 >= 0) {
       KernelArgs fused_args = args;
-      if (sup(i).factory == make_inverted_residual) {
-        fused_args.expand_node = &g.nodes[size_t(p0)];
-        fused_args.dw_node = &g.nodes[size_t(p1)];
-        for (int t : g.nodes[size_t(p0)].inputs) fused_args.expand_inputs.push_back(view(t));
-        for (int t : g.nodes[size_t(p1)].inputs) fused_args.dw_inputs.push_back(view(t));
+      if (sup(i).factory == make_inverted_residual) {  // parts: {expansion, dw} or {dw, -1}
+        const int dw = p1 >= 0 ? p1 : p0;
+        if (p1 >= 0) {
+          fused_args.expand_node = &g.nodes[size_t(p0)];
+          for (int t : g.nodes[size_t(p0)].inputs) fused_args.expand_inputs.push_back(view(t));
+        }
+        fused_args.dw_node = &g.nodes[size_t(dw)];
+        for (int t : g.nodes[size_t(dw)].inputs) fused_args.dw_inputs.push_back(view(t));
       } else {  // channel shuffle, SiLU: read the first absorbed node's input
         fused_args.inputs[0] = view(fused_src[size_t(i - first)]);
       }

@@ -140,10 +140,11 @@ size_t gemm_conv_workspace_floats(const Graph& g, const Node& n);
 // Whether that conv takes a padded-input path that can read NCHW (stems).
 bool gemm_conv_reads_nchw(const Graph& g, const Node& n);
 Expected<KernelPtr> make_gemm_conv(const KernelArgs& args);
-// An inverted residual block as one kernel (inverted_residual.cc): whether the three
-// convs fuse, the scratch the kernel needs on `threads` threads, the kernel (made
-// for the projection node, with KernelArgs::expand_node and dw_node set).
-bool inverted_residual_fusable(const Graph& g, const Node& expand, const Node& dw,
+// An inverted residual block as one kernel (inverted_residual.cc): whether the
+// convs fuse (expand nullptr: a block without expansion), the scratch the kernel
+// needs on `threads` threads, the kernel (made for the projection node, with
+// KernelArgs::dw_node and, with an expansion, expand_node set).
+bool inverted_residual_fusable(const Graph& g, const Node* expand, const Node& dw,
                                const Node& project);
 size_t inverted_residual_workspace_floats(const Graph& g, const Node& dw, int threads);
 Expected<KernelPtr> make_inverted_residual(const KernelArgs& args);

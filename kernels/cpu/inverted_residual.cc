@@ -41,18 +41,22 @@ class InvertedResidualKernel : public CpuKernel {
   Status init(const KernelArgs& a, int threads) {
     const Node& pw = *a.node;
     const Node& dw = *a.dw_node;
-    const Node& ex = *a.expand_node;
-    if (a.dw_inputs.size() < 2 || a.expand_inputs.size() < 2 || !a.workspace)
-      return internal_error("fused block '" + ex.name + "' -> '" + dw.name + "' -> '" + pw.name +
+    const Node* ex = a.expand_node;  // nullptr: a block without expansion
+    if (a.dw_inputs.size() < 2 || (ex && a.expand_inputs.size() < 2) || !a.workspace)
+      return internal_error("fused block '" + dw.name + "' -> '" + pw.name +
                             "' is missing its inputs or workspace");
-    x_ = a.expand_inputs[0].data;
-    in_stride_ = a.expand_inputs[0].pixel_stride;
-    expand_ = pack_1x1(a.expand_inputs[1], bias_of(a.expand_inputs));
-    expand_lo_ = ex.attrs.activation.min;
-    expand_hi_ = ex.attrs.activation.max;
+    const CpuTensor& x = ex ? a.expand_inputs[0] : a.dw_inputs[0];
+    x_ = x.data;
+    in_stride_ = x.pixel_stride;
+    if (ex) {
+      expand_ = pack_1x1(a.expand_inputs[1], bias_of(a.expand_inputs));
+      expand_lo_ = ex->attrs.activation.min;
+      expand_hi_ = ex->attrs.activation.max;
+    }
     q_ = conv_geometry(*a.g, dw);
+    // The depthwise conv reads the ring (pixel stride C), or x itself.
     dw_.init(q_, a.dw_inputs[1].data, bias_of(a.dw_inputs), dw.attrs.activation.min,
-             dw.attrs.activation.max, q_.c);
+             dw.attrs.activation.max, ex ? q_.c : in_stride_);
     project_ = pack_1x1(a.inputs[1], bias_of(a.inputs));
     call_.lda = q_.c;
     call_.c = a.outputs[0].data;
@@ -67,7 +71,8 @@ class InvertedResidualKernel : public CpuKernel {
     }
     tasks_ = std::max<int64_t>(1, std::min<int64_t>(threads, q_.n * q_.oh));
     scratch_ = a.workspace;
-    for (const Node* n : {&ex, &dw, &pw}) {
+    for (const Node* n : {ex, &dw, &pw}) {
+      if (!n) continue;
       consumed_constants.push_back(n->inputs[1]);
       if (n->inputs.size() > 2 && n->inputs[2] >= 0) consumed_constants.push_back(n->inputs[2]);
     }
@@ -108,6 +113,10 @@ class InvertedResidualKernel : public CpuKernel {
           continue;
         }
         const int64_t key = img * q.h + iy, slot = iy % k;
+        if (expand_.n == 0) {  // no expansion: the depthwise conv reads x's rows
+          in_rows[ky] = x_ + key * q.w * in_stride_;
+          continue;
+        }
         float* dst = ring + slot * row_floats;
         if (held[slot] != key) {  // expand input row iy into the ring
           GemmCall e;
@@ -123,7 +132,7 @@ class InvertedResidualKernel : public CpuKernel {
         }
         in_rows[ky] = dst;
       }
-      dw_.row_from(in_rows, q.c, 0, q.ow, dw_out, q.c);
+      dw_.row_from(in_rows, expand_.n == 0 ? in_stride_ : q.c, 0, q.ow, dw_out, q.c);
       GemmCall p = call_;
       p.a = dw_out;
       p.m = q.ow;
@@ -152,12 +161,13 @@ bool direct_1x1_on_gemm(const Graph& g, const Node& n) {
 
 }  // namespace
 
-bool inverted_residual_fusable(const Graph& g, const Node& expand, const Node& dw,
+bool inverted_residual_fusable(const Graph& g, const Node* expand, const Node& dw,
                                const Node& project) {
-  if (!direct_1x1_on_gemm(g, expand) || !direct_1x1_on_gemm(g, project) ||
+  if ((expand && !direct_1x1_on_gemm(g, *expand)) || !direct_1x1_on_gemm(g, project) ||
       !dwconv_avx512_applicable(g, dw))
     return false;
-  if (dw.inputs[0] != expand.outputs[0] || project.inputs[0] != dw.outputs[0]) return false;
+  if ((expand && dw.inputs[0] != expand->outputs[0]) || project.inputs[0] != dw.outputs[0])
+    return false;
   // Rows of at least 28 pixels: each expanded row is one GEMM call, whose weights
   // must pay off over its pixels (at 14x14 the expanded maps fit in L2 anyway).
   return conv_geometry(g, dw).w >= 28;

@@ -33,10 +33,16 @@ LaterFusions plan_later_fusions(const RangeFacts& r) {
   // depthwise conv reads, whose output only a 1x1 projection reads, the
   // projection on the own GEMM. The projection's kernel runs the block row by
   // row (inverted_residual.cc).
+  // A block without expansion (the first of MobileNetV2, MnasNet, MobileNetV3:
+  // depthwise -> projection) fuses the same way, its depthwise conv reading the
+  // block's input rows directly; its projection may be on XNNPACK alone (16
+  // outputs), in the block it is on the own GEMM. Measured (interleaved, 1 thread,
+  // against the same graphs without this variant): MobileNetV3-Large 3.00 -> 2.93
+  // ms, MnasNet 3.67 -> 3.60, MobileNetV2 3.27 -> 3.24, ShuffleNetV2 unchanged.
   for (int j = first; j < last; ++j) {
     const Node& n = g.nodes[size_t(j)];
     if (!options.fuse_blocks || options.gemm == CpuKernelOptions::Gemm::kXnnpack ||
-        n.op != OpType::kConv || sup(j).factory != make_gemm_conv)
+        n.op != OpType::kConv || !sup(j).factory)
       continue;
     const int d = producer[size_t(n.inputs[0])];
     if (d < first || !sole_local_reader(n.inputs[0]) || !sup(d).factory) continue;
@@ -45,12 +51,20 @@ LaterFusions plan_later_fusions(const RangeFacts& r) {
     const int e = producer[size_t(dn.inputs[0])];
     // (The expansion may be on XNNPACK alone, as with few input channels; in the
     // block it is on the own GEMM.)
-    if (e < first || !sole_local_reader(dn.inputs[0]) || !sup(e).factory ||
-        fused_act[size_t(e - first)].active() || !is_nhwc(g.nodes[size_t(e)].inputs[0]))
+    const bool expansion = e >= first && sole_local_reader(dn.inputs[0]) && sup(e).factory &&
+                           !fused_act[size_t(e - first)].active() &&
+                           is_nhwc(g.nodes[size_t(e)].inputs[0]) &&
+                           sup(j).factory == make_gemm_conv &&
+                           inverted_residual_fusable(g, &g.nodes[size_t(e)], dn, n);
+    if (expansion) {
+      absorbed_by[size_t(e - first)] = absorbed_by[size_t(d - first)] = j;
+      parts[size_t(j - first)] = {e, d};
+    } else if (is_nhwc(dn.inputs[0]) && inverted_residual_fusable(g, nullptr, dn, n)) {
+      absorbed_by[size_t(d - first)] = j;
+      parts[size_t(j - first)] = {d, -1};
+    } else {
       continue;
-    if (!inverted_residual_fusable(g, g.nodes[size_t(e)], dn, n)) continue;
-    absorbed_by[size_t(e - first)] = absorbed_by[size_t(d - first)] = j;
-    parts[size_t(j - first)] = {e, d};
+    }
     unfused[size_t(j - first)] = sup(j).factory;
     sup(j).factory = make_inverted_residual;
     sup(j).workspace_floats = std::max(sup(j).workspace_floats,
