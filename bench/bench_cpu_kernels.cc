@@ -4,7 +4,10 @@
 // (activations read + weights + activations written, once per run).
 // 3x3 stride-1 convs run twice: conv2d/ (XNNPACK direct) and conv2d_winograd/
 // (F(4,3)); dense convs also run as conv2d_gemm/ (own AVX-512 GEMM); all report
-// the direct convolution's FLOPs, so FLOPS compares time.
+// the direct convolution's FLOPs, so FLOPS compares time. Inverted residual
+// blocks run as whole small graphs compiled as one range (so the compiler fuses
+// them), as block_fused/ and block_separate/ (blocks=separate); their times
+// include the range's NCHW <-> NHWC boundary conversions, the same on both.
 //
 //   build/bench/bench_cpu_kernels [--benchmark_filter=conv2d/resnet50]
 //       [--benchmark_out=cpu_kernels.csv --benchmark_out_format=csv]
@@ -18,6 +21,7 @@
 #include <sstream>
 
 #include <random>
+#include "kernels/cpu/cpu_executable.h"
 #include "kernels/cpu/cpu_kernel.h"
 
 using namespace tandem;
@@ -30,6 +34,7 @@ struct Case {
   double flops = 0;  // per run
   double bytes = 0;  // per run
   cpu::CpuKernelOptions options;
+  bool whole_graph = false;  // compiled as a range (fusions apply), not one node's kernel
 };
 
 std::vector<float> random_floats(size_t n, uint32_t seed) {
@@ -198,6 +203,69 @@ std::vector<Case> eltwise_cases() {
   return cases;
 }
 
+// MobileNet-style blocks: [1x1 expansion ->] depthwise -> 1x1 projection [-> + x].
+std::vector<Case> block_cases() {
+  std::vector<Case> cases;
+  for (const auto& r : read_csv("block_shapes.csv")) {
+    if (r.size() < 10) continue;
+    const int64_t cin = std::stoll(r[2]), h = std::stoll(r[3]), w = std::stoll(r[4]);
+    const int64_t cexp = std::stoll(r[5]), cout = std::stoll(r[6]), k = std::stoll(r[7]);
+    const int64_t s = std::stoll(r[8]);
+    const bool residual = r[9] == "1";
+    Case cs;
+    Graph& g = cs.g;
+    int x = add_input(g, "x", {1, cin, h, w});
+    NodeAttrs one;
+    one.kernel_shape = {1, 1};
+    one.strides = {1, 1};
+    one.dilations = {1, 1};
+    one.pads = {0, 0, 0, 0};
+    one.group = 1;
+    int t = x;
+    const int64_t c = cexp > 0 ? cexp : cin;
+    if (cexp > 0) {
+      NodeAttrs e = one;
+      e.activation = {0.0f, 6.0f};
+      t = add_node(g, OpType::kConv,
+                   {x, add_random_constant(g, "we", {c, cin, 1, 1}, 1),
+                    add_random_constant(g, "be", {c}, 2)},
+                   {1, c, h, w}, e);
+    }
+    NodeAttrs d = one;
+    d.kernel_shape = {k, k};
+    d.strides = {s, s};
+    d.pads = {k / 2, k / 2, k / 2, k / 2};
+    d.group = c;
+    d.activation = {0.0f, 6.0f};
+    const int64_t oh = (h + 2 * (k / 2) - k) / s + 1, ow = (w + 2 * (k / 2) - k) / s + 1;
+    t = add_node(
+        g, OpType::kConv,
+        {t, add_random_constant(g, "wd", {c, 1, k, k}, 3), add_random_constant(g, "bd", {c}, 4)},
+        {1, c, oh, ow}, d);
+    int y = add_node(g, OpType::kConv,
+                     {t, add_random_constant(g, "wp", {cout, c, 1, 1}, 5),
+                      add_random_constant(g, "bp", {cout}, 6)},
+                     {1, cout, oh, ow}, one);
+    if (residual) y = add_node(g, OpType::kAdd, {y, x}, {1, cout, oh, ow});
+    const double in_px = double(h * w), out_px = double(oh * ow);
+    cs.flops = 2.0 * (in_px * double(cin * cexp) + out_px * double(c * k * k + c * cout));
+    cs.bytes = 4.0 * (in_px * double(cin) + out_px * double(cout) +
+                      double(cin * cexp + c * k * k + c * cout));
+    cs.whole_graph = true;
+    for (bool fused : {true, false}) {
+      Case v;
+      v.name = std::string(fused ? "block_fused/" : "block_separate/") + r[0] + "/" + r[1];
+      v.g = cs.g;
+      v.flops = cs.flops;
+      v.bytes = cs.bytes;
+      v.whole_graph = true;
+      v.options.fuse_blocks = fused;
+      cases.push_back(std::move(v));
+    }
+  }
+  return cases;
+}
+
 struct PoolDeleter {
   void operator()(pthreadpool* p) const {
     if (p) pthreadpool_destroy(p);
@@ -214,6 +282,46 @@ pthreadpool_t bench_pool(int* threads) {
   }
   *threads = n;
   return pool.get();
+}
+
+void set_counters(benchmark::State& state, const Case* cs, int threads) {
+  state.counters["FLOPS"] =
+      benchmark::Counter(cs->flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["bytes_per_second"] =
+      benchmark::Counter(cs->bytes, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["threads"] = threads;
+}
+
+// The case's graph compiled as one cpu range (its fusions apply), boundary
+// conversions included, on random inputs.
+void run_graph_case(benchmark::State& state, const Case* cs) {
+  const Graph& g = cs->g;
+  int threads = 0;
+  pthreadpool_t pool = bench_pool(&threads);
+  auto exe = cpu::compile_cpu_range(g, 0, int(g.nodes.size()), pool, nullptr, cs->options);
+  if (!exe.ok()) {
+    state.SkipWithError(exe.status().to_string().c_str());
+    return;
+  }
+  const RangeIO& io = exe.value()->io();
+  std::vector<std::vector<float>> bufs;
+  std::vector<const float*> in;
+  std::vector<float*> out;
+  for (int t : io.inputs) {
+    bufs.push_back(random_floats(size_t(shape_elements(g.tensor(t).shape)), uint32_t(t)));
+    in.push_back(bufs.back().data());
+  }
+  std::vector<std::vector<float>> outs;
+  for (int t : io.outputs) {
+    outs.emplace_back(size_t(shape_elements(g.tensor(t).shape)));
+    out.push_back(outs.back().data());
+  }
+  for (auto _ : state) {
+    Status st = exe.value()->run(in.data(), out.data());
+    if (!st.ok()) state.SkipWithError(st.to_string().c_str());
+  }
+  set_counters(state, cs, threads);
+  state.SetLabel(std::to_string(g.nodes.size()) + " nodes");
 }
 
 // The kernel of the case's single node on NHWC buffers (inputs random).
@@ -262,11 +370,7 @@ void run_case(benchmark::State& state, const Case* cs) {
     Status st = kernel.value()->run(pool);
     if (!st.ok()) state.SkipWithError(st.to_string().c_str());
   }
-  state.counters["FLOPS"] =
-      benchmark::Counter(cs->flops, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["bytes_per_second"] =
-      benchmark::Counter(cs->bytes, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["threads"] = threads;
+  set_counters(state, cs, threads);
   state.SetLabel(std::string(op_name(n.op)));
 }
 
@@ -278,10 +382,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   static std::vector<Case> cases;
-  for (auto* make : {conv_cases, fc_cases, eltwise_cases})
+  for (auto* make : {conv_cases, fc_cases, eltwise_cases, block_cases})
     for (Case& c : make()) cases.push_back(std::move(c));
   for (const Case& c : cases)
-    benchmark::RegisterBenchmark(c.name.c_str(), run_case, &c)
+    benchmark::RegisterBenchmark(c.name.c_str(), c.whole_graph ? run_graph_case : run_case, &c)
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
   benchmark::Initialize(&argc, argv);
