@@ -22,7 +22,9 @@ bool is_channel_shuffle(const Graph& g, const Node& r1, const Node& tr, const No
 
 Expected<KernelPtr> make_channel_shuffle(const KernelArgs& a) {
   const Node& n = *a.node;
-  const CpuTensor& x = a.inputs[0];  // the first Reshape's input (NHWC)
+  if (a.absorbed.empty() || a.absorbed[0].inputs.empty())
+    return internal_error("channel shuffle '" + n.name + "' is missing its first Reshape");
+  const CpuTensor& x = a.absorbed[0].inputs[0];  // the first Reshape's input (NHWC)
   const CpuTensor& y = a.outputs[0];
   // The Reshape's input is the transposed [N, C/G, G, H, W]: G groups of C/G.
   const Shape& t = a.g->tensor(n.inputs[0]).shape;

@@ -290,7 +290,6 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
   const std::vector<int>& absorbed_by = later.absorbed_by;
   const auto& parts = later.parts;
   const auto& unfused = later.unfused;
-  const std::vector<int>& fused_src = later.fused_src;
   auto runs_at = [&](int node) {
     return absorbed_by[size_t(node - first)] >= 0 ? absorbed_by[size_t(node - first)] : node;
   };
@@ -396,16 +395,11 @@ Status CpuExecutable::build(const Graph& g, int first, int last, pthreadpool_t p
     bool is_native = false;
     if (const auto [p0, p1] = parts[size_t(i - first)]; p0 >= 0) {
       KernelArgs fused_args = args;
-      if (sup(i).factory == make_inverted_residual) {  // parts: {expansion, dw} or {dw, -1}
-        const int dw = p1 >= 0 ? p1 : p0;
-        if (p1 >= 0) {
-          fused_args.expand_node = &g.nodes[size_t(p0)];
-          for (int t : g.nodes[size_t(p0)].inputs) fused_args.expand_inputs.push_back(view(t));
-        }
-        fused_args.dw_node = &g.nodes[size_t(dw)];
-        for (int t : g.nodes[size_t(dw)].inputs) fused_args.dw_inputs.push_back(view(t));
-      } else {  // channel shuffle, SiLU: read the first absorbed node's input
-        fused_args.inputs[0] = view(fused_src[size_t(i - first)]);
+      for (int part : {p0, p1}) {
+        if (part < 0) continue;
+        KernelArgs::Absorbed a{&g.nodes[size_t(part)], {}};
+        for (int t : a.node->inputs) a.inputs.push_back(view(t));
+        fused_args.absorbed.push_back(std::move(a));
       }
       auto made = sup(i).factory(fused_args);
       if (made.ok()) {

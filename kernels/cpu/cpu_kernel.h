@@ -83,13 +83,14 @@ struct KernelArgs {
   // The other operand of an Add fused into this conv (ResNet's residual; data
   // nullptr when none): the kernel adds it before `activation`.
   CpuTensor residual;
-  // An inverted residual block fused into its projection (this 1x1 conv) by the
-  // compiler: the 1x1 expansion and the 3x3 depthwise conv before it, and their
-  // inputs (nullptr and empty when none).
-  const Node* expand_node = nullptr;
-  std::vector<CpuTensor> expand_inputs;
-  const Node* dw_node = nullptr;
-  std::vector<CpuTensor> dw_inputs;
+  // Earlier nodes whose work this node's kernel does, in graph order, with their
+  // inputs (later_fusion.h): an inverted residual block's expansion and depthwise
+  // conv, a shuffle's Reshape and Transpose, a SiLU's gate. Empty when none.
+  struct Absorbed {
+    const Node* node = nullptr;
+    std::vector<CpuTensor> inputs;
+  };
+  std::vector<Absorbed> absorbed;
   CpuKernelOptions options;
   // Scratch shared by the range's kernels (CpuOpSupport::workspace_floats).
   float* workspace = nullptr;
@@ -143,10 +144,11 @@ Expected<KernelPtr> make_gemm_conv(const KernelArgs& args);
 // An inverted residual block as one kernel (inverted_residual.cc): whether the
 // convs fuse (expand nullptr: a block without expansion), the scratch the kernel
 // needs on `threads` threads, the kernel (made for the projection node, with
-// KernelArgs::dw_node and, with an expansion, expand_node set).
+// KernelArgs::absorbed = {[expansion,] depthwise}).
 bool inverted_residual_fusable(const Graph& g, const Node* expand, const Node& dw,
                                const Node& project);
-size_t inverted_residual_workspace_floats(const Graph& g, const Node& dw, int threads);
+size_t inverted_residual_workspace_floats(const Graph& g, const Node& dw, bool expansion,
+                                          int threads);
 Expected<KernelPtr> make_inverted_residual(const KernelArgs& args);
 CpuOpSupport fully_connected_support(const Graph& g, const Node& n);
 CpuOpSupport pooling_support(const Graph& g, const Node& n);
@@ -162,12 +164,12 @@ CpuOpSupport reshape_support(const Graph& g, const Node& n);
 // Slices of NHWC activations with unit channel step (slice.cc).
 CpuOpSupport slice_support(const Graph& g, const Node& n);
 // Reshape -> Transpose (0, 2, 1, 3, 4) -> Reshape back: a channel shuffle, which the
-// compiler runs as one kernel made for the last Reshape, with KernelArgs::inputs[0]
-// the first Reshape's input (channel_shuffle.cc).
+// compiler runs as one kernel made for the last Reshape, with KernelArgs::absorbed =
+// {first Reshape, Transpose} (channel_shuffle.cc).
 bool is_channel_shuffle(const Graph& g, const Node& r1, const Node& transpose, const Node& r2);
 Expected<KernelPtr> make_channel_shuffle(const KernelArgs& args);
 // Sigmoid or HardSigmoid -> Mul(x, gate(x)): SiLU or HardSwish, run as one kernel
-// made for the Mul with KernelArgs::inputs[0] = x (gated_activation.cc).
+// made for the Mul with KernelArgs::absorbed = {gate} (gated_activation.cc).
 // gated_input is x, or -1 for another pattern.
 int gated_input(const Graph& g, const Node& gate, const Node& mul);
 Expected<KernelPtr> make_gated(const KernelArgs& args);

@@ -88,7 +88,7 @@ using RowFn = void (*)(const float*, float*, int64_t, float, float);
 class GatedKernel : public CpuKernel {
  public:
   GatedKernel(const KernelArgs& a, const Node& gate) {
-    const CpuTensor& x = a.inputs[0];
+    const CpuTensor& x = a.absorbed[0].inputs[0];  // the gate's input
     const CpuTensor& y = a.outputs[0];
     x_ = x.data;
     y_ = y.data;
@@ -143,14 +143,12 @@ int gated_input(const Graph& g, const Node& gate, const Node& mul) {
 }
 
 Expected<KernelPtr> make_gated(const KernelArgs& a) {
-  // The gate node: the Sigmoid or HardSigmoid that forms the pattern with this Mul.
-  const Node* gate = nullptr;
-  for (const Node& n : a.g->nodes)
-    if (gated_input(*a.g, n, *a.node) >= 0) gate = &n;
-  if (!gate)
+  // absorbed: {the Sigmoid or HardSigmoid gate}, with its input x.
+  if (a.absorbed.size() != 1 || a.absorbed[0].inputs.empty() ||
+      gated_input(*a.g, *a.absorbed[0].node, *a.node) < 0)
     return internal_error("node '" + a.node->name +
                           "' is not x * sigmoid(x) or x * hardsigmoid(x)");
-  return KernelPtr(new GatedKernel(a, *gate));
+  return KernelPtr(new GatedKernel(a, *a.absorbed[0].node));
 }
 
 }  // namespace tandem::cpu

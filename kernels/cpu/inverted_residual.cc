@@ -18,9 +18,10 @@
 namespace tandem::cpu {
 namespace {
 
-// Floats of scratch per task: K expanded rows and one depthwise output row.
-int64_t task_floats(const ConvGeometry& dw) {
-  return (dw.kh * dw.w + dw.ow) * dw.c;
+// Floats of scratch per task: K expanded rows (with an expansion) and one
+// depthwise output row.
+int64_t task_floats(const ConvGeometry& dw, bool expansion) {
+  return ((expansion ? dw.kh * dw.w : 0) + dw.ow) * dw.c;
 }
 
 #if defined(__x86_64__)
@@ -40,23 +41,29 @@ class InvertedResidualKernel : public CpuKernel {
  public:
   Status init(const KernelArgs& a, int threads) {
     const Node& pw = *a.node;
-    const Node& dw = *a.dw_node;
-    const Node* ex = a.expand_node;  // nullptr: a block without expansion
-    if (a.dw_inputs.size() < 2 || (ex && a.expand_inputs.size() < 2) || !a.workspace)
-      return internal_error("fused block '" + dw.name + "' -> '" + pw.name +
-                            "' is missing its inputs or workspace");
-    const CpuTensor& x = ex ? a.expand_inputs[0] : a.dw_inputs[0];
+    // absorbed: {expansion, depthwise}, or {depthwise} for a block without expansion.
+    if (a.absorbed.empty() || a.absorbed.size() > 2 || !a.workspace)
+      return internal_error("fused block ending in '" + pw.name +
+                            "' is missing its parts or workspace");
+    const bool has_ex = a.absorbed.size() == 2;
+    const Node* ex = has_ex ? a.absorbed[0].node : nullptr;
+    const Node& dw = *a.absorbed.back().node;
+    const std::vector<CpuTensor>& dw_in = a.absorbed.back().inputs;
+    const std::vector<CpuTensor>* ex_in = has_ex ? &a.absorbed[0].inputs : nullptr;
+    if (dw_in.size() < 2 || (ex_in && ex_in->size() < 2))
+      return internal_error("fused block ending in '" + pw.name + "' is missing inputs");
+    const CpuTensor& x = ex_in ? (*ex_in)[0] : dw_in[0];
     x_ = x.data;
     in_stride_ = x.pixel_stride;
     if (ex) {
-      expand_ = pack_1x1(a.expand_inputs[1], bias_of(a.expand_inputs));
+      expand_ = pack_1x1((*ex_in)[1], bias_of(*ex_in));
       expand_lo_ = ex->attrs.activation.min;
       expand_hi_ = ex->attrs.activation.max;
     }
     q_ = conv_geometry(*a.g, dw);
     // The depthwise conv reads the ring (pixel stride C), or x itself.
-    dw_.init(q_, a.dw_inputs[1].data, bias_of(a.dw_inputs), dw.attrs.activation.min,
-             dw.attrs.activation.max, ex ? q_.c : in_stride_);
+    dw_.init(q_, dw_in[1].data, bias_of(dw_in), dw.attrs.activation.min, dw.attrs.activation.max,
+             ex ? q_.c : in_stride_);
     project_ = pack_1x1(a.inputs[1], bias_of(a.inputs));
     call_.lda = q_.c;
     call_.c = a.outputs[0].data;
@@ -91,7 +98,7 @@ class InvertedResidualKernel : public CpuKernel {
     const auto* k = static_cast<const InvertedResidualKernel*>(ctx);
     const int64_t rows = k->q_.n * k->q_.oh;
     k->rows(int64_t(index) * rows / k->tasks_, int64_t(index + 1) * rows / k->tasks_,
-            k->scratch_ + int64_t(index) * task_floats(k->q_));
+            k->scratch_ + int64_t(index) * task_floats(k->q_, k->expand_.n > 0));
   }
 
   // Output rows [r0, r1) (image-major) through `scratch`.
@@ -100,7 +107,7 @@ class InvertedResidualKernel : public CpuKernel {
     const int64_t row_floats = q.w * q.c;
     float* ring = scratch;
     const int k = int(q.kh);
-    float* dw_out = scratch + k * row_floats;
+    float* dw_out = scratch + (expand_.n > 0 ? k * row_floats : 0);  // after the ring
     int64_t held[DwConvRows::kMaxK];  // image * h + iy of the expanded row in each slot
     std::fill(held, held + k, -1);
     for (int64_t r = r0; r < r1; ++r) {
@@ -173,8 +180,9 @@ bool inverted_residual_fusable(const Graph& g, const Node* expand, const Node& d
   return conv_geometry(g, dw).w >= 28;
 }
 
-size_t inverted_residual_workspace_floats(const Graph& g, const Node& dw, int threads) {
-  return size_t(std::max(threads, 1)) * size_t(task_floats(conv_geometry(g, dw)));
+size_t inverted_residual_workspace_floats(const Graph& g, const Node& dw, bool expansion,
+                                          int threads) {
+  return size_t(std::max(threads, 1)) * size_t(task_floats(conv_geometry(g, dw), expansion));
 }
 
 Expected<KernelPtr> make_inverted_residual(const KernelArgs& a) {

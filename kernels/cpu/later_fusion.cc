@@ -23,11 +23,9 @@ LaterFusions plan_later_fusions(const RangeFacts& r) {
   f.absorbed_by.assign(size_t(last - first), -1);
   f.parts.assign(size_t(last - first), {-1, -1});
   f.unfused.assign(size_t(last - first), nullptr);
-  f.fused_src.assign(size_t(last - first), -1);
   std::vector<int>& absorbed_by = f.absorbed_by;
   auto& parts = f.parts;
   auto& unfused = f.unfused;
-  auto& fused_src = f.fused_src;
 
   // MobileNet's inverted residual block: a 1x1 expansion whose output only a
   // depthwise conv reads, whose output only a 1x1 projection reads, the
@@ -67,8 +65,9 @@ LaterFusions plan_later_fusions(const RangeFacts& r) {
     }
     unfused[size_t(j - first)] = sup(j).factory;
     sup(j).factory = make_inverted_residual;
-    sup(j).workspace_floats = std::max(sup(j).workspace_floats,
-                                       inverted_residual_workspace_floats(g, dn, options.threads));
+    sup(j).workspace_floats =
+        std::max(sup(j).workspace_floats,
+                 inverted_residual_workspace_floats(g, dn, expansion, options.threads));
   }
 
   // Channel shuffle (ShuffleNet): Reshape [N, C, H, W] -> [N, G, C/G, H, W],
@@ -90,7 +89,6 @@ LaterFusions plan_later_fusions(const RangeFacts& r) {
     absorbed_by[size_t(r1 - first)] = absorbed_by[size_t(tp - first)] = j;
     parts[size_t(j - first)] = {r1, tp};
     unfused[size_t(j - first)] = sup(j).factory;
-    fused_src[size_t(j - first)] = t0;
     sup(j).factory = make_channel_shuffle;
   }
 
@@ -110,7 +108,6 @@ LaterFusions plan_later_fusions(const RangeFacts& r) {
       absorbed_by[size_t(p - first)] = j;
       parts[size_t(j - first)] = {p, -1};
       unfused[size_t(j - first)] = sup(j).factory;
-      fused_src[size_t(j - first)] = x;
       sup(j).factory = make_gated;
       break;
     }

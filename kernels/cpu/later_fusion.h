@@ -36,7 +36,6 @@ struct LaterFusions {
   std::vector<int> absorbed_by;           // per node: the node doing its work, or -1
   std::vector<std::array<int, 2>> parts;  // per node: the (up to two) nodes it absorbs
   std::vector<KernelFactory> unfused;     // per fusing node: its own factory
-  std::vector<int> fused_src;             // per fusing node: its input 0 (shuffle, gate)
 };
 
 // Plans the fusions and sets support[node].factory (and workspace) of the fusing
