@@ -83,11 +83,10 @@ inline Tensors random_inputs(const Graph& g, int first, int last, uint32_t seed 
   return in;
 }
 
-// cpu (given spec) vs reference on the whole graph; returns the worst error.
-inline double compare(const Graph& g, const std::string& spec = "cpu:threads=2",
-                      std::vector<std::string>* fallbacks = nullptr,
-                      int64_t* concat_copies = nullptr, int64_t* fused_adds = nullptr,
-                      std::vector<std::string>* kinds = nullptr) {
+// cpu (given spec) vs reference on the whole graph; returns the worst error and
+// hands the cpu executable to `inspect` (for counts and kernel kinds).
+template <typename Inspect>
+double compare_with(const Graph& g, const std::string& spec, Inspect inspect) {
   int n = int(g.nodes.size());
   Tensors in = random_inputs(g, 0, n);
   auto ref = make("reference");
@@ -96,16 +95,24 @@ inline double compare(const Graph& g, const std::string& spec = "cpu:threads=2",
   std::unique_ptr<Executable> exe;
   Executable* e = nullptr;
   Tensors got = run_range(*cpu, g, 0, n, in, &e, &exe);
-  if (fallbacks) *fallbacks = e->fallback_nodes();
-  if (concat_copies) *concat_copies = cpu::cpu_concat_copies(*e);
-  if (fused_adds) *fused_adds = cpu::cpu_fused_residual_adds(*e);
-  if (kinds) *kinds = e->kernel_kinds();
+  inspect(*e);
   double worst = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    double err = test::relative_error(got[i], want[i]);
-    worst = std::max(worst, err);
-  }
+  for (size_t i = 0; i < want.size(); ++i)
+    worst = std::max(worst, test::relative_error(got[i], want[i]));
   return worst;
+}
+
+// The same, with the common things to inspect as optional outputs.
+inline double compare(const Graph& g, const std::string& spec = "cpu:threads=2",
+                      std::vector<std::string>* fallbacks = nullptr,
+                      int64_t* concat_copies = nullptr, int64_t* fused_adds = nullptr,
+                      std::vector<std::string>* kinds = nullptr) {
+  return compare_with(g, spec, [&](const Executable& e) {
+    if (fallbacks) *fallbacks = e.fallback_nodes();
+    if (concat_copies) *concat_copies = cpu::cpu_concat_copies(e);
+    if (fused_adds) *fused_adds = cpu::cpu_fused_residual_adds(e);
+    if (kinds) *kinds = e.kernel_kinds();
+  });
 }
 
 // x [1, c, h, w] -> conv -> output; returns the graph.

@@ -52,20 +52,10 @@ Graph block_graph(const Block& b) {
 // cpu `spec` vs reference; returns the worst error, the fused block count and kinds.
 double run_block(const Graph& g, const std::string& spec, int64_t& blocks,
                  std::vector<std::string>& kinds) {
-  const int n = int(g.nodes.size());
-  Tensors in = random_inputs(g, 0, n);
-  auto ref = make("reference");
-  auto cpu = make(spec);
-  Tensors want = run_range(*ref, g, 0, n, in);
-  std::unique_ptr<Executable> exe;
-  Executable* e = nullptr;
-  Tensors got = run_range(*cpu, g, 0, n, in, &e, &exe);
-  blocks = cpu::cpu_fused_blocks(*e);
-  kinds = e->kernel_kinds();
-  double worst = 0;
-  for (size_t i = 0; i < want.size(); ++i)
-    worst = std::max(worst, test::relative_error(got[i], want[i]));
-  return worst;
+  return compare_with(g, spec, [&](const Executable& e) {
+    blocks = cpu::cpu_fused_blocks(e);
+    kinds = e.kernel_kinds();
+  });
 }
 
 }  // namespace
