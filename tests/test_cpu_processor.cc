@@ -182,6 +182,30 @@ TEST_CASE("cpu unary ops, softmax and pad match the reference") {
       CHECK(fb.empty());
     }
   }
+  // The own HardSigmoid and Tanh on pixel strides: input and output are slices of
+  // concatenations (the run-per-pixel path of ElementwiseRows).
+  for (OpType op : {OpType::kHardSigmoid, OpType::kTanh}) {
+    CAPTURE(op_name(op));
+    Graph g;
+    int x = test::add_input(g, "x", {1, 6, 5, 7});
+    int y = test::add_input(g, "y", {1, 3, 5, 7});
+    int w = test::add_random_constant(g, "w", {5, 6, 1, 1}, 4);
+    int a = node(g, OpType::kConv, "conv", {x, w}, {1, 5, 5, 7}, conv_attrs(1, 1, 0));
+    NodeAttrs cat;
+    cat.axis = 1;
+    int c1 = node(g, OpType::kConcat, "cat1", {a, y}, {1, 8, 5, 7}, cat);
+    NodeAttrs ua;
+    ua.alpha = 0.3f;
+    ua.beta = 0.4f;
+    int u = node(g, op, "u", {a}, {1, 5, 5, 7}, ua);
+    int c2 = node(g, OpType::kConcat, "cat2", {y, u}, {1, 8, 5, 7}, cat);
+    g.outputs = {c1, c2};
+    std::vector<std::string> fb;
+    int64_t copies = -1;
+    CHECK(compare(g, "cpu:threads=2", &fb, &copies) <= kTolerance);
+    CHECK(fb.empty());
+    CHECK(copies <= 2);  // y into both concats; the conv and the unary op write in place
+  }
   for (Shape shape : {Shape{2, 1000}, Shape{1, 10, 3, 3}}) {
     Graph g;
     int x = test::add_input(g, "x", shape);
