@@ -21,8 +21,8 @@
 #include <sstream>
 
 #include <random>
-#include "kernels/cpu/cpu_executable.h"
-#include "kernels/cpu/cpu_kernel.h"
+#include "kernels/cpu/compiler/cpu_executable.h"
+#include "kernels/cpu/compiler/cpu_kernel.h"
 
 using namespace tandem;
 

@@ -31,7 +31,7 @@ if [ ${#missing[@]} -ne 0 ]; then
   exit 1
 fi
 
-# The cpu processor's wiring of the NEON kernels (kernels/cpu/conv2d_neon.cc, and
+# The cpu processor's wiring of the NEON kernels (kernels/cpu/ops/conv2d_neon.cc, and
 # conv2d.cc that selects it) must compile for aarch64 too; there is no arm64
 # XNNPACK to link here, so this is a compile check against the host's headers.
 xinc="$(mktemp -d)"
@@ -40,7 +40,7 @@ for h in xnnpack.h pthreadpool.h; do
   [ -f "/usr/include/$h" ] && ln -s "/usr/include/$h" "$xinc/$h"
 done
 if [ -f "$xinc/xnnpack.h" ] && [ -f "$xinc/pthreadpool.h" ]; then
-  for src in kernels/cpu/conv2d_neon.cc kernels/cpu/conv2d.cc; do
+  for src in kernels/cpu/ops/conv2d_neon.cc kernels/cpu/ops/conv2d.cc; do
     aarch64-linux-gnu-g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -I"$root" -I"$xinc" \
       "$root/$src" || { echo "test_neon_qemu: FAIL: $src does not compile for aarch64" >&2; exit 1; }
   done

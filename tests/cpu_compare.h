@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "engine/processor_registry.h"
-#include "kernels/cpu/cpu_executable.h"
+#include "kernels/cpu/compiler/cpu_executable.h"
 #include "kernels/cpu/cpu_processor.h"
 #include "tests/helpers.h"
 

@@ -3,7 +3,7 @@
 // counts that leave a masked tail, maps narrower than the kernel, concat slices.
 #include <doctest/doctest.h>
 
-#include "kernels/cpu/gemm_avx512.h"
+#include "kernels/cpu/x86/gemm_avx512.h"
 #include "tests/cpu_compare.h"
 
 using namespace tandem;

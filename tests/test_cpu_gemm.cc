@@ -1,4 +1,4 @@
-// The own AVX-512 GEMM (kernels/cpu/gemm_avx512.h) against a double-precision
+// The own AVX-512 GEMM (kernels/cpu/x86/gemm_avx512.h) against a double-precision
 // product, and convolutions on it (cpu spec gemm=own) against the reference
 // processor: 1x1 in place, strided/padded/dilated/7x7 through im2col, tails of
 // M, N and K, K blocking, fused clamps, and writing into a concat slice.
@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "kernels/cpu/gemm_avx512.h"
+#include "kernels/cpu/x86/gemm_avx512.h"
 #include "tests/cpu_compare.h"
 
 using namespace tandem;

@@ -5,7 +5,7 @@
 // graphs the compiler must not fuse.
 #include <doctest/doctest.h>
 
-#include "kernels/cpu/gemm_avx512.h"
+#include "kernels/cpu/x86/gemm_avx512.h"
 #include "tests/cpu_compare.h"
 
 using namespace tandem;

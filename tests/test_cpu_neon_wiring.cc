@@ -1,4 +1,4 @@
-// The own NEON kernels wired into the cpu processor (kernels/cpu/conv2d_neon.cc),
+// The own NEON kernels wired into the cpu processor (kernels/cpu/ops/conv2d_neon.cc),
 // against the reference processor. Off aarch64, cpu:neon=on runs their scalar
 // twins on the same packed operands, so this checks the wiring on every build:
 // packing, pixel strides (concat slices), channel and row splits over threads,

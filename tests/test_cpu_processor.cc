@@ -14,7 +14,7 @@
 
 #include "engine/fma_peak.h"
 #include "engine/processor_registry.h"
-#include "kernels/cpu/cpu_executable.h"
+#include "kernels/cpu/compiler/cpu_executable.h"
 #include "kernels/cpu/cpu_processor.h"
 #include "tests/cpu_compare.h"
 #include "tests/helpers.h"

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <thread>
 
-#include "kernels/cpu/cpu_executable.h"
-#include "kernels/cpu/cpu_kernel.h"
+#include "kernels/cpu/compiler/cpu_executable.h"
+#include "kernels/cpu/compiler/cpu_kernel.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace tandem {

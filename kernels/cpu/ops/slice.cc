@@ -1,0 +1,71 @@
+// Slice of a 4-D NHWC activation with positive steps and unit channel step
+// (ShuffleNet's channel split, spatial crops): each output pixel is one run of
+// channels copied from its input pixel, rows split over the thread pool. Other
+// slices run on the reference fallback.
+#include <cstring>
+
+#include "graph/shape_util.h"
+#include "kernels/cpu/compiler/cpu_kernel.h"
+
+namespace tandem::cpu {
+namespace {
+
+class SliceKernel : public CpuKernel {
+ public:
+  SliceKernel(const KernelArgs& a, const std::vector<SliceDim>& d)
+      : x_(a.inputs[0]), y_(a.outputs[0]) {
+    for (int i = 0; i < 4; ++i) start_[i] = d[size_t(i)].start, step_[i] = d[size_t(i)].step;
+  }
+  Status run(pthreadpool_t pool) override {
+    pthreadpool_parallelize_1d(pool, row_task, this, size_t(y_.n() * y_.h()), cpu_pool_flags());
+    return Status();
+  }
+  const char* kind() const override { return "own"; }
+
+ private:
+  // Output row `index` (image-major).
+  static void row_task(void* ctx, size_t index) {
+    const auto* k = static_cast<const SliceKernel*>(ctx);
+    const CpuTensor &x = k->x_, &y = k->y_;
+    const int64_t img = int64_t(index) / y.h(), oy = int64_t(index) % y.h();
+    const int64_t ix_img = k->start_[0] + img * k->step_[0];
+    const int64_t iy = k->start_[2] + oy * k->step_[2];
+    const float* src =
+        x.data + ((ix_img * x.h() + iy) * x.w() + k->start_[3]) * x.pixel_stride + k->start_[1];
+    float* dst = y.data + int64_t(index) * y.w() * y.pixel_stride;
+    const int64_t src_step = k->step_[3] * x.pixel_stride;
+    const size_t bytes = sizeof(float) * size_t(y.c());
+    for (int64_t ox = 0; ox < y.w(); ++ox, src += src_step, dst += y.pixel_stride)
+      std::memcpy(dst, src, bytes);
+  }
+
+  CpuTensor x_, y_;
+  int64_t start_[4] = {}, step_[4] = {};
+};
+
+bool nhwc_slice(const Graph& g, const Node& n, std::vector<SliceDim>* dims) {
+  const Tensor& x = g.tensor(n.inputs[0]);
+  if (x.shape.size() != 4 || x.dtype != DType::kFloat32 || x.is_constant()) return false;
+  if (!slice_dims(n.attrs, x.shape, n.name, dims).ok()) return false;
+  for (const SliceDim& d : *dims)
+    if (d.step <= 0 || d.count <= 0) return false;
+  return (*dims)[1].step == 1;
+}
+
+Expected<KernelPtr> make_slice(const KernelArgs& a) {
+  std::vector<SliceDim> dims;
+  if (!nhwc_slice(*a.g, *a.node, &dims) || !a.inputs[0].nhwc || !a.outputs[0].nhwc)
+    return internal_error("slice '" + a.node->name + "' is not an NHWC slice");
+  return KernelPtr(new SliceKernel(a, dims));
+}
+
+}  // namespace
+
+CpuOpSupport slice_support(const Graph& g, const Node& n) {
+  if (n.inputs.empty() || n.inputs[0] < 0 || n.outputs.size() != 1) return {};
+  std::vector<SliceDim> dims;
+  if (!nhwc_slice(g, n, &dims)) return {};
+  return {make_slice, true, true};
+}
+
+}  // namespace tandem::cpu
