@@ -103,7 +103,8 @@ class CpuProcessor : public Processor {
 
   std::string spec() const override { return cpu_spec_text(spec_); }
   std::string description() const override {
-    return "XNNPACK cpu, " + std::to_string(spec_.threads) + " thread(s)" +
+    return "XNNPACK cpu, " + std::to_string(spec_.threads) + " thread(s), isa " +
+           cpu::cpu_isa_name(*cpu::parse_cpu_isa(spec_.isa)) +
            (spec_.cores.empty() ? ", not pinned" : ", cores " + cores_text(spec_.cores));
   }
   bool supports(const Graph& g, const Node& n) const override {
@@ -125,6 +126,7 @@ class CpuProcessor : public Processor {
     using N = cpu::CpuKernelOptions::Neon;
     options.neon = spec_.neon == "on" ? N::kOn : spec_.neon == "off" ? N::kOff : N::kAuto;
     options.gemm = spec_.gemm == "xnnpack" ? G::kXnnpack : spec_.gemm == "own" ? G::kOwn : G::kAuto;
+    options.isa = *cpu::parse_cpu_isa(spec_.isa);  // checked by parse_cpu_spec
     return cpu::compile_cpu_range(g, first, last, pool_.get(), pool_, options);
   }
   Status bind_current_thread() override {
@@ -225,6 +227,10 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
       if (value != "fused" && value != "separate")
         return invalid_argument("cpu spec '" + ps.text + "': residual must be fused or separate");
       spec.fuse_residual = value == "fused";
+    } else if (key == "isa") {
+      Expected<cpu::CpuIsa> isa = cpu::parse_cpu_isa(value);
+      if (!isa.ok()) return invalid_argument("cpu spec '" + ps.text + "': " + isa.status().message());
+      spec.isa = value;
     } else if (key == "blocks") {
       if (value != "fused" && value != "separate")
         return invalid_argument("cpu spec '" + ps.text + "': blocks must be fused or separate");
@@ -233,7 +239,7 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
       return invalid_argument("cpu spec '" + ps.text + "': unknown option '" + key +
                               "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
                               "gemm=xnnpack|auto|own, residual=fused|separate, "
-                              "blocks=fused|separate, neon=auto|on|off)");
+                              "blocks=fused|separate, neon=auto|on|off, isa=auto|avx512|avx2|generic)");
     }
   }
   if (!have_threads)
@@ -255,6 +261,7 @@ std::string cpu_spec_text(const CpuSpec& spec) {
   if (!spec.fuse_residual) s += ",residual=separate";
   if (!spec.fuse_blocks) s += ",blocks=separate";
   if (spec.neon != "auto") s += ",neon=" + spec.neon;
+  if (spec.isa != "auto") s += ",isa=" + spec.isa;
   return s;
 }
 

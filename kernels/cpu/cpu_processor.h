@@ -20,6 +20,7 @@ struct CpuSpec {
   bool fuse_residual = true;      // residual=fused|separate: Adds in the GEMM conv's epilogue
   bool fuse_blocks = true;        // blocks=fused|separate: inverted residual blocks as one kernel
   std::string neon = "auto";      // own NEON kernels: auto (aarch64 hooks), on, off
+  std::string isa = "auto";       // own x86 kernels: auto (the CPU's best), avx512, avx2, generic
 };
 
 // Parses and checks a cpu spec against the cores this process may use:

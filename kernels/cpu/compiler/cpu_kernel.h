@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "kernels/cpu/x86/isa.h"
 
 namespace tandem::cpu {
 
@@ -69,6 +70,8 @@ struct CpuKernelOptions {
   Neon neon = Neon::kAuto;
   // Threads of the pool the kernels run on (some choices depend on it).
   int threads = 1;
+  // Highest x86 level the own kernels may use (spec `isa=`; at most what the CPU has).
+  CpuIsa isa = cpu_isa_detected();
 };
 
 struct KernelArgs {
