@@ -80,6 +80,6 @@ def prepare(peer, onnx, name, cache, ctx):
         return to_mnn(onnx, name, cache, ctx["venv_bin"])
     if peer == "ncnn":
         return to_ncnn(onnx, name, cache, ctx["pnnx"], ctx["shape"])
-    if peer == "tandem":
+    if peer in ("tandem", "tandem-tput"):
         return to_tdm(onnx, name, cache, ctx["tandem"])
     raise ConvertError(f"unknown peer {peer}")

@@ -35,11 +35,13 @@ def parse_args():
     ap.add_argument("--runs", type=int, default=20, help="timed frames per process")
     ap.add_argument("--warmup", type=int, default=3, help="untimed frames first")
     ap.add_argument("--peers", default=ALL_PEERS,
-                    help="ort,openvino,mnn,ncnn,tandem (openvino also adds its throughput "
-                         "row at threads >= 2)")
+                    help="ort,openvino,mnn,ncnn,tandem (openvino and tandem also add their "
+                         "throughput columns at threads >= 2)")
     ap.add_argument("--tandem-spec", default="cpu", help="Tandem processor; threads=N is set "
                     "per row (e.g. cpu:isa=avx2)")
-    ap.add_argument("--no-openvino-tput", action="store_true", help="skip the throughput rows")
+    ap.add_argument("--no-tput", action="store_true", help="skip the throughput columns (at "
+                    "threads N >= 2: OpenVINO's THROUGHPUT hint with N streams, Tandem's "
+                    "--processors on cores 0..N-1)")
     ap.add_argument("--mnn-precision", default="normal", choices=["normal", "high"])
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "peers-results.md"),
                     help="markdown file; the JSON goes next to it (.json)")
@@ -105,6 +107,10 @@ def measure_one(peer, name, onnx, threads, args, ctx):
             spec = measure.tandem_spec(args.tandem_spec, threads)
             cmd = [args.tandem, "bench", model_file, "--processor", spec, "--runs", str(args.runs),
                    "--warmup", str(args.warmup), "--json"]
+        elif peer == "tandem-tput":
+            cmd = [args.tandem, "bench", model_file, "--processors",
+                   measure.tandem_cores(args.tandem_spec, threads), "--frames",
+                   str(args.runs * threads), "--rounds", "1", "--json"]
         else:
             cmd = runner_cmd(peer, model_file, onnx, threads, args)
         result, rss, out = measure.run_measured(cmd, args.timeout)
@@ -116,6 +122,10 @@ def measure_one(peer, name, onnx, threads, args, ctx):
                   "ms_min": result["latency_min_ms"], "ms_max": result["latency_max_ms"],
                   "cpu_ms": result["cpu_ms"], "setup_ms": result["compile_ms"],
                   "processor": result["processor"], "fallback_nodes": result["fallback_nodes"]}
+    elif peer == "tandem-tput":
+        result = {"fps": result["fps"], "ms_median": result["loaded_latency_ms"],
+                  "processors": result["processors"], "plan_kind": result.get("plan_kind"),
+                  "frames": result["frames"]}
     rec.update(result)
     rec["rss_kib"] = rss
     return rec
@@ -128,7 +138,7 @@ def schedule(models, threads, peers, rounds):
     for r in range(1, rounds + 1):
         for name, onnx in models:
             for t in threads:
-                row = [p for p in peers if p != "openvino-tput" or t >= 2]
+                row = [p for p in peers if not p.endswith("-tput") or t >= 2]
                 k = step % len(row)
                 step += 1
                 for p in row[k:] + row[:k]:
@@ -147,8 +157,8 @@ def ready_peers(args):
         skipped["tandem"] = f"no {args.tandem} (build it: cmake --build build --target tandem)"
         print(f"peers: SKIPPING tandem: {skipped['tandem']}", flush=True)
     peers = [p for p in asked if p not in skipped]
-    if "openvino" in peers and not args.no_openvino_tput and any(t >= 2 for t in args.thread_list):
-        peers.append("openvino-tput")
+    if not args.no_tput and any(t >= 2 for t in args.thread_list):
+        peers += [p + "-tput" for p in ("openvino", "tandem") if p in peers]
     return peers, skipped
 
 

@@ -42,6 +42,14 @@ def tandem_spec(base, threads):
     return f"{kind}:threads={threads}" + "".join("," + o for o in rest)
 
 
+def tandem_cores(base, threads):
+    """--processors for Tandem's throughput mode: one cpu processor per core 0..N-1 with
+    --tandem-spec's options ('cpu:isa=avx2', 2 -> 'cpu:cores=0,isa=avx2,cpu:cores=1,isa=avx2')."""
+    kind, _, opts = base.partition(":")
+    rest = [o for o in opts.split(",") if o and not o.startswith(("threads=", "cores="))]
+    return ",".join(f"{kind}:cores={c}" + "".join("," + o for o in rest) for c in range(threads))
+
+
 def tandem_text(out):
     """The processor description and the FMA peak line of `tandem bench`'s text output."""
     info = {}

@@ -3,7 +3,7 @@ import json
 import statistics
 
 LABEL = {"ort": "ORT", "openvino": "OpenVINO", "mnn": "MNN", "ncnn": "ncnn", "tandem": "Tandem",
-         "openvino-tput": "OpenVINO throughput"}
+         "openvino-tput": "OpenVINO throughput", "tandem-tput": "Tandem throughput"}
 LATENCY_PEERS = ["ort", "openvino", "mnn", "ncnn"]  # one frame at a time, as Tandem runs
 TARGET_ORT_OV, TARGET_ALL = 1.1, 1.0
 
@@ -30,21 +30,19 @@ def summarise(measurements):
 
 
 def ratios(row):
-    """Tandem / best of ORT+OpenVINO, / best latency peer, / OpenVINO throughput;
-    Tandem's peak RSS / the smallest peer's."""
-    t = row.get("tandem")
-    if not t:
-        return {}
-    best = lambda names: max((row[p]["fps"] for p in names if p in row), default=None)
+    """Tandem / best of ORT+OpenVINO and / best latency peer; Tandem throughput / OpenVINO
+    throughput; Tandem's peak RSS / the smallest latency peer's."""
+    fps = lambda p: row[p]["fps"] if p in row else None
+    best = lambda names: max((fps(p) for p in names if p in row), default=None)
     out = {}
-    for key, names in (("vs_ort_openvino", ["ort", "openvino"]), ("vs_all", LATENCY_PEERS),
-                       ("vs_openvino_tput", ["openvino-tput"])):
-        b = best(names)
-        if b:
-            out[key] = t["fps"] / b
+    for key, mine, names in (("vs_ort_openvino", "tandem", ["ort", "openvino"]),
+                             ("vs_all", "tandem", LATENCY_PEERS),
+                             ("tput_vs_openvino_tput", "tandem-tput", ["openvino-tput"])):
+        if fps(mine) and best(names):
+            out[key] = fps(mine) / best(names)
     rss = [row[p]["rss_kib"] for p in LATENCY_PEERS if p in row and row[p]["rss_kib"]]
-    if rss and t["rss_kib"]:
-        out["rss_vs_smallest_peer"] = t["rss_kib"] / min(rss)
+    if rss and row.get("tandem", {}).get("rss_kib"):
+        out["rss_vs_smallest_peer"] = row["tandem"]["rss_kib"] / min(rss)
     return out
 
 
@@ -60,11 +58,11 @@ def fps_cell(c):
 
 def table(cells, peers):
     cols = [p for p in LATENCY_PEERS if p in peers] + ["tandem"]
-    tput = "openvino-tput" in peers
+    tput = "openvino-tput" in peers or "tandem-tput" in peers
     head = ["model", "threads"] + [f"{LABEL[p]} FPS" for p in cols]
     head += ["Tandem / best ORT+OV", "Tandem / best peer"]
     if tput:
-        head += ["OV throughput FPS (streams)", "Tandem / OV tput"]
+        head += ["OV throughput FPS (streams)", "Tandem throughput FPS", "Tandem / OV throughput"]
     head.append("peak RSS MiB " + " / ".join(LABEL[p] for p in cols))
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for (model, threads), row in cells.items():
@@ -74,7 +72,8 @@ def table(cells, peers):
         cells_ += [fmt("vs_ort_openvino"), fmt("vs_all")]
         if tput:
             c = row.get("openvino-tput")
-            cells_ += [f"{fps_cell(c)} ({c.get('streams', '?')})" if c else "-", fmt("vs_openvino_tput")]
+            cells_ += [f"{fps_cell(c)} ({c.get('streams', '?')})" if c else "-",
+                       fps_cell(row.get("tandem-tput")), fmt("tput_vs_openvino_tput")]
         cells_.append(" / ".join(f"{row[p]['rss_kib'] / 1024:.0f}" if p in row else "-" for p in cols))
         lines.append("| " + " | ".join(cells_) + " |")
     return lines

@@ -6,7 +6,6 @@ THROUGHPUT with NUM_STREAMS=N (one thread per stream), the plugin's optimal
 number of parallel infer requests kept busy; fps is total frames / wall time
 (runs frames per request), ms_median is the median request latency.
 One JSON line (common.py)."""
-import statistics
 import time
 
 from common import Stopwatch, emit, emit_import_only, make_input, parse_args, rel_err, time_frames
@@ -34,30 +33,31 @@ def run_latency(compiled, x, args, setup_ms):
 
 
 def run_throughput(compiled, x, args, setup_ms):
+    """nreq requests kept busy, waited for round-robin (no Python callbacks: an
+    AsyncInferQueue with one can hang the interpreter at exit)."""
     nreq = int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
-    queue = ov.AsyncInferQueue(compiled, nreq)
-    for req in queue:
+    reqs = [compiled.create_infer_request() for _ in range(nreq)]
+    for req in reqs:
         req.set_input_tensor(ov.Tensor(x))
-    started = {}
-    latencies = []
-
-    def done(req, frame):
-        latencies.append((time.perf_counter() - started[frame]) * 1e3)
-
-    queue.set_callback(done)
 
     def frames(count):
-        for f in range(count):
-            started[f] = time.perf_counter()
-            queue.start_async(userdata=f)
-        queue.wait_all()
+        """Runs count frames over the requests; the latency of each, in ms."""
+        started, latencies = [0.0] * nreq, []
+        for i in range(count + nreq):
+            k = i % nreq
+            if i >= nreq:
+                reqs[k].wait()
+                latencies.append((time.perf_counter() - started[k]) * 1e3)
+            if i < count:
+                started[k] = time.perf_counter()
+                reqs[k].start_async()
+        return latencies
 
     frames(nreq * max(args.warmup, 1))
-    y = queue[0].get_output_tensor().data.copy()
-    latencies.clear()
+    y = reqs[0].get_output_tensor().data.copy()
     total = nreq * args.runs
     c0, t0 = time.process_time(), time.perf_counter()
-    frames(total)
+    latencies = frames(total)
     wall_ms = (time.perf_counter() - t0) * 1e3
     cpu_ms = (time.process_time() - c0) * 1e3 / total
     emit("openvino", ov.__version__, args, latencies, [cpu_ms], setup_ms,
