@@ -20,6 +20,9 @@ if [ ! -x "$VENV/bin/python" ]; then
   BASE=${PEERS_PYTHON:-/usr/bin/python3}
   [ -x "$BASE" ] || BASE=$(command -v python3)
   echo "peers: creating $VENV ($BASE -m venv)" >&2
-  "$BASE" -m venv "$VENV" || { echo "peers: '$BASE -m venv' failed (apt-get install python3-venv)" >&2; exit 1; }
+  if ! "$BASE" -m venv "$VENV"; then
+    echo "peers: '$BASE -m venv' failed (apt-get install python3-venv)" >&2
+    exit 1
+  fi
 fi
 exec "$VENV/bin/python" "$ROOT/bench/peers/driver.py" "$@"

@@ -12,8 +12,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
-
 import convert
 import install
 import measure
@@ -78,6 +76,7 @@ def input_shape(onnx):
     """From NAME.input.npy next to the model (export_zoo.py writes it), else 1x3x224x224."""
     npy = onnx[: -len(".onnx")] + ".input.npy"
     if os.path.exists(npy):
+        import numpy as np  # here, not at the top: install.ensure puts numpy into a new venv
         return list(np.load(npy, mmap_mode="r").shape)
     return [1, 3, 224, 224]
 
@@ -198,8 +197,11 @@ def header_lines(mach, probe, versions, skipped, args):
                  f"({probe.get('description', probe.get('error', '?'))})")
     for p, v in versions.items():
         rss = v.get("import_rss_kib")
-        lines.append(f"- {report.LABEL[p]} {v.get('version', v.get('error'))}" +
-                     (f" (Python runner; import alone peaks at {rss / 1024:.0f} MiB RSS)" if rss else ""))
+        note = f" (Python runner; import alone peaks at {rss / 1024:.0f} MiB RSS)" if rss else ""
+        lines.append(f"- {report.LABEL[p]} {v.get('version', v.get('error'))}{note}")
+    if "isa=" in args.tandem_spec:
+        lines.append("- the peers use every ISA extension the CPU has (none of them has a switch "
+                     "to restrict it); only Tandem's own kernels are restricted")
     for p, why in skipped.items():
         lines.append(f"- skipped {p}: {why}")
     lines.append(f"- {args.rounds} round(s), each process {args.warmup} warm-up + {args.runs} "

@@ -74,7 +74,8 @@ def table(cells, peers):
             c = row.get("openvino-tput")
             cells_ += [f"{fps_cell(c)} ({c.get('streams', '?')})" if c else "-",
                        fps_cell(row.get("tandem-tput")), fmt("tput_vs_openvino_tput")]
-        cells_.append(" / ".join(f"{row[p]['rss_kib'] / 1024:.0f}" if p in row else "-" for p in cols))
+        mib = [f"{row[p]['rss_kib'] / 1024:.0f}" if p in row else "-" for p in cols]
+        cells_.append(" / ".join(mib))
         lines.append("| " + " | ".join(cells_) + " |")
     return lines
 
