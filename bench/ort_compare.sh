@@ -11,11 +11,12 @@
 #                        [--runs K] [--warmup W] [--processor SPEC]
 #
 # ONNX Runtime comes from PyPI into .venv (created on first use; ignored by git).
+# bench/peers.sh compares against OpenVINO, MNN and ncnn as well.
 # Tandem is build/tandem (override with TANDEM=path). Default processor:
 # cpu:threads=N.
 set -euo pipefail
 
-usage() { sed -n '2,13p' "$0"; exit 2; }
+usage() { sed -n '2,16p' "$0"; exit 2; }
 [ $# -ge 2 ] || usage
 ONNX=$1 TDM=$2
 shift 2
