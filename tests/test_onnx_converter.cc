@@ -9,6 +9,7 @@
 
 #include "formats/onnx/converter.h"
 #include "tests/onnx_builder.h"
+#include "tests/skip.h"
 
 using namespace tandem;
 using test::OnnxBuilder;
@@ -692,10 +693,7 @@ TEST_CASE("opsets outside 11..17 and used extra outputs are refused") {
 // The CLI: error exit codes and no .tdm left behind (needs build/tandem; skipped if absent).
 TEST_CASE("tandem convert: non-zero exit and no output file on failure") {
   std::string tool = std::string(TANDEM_BINARY_DIR) + "/tandem";
-  if (!fs::exists(tool)) {
-    MESSAGE("build/tandem not built; CLI checks skipped");
-    return;
-  }
+  if (!test::skip_unless(fs::exists(tool), "build/tandem not built: CLI checks not run")) return;
   OnnxBuilder b;
   b.input("x", {1, 4});
   b.node("Erf", {"x"}, {"y"}, "erf");
