@@ -5,9 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "scheduler/cost_model.h"
-
 #include "graph/hash.h"
+#include "scheduler/cost_model.h"
 
 namespace tandem {
 

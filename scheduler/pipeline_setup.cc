@@ -9,9 +9,8 @@
 
 #include "engine/executor.h"
 #include "engine/processor_registry.h"
-#include "scheduler/intra_op.h"
-
 #include "graph/hash.h"
+#include "scheduler/intra_op.h"
 
 namespace tandem {
 

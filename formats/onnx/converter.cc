@@ -13,9 +13,8 @@
 #include "formats/onnx/onnx_loader.h"
 #include "formats/onnx/op_mappers.h"
 #include "formats/onnx/precheck.h"
-#include "graph/shape_inference.h"
-
 #include "graph/hash.h"
+#include "graph/shape_inference.h"
 
 namespace tandem {
 namespace {

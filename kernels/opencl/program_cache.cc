@@ -8,9 +8,8 @@
 #include <iterator>
 #include <vector>
 
-#include "kernels/opencl/cl_sources.h"
-
 #include "graph/hash.h"
+#include "kernels/opencl/cl_sources.h"
 
 namespace tandem::ocl {
 namespace {
