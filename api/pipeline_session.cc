@@ -1,6 +1,7 @@
 // PipelineSession (include/tandem/tandem.hpp) over scheduler/pipeline_setup.
 #include <cstdio>
 
+#include "api/default_registry.h"
 #include "engine/executor.h"
 #include "formats/model_file.h"
 #include "scheduler/pipeline_setup.h"
@@ -22,7 +23,8 @@ Expected<PipelineSession> PipelineSession::create(const Model& model, const std:
   o.profile_path = config.profile;
   o.profile.cache_dir = default_cache_dir();
   o.pipeline.max_in_flight = config.max_in_flight;
-  TANDEM_ASSIGN_OR_RETURN(impl->setup, setup_pipeline(*impl->file, processors, o));
+  TANDEM_ASSIGN_OR_RETURN(impl->setup,
+                          setup_pipeline(*impl->file, default_processor_registry(), processors, o));
   PipelineSession s;
   s.impl_ = std::move(impl);
   return s;

@@ -1,8 +1,8 @@
 // The C++ API over the engine (include/tandem/tandem.hpp).
 #include "tandem/tandem.hpp"
 
+#include "api/default_registry.h"
 #include "engine/executor.h"
-#include "engine/processor_registry.h"
 #include "formats/model_file.h"
 
 namespace tandem {

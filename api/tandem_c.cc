@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "api/default_registry.h"
 #include "engine/executor.h"
-#include "engine/processor_registry.h"
 #include "formats/model_file.h"
 #include "tandem/tandem.hpp"
 

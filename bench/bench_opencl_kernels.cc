@@ -9,7 +9,7 @@
 #include <map>
 #include <random>
 
-#include "engine/processor_registry.h"
+#include "api/default_registry.h"
 #include "graph/shape_inference.h"
 #include "kernels/opencl/opencl_processor.h"
 

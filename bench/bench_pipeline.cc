@@ -7,7 +7,7 @@
 #include <deque>
 #include <random>
 
-#include "engine/processor_registry.h"
+#include "api/default_registry.h"
 #include "graph/shape_inference.h"
 #include "scheduler/pipeline.h"
 

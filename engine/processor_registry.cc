@@ -77,23 +77,4 @@ std::vector<std::string> ProcessorRegistry::kinds() const {
   return k;
 }
 
-const ProcessorRegistry& default_processor_registry() {
-  static const ProcessorRegistry registry = [] {
-    ProcessorRegistry r;
-    register_reference_processor(r);
-#if TANDEM_HAVE_XNNPACK
-    register_cpu_processor(r);
-#endif
-#if TANDEM_HAVE_OPENCL
-    register_opencl_processor(r);
-#endif
-    return r;
-  }();
-  return registry;
-}
-
-Expected<std::unique_ptr<Processor>> create_processor(const std::string& spec) {
-  return default_processor_registry().create(spec);
-}
-
 }  // namespace tandem

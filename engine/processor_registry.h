@@ -1,5 +1,8 @@
 // Creating processors from spec strings ("kind[:key=value,...]").
-// Backends register explicitly (no static initialisers).
+// Backends register explicitly (no static initialisers): each backend's header
+// declares its register_*_processor(ProcessorRegistry&), and the registry with
+// every processor of the build is composed above the backends, in
+// api/default_registry.h.
 #pragma once
 
 #include <functional>
@@ -37,15 +40,5 @@ class ProcessorRegistry {
  private:
   std::map<std::string, ProcessorFactory> factories_;
 };
-
-// Registry with every processor this build has (reference always; cpu when
-// built with XNNPACK; opencl when built with OpenCL).
-const ProcessorRegistry& default_processor_registry();
-Expected<std::unique_ptr<Processor>> create_processor(const std::string& spec);
-
-// Backend registration hooks (each defined by its backend).
-void register_reference_processor(ProcessorRegistry& r);
-void register_cpu_processor(ProcessorRegistry& r);     // TANDEM_HAVE_XNNPACK
-void register_opencl_processor(ProcessorRegistry& r);  // TANDEM_HAVE_OPENCL
 
 }  // namespace tandem

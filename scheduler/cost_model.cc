@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "graph/hash.h"
+
 namespace tandem {
 
 TransferModel fit_transfer_model(const std::vector<double>& bytes, const std::vector<double>& ms) {
@@ -50,29 +52,19 @@ MachineFingerprint current_machine_fingerprint() {
 
 namespace {
 
-uint64_t fnv1a(uint64_t h, const void* data, size_t n) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-constexpr uint64_t kFnvBasis = 14695981039346656037ull;
-
 template <typename T>
 uint64_t hash_vec(uint64_t h, const std::vector<T>& v) {
   uint64_t n = v.size();
-  h = fnv1a(h, &n, sizeof n);
-  return v.empty() ? h : fnv1a(h, v.data(), v.size() * sizeof(T));
+  h = fnv1a64_bytes(&n, sizeof n, h);
+  return v.empty() ? h : fnv1a64_bytes(v.data(), v.size() * sizeof(T), h);
 }
 template <typename T>
 uint64_t hash_pod(uint64_t h, const T& v) {
-  return fnv1a(h, &v, sizeof v);
+  return fnv1a64_bytes(&v, sizeof v, h);
 }
 
 uint64_t hash_attrs(const NodeAttrs& a) {
-  uint64_t h = kFnvBasis;
+  uint64_t h = kFnv1aOffsetBasis;
   h = hash_vec(h, a.kernel_shape);
   h = hash_vec(h, a.strides);
   h = hash_vec(h, a.dilations);
@@ -101,12 +93,6 @@ uint64_t hash_attrs(const NodeAttrs& a) {
   h = hash_pod(h, a.activation.min);
   h = hash_pod(h, a.activation.max);
   return h;
-}
-
-std::string hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 int64_t tensor_bytes(const Graph& g, int t) {
@@ -153,11 +139,10 @@ std::vector<NodeSignature> node_signatures(const Graph& g) {
 }
 
 uint64_t signatures_hash(const std::vector<NodeSignature>& nodes) {
-  uint64_t h = kFnvBasis;
+  uint64_t h = kFnv1aOffsetBasis;
   for (const auto& s : nodes) {
-    std::string k = s.key();
-    h = fnv1a(h, k.data(), k.size());
-    h = fnv1a(h, "\n", 1);
+    h = fnv1a64(s.key(), h);
+    h = fnv1a64("\n", h);
   }
   return h;
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "graph/hash.h"
 #include "scheduler/cost_model.h"
 
 namespace tandem {
@@ -14,12 +15,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kFormatName = "tandem-profile";
-
-std::string hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 Expected<uint64_t> parse_hex64(const json& j, const std::string& what) {
   if (!j.is_string()) return invalid_argument(what + " is not a hex string");

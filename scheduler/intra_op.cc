@@ -41,7 +41,7 @@ std::string intra_op_spec(const std::vector<std::string>& specs) {
   return prefix + merged;
 }
 
-Expected<IntraOpResult> consider_intra_op(const Graph& g,
+Expected<IntraOpResult> consider_intra_op(const Graph& g, const ProcessorRegistry& registry,
                                           std::vector<std::unique_ptr<Processor>>* processors,
                                           CostTable* table, Plan* plan,
                                           const ProfileOptions& profile,
@@ -51,7 +51,7 @@ Expected<IntraOpResult> consider_intra_op(const Graph& g,
   for (const auto& p : *processors) specs.push_back(p->spec());
   const std::string spec = intra_op_spec(specs);
   if (spec.empty()) return r;
-  auto created = create_processor(spec);
+  auto created = registry.create(spec);
   if (!created.ok()) return created.status().with_context("intra-op candidate");
   std::vector<std::unique_ptr<Processor>> merged;
   merged.push_back(std::move(created).value());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/processor.h"
+#include "engine/processor_registry.h"
 #include "scheduler/cost_model.h"
 #include "scheduler/partitioner.h"
 #include "scheduler/profiler.h"
@@ -30,8 +31,9 @@ struct IntraOpResult {
 // Considers the intra-op processor for `plan` (made over `*processors`, whose
 // table is `*table`). When chosen, `*processors` becomes that one processor and
 // `*table`/`*plan` its single-stage table and plan; either way plan->reason says
-// what was compared. Not considered (fps 0) when intra_op_spec is "".
-Expected<IntraOpResult> consider_intra_op(const Graph& g,
+// what was compared. Not considered (fps 0) when intra_op_spec is "". The
+// intra-op processor is made by `registry`.
+Expected<IntraOpResult> consider_intra_op(const Graph& g, const ProcessorRegistry& registry,
                                           std::vector<std::unique_ptr<Processor>>* processors,
                                           CostTable* table, Plan* plan,
                                           const ProfileOptions& profile,

@@ -351,16 +351,6 @@ double plan_lower_bound(const CostTable& t, bool allow_replicas) {
   return std::min(single, multi);
 }
 
-Expected<Plan> single_processor_plan(const CostTable& t, int p) {
-  if (p < 0 || p >= t.num_processors())
-    return invalid_argument("processor index " + std::to_string(p) + " out of range");
-  Plan plan = make_plan({{p, 0, t.num_nodes(), 1, 0, 0}});
-  TANDEM_RETURN_IF_ERROR(evaluate_plan(t, plan));
-  plan.objective = "single";
-  plan.lower_bound_ms = plan.period_ms;
-  return plan;
-}
-
 Expected<Plan> plan_partition(const CostTable& t, const PlanOptions& o) {
   TANDEM_RETURN_IF_ERROR(t.validate());
   const int P = t.num_processors(), N = t.num_nodes();

@@ -85,9 +85,6 @@ double plan_lower_bound(const CostTable& table, bool allow_replicas);
 
 Expected<Plan> plan_partition(const CostTable& table, const PlanOptions& options = {});
 
-// The plan on one processor over all nodes (for baselines and --compare).
-Expected<Plan> single_processor_plan(const CostTable& table, int processor);
-
 // Conversions to and from the plan stored in a .tdm file.
 StoredPlan to_stored_plan(const CostTable& table, const Plan& plan);
 // Rebuilds a Plan from a stored one; fails when the processors differ.

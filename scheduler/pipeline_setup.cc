@@ -9,16 +9,18 @@
 
 #include "engine/executor.h"
 #include "engine/processor_registry.h"
+#include "graph/hash.h"
 #include "scheduler/intra_op.h"
 
 namespace tandem {
 
-Expected<std::vector<std::unique_ptr<Processor>>> create_processor_list(const std::string& list) {
+Expected<std::vector<std::unique_ptr<Processor>>> create_processor_list(
+    const ProcessorRegistry& registry, const std::string& list) {
   TANDEM_ASSIGN_OR_RETURN(std::vector<std::string> specs,
-                          split_processor_list(list, default_processor_registry().kinds()));
+                          split_processor_list(list, registry.kinds()));
   std::vector<std::unique_ptr<Processor>> procs;
   for (const auto& spec : specs) {
-    auto p = create_processor(spec);
+    auto p = registry.create(spec);
     if (!p.ok()) return p.status().with_context("--processors");
     procs.push_back(std::move(p).value());
   }
@@ -34,12 +36,7 @@ std::vector<Processor*> raw_pointers(const std::vector<std::unique_ptr<Processor
 std::string default_profile_path(const CostTable& t) {
   std::string specs;
   for (const auto& p : t.processors) specs += p.spec + ";";
-  uint64_t h = 14695981039346656037ull;  // FNV-1a
-  for (unsigned char c : specs) h = (h ^ c) * 1099511628211ull;
-  char name[64];
-  std::snprintf(name, sizeof name, "%016llx-%08llx.json",
-                static_cast<unsigned long long>(t.model_hash),
-                static_cast<unsigned long long>(h & 0xffffffffull));
+  const std::string name = hex64(t.model_hash) + "-" + hex64(fnv1a64(specs)).substr(8) + ".json";
   return (std::filesystem::path(default_cache_dir()) / "models" / name).string();
 }
 
@@ -163,10 +160,11 @@ std::vector<HostTensor> pipeline_outputs(const Graph& g, Pipeline::Tensors outpu
   return named;
 }
 
-Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const std::string& processor_list,
+Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const ProcessorRegistry& registry,
+                                       const std::string& processor_list,
                                        const PipelineSetupOptions& options) {
   PipelineSetup setup;
-  TANDEM_ASSIGN_OR_RETURN(setup.processors, create_processor_list(processor_list));
+  TANDEM_ASSIGN_OR_RETURN(setup.processors, create_processor_list(registry, processor_list));
   std::vector<Processor*> procs = raw_pointers(setup.processors);
   TANDEM_ASSIGN_OR_RETURN(setup.table, obtain_cost_table(file.graph, procs, options.profile_path,
                                                          options.profile, options.save_profile));
@@ -175,8 +173,8 @@ Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const std::string&
       setup.source.rfind("new plan", 0) == 0) {
     TANDEM_ASSIGN_OR_RETURN(
         IntraOpResult r,
-        consider_intra_op(file.graph, &setup.processors, &setup.table, &setup.plan, options.profile,
-                          options.planning, options.save_profile));
+        consider_intra_op(file.graph, registry, &setup.processors, &setup.table, &setup.plan,
+                          options.profile, options.planning, options.save_profile));
     if (r.chosen) setup.source += ", intra-op";
     procs = raw_pointers(setup.processors);
   }

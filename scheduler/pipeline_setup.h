@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/host_tensor.h"
+#include "engine/processor_registry.h"
 #include "formats/model_file.h"
 #include "scheduler/cost_model.h"
 #include "scheduler/partitioner.h"
@@ -19,8 +20,9 @@
 
 namespace tandem {
 
-// "cpu:cores=0,cpu:cores=1" -> created processors, in order.
-Expected<std::vector<std::unique_ptr<Processor>>> create_processor_list(const std::string& list);
+// "cpu:cores=0,cpu:cores=1" -> processors created by `registry`, in order.
+Expected<std::vector<std::unique_ptr<Processor>>> create_processor_list(
+    const ProcessorRegistry& registry, const std::string& list);
 std::vector<Processor*> raw_pointers(const std::vector<std::unique_ptr<Processor>>& procs);
 
 struct PipelineSetupOptions {
@@ -76,8 +78,10 @@ std::vector<StageSpec> plan_stage_specs(const Plan& plan, const std::vector<Proc
 Expected<Pipeline::Tensors> pipeline_inputs(const Graph& g, const std::vector<HostTensor>& inputs);
 std::vector<HostTensor> pipeline_outputs(const Graph& g, Pipeline::Tensors outputs);
 
-// All of the above. `file` must outlive the result.
-Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const std::string& processor_list,
+// All of the above, with processors (and the intra-op candidate) made by
+// `registry`. `file` must outlive the result.
+Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const ProcessorRegistry& registry,
+                                       const std::string& processor_list,
                                        const PipelineSetupOptions& options = {});
 
 }  // namespace tandem

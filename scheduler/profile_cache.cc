@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "graph/hash.h"
+
 namespace tandem {
 
 namespace {
@@ -20,19 +22,9 @@ constexpr const char* kCacheFormat = "tandem-profile-cache";
 // by thread count, 5x5 depthwise, half-width GEMM tiles).
 constexpr const char* kKernelsId = TANDEM_VERSION "+k4";
 
-uint64_t fnv(const std::string& s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
+// The last `digits` hex digits of v.
 std::string hex(uint64_t v, int digits) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return std::string(buf + 16 - digits);
+  return hex64(v).substr(static_cast<size_t>(16 - digits));
 }
 
 }  // namespace
@@ -43,8 +35,8 @@ std::string processor_cache_path(const std::string& dir, const MachineFingerprin
   for (char c : spec)
     safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
   // The hash keeps specs that sanitise alike ("a:b", "a_b") apart.
-  return (std::filesystem::path(dir) / "profiles" / hex(fnv(machine.to_string()), 16) /
-          (safe + "-" + hex(fnv(spec), 8) + ".json"))
+  return (std::filesystem::path(dir) / "profiles" / hex64(fnv1a64(machine.to_string())) /
+          (safe + "-" + hex(fnv1a64(spec), 8) + ".json"))
       .string();
 }
 

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "graph/hash.h"
 #include "scheduler/profile_cache.h"
 #include "scheduler/transfer_bench.h"
 
@@ -213,9 +214,7 @@ class BackgroundLoad {
 // Co-run slowdown depends on the model (compute- or memory-bound) and on who
 // else runs: keyed by both.
 std::string corun_key(const CostTable& t, const std::vector<Processor*>& procs, size_t p) {
-  char hash[17];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(t.model_hash));
-  std::string k = std::string(hash) + "|";
+  std::string k = hex64(t.model_hash) + "|";
   for (size_t q = 0; q < procs.size(); ++q)
     if (q != p) k += (k.back() == '|' ? "" : "+") + procs[q]->spec();
   return k;

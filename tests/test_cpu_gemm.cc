@@ -8,6 +8,7 @@
 
 #include "kernels/cpu/x86/gemm_avx512.h"
 #include "tests/cpu_compare.h"
+#include "tests/skip.h"
 
 using namespace tandem;
 using namespace tandem::cpu_test;
@@ -56,11 +57,11 @@ double gemm_error(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldc, flo
 }  // namespace
 
 TEST_CASE("the AVX-512 GEMM matches a double-precision product on every tail") {
-  if (!cpu::gemm_avx512_available()) {
+  if (!test::skip_unless(cpu::gemm_avx512_available(),
+                         "no AVX-512F: the own GEMM is not run (and never chosen)")) {
     // Without AVX-512 the convolution must never pick it.
     Graph g = conv_graph(64, 8, 8, 64, conv_attrs(1, 1, 0), true);
     CHECK_FALSE(cpu::gemm_conv_applicable(g, g.nodes[0]));
-    MESSAGE("this CPU has no AVX-512F: the own GEMM is not used here");
     return;
   }
   const float inf = std::numeric_limits<float>::infinity();
@@ -79,8 +80,8 @@ TEST_CASE("the AVX-512 GEMM matches a double-precision product on every tail") {
 }
 
 TEST_CASE("convolutions on the own GEMM match the reference") {
-  if (!cpu::gemm_avx512_available()) {
-    MESSAGE("this CPU has no AVX-512F: gemm=own falls back to XNNPACK");
+  if (!test::skip_unless(cpu::gemm_avx512_available(),
+                         "no AVX-512F: convs on the own GEMM are not run (gemm=own falls back)")) {
     CHECK(compare(conv_graph(16, 6, 6, 16, conv_attrs(1, 1, 0), true), "cpu:gemm=own") <=
           kTolerance);
     return;
@@ -205,7 +206,8 @@ TEST_CASE("a residual Add after a GEMM conv runs in the conv's epilogue and matc
   int c4 = conv("c4", s1, 80, 80, 1, 1, 5, 5);
   int s2 = node(g, OpType::kAdd, "add2", {s1, c4}, {1, 80, 5, 5}, add);
   g.outputs = {s2};
-  if (!cpu::gemm_avx512_available()) {
+  if (!test::skip_unless(cpu::gemm_avx512_available(),
+                         "no AVX-512F: residual Adds fused into the own GEMM are not run")) {
     int64_t fused = -1;
     CHECK(compare(g, "cpu:threads=2", nullptr, nullptr, &fused) <= kTolerance);
     CHECK(fused == 0);

@@ -4,10 +4,12 @@
 
 #include <filesystem>
 
+#include "api/default_registry.h"
 #include "kernels/cpu/cpu_processor.h"
 #include "scheduler/intra_op.h"
 #include "scheduler/pipeline_setup.h"
 #include "tests/cpu_compare.h"
+#include "tests/skip.h"
 
 using namespace tandem;
 using namespace tandem::cpu_test;
@@ -28,8 +30,7 @@ TEST_CASE("intra_op_spec merges plain disjoint cpu core groups only") {
 
 TEST_CASE("consider_intra_op replaces core groups when the merged processor wins") {
   std::vector<int> cores = cpu_available_cores();
-  if (cores.size() < 2) {
-    MESSAGE("skipped: fewer than two cores available");
+  if (!test::skip_unless(cores.size() >= 2, "fewer than two cores available")) {
     return;
   }
   Graph g = conv_graph(32, 24, 24, 32, conv_attrs(3, 1, 1), true);
@@ -45,7 +46,7 @@ TEST_CASE("consider_intra_op replaces core groups when the merged processor wins
   // The plan's predicted FPS is set to make the outcome certain: a plan at 1e-6 FPS
   // loses to any measured processor, one at 1e12 FPS to none.
   auto run = [&](double plan_fps, bool* chosen) {
-    auto procs = create_processor_list(a + "," + b);
+    auto procs = create_processor_list(default_processor_registry(), a + "," + b);
     REQUIRE(procs.ok());
     auto table = obtain_cost_table(g, raw_pointers(*procs), "", po, true);
     REQUIRE_MESSAGE(table.ok(), table.status().to_string());
@@ -54,7 +55,8 @@ TEST_CASE("consider_intra_op replaces core groups when the merged processor wins
     REQUIRE(plan.ok());
     plan->predicted_fps = plan_fps;
     const double before = plan->predicted_fps;
-    auto r = consider_intra_op(g, &procs.value(), &table.value(), &plan.value(), po, o, true);
+    auto r = consider_intra_op(g, default_processor_registry(), &procs.value(), &table.value(),
+                               &plan.value(), po, o, true);
     REQUIRE_MESSAGE(r.ok(), r.status().to_string());
     CHECK(r->fps > 0);
     *chosen = r->chosen;
@@ -82,14 +84,14 @@ TEST_CASE("consider_intra_op replaces core groups when the merged processor wins
   run(1e12, &chosen);
   CHECK_FALSE(chosen);
   // Another processor mix has no intra-op candidate.
-  auto procs = create_processor_list("reference," + a);
+  auto procs = create_processor_list(default_processor_registry(), "reference," + a);
   REQUIRE(procs.ok());
   auto table = obtain_cost_table(g, raw_pointers(*procs), "", po, true);
   REQUIRE(table.ok());
   auto plan = plan_partition(*table, PlanOptions{});
   REQUIRE(plan.ok());
-  auto r =
-      consider_intra_op(g, &procs.value(), &table.value(), &plan.value(), po, PlanOptions{}, true);
+  auto r = consider_intra_op(g, default_processor_registry(), &procs.value(), &table.value(),
+                             &plan.value(), po, PlanOptions{}, true);
   REQUIRE(r.ok());
   CHECK_FALSE(r->chosen);
   CHECK(r->fps == 0);

@@ -12,12 +12,13 @@
 #include <limits>
 #include <thread>
 
-#include "engine/fma_peak.h"
 #include "engine/processor_registry.h"
 #include "kernels/cpu/compiler/cpu_executable.h"
 #include "kernels/cpu/cpu_processor.h"
 #include "tests/cpu_compare.h"
 #include "tests/helpers.h"
+#include "tests/skip.h"
+#include "tools/support/fma_peak.h"
 
 using namespace tandem;
 
@@ -351,8 +352,7 @@ TEST_CASE("cpu specs parse, print canonically and reject bad input") {
 
 TEST_CASE("two cpu processors on disjoint cores run at the same time with correct results") {
   std::vector<int> avail = cpu_available_cores();
-  if (avail.size() < 2) {
-    MESSAGE("skipped: fewer than two cores available");
+  if (!test::skip_unless(avail.size() >= 2, "fewer than two cores available")) {
     return;
   }
   Graph g = conv_graph(16, 20, 20, 32, conv_attrs(3, 1, 1), true, {0.0f, kInf});
@@ -503,8 +503,7 @@ TEST_CASE("Winograd F(4,3) 3x3 stride-1 convs match the reference") {
 
 TEST_CASE("a pinned multi-thread cpu processor pins its workers and computes correctly") {
   std::vector<int> avail = cpu_available_cores();
-  if (avail.size() < 2) {
-    MESSAGE("skipped: fewer than two cores available");
+  if (!test::skip_unless(avail.size() >= 2, "fewer than two cores available")) {
     return;
   }
   std::string spec = "cpu:cores=" + std::to_string(avail[0]) + "+" + std::to_string(avail[1]);

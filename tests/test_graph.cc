@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "graph/graph.h"
+#include "graph/hash.h"
 #include "tests/helpers.h"
 
 using namespace tandem;
@@ -76,4 +77,16 @@ TEST_CASE("Status and Expected carry messages") {
   Expected<int> v = 3;
   CHECK(*v == 3);
   CHECK(invalid_model("x").with_context("f.tdm").message() == "f.tdm: x");
+}
+
+TEST_CASE("fnv1a64 is standard FNV-1a 64 and hex64 prints 16 digits") {
+  // Published FNV-1a 64 test vectors.
+  CHECK(fnv1a64("") == 0xcbf29ce484222325ull);
+  CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cull);
+  CHECK(fnv1a64("foobar") == 0x85944171f73967e8ull);
+  // Hashing in pieces continues the same hash.
+  CHECK(fnv1a64("bar", fnv1a64("foo")) == fnv1a64("foobar"));
+  CHECK(fnv1a64_bytes("foobar", 6) == fnv1a64(std::string("foobar")));
+  CHECK(hex64(0x85944171f73967e8ull) == "85944171f73967e8");
+  CHECK(hex64(1) == "0000000000000001");
 }

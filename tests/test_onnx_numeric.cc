@@ -6,8 +6,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "api/default_registry.h"
 #include "engine/executor.h"
-#include "engine/processor_registry.h"
 #include "formats/model_file.h"
 #include "formats/onnx/converter.h"
 #include "tests/onnx_builder.h"

@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "engine/processor_registry.h"
+#include "api/default_registry.h"
 #include "graph/shape_inference.h"
 #include "scheduler/pipeline.h"
 #include "scheduler/pipeline_bench.h"

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/processor_registry.h"
+#include "api/default_registry.h"
 #include "graph/shape_inference.h"
 #include "scheduler/partitioner.h"
 #include "scheduler/profile_cache.h"

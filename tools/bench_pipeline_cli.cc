@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "engine/processor_registry.h"
+#include "api/default_registry.h"
 #include "scheduler/pipeline_bench.h"
 #include "scheduler/pipeline_setup.h"
 #include "scheduler/simulator.h"
@@ -41,7 +41,7 @@ int run_pipeline_bench(const PipelineBenchArgs& a) {
   o.profile.cache_dir = default_cache_dir();
   o.profile.progress = progress_printer();
   o.profile.warn = print_warning;
-  auto setup = setup_pipeline(*file, a.processors, o);
+  auto setup = setup_pipeline(*file, default_processor_registry(), a.processors, o);
   if (!setup.ok()) return fail(setup.status().with_context(a.model));
   const Plan& plan = setup->plan;
   std::printf("plan (%s): %s, predicted %.2f FPS\n", setup->source.c_str(), plan.kind.c_str(),

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <random>
 
-#include "engine/npy.h"
+#include "tools/support/npy.h"
 
 namespace tandem::cli {
 

@@ -12,11 +12,11 @@
 #include <map>
 #include <memory>
 
-#include "engine/fma_peak.h"
-#include "engine/processor_registry.h"
+#include "api/default_registry.h"
 #include "tools/bench_pipeline_cli.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
+#include "tools/support/fma_peak.h"
 
 namespace tandem::cli {
 namespace {

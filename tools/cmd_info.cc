@@ -3,7 +3,7 @@
 #include <map>
 #include <memory>
 
-#include "engine/processor_registry.h"
+#include "api/default_registry.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 

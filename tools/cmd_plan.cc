@@ -6,7 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "engine/processor_registry.h"
+#include "api/default_registry.h"
 #include "formats/model_file.h"
 #include "scheduler/intra_op.h"
 #include "scheduler/partitioner.h"
@@ -75,7 +75,7 @@ Command make_plan_command() {
       if (!t.ok()) return fail(t.status());
       table = std::move(t).value();
     } else {
-      auto procs = create_processor_list(s->processors);
+      auto procs = create_processor_list(default_processor_registry(), s->processors);
       if (!procs.ok()) return fail(procs.status());
       processors = std::move(procs).value();
       auto t = obtain_cost_table(g, raw_pointers(processors), "", po, /*save_profile=*/true);
@@ -95,7 +95,8 @@ Command make_plan_command() {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!plan.ok()) return fail(plan.status().with_context(s->model));
     if (o.allow_intra_op && !processors.empty()) {
-      auto r = consider_intra_op(g, &processors, &table, &plan.value(), po, o, true);
+      auto r = consider_intra_op(g, default_processor_registry(), &processors, &table,
+                                 &plan.value(), po, o, true);
       if (!r.ok()) return fail(r.status().with_context(s->model));
     }
     auto sim = simulate_plan(*plan);

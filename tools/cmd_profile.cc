@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "api/default_registry.h"
 #include "formats/model_file.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
@@ -75,7 +76,7 @@ Command make_profile_command() {
     std::vector<std::unique_ptr<Processor>> procs;
     std::vector<std::string> specs;
     if (!s->processors.empty()) {
-      auto created = create_processor_list(s->processors);
+      auto created = create_processor_list(default_processor_registry(), s->processors);
       if (!created.ok()) return fail(created.status());
       procs = std::move(created).value();
       for (const auto& p : procs) specs.push_back(p->spec());
@@ -88,7 +89,7 @@ Command make_profile_command() {
       if (!t.ok()) return fail(t.status());
       table = std::move(t).value();
       if (s->validate && procs.empty()) {
-        auto created = create_processor_list([&] {
+        auto created = create_processor_list(default_processor_registry(), [&] {
           std::string l;
           for (const auto& p : table.processors) l += (l.empty() ? "" : ",") + p.spec;
           return l;

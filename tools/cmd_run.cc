@@ -4,7 +4,7 @@
 #include <iostream>
 #include <memory>
 
-#include "engine/processor_registry.h"
+#include "api/default_registry.h"
 #include "scheduler/pipeline_setup.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
@@ -33,7 +33,8 @@ Expected<std::vector<HostTensor>> run_pipelined(const ModelFile& file,
   o.profile.cache_dir = default_cache_dir();
   o.profile.progress = progress_printer();
   o.profile.warn = print_warning;
-  TANDEM_ASSIGN_OR_RETURN(PipelineSetup setup, setup_pipeline(file, processors, o));
+  TANDEM_ASSIGN_OR_RETURN(PipelineSetup setup,
+                          setup_pipeline(file, default_processor_registry(), processors, o));
   std::fprintf(stderr, "plan (%s): %s, predicted %.2f FPS\n", setup.source.c_str(),
                setup.plan.kind.c_str(), setup.plan.predicted_fps);
   TANDEM_ASSIGN_OR_RETURN(Pipeline::Tensors out, setup.pipeline->run(std::move(in)));

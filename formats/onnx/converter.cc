@@ -13,6 +13,7 @@
 #include "formats/onnx/onnx_loader.h"
 #include "formats/onnx/op_mappers.h"
 #include "formats/onnx/precheck.h"
+#include "graph/hash.h"
 #include "graph/shape_inference.h"
 
 namespace tandem {
@@ -20,32 +21,17 @@ namespace {
 
 using onnx_import::ImportContext;
 
-std::string hex64(uint64_t h) {
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
-}
-
 // FNV-1a 64, the metadata's source hash.
-uint64_t fnv1a(uint64_t h, const unsigned char* p, size_t n) {
-  for (size_t k = 0; k < n; ++k) {
-    h ^= p[k];
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-constexpr uint64_t kFnvOffset = 1469598103934665603ull;
-
 std::string bytes_hash(const void* data, size_t size) {
-  return hex64(fnv1a(kFnvOffset, static_cast<const unsigned char*>(data), size));
+  return hex64(fnv1a64_bytes(data, size));
 }
 
 std::string file_hash(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  uint64_t h = kFnvOffset;
+  uint64_t h = kFnv1aOffsetBasis;
   char buf[1 << 16];
   while (in.read(buf, sizeof buf) || in.gcount() > 0)
-    h = fnv1a(h, reinterpret_cast<const unsigned char*>(buf), static_cast<size_t>(in.gcount()));
+    h = fnv1a64_bytes(buf, static_cast<size_t>(in.gcount()), h);
   return hex64(h);
 }
 

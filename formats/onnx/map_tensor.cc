@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "formats/onnx/op_mappers.h"
+#include "graph/shape_util.h"
 
 namespace tandem::onnx_import {
 namespace {
@@ -51,29 +52,6 @@ Status map_split(ImportContext& ctx, const onnx::NodeProto& n) {
   return ctx.add_node(n, OpType::kSplit, {in}, a, static_cast<int>(parts)).status();
 }
 
-// ONNX Slice semantics: negative starts/ends count from the end, then clamp.
-Shape slice_output_shape(const Shape& x, const NodeAttrs& a) {
-  Shape out = x;
-  for (size_t k = 0; k < a.axes.size(); ++k) {
-    int64_t dim = x[static_cast<size_t>(a.axes[k])];
-    int64_t step = a.steps[k], s = a.starts[k], e = a.ends[k];
-    if (s < 0) s += dim;
-    if (e < 0) e += dim;
-    int64_t count;
-    if (step > 0) {
-      s = std::clamp<int64_t>(s, 0, dim);
-      e = std::clamp<int64_t>(e, 0, dim);
-      count = e > s ? (e - s + step - 1) / step : 0;
-    } else {
-      s = std::clamp<int64_t>(s, 0, dim - 1);
-      e = std::clamp<int64_t>(e, -1, dim - 1);
-      count = s > e ? (s - e - step - 1) / -step : 0;
-    }
-    out[static_cast<size_t>(a.axes[k])] = count;
-  }
-  return out;
-}
-
 Status map_slice(ImportContext& ctx, const onnx::NodeProto& n) {
   TANDEM_ASSIGN_OR_RETURN(int64_t rank, input_rank(ctx, n));
   NodeAttrs a;
@@ -102,7 +80,11 @@ Status map_slice(ImportContext& ctx, const onnx::NodeProto& n) {
   // ONNX shape inference cannot see through starts/ends computed by shape math; we can.
   if (n.output_size() > 0 && !ctx.shape(n.output(0))) {
     TANDEM_ASSIGN_OR_RETURN(Shape x, ctx.input_shape(n, 0));
-    ctx.shapes[n.output(0)] = slice_output_shape(x, a);
+    std::vector<SliceDim> dims;
+    TANDEM_RETURN_IF_ERROR(slice_dims(a, x, ImportContext::describe(n), &dims));
+    Shape y(dims.size());
+    for (size_t k = 0; k < dims.size(); ++k) y[k] = dims[k].count;
+    ctx.shapes[n.output(0)] = y;
   }
   TANDEM_ASSIGN_OR_RETURN(int in, ctx.input(n, 0));
   return ctx.add_node(n, OpType::kSlice, {in}, a).status();

@@ -33,5 +33,7 @@ std::vector<int> cpu_available_cores();
 
 // Creates a cpu processor from `spec` (also what the registry's factory does).
 Expected<std::unique_ptr<Processor>> make_cpu_processor(const ProcessorSpec& spec);
+// Adds kind "cpu" (make_cpu_processor) to `r`.
+void register_cpu_processor(ProcessorRegistry& r);
 
 }  // namespace tandem

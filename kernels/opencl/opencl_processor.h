@@ -3,8 +3,7 @@
 // (half storage on any device through vload_half/vstore_half; both compute in float),
 // "opencl:gemm=clblast" or "opencl:gemm=tiled" (CLBlast, or the local-memory
 // tiled kernel, instead of the own register-blocked GEMM); options
-// combine: "opencl:1,fp16". register_opencl_processor() is in
-// engine/processor_registry.h.
+// combine: "opencl:1,fp16".
 #pragma once
 
 #include <cstdint>
@@ -37,5 +36,7 @@ const OpenCLRangeStats* opencl_range_stats(const Executable& e);
 
 // Creates an opencl processor from a parsed spec (what the registry calls).
 Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& spec);
+// Adds kind "opencl" (make_opencl_processor) to `r`.
+void register_opencl_processor(ProcessorRegistry& r);
 
 }  // namespace tandem

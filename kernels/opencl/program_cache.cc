@@ -8,10 +8,16 @@
 #include <iterator>
 #include <vector>
 
+#include "graph/hash.h"
 #include "kernels/opencl/cl_sources.h"
 
 namespace tandem::ocl {
 namespace {
+
+// Part of every binary's key: bump it when the key's recipe changes, so that
+// binaries cached under the old recipe are never looked up (v2: FNV-1a with
+// the standard offset basis, graph/hash.h; v1 used 1469598103934665603).
+constexpr const char* kKeyVersion = "clbin-v2";
 
 // Prepended to every .cl file. `real` is the storage type; kernels load and
 // store through LD/ST and compute in float. Half storage uses vload_half /
@@ -30,21 +36,6 @@ typedef float real;
 #define ST(p, i, v) ((p)[i] = (v))
 #endif
 )CL";
-
-uint64_t fnv1a64(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-std::string hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::string build_log(cl_program program, cl_device_id device) {
   size_t n = 0;
@@ -114,8 +105,8 @@ Expected<cl_program> ProgramCache::build(const std::string& name, const std::str
   std::string full_source = std::string(kPrelude) + source;
   const DeviceInfo& info = device_->info;
   std::string key =
-      hex64(fnv1a64(info.name + '\n' + info.driver_version + '\n' + info.platform_version + '\n' +
-                    full_options + '\n' + full_source));
+      hex64(fnv1a64(std::string(kKeyVersion) + '\n' + info.name + '\n' + info.driver_version +
+                    '\n' + info.platform_version + '\n' + full_options + '\n' + full_source));
   std::lock_guard<std::mutex> lock(mutex_);
   if (auto p = programs_.find(key); p != programs_.end()) {
     ++stats_.memory_hits;

@@ -3,10 +3,10 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/npy.h"
 #include "formats/model_file.h"
 #include "graph/shape_inference.h"
 #include "tests/helpers.h"
+#include "tools/support/npy.h"
 
 using namespace tandem;
 

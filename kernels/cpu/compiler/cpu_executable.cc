@@ -489,16 +489,6 @@ int64_t cpu_concat_copies(const Executable& exe) {
   return e ? e->concat_copies() : -1;
 }
 
-int64_t cpu_fused_blocks(const Executable& exe) {
-  const auto* e = dynamic_cast<const CpuExecutable*>(&exe);
-  return e ? e->fused_blocks() : -1;
-}
-
-int64_t cpu_fused_residual_adds(const Executable& exe) {
-  const auto* e = dynamic_cast<const CpuExecutable*>(&exe);
-  return e ? e->fused_residual_adds() : -1;
-}
-
 Expected<std::unique_ptr<Executable>> compile_cpu_range(const Graph& g, int first, int last,
                                                         pthreadpool_t pool,
                                                         std::shared_ptr<void> keep_alive,

@@ -22,13 +22,6 @@ Expected<std::unique_ptr<Executable>> compile_cpu_range(const Graph& g, int firs
 // (0 when every producer writes in place); -1 for other executables.
 int64_t cpu_concat_copies(const Executable& exe);
 
-// Add nodes an executable from compile_cpu_range runs inside the conv that
-// produces one operand (residual fused into the GEMM epilogue); -1 for others.
-int64_t cpu_fused_residual_adds(const Executable& exe);
-// Inverted residual blocks (expansion, depthwise, projection) an executable from
-// compile_cpu_range runs as one kernel; -1 for other executables.
-int64_t cpu_fused_blocks(const Executable& exe);
-
 // Read-only file mappings of this process (/proc/self/maps), [begin, end).
 struct FileMapping {
   uintptr_t begin, end;

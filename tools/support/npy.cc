@@ -1,4 +1,4 @@
-#include "engine/npy.h"
+#include "tools/support/npy.h"
 
 #include <cstring>
 #include <fstream>

@@ -1,10 +1,11 @@
 // The reference processor: runs every op with the portable reference kernels.
 // Slow but exact; the oracle the other processors are tested against.
+#include "kernels/reference/reference_processor.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 
-#include "engine/processor_registry.h"
 #include "engine/range_arena.h"
 #include "kernels/reference/reference_kernels.h"
 

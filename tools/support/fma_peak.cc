@@ -1,4 +1,4 @@
-#include "engine/fma_peak.h"
+#include "tools/support/fma_peak.h"
 
 #include <algorithm>
 #include <chrono>
