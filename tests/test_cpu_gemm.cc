@@ -23,7 +23,7 @@ std::vector<cpu::CpuIsa> gemm_levels() {
     if (cpu::gemm_isa_supported(isa))
       levels.push_back(isa);
     else
-      MESSAGE("skipped: this CPU does not run " << cpu::cpu_isa_name(isa)
+      MESSAGE("skipped: this CPU does not run " << std::string(cpu::cpu_isa_name(isa))
                                                 << ", so its own GEMM is not tested here");
   }
   return levels;
@@ -88,7 +88,8 @@ TEST_CASE("the own GEMM matches a double-precision product on every tail, at eve
   }
   const float inf = std::numeric_limits<float>::infinity();
   for (cpu::CpuIsa isa : gemm_levels()) {
-    CAPTURE(cpu::cpu_isa_name(isa));
+    const std::string isa_name = cpu::cpu_isa_name(isa);
+    CAPTURE(isa_name);
     // Tails of both tile heights (12 and 6 rows, 24 and 12 in the one-vector kernel)
     // and panel widths (32 and 16 columns, one-vector panels of <= 16 and <= 8).
     for (int64_t m : {1, 5, 6, 7, 12, 13, 49, 145, 300})
@@ -207,7 +208,8 @@ TEST_CASE("convolutions on the own GEMM match the reference, at every ISA level"
           kTolerance);
   }
   for (cpu::CpuIsa isa : gemm_levels()) {
-    CAPTURE(cpu::cpu_isa_name(isa));
+    const std::string isa_name = cpu::cpu_isa_name(isa);
+    CAPTURE(isa_name);
     check_gemm_convs(isa);
   }
   // The spec round-trips and rejects unknown values.
@@ -276,21 +278,50 @@ TEST_CASE("a residual Add after a GEMM conv runs in the conv's epilogue and matc
   CHECK(fused == 1);
 }
 
-TEST_CASE("the default cpu spec picks the kernel the measurements favour") {
+TEST_CASE("the default cpu spec picks the kernel the measurements favour, per ISA level") {
   std::vector<std::string> kinds;
+  std::string spec = "cpu:threads=1";
   auto kind = [&](const Graph& g) {
-    CHECK(compare(g, "cpu:threads=1", nullptr, nullptr, nullptr, &kinds) <= kTolerance);
+    CHECK(compare(g, spec, nullptr, nullptr, nullptr, &kinds) <= kTolerance);
     REQUIRE(kinds.size() == 1);
     return kinds[0];
   };
-  const bool avx512 = cpu::gemm_avx512_available();
-  // 1x1 with 64 channels: the own GEMM; 3x3 at 28x28: Winograd; 3 input channels, 1x1:
-  // XNNPACK; a depthwise 3x3 on 64 channels: XNNPACK.
-  CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(1, 1, 0), true)) ==
-        (avx512 ? "gemm_avx512" : "xnnpack"));
-  CHECK(kind(conv_graph(64, 28, 28, 64, conv_attrs(3, 1, 1), true)) ==
-        (avx512 ? "winograd_f43" : "winograd_f43+xnnpack"));
-  CHECK(kind(conv_graph(3, 14, 14, 8, conv_attrs(1, 1, 0), true)) == "xnnpack");
+  const cpu::CpuIsa detected = cpu::cpu_isa_detected();
+  const bool avx512 = detected >= cpu::CpuIsa::kAvx512;
+  // The level the default spec runs at (the best this CPU has), then AVX2 forced.
+  std::vector<cpu::CpuIsa> levels = {detected};
+  if (detected > cpu::CpuIsa::kAvx2) levels.push_back(cpu::CpuIsa::kAvx2);
+  for (cpu::CpuIsa isa : levels) {
+    spec = "cpu:threads=1" + (isa == detected ? std::string() : isa_option(isa));
+    CAPTURE(spec);
+    const bool own = cpu::gemm_isa_supported(isa);
+    const std::string winograd = isa == cpu::CpuIsa::kAvx512 ? "winograd_f43"
+                                 : own                       ? "winograd_f43+gemm_avx2"
+                                                             : "winograd_f43+xnnpack";
+    // 1x1 with 64 channels: the own GEMM; 3x3 at 28x28: Winograd; 3 input channels,
+    // 1x1: XNNPACK.
+    CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(1, 1, 0), true)) ==
+          (own ? gemm_kind(isa) : "xnnpack"));
+    CHECK(kind(conv_graph(64, 28, 28, 64, conv_attrs(3, 1, 1), true)) == winograd);
+    CHECK(kind(conv_graph(3, 14, 14, 8, conv_attrs(1, 1, 0), true)) == "xnnpack");
+    // 3x3 at 13x13 (16 tiles): Winograd on one thread (with the 36 products on
+    // XNNPACK only from 14x14); on two its three parallel regions cost more than it
+    // saves, so XNNPACK's direct conv.
+    const Graph small3x3 = conv_graph(64, 13, 13, 128, conv_attrs(3, 1, 1), true);
+    CHECK(kind(small3x3) == (own ? winograd : "xnnpack"));
+    CHECK(compare(small3x3, "cpu:threads=2" + isa_option(isa), nullptr, nullptr, nullptr, &kinds) <=
+          kTolerance);
+    // (On AVX2 the own GEMM wins on every dense conv measured, 64 channels at 13x13
+    // included.)
+    CHECK(kinds[0] == (own && isa == cpu::CpuIsa::kAvx2 ? gemm_kind(isa) : "xnnpack"));
+    // Stems (3 channels, 7x7 stride 2): the padded-input GEMM, reading the range input
+    // as NCHW (no entry transpose).
+    CHECK(kind(conv_graph(3, 32, 32, 64, conv_attrs(7, 2, 3), true)) ==
+          (own ? gemm_kind(isa, true) : "xnnpack"));
+  }
+  // Depthwise convs at the default level (the AVX-512 depthwise kernel's selection
+  // is not per level yet).
+  spec = "cpu:threads=1";
   CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(3, 1, 1, 64), true)) == "xnnpack");
   // A depthwise 3x3 on <= 32 channels: the own AVX-512 kernel.
   CHECK(kind(conv_graph(32, 14, 14, 32, conv_attrs(3, 1, 1, 32), true)) ==
@@ -298,14 +329,69 @@ TEST_CASE("the default cpu spec picks the kernel the measurements favour") {
   // A depthwise 5x5: the own kernel (XNNPACK 2022's is slow).
   CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(5, 1, 2, 64), true)) ==
         (avx512 ? "dwconv_avx512" : "xnnpack"));
-  // 3x3 at 13x13 (16 tiles): Winograd on one thread; on two its three parallel
-  // regions cost more than it saves, so XNNPACK's direct conv.
-  const Graph small3x3 = conv_graph(64, 13, 13, 128, conv_attrs(3, 1, 1), true);
-  CHECK(kind(small3x3) == (avx512 ? "winograd_f43" : "xnnpack"));
-  CHECK(compare(small3x3, "cpu:threads=2", nullptr, nullptr, nullptr, &kinds) <= kTolerance);
-  CHECK(kinds[0] == "xnnpack");
-  // Stems (3 channels, 7x7 stride 2): the padded-input GEMM, reading the range input as
-  // NCHW (no entry transpose).
-  CHECK(kind(conv_graph(3, 32, 32, 64, conv_attrs(7, 2, 3), true)) ==
-        (avx512 ? "gemm_avx512_nchw" : "xnnpack"));
+}
+
+TEST_CASE("a small network at isa=avx2 matches the reference on the AVX2 GEMM") {
+  if (!cpu::gemm_isa_supported(cpu::CpuIsa::kAvx2)) {
+    MESSAGE("skipped: this CPU has no AVX2+FMA");
+    auto isa = cpu::parse_cpu_isa("avx2");
+    REQUIRE_FALSE(isa.ok());
+    CHECK(isa.status().message().find("not available") != std::string::npos);
+    return;
+  }
+  // stem 3x3 s2 -> 1x1 -> 3x3 (Winograd) -> 1x1 + residual -> pool -> Gemm.
+  Graph g;
+  FusedActivation relu{0.0f, kInf};
+  int x = test::add_input(g, "x", {1, 3, 30, 30});
+  auto conv = [&](const char* name, int in, int64_t c, int64_t m, int64_t k, int64_t s, int64_t hw,
+                  uint32_t seed) {
+    int w = test::add_random_constant(g, std::string(name) + ".w", {m, c, k, k}, seed);
+    int b = test::add_random_constant(g, std::string(name) + ".b", {m}, seed + 50);
+    NodeAttrs a = conv_attrs(k, s, k / 2);
+    a.activation = relu;
+    return node(g, OpType::kConv, name, {in, w, b}, {1, m, hw, hw}, a);
+  };
+  int c0 = conv("stem", x, 3, 32, 3, 2, 15, 1);
+  int c1 = conv("c1", c0, 32, 48, 1, 1, 15, 2);
+  int c2 = conv("c2", c1, 48, 48, 3, 1, 15, 3);
+  int c3 = conv("c3", c2, 48, 32, 1, 1, 15, 4);
+  NodeAttrs add;
+  add.activation = relu;
+  int s = node(g, OpType::kAdd, "add", {c3, c0}, {1, 32, 15, 15}, add);
+  int p = node(g, OpType::kGlobalAveragePool, "pool", {s}, {1, 32, 1, 1});
+  NodeAttrs flat;
+  flat.axis = 1;
+  int f = node(g, OpType::kFlatten, "flat", {p}, {1, 32}, flat);
+  int wf = test::add_random_constant(g, "fc.w", {10, 32}, 9);
+  NodeAttrs gemm;
+  gemm.trans_b = true;
+  g.outputs = {node(g, OpType::kGemm, "fc", {f, wf}, {1, 10}, gemm)};
+  for (const char* spec : {"cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2"}) {
+    CAPTURE(spec);
+    std::vector<std::string> kinds;
+    CHECK(compare(g, spec, nullptr, nullptr, nullptr, &kinds) <= kTolerance);
+    REQUIRE(kinds.size() >= 4);
+    CHECK(kinds[0] == "gemm_avx2_nchw");
+    CHECK(kinds[1] == "gemm_avx2");
+    CHECK(kinds[3] == "gemm_avx2");
+  }
+  // Asking for a level this CPU lacks is an error naming what it has; an unknown
+  // name lists the valid ones.
+  if (cpu::cpu_isa_detected() < cpu::CpuIsa::kAvx512) {
+    auto hi = cpu::parse_cpu_isa("avx512");
+    REQUIRE_FALSE(hi.ok());
+    CHECK(hi.status().message().find("not available: this CPU runs up to avx2") !=
+          std::string::npos);
+  } else {
+    MESSAGE("no level above " << std::string(cpu::cpu_isa_name(cpu::cpu_isa_detected()))
+                              << " exists: only the unknown-name error is tested");
+  }
+  auto bad = cpu::parse_cpu_isa("avx9");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message() == "isa must be auto, avx512, avx2 or generic, not 'avx9'");
+  auto ps = parse_processor_spec("cpu:isa=avx9");
+  REQUIRE(ps.ok());
+  auto spec = parse_cpu_spec(ps.value());
+  REQUIRE_FALSE(spec.ok());
+  CHECK(spec.status().message().find("cpu spec 'cpu:isa=avx9': isa must be") != std::string::npos);
 }

@@ -206,9 +206,16 @@ class GemmConvKernel : public CpuKernel {
 
 namespace {
 
-// AVX2 (measured with isa=avx2 on an AVX-512 machine, see docs/cpu_processor.md).
+// AVX2: measured with isa=avx2 on an AVX-512 machine, XNNPACK limited to its AVX2
+// kernels too (bench_cpu_kernels with TANDEM_BENCH_ISA=avx2, 1 thread, min CPU time
+// of 5 interleaved repetitions, 2026-12-01): the own GEMM won on every dense conv of
+// ResNet-50, MobileNetV2, DenseNet-121, VGG19 and MnasNet, 1.02-2.1x (1x1 convs
+// 1.5-2.1x from 32 input channels, 1.02-1.2x at 16; im2col 3x3 1.1-2.0x, even where
+// the patch matrix leaves the cache; stems 1.3-1.9x). XNNPACK 2022's AVX2 GEMM
+// spills an accumulator every K step (docs/cpu_processor.md). Depth below 16 was not
+// measured, so it stays on XNNPACK.
 bool gemm_conv_profitable_avx2(const ConvGeometry& q) {
-  return q.m >= 8;
+  return q.depth() >= 16;
 }
 
 }  // namespace
