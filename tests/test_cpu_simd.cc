@@ -12,8 +12,9 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#pragma GCC push_options
-#pragma GCC target("avx512f")
+#include "kernels/cpu/x86/simd_target.h"
+
+TANDEM_SIMD_BEGIN_AVX512
 #include "kernels/cpu/x86/simd_avx512.h"
 namespace simd_avx512 {
 namespace {
@@ -21,10 +22,9 @@ using S = tandem::cpu::Avx512F32;
 #include "tests/simd_exercise.h"
 }  // namespace
 }  // namespace simd_avx512
-#pragma GCC pop_options
+TANDEM_SIMD_END
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+TANDEM_SIMD_BEGIN_AVX2
 #include "kernels/cpu/x86/simd_avx2.h"
 namespace simd_avx2 {
 namespace {
@@ -32,7 +32,7 @@ using S = tandem::cpu::Avx2F32;
 #include "tests/simd_exercise.h"
 }  // namespace
 }  // namespace simd_avx2
-#pragma GCC pop_options
+TANDEM_SIMD_END
 
 using namespace tandem::cpu;
 
