@@ -3,7 +3,7 @@
 // as compile() would create it. Counters: FLOP/s (2 x MACs) and bytes/s
 // (activations read + weights + activations written, once per run).
 // 3x3 stride-1 convs run twice: conv2d/ (XNNPACK direct) and conv2d_winograd/
-// (F(4,3)); dense convs also run as conv2d_gemm/ (own AVX-512 GEMM); all report
+// (F(4,3)); dense convs also run as conv2d_gemm/ (the own GEMM of the ISA level); all report
 // the direct convolution's FLOPs, so FLOPS compares time. Inverted residual
 // blocks run as whole small graphs compiled as one range (so the compiler fuses
 // them), as block_fused/ and block_separate/ (blocks=separate); their times
@@ -12,6 +12,9 @@
 //   build/bench/bench_cpu_kernels [--benchmark_filter=conv2d/resnet50]
 //       [--benchmark_out=cpu_kernels.csv --benchmark_out_format=csv]
 // Threads: TANDEM_BENCH_THREADS (default 1). Shapes: TANDEM_SHAPES_DIR.
+// ISA: TANDEM_BENCH_ISA=auto|avx512|avx2|generic (default auto) sets every case's
+// CpuKernelOptions::isa and, below the detected level, limits XNNPACK to it too
+// (xnnpack_isa.h), so an AVX-512 machine measures what an AVX2 one would run.
 // See bench/README.md for the CSV columns the cost model reads.
 #include <benchmark/benchmark.h>
 
@@ -23,10 +26,14 @@
 #include <random>
 #include "kernels/cpu/compiler/cpu_executable.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
+#include "kernels/cpu/x86/xnnpack_isa.h"
 
 using namespace tandem;
 
 namespace {
+
+// The level every case runs at (TANDEM_BENCH_ISA).
+cpu::CpuIsa g_isa = cpu::cpu_isa_detected();
 
 struct Case {
   std::string name;
@@ -132,7 +139,7 @@ std::vector<Case> conv_cases() {
     const Node& node = cs.g.nodes[0];
     if (grp > 1 && cpu::dwconv_avx512_applicable(cs.g, node))
       variant("conv2d_dw_avx512", W::kOff, G::kOwn);  // own AVX-512 depthwise
-    if (grp == 1 && cpu::gemm_conv_applicable(cs.g, node))
+    if (grp == 1 && cpu::gemm_conv_applicable(cs.g, node, g_isa))
       variant("conv2d_gemm", W::kOff, G::kOwn);  // one GEMM (im2col unless 1x1 stride 1)
     if (cpu::winograd_f43_applicable(cs.g, node))
       variant("conv2d_winograd", W::kOn, G::kAuto);  // F(4,3), its GEMMs on the own kernel
@@ -377,13 +384,27 @@ void run_case(benchmark::State& state, const Case* cs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const char* env = std::getenv("TANDEM_BENCH_ISA")) {
+    Expected<cpu::CpuIsa> isa = cpu::parse_cpu_isa(env);
+    if (!isa.ok()) {
+      std::cerr << "bench_cpu_kernels: TANDEM_BENCH_ISA: " << isa.status().message() << "\n";
+      return 1;
+    }
+    g_isa = *isa;
+    if (g_isa < cpu::cpu_isa_detected() && !cpu::limit_xnnpack_isa(g_isa))
+      std::cerr << "bench_cpu_kernels: cannot limit XNNPACK to " << env << "\n";
+  }
+  benchmark::AddCustomContext("isa", cpu::cpu_isa_name(g_isa));
   if (xnn_initialize(nullptr) != xnn_status_success) {
     std::cerr << "bench_cpu_kernels: xnn_initialize failed\n";
     return 1;
   }
   static std::vector<Case> cases;
   for (auto* make : {conv_cases, fc_cases, eltwise_cases, block_cases})
-    for (Case& c : make()) cases.push_back(std::move(c));
+    for (Case& c : make()) {
+      c.options.isa = g_isa;
+      cases.push_back(std::move(c));
+    }
   for (const Case& c : cases)
     benchmark::RegisterBenchmark(c.name.c_str(), c.whole_graph ? run_graph_case : run_case, &c)
         ->Unit(benchmark::kMicrosecond)
