@@ -87,7 +87,7 @@ struct KernelArgs {
   // nullptr when none): the kernel adds it before `activation`.
   CpuTensor residual;
   // Earlier nodes whose work this node's kernel does, in graph order, with their
-  // inputs (later_fusion.h): an inverted residual block's expansion and depthwise
+  // inputs (fusion.cc): an inverted residual block's expansion and depthwise
   // conv, a shuffle's Reshape and Transpose, a SiLU's gate. Empty when none.
   struct Absorbed {
     const Node* node = nullptr;
