@@ -175,8 +175,11 @@ Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const std::string&
       setup.source.rfind("new plan", 0) == 0) {
     TANDEM_ASSIGN_OR_RETURN(
         IntraOpResult r,
-        consider_intra_op(file.graph, &setup.processors, &setup.table, &setup.plan, options.profile,
-                          options.planning, options.save_profile));
+        consider_intra_op(&setup.processors, &setup.table, &setup.plan, options.planning,
+                          [&](const std::vector<Processor*>& procs) {
+                            return obtain_cost_table(file.graph, procs, "", options.profile,
+                                                     options.save_profile);
+                          }));
     if (r.chosen) setup.source += ", intra-op";
     procs = raw_pointers(setup.processors);
   }

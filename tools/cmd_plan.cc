@@ -95,7 +95,10 @@ Command make_plan_command() {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!plan.ok()) return fail(plan.status().with_context(s->model));
     if (o.allow_intra_op && !processors.empty()) {
-      auto r = consider_intra_op(g, &processors, &table, &plan.value(), po, o, true);
+      auto r = consider_intra_op(&processors, &table, &plan.value(), o,
+                                 [&](const std::vector<Processor*>& procs) {
+                                   return obtain_cost_table(g, procs, "", po, true);
+                                 });
       if (!r.ok()) return fail(r.status().with_context(s->model));
     }
     auto sim = simulate_plan(*plan);
