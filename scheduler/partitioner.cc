@@ -237,7 +237,7 @@ int Plan::num_steps() const {
 std::vector<int64_t> crossing_bytes(const CostTable& table) {
   const int N = table.num_nodes();
   std::vector<int64_t> diff(size_t(N) + 2, 0);
-  // A tensor produced at p and last read at u crosses cuts p+1 .. u.
+  // A tensor produced at p and last read at u crosses cuts p+1 .. u (TensorFlow::crosses).
   for (const auto& f : table.tensors) {
     const int lo = f.producer + 1, hi = f.last_use;
     if (hi < lo) continue;

@@ -64,9 +64,10 @@ struct Plan {
   int num_workers() const { return static_cast<int>(stages.size()); }
 };
 
-// Bytes of the non-constant tensors crossing each cut c (0..N): produced
-// before node c (graph inputs count as produced at -1) and read at c or later
-// (graph outputs are read at N). O(nodes + tensors).
+// Bytes of the non-constant tensors crossing each cut c (0..N): the flows with
+// TensorFlow::crosses(c), i.e. tensors_crossing(graph, c) of graph.h (produced
+// before node c, graph inputs at -1; read at c or later, graph outputs at N).
+// O(nodes + tensors) by prefix sums.
 std::vector<int64_t> crossing_bytes(const CostTable& table);
 
 // Checks the plan's shape: ranges in order covering [0, N), steps of
