@@ -31,6 +31,18 @@ struct PlanStage {
   double time_ms() const { return compute_ms + transfer_ms; }
 };
 
+// A stage of `replicas` on `processor` over [first_node, last_node), times unset.
+PlanStage plan_stage(int processor, int first_node, int last_node, int replicas = 1);
+
+// The shape of a plan (see the layout above).
+enum class PlanKind {
+  kSingle,    // one processor over all nodes
+  kPipeline,  // several steps, one processor each
+  kParallel,  // one step over all nodes on several processors (parallel streams)
+  kMixed,     // several steps, some replicated
+};
+const char* plan_kind_name(PlanKind kind);  // "single", "pipeline", "parallel", "mixed"
+
 enum class PlanObjective { kThroughput, kLatency };
 const char* plan_objective_name(PlanObjective o);
 
@@ -52,8 +64,8 @@ struct PlanOptions {
 struct Plan {
   std::vector<PlanStage> stages;
   std::string objective;  // "throughput", "latency", "throughput@latency<=X"
-  std::string kind;       // "single", "pipeline", "parallel", "mixed"
-  double period_ms = 0;   // slowest step's time per frame (1000 / fps)
+  PlanKind kind = PlanKind::kSingle;
+  double period_ms = 0;  // slowest step's time per frame (1000 / fps)
   double predicted_fps = 0;
   double latency_ms = 0;      // one frame through every step, no queueing
   double lower_bound_ms = 0;  // simple lower bound on period_ms
@@ -85,9 +97,6 @@ Status evaluate_plan(const CostTable& table, Plan& plan);
 double plan_lower_bound(const CostTable& table, bool allow_replicas);
 
 Expected<Plan> plan_partition(const CostTable& table, const PlanOptions& options = {});
-
-// The plan on one processor over all nodes (for baselines and --compare).
-Expected<Plan> single_processor_plan(const CostTable& table, int processor);
 
 // Conversions to and from the plan stored in a .tdm file.
 StoredPlan to_stored_plan(const CostTable& table, const Plan& plan);

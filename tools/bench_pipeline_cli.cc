@@ -44,8 +44,8 @@ int run_pipeline_bench(const PipelineBenchArgs& a) {
   auto setup = setup_pipeline(*file, a.processors, o);
   if (!setup.ok()) return fail(setup.status().with_context(a.model));
   const Plan& plan = setup->plan;
-  std::printf("plan (%s): %s, predicted %.2f FPS\n", setup->source.c_str(), plan.kind.c_str(),
-              plan.predicted_fps);
+  std::printf("plan (%s): %s, predicted %.2f FPS\n", setup->source.c_str(),
+              plan_kind_name(plan.kind), plan.predicted_fps);
   std::cout << plan_to_text(setup->table, plan);
 
   // The baseline runs as a one-stage pipeline, measured exactly like the plan.
@@ -103,7 +103,7 @@ int run_pipeline_bench(const PipelineBenchArgs& a) {
     j["model"] = a.model;
     j["processors"] = a.processors;
     j["plan_source"] = setup->source;
-    j["plan_kind"] = plan.kind;
+    j["plan_kind"] = plan_kind_name(plan.kind);
     j["fps"] = fps;
     j["fps_rounds"] = plan_fps;
     j["predicted_fps"] = plan.predicted_fps;

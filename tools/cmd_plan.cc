@@ -116,7 +116,7 @@ Command make_plan_command() {
     if (s->json) {
       nlohmann::json j;
       j["model"] = s->model;
-      j["kind"] = plan->kind;
+      j["kind"] = plan_kind_name(plan->kind);
       j["objective"] = plan->objective;
       j["predicted_fps"] = plan->predicted_fps;
       j["period_ms"] = plan->period_ms;
