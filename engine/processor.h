@@ -58,6 +58,11 @@ class Processor {
   virtual std::vector<int> cores() const { return {}; }
   // Worker threads it uses for one run.
   virtual int threads() const { return 1; }
+  // For a plain group of pinned cores (one thread per core, every other setting
+  // at its default): the spec of the same kind of processor on `cores`; ""
+  // otherwise. The scheduler merges such groups into one intra-op candidate
+  // with it (scheduler/intra_op.h).
+  virtual std::string core_group_spec(const std::vector<int>& /*cores*/) const { return ""; }
 };
 
 }  // namespace tandem

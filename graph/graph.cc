@@ -112,15 +112,31 @@ std::vector<int> tensor_last_use(const Graph& g) {
   return last;
 }
 
+std::vector<TensorLife> tensor_lives(const Graph& g) {
+  const std::vector<int> producer = tensor_producers(g);
+  const std::vector<int> last_use = tensor_last_use(g);
+  std::vector<TensorLife> lives(g.tensors.size());
+  for (size_t t = 0; t < lives.size(); ++t) lives[t] = {producer[t], last_use[t]};
+  return lives;
+}
+
+std::vector<int> tensors_crossing(const Graph& g, int cut) {
+  const std::vector<TensorLife> lives = tensor_lives(g);
+  std::vector<int> crossing;
+  for (size_t t = 0; t < lives.size(); ++t)
+    if (!g.tensors[t].is_constant() && lives[t].crosses(cut))
+      crossing.push_back(static_cast<int>(t));
+  return crossing;
+}
+
 RangeIO range_io(const Graph& g, int first, int last) {
   RangeIO io;
-  std::vector<int> producer = tensor_producers(g);
-  std::vector<int> last_use = tensor_last_use(g);
+  const std::vector<TensorLife> lives = tensor_lives(g);
   std::vector<bool> seen(g.tensors.size(), false);
   for (int i = first; i < last; ++i) {
     for (int t : g.nodes[static_cast<size_t>(i)].inputs) {
       if (t < 0 || seen[static_cast<size_t>(t)] || g.tensor(t).is_constant()) continue;
-      if (producer[static_cast<size_t>(t)] < first) {
+      if (lives[static_cast<size_t>(t)].crosses(first)) {
         seen[static_cast<size_t>(t)] = true;
         io.inputs.push_back(t);
       }
@@ -128,7 +144,7 @@ RangeIO range_io(const Graph& g, int first, int last) {
   }
   for (int i = first; i < last; ++i)
     for (int t : g.nodes[static_cast<size_t>(i)].outputs)
-      if (last_use[static_cast<size_t>(t)] >= last) io.outputs.push_back(t);
+      if (lives[static_cast<size_t>(t)].crosses(last)) io.outputs.push_back(t);
   return io;
 }
 

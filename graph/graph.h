@@ -48,7 +48,25 @@ std::vector<int> tensor_producers(const Graph& g);
 // For each tensor: index of the last node reading it (graph outputs: nodes.size()).
 std::vector<int> tensor_last_use(const Graph& g);
 
-// Tensors crossing into and out of the node range [first, last).
+// A tensor's live range in node order: produced by node `producer` (-1: a graph
+// input or a constant), last read by node `last_use` (graph outputs:
+// nodes.size(); -1: never read).
+struct TensorLife {
+  int producer = -1;
+  int last_use = -1;
+  // Crosses the cut before node `cut`: produced before it, read at or after it.
+  // The one definition of "the tensors crossing a cut" (range_io, the pipeline's
+  // boundaries, the cost model's crossing bytes).
+  bool crosses(int cut) const { return producer < cut && last_use >= cut; }
+};
+std::vector<TensorLife> tensor_lives(const Graph& g);
+// The non-constant tensors crossing the cut before node `cut` (0..nodes.size()),
+// by tensor id.
+std::vector<int> tensors_crossing(const Graph& g, int cut);
+
+// Tensors crossing into and out of the node range [first, last): those crossing
+// the cut at `first` that the range reads, and those crossing the cut at `last`
+// that it produces.
 struct RangeIO {
   std::vector<int> inputs;   // non-constant tensors read in range, produced before it
   std::vector<int> outputs;  // tensors produced in range and read after it (or graph outputs)

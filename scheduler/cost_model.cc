@@ -148,12 +148,12 @@ uint64_t signatures_hash(const std::vector<NodeSignature>& nodes) {
 }
 
 std::vector<TensorFlow> tensor_flows(const Graph& g) {
-  std::vector<int> producer = tensor_producers(g);
-  std::vector<int> last_use = tensor_last_use(g);
+  const std::vector<TensorLife> lives = tensor_lives(g);
   std::vector<TensorFlow> out;
   for (size_t t = 0; t < g.tensors.size(); ++t) {
-    if (g.tensors[t].is_constant() || last_use[t] < 0) continue;  // weights, or never read
-    out.push_back({producer[t], last_use[t], tensor_bytes(g, static_cast<int>(t))});
+    const TensorLife& life = lives[t];
+    if (g.tensors[t].is_constant() || life.last_use < 0) continue;  // weights, or never read
+    out.push_back({life.producer, life.last_use, tensor_bytes(g, static_cast<int>(t))});
   }
   return out;
 }

@@ -52,12 +52,14 @@ std::vector<NodeSignature> node_signatures(const Graph& g);
 // FNV-1a 64 over the signature keys in order: identifies the model's structure.
 uint64_t signatures_hash(const std::vector<NodeSignature>& nodes);
 
-// A non-constant tensor as the partitioner sees it. Graph inputs have
-// producer -1; graph outputs have last_use = number of nodes.
+// A non-constant tensor as the partitioner sees it: its TensorLife (graph.h)
+// and size. Graph inputs have producer -1; graph outputs have last_use =
+// number of nodes.
 struct TensorFlow {
   int producer = -1;
   int last_use = -1;
   int64_t bytes = 0;
+  bool crosses(int cut) const { return TensorLife{producer, last_use}.crosses(cut); }
 };
 std::vector<TensorFlow> tensor_flows(const Graph& g);
 

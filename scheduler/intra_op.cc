@@ -4,59 +4,41 @@
 #include <set>
 
 #include "engine/processor_registry.h"
-#include "scheduler/pipeline_setup.h"
 
 namespace tandem {
 
-std::string intra_op_spec(const std::vector<std::string>& specs) {
-  if (specs.size() < 2) return "";
-  const std::string prefix = "cpu:cores=";
+std::string intra_op_spec(const std::vector<Processor*>& processors) {
+  if (processors.size() < 2) return "";
   std::set<int> cores;
   size_t listed = 0;
-  for (const std::string& s : specs) {
-    if (s.rfind(prefix, 0) != 0 || s.find(',') != std::string::npos) return "";
-    // L is "A", "A-B" or "A+B+..." (canonical specs from the cpu processor).
-    std::string list = s.substr(prefix.size());
-    size_t pos = 0;
-    while (pos <= list.size()) {
-      size_t plus = list.find('+', pos);
-      std::string part =
-          list.substr(pos, plus == std::string::npos ? std::string::npos : plus - pos);
-      int lo = -1, hi = -1;
-      char tail = 0;
-      const bool range = std::sscanf(part.c_str(), "%d-%d%c", &lo, &hi, &tail) == 2;
-      if (!range) {
-        if (std::sscanf(part.c_str(), "%d%c", &lo, &tail) != 1) return "";
-        hi = lo;
-      }
-      if (lo < 0 || hi < lo || hi - lo >= 4096) return "";  // not a core list of this machine
-      for (int c = lo; c <= hi; ++c, ++listed) cores.insert(c);
-      if (plus == std::string::npos) break;
-      pos = plus + 1;
-    }
+  for (const Processor* p : processors) {
+    const std::vector<int> own = p->cores();
+    if (own.empty()) return "";  // not pinned
+    cores.insert(own.begin(), own.end());
+    listed += own.size();
   }
   if (cores.size() != listed) return "";  // overlapping groups
-  std::string merged;
-  for (int c : cores) merged += (merged.empty() ? "" : "+") + std::to_string(c);
-  return prefix + merged;
+  const std::vector<int> all(cores.begin(), cores.end());
+  const std::string spec = processors[0]->core_group_spec(all);
+  for (const Processor* p : processors)
+    if (p->core_group_spec(all) != spec) return "";  // other kinds or settings
+  return spec;
 }
 
-Expected<IntraOpResult> consider_intra_op(const Graph& g, const ProcessorRegistry& registry,
+Expected<IntraOpResult> consider_intra_op(const ProcessorRegistry& registry,
                                           std::vector<std::unique_ptr<Processor>>* processors,
-                                          CostTable* table, Plan* plan,
-                                          const ProfileOptions& profile,
-                                          const PlanOptions& planning, bool save_profile) {
+                                          CostTable* table, Plan* plan, const PlanOptions& planning,
+                                          const CostTableSource& cost_table_for) {
   IntraOpResult r;
-  std::vector<std::string> specs;
-  for (const auto& p : *processors) specs.push_back(p->spec());
-  const std::string spec = intra_op_spec(specs);
+  std::vector<Processor*> listed;
+  for (const auto& p : *processors) listed.push_back(p.get());
+  const std::string spec = intra_op_spec(listed);
   if (spec.empty()) return r;
   auto created = registry.create(spec);
   if (!created.ok()) return created.status().with_context("intra-op candidate");
   std::vector<std::unique_ptr<Processor>> merged;
   merged.push_back(std::move(created).value());
-  TANDEM_ASSIGN_OR_RETURN(CostTable t,
-                          obtain_cost_table(g, raw_pointers(merged), "", profile, save_profile));
+  TANDEM_ASSIGN_OR_RETURN(CostTable t, cost_table_for({merged[0].get()}));
   PlanOptions single = planning;
   single.max_latency_ms = 0;  // one stage: its latency is its period
   TANDEM_ASSIGN_OR_RETURN(Plan p, plan_partition(t, single));

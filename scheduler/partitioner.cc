@@ -58,14 +58,14 @@ double transfer_into(const CostTable& t, unsigned from_mask, int q, double bytes
   return worst;
 }
 
-std::string kind_of(const Plan& plan, int num_nodes) {
-  if (plan.stages.size() == 1) return "single";
+PlanKind kind_of(const Plan& plan, int num_nodes) {
+  if (plan.stages.size() == 1) return PlanKind::kSingle;
   const int steps = plan.num_steps();
   if (steps == 1 && plan.stages[0].first_node == 0 && plan.stages[0].last_node == num_nodes)
-    return "parallel";
+    return PlanKind::kParallel;
   for (const auto& s : plan.stages)
-    if (s.replicas > 1) return "mixed";
-  return "pipeline";
+    if (s.replicas > 1) return PlanKind::kMixed;
+  return PlanKind::kPipeline;
 }
 
 enum class DpMode { kMinMax, kMinSum };
@@ -118,7 +118,7 @@ class Dp {
       const unsigned prevL = parent_l_[id];
       const int r = popcount(L);
       for (int q = P_ - 1; q >= 0; --q)
-        if (L >> q & 1u) rev.push_back({q, i, j, r, 0, 0});
+        if (L >> q & 1u) rev.push_back(plan_stage(q, i, j, r));
       S ^= L;
       L = prevL;
       j = i;
@@ -224,6 +224,29 @@ Plan make_plan(std::vector<PlanStage> stages) {
 
 }  // namespace
 
+PlanStage plan_stage(int processor, int first_node, int last_node, int replicas) {
+  PlanStage s;
+  s.processor = processor;
+  s.first_node = first_node;
+  s.last_node = last_node;
+  s.replicas = replicas;
+  return s;
+}
+
+const char* plan_kind_name(PlanKind kind) {
+  switch (kind) {
+    case PlanKind::kSingle:
+      return "single";
+    case PlanKind::kPipeline:
+      return "pipeline";
+    case PlanKind::kParallel:
+      return "parallel";
+    case PlanKind::kMixed:
+      return "mixed";
+  }
+  return "?";
+}
+
 const char* plan_objective_name(PlanObjective o) {
   return o == PlanObjective::kLatency ? "latency" : "throughput";
 }
@@ -237,7 +260,7 @@ int Plan::num_steps() const {
 std::vector<int64_t> crossing_bytes(const CostTable& table) {
   const int N = table.num_nodes();
   std::vector<int64_t> diff(size_t(N) + 2, 0);
-  // A tensor produced at p and last read at u crosses cuts p+1 .. u.
+  // A tensor produced at p and last read at u crosses cuts p+1 .. u (TensorFlow::crosses).
   for (const auto& f : table.tensors) {
     const int lo = f.producer + 1, hi = f.last_use;
     if (hi < lo) continue;
@@ -351,6 +374,175 @@ double plan_lower_bound(const CostTable& t, bool allow_replicas) {
   return std::min(single, multi);
 }
 
+namespace {
+
+// One search of plan_partition: the table's prefix sums and crossing bytes, the
+// best single processor, and the families of plans built from them.
+class PlanSearch {
+ public:
+  PlanSearch(const CostTable& t, const PlanOptions& o)
+      : t_(t),
+        o_(o),
+        P_(t.num_processors()),
+        N_(t.num_nodes()),
+        prefix_(t),
+        cross_(crossing_bytes(t)) {
+    // Replicated steps multiply the search by ~(4/3)^P; beyond 4 processors
+    // only single-processor steps (and the all-replica plan) are searched.
+    max_replicas_ = !o.allow_replicas ? 1 : (P_ <= 4 ? P_ : 1);
+    single_p_ = best_single(t, prefix_, &single_ms_);
+  }
+
+  Expected<Plan> throughput_under_latency() const;
+  Expected<Plan> min_latency() const;
+  Expected<Plan> max_throughput() const;
+  // Plan::reason: the best of each family next to the chosen plan.
+  std::string reason(const Plan& plan) const;
+
+ private:
+  Dp dp(DpMode mode, double cap) const { return Dp(t_, prefix_, cross_, mode, cap, max_replicas_); }
+  // Best value of each processor count k (1: the single processor alone).
+  std::vector<double> per_k(const Dp& dp, double single_cap = kInf) const {
+    std::vector<double> v(size_t(P_) + 1, kInf);
+    unsigned S, L;
+    for (int k = 2; k <= P_; ++k) v[size_t(k)] = dp.best_with(k, &S, &L);
+    if (single_ms_ <= single_cap) v[1] = single_ms_;
+    return v;
+  }
+  // The fewest processors whose value is within min_gain of the best; -1: none.
+  int pick_k(const std::vector<double>& per_k) const {
+    double best = kInf;
+    for (double v : per_k) best = std::min(best, v);
+    for (size_t k = 1; k < per_k.size(); ++k)
+      if (per_k[k] <= best * (1 + o_.min_gain)) return int(k);
+    return -1;
+  }
+  Expected<Plan> finish(std::vector<PlanStage> stages, const std::string& objective) const {
+    Plan plan = make_plan(std::move(stages));
+    TANDEM_RETURN_IF_ERROR(evaluate_plan(t_, plan));
+    plan.objective = objective;
+    plan.lower_bound_ms = plan_lower_bound(t_, o_.allow_replicas);
+    return plan;
+  }
+  std::vector<PlanStage> stages_of(const Dp& dp, int k) const {
+    if (k == 1) return {plan_stage(single_p_, 0, N_)};
+    unsigned S = 0, L = 0;
+    dp.best_with(k, &S, &L);
+    return dp.backtrack(S, L);
+  }
+  // Whole-model copies side by side on every processor that runs every node.
+  std::vector<PlanStage> parallel_stages() const {
+    std::vector<PlanStage> par;
+    for (int p = 0; p < P_; ++p)
+      if (prefix_.compute(p, 0, N_, true) < kInf) par.push_back(plan_stage(p, 0, N_));
+    for (auto& s : par) s.replicas = int(par.size());
+    return par;
+  }
+  std::vector<PlanStage> prefer_streams(std::vector<PlanStage> stages, int k) const;
+
+  const CostTable& t_;
+  const PlanOptions& o_;
+  const int P_, N_;
+  const Prefix prefix_;
+  const std::vector<int64_t> cross_;
+  int max_replicas_ = 1;
+  int single_p_ = -1;
+  double single_ms_ = kInf;
+};
+
+// Throughput under a latency bound: the smallest period cap at which a plan
+// with latency <= bound exists (bisection; feasibility is monotone), then the
+// fewest processors whose best period under the bound is within min_gain.
+Expected<Plan> PlanSearch::throughput_under_latency() const {
+  // Sums in another order differ in the last bits: a bound equal to a plan's
+  // latency admits it.
+  const double bound = o_.max_latency_ms * (1 + 1e-9);
+  auto fastest_at = [&](double cap) {
+    double fastest = kInf;
+    for (double v : per_k(dp(DpMode::kMinSum, cap), cap)) fastest = std::min(fastest, v);
+    return fastest;
+  };
+  const double fastest = fastest_at(kInf);
+  if (!(fastest <= bound))
+    return invalid_argument("no plan meets --max-latency-ms " + fmt("%.3f", o_.max_latency_ms) +
+                            ": the lowest predicted latency is " + fmt("%.3f", fastest) + " ms");
+  double lo = 0, hi = fastest;  // a plan of latency L has period <= L
+  for (int it = 0; it < 40 && hi - lo > 1e-7 * hi; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (fastest_at(mid) <= bound ? hi : lo) = mid;
+  }
+  const double cap = hi * (1 + o_.min_gain);
+  const Dp capped = dp(DpMode::kMinSum, cap);
+  const std::vector<double> v = per_k(capped, cap);
+  int k = -1;
+  for (int kk = 1; kk <= P_ && k < 0; ++kk)
+    if (v[size_t(kk)] <= bound) k = kk;
+  if (k < 0) return internal_error("latency-bounded search lost its feasible plan");
+  return finish(stages_of(capped, k), "throughput@latency<=" + fmt("%g", o_.max_latency_ms));
+}
+
+Expected<Plan> PlanSearch::min_latency() const {
+  const Dp sum = dp(DpMode::kMinSum, kInf);
+  const int k = pick_k(per_k(sum));
+  if (k < 0) return invalid_argument("no processor list can run every node of the model");
+  return finish(stages_of(sum, k), "latency");
+}
+
+Expected<Plan> PlanSearch::max_throughput() const {
+  const Dp max = dp(DpMode::kMinMax, kInf);
+  const std::vector<double> v = per_k(max);
+  const int k = pick_k(v);
+  if (k < 0) return invalid_argument("no processor list can run every node of the model");
+  if (k == 1) return finish(stages_of(max, 1), "throughput");
+  // Among the plans with the best period, the one with the lowest latency.
+  const Dp low = dp(DpMode::kMinSum, v[size_t(k)] * (1 + 1e-9));
+  unsigned S2 = 0, L2 = 0;
+  std::vector<PlanStage> stages =
+      low.best_with(k, &S2, &L2) < kInf ? low.backtrack(S2, L2) : stages_of(max, k);
+  return finish(prefer_streams(std::move(stages), k), "throughput");
+}
+
+// Parallel streams within min_gain of the best pipeline win: no stage couples to
+// another, no transfers, latency no worse than one copy (docs/scheduler.md,
+// "Measurements behind the selection rules").
+std::vector<PlanStage> PlanSearch::prefer_streams(std::vector<PlanStage> stages, int k) const {
+  std::vector<PlanStage> par = parallel_stages();
+  if (max_replicas_ > 1 && int(par.size()) == k && stages.size() > 1 && stages[0].replicas == 1) {
+    Plan pp = make_plan(par), best = make_plan(stages);
+    if (evaluate_plan(t_, pp).ok() && evaluate_plan(t_, best).ok() &&
+        pp.period_ms <= best.period_ms * (1 + o_.min_gain))
+      return par;
+  }
+  return stages;
+}
+
+std::string PlanSearch::reason(const Plan& plan) const {
+  std::string why = single_p_ >= 0 ? "single " + t_.processors[size_t(single_p_)].spec + ": " +
+                                         fmt("%.2f", 1000.0 / single_ms_) + " fps"
+                                   : "no single processor runs every node";
+  if (P_ > 1) {
+    std::vector<PlanStage> par = parallel_stages();
+    if (par.size() > 1) {
+      Plan pp = make_plan(par);
+      if (evaluate_plan(t_, pp).ok())
+        why += "; parallel streams x" + std::to_string(par.size()) + ": " +
+               fmt("%.2f", pp.predicted_fps) + " fps";
+    }
+    Dp pipe(t_, prefix_, cross_, DpMode::kMinMax, kInf, 1);
+    double best_pipe = kInf;
+    unsigned S, L;
+    for (int k = 2; k <= P_; ++k) best_pipe = std::min(best_pipe, pipe.best_with(k, &S, &L));
+    if (best_pipe < kInf) why += "; best pipeline: " + fmt("%.2f", 1000.0 / best_pipe) + " fps";
+  }
+  why += "; chose " + std::string(plan_kind_name(plan.kind)) + " (" +
+         fmt("%.2f", plan.predicted_fps) + " fps";
+  if (plan.kind != PlanKind::kSingle && o_.min_gain > 0)
+    why += ", beats fewer processors by more than " + fmt("%.0f", o_.min_gain * 100) + "%";
+  return why + ")";
+}
+
+}  // namespace
+
 Expected<Plan> plan_partition(const CostTable& t, const PlanOptions& o) {
   TANDEM_RETURN_IF_ERROR(t.validate());
   const int P = t.num_processors(), N = t.num_nodes();
@@ -358,155 +550,11 @@ Expected<Plan> plan_partition(const CostTable& t, const PlanOptions& o) {
   if (N < 1) return invalid_argument("model has no nodes to plan");
   if (P > 6)
     return invalid_argument("the planner handles at most 6 processors, got " + std::to_string(P));
-  // Replicated steps multiply the search by ~(4/3)^P; beyond 4 processors
-  // only single-processor steps (and the all-replica plan) are searched.
-  const int max_replicas = !o.allow_replicas ? 1 : (P <= 4 ? P : 1);
-  const Prefix prefix(t);
-  const std::vector<int64_t> cross = crossing_bytes(t);
-
-  double single_ms = kInf;
-  const int single_p = best_single(t, prefix, &single_ms);
-
-  // Per-k best value (k = processors used); k = 1 is the isolated single run.
-  auto pick_k = [&](const std::vector<double>& per_k) {
-    double best = kInf;
-    for (double v : per_k) best = std::min(best, v);
-    for (size_t k = 1; k < per_k.size(); ++k)
-      if (per_k[k] <= best * (1 + o.min_gain)) return int(k);
-    return -1;
-  };
-  auto finish = [&](std::vector<PlanStage> stages, const std::string& objective) -> Expected<Plan> {
-    Plan plan = make_plan(std::move(stages));
-    TANDEM_RETURN_IF_ERROR(evaluate_plan(t, plan));
-    plan.objective = objective;
-    plan.lower_bound_ms = plan_lower_bound(t, o.allow_replicas);
-    return plan;
-  };
-  auto from_dp = [&](const Dp& dp, int k) {
-    unsigned S = 0, L = 0;
-    dp.best_with(k, &S, &L);
-    return dp.backtrack(S, L);
-  };
-  auto single_stages = [&]() { return std::vector<PlanStage>{{single_p, 0, N, 1, 0, 0}}; };
-  // Whole-model copies side by side on every processor that runs every node.
-  auto parallel_stages = [&]() {
-    std::vector<PlanStage> par;
-    for (int p = 0; p < P; ++p)
-      if (prefix.compute(p, 0, N, true) < kInf) par.push_back({p, 0, N, 0, 0, 0});
-    for (auto& s : par) s.replicas = int(par.size());
-    return par;
-  };
-
-  Expected<Plan> result = invalid_argument("unreachable");
-  if (o.max_latency_ms > 0) {
-    // Throughput under a latency bound: the smallest period cap at which a
-    // plan with latency <= bound exists (bisection; feasibility is monotone).
-    auto feasible_k = [&](double cap, std::vector<double>* per_k) {
-      Dp dp(t, prefix, cross, DpMode::kMinSum, cap, max_replicas);
-      per_k->assign(size_t(P) + 1, kInf);
-      unsigned S, L;
-      for (int k = 2; k <= P; ++k) (*per_k)[size_t(k)] = dp.best_with(k, &S, &L);
-      if (single_ms <= cap) (*per_k)[1] = single_ms;
-      return dp;
-    };
-    // Sums in another order differ in the last bits: a bound equal to a plan's
-    // latency admits it.
-    const double bound = o.max_latency_ms * (1 + 1e-9);
-    std::vector<double> per_k;
-    feasible_k(kInf, &per_k);
-    double fastest = kInf;
-    for (double v : per_k) fastest = std::min(fastest, v);
-    if (!(fastest <= bound))
-      return invalid_argument("no plan meets --max-latency-ms " + fmt("%.3f", o.max_latency_ms) +
-                              ": the lowest predicted latency is " + fmt("%.3f", fastest) + " ms");
-    auto ok_at = [&](double cap) {
-      std::vector<double> v;
-      feasible_k(cap, &v);
-      for (double x : v)
-        if (x <= bound) return true;
-      return false;
-    };
-    double lo = 0, hi = fastest;  // a plan of latency L has period <= L
-    for (int it = 0; it < 40 && hi - lo > 1e-7 * hi; ++it) {
-      const double mid = 0.5 * (lo + hi);
-      (ok_at(mid) ? hi : lo) = mid;
-    }
-    // Fewest processors whose best period under the bound is within min_gain.
-    const double cap = hi * (1 + o.min_gain);
-    Dp dp = feasible_k(cap, &per_k);
-    int k = -1;
-    for (int kk = 1; kk <= P && k < 0; ++kk)
-      if (per_k[size_t(kk)] <= bound) k = kk;
-    if (k < 0) return internal_error("latency-bounded search lost its feasible plan");
-    result = finish(k == 1 ? single_stages() : from_dp(dp, k),
-                    "throughput@latency<=" + fmt("%g", o.max_latency_ms));
-  } else if (o.objective == PlanObjective::kLatency) {
-    Dp dp(t, prefix, cross, DpMode::kMinSum, kInf, max_replicas);
-    std::vector<double> per_k(size_t(P) + 1, kInf);
-    unsigned S, L;
-    per_k[1] = single_ms;
-    for (int k = 2; k <= P; ++k) per_k[size_t(k)] = dp.best_with(k, &S, &L);
-    const int k = pick_k(per_k);
-    if (k < 0) return invalid_argument("no processor list can run every node of the model");
-    result = finish(k == 1 ? single_stages() : from_dp(dp, k), "latency");
-  } else {
-    Dp dp(t, prefix, cross, DpMode::kMinMax, kInf, max_replicas);
-    std::vector<double> per_k(size_t(P) + 1, kInf);
-    unsigned S, L;
-    per_k[1] = single_ms;
-    for (int k = 2; k <= P; ++k) per_k[size_t(k)] = dp.best_with(k, &S, &L);
-    const int k = pick_k(per_k);
-    if (k < 0) return invalid_argument("no processor list can run every node of the model");
-    std::vector<PlanStage> stages;
-    if (k == 1) {
-      stages = single_stages();
-    } else {
-      // Among the plans with the best period, the one with the lowest latency.
-      Dp low(t, prefix, cross, DpMode::kMinSum, per_k[size_t(k)] * (1 + 1e-9), max_replicas);
-      unsigned S2 = 0, L2 = 0;
-      stages = low.best_with(k, &S2, &L2) < kInf ? low.backtrack(S2, L2) : from_dp(dp, k);
-      // Parallel streams within min_gain of the best: no stage couples to another
-      // (a pipeline runs at its slowest stage's pace, so noise or imbalance in any
-      // stage stalls all), no transfers, and latency no worse than one copy. Measured
-      // on DenseNet-121 here: streams 80.7-81.9 FPS vs the pipeline's 77.4-79.7 when
-      // predicted within 0.5%.
-      std::vector<PlanStage> par = parallel_stages();
-      if (max_replicas > 1 && int(par.size()) == k && stages.size() > 1 &&
-          stages[0].replicas == 1) {
-        Plan pp = make_plan(par), best = make_plan(stages);
-        if (evaluate_plan(t, pp).ok() && evaluate_plan(t, best).ok() &&
-            pp.period_ms <= best.period_ms * (1 + o.min_gain))
-          stages = std::move(par);
-      }
-    }
-    result = finish(std::move(stages), "throughput");
-  }
-  if (!result.ok()) return result;
-
-  // Say why: the best of each family next to the chosen plan.
-  Plan& plan = result.value();
-  std::string why = single_p >= 0 ? "single " + t.processors[size_t(single_p)].spec + ": " +
-                                        fmt("%.2f", 1000.0 / single_ms) + " fps"
-                                  : "no single processor runs every node";
-  if (P > 1) {
-    std::vector<PlanStage> par = parallel_stages();
-    if (par.size() > 1) {
-      Plan pp = make_plan(par);
-      if (evaluate_plan(t, pp).ok())
-        why += "; parallel streams x" + std::to_string(par.size()) + ": " +
-               fmt("%.2f", pp.predicted_fps) + " fps";
-    }
-    Dp pipe(t, prefix, cross, DpMode::kMinMax, kInf, 1);
-    double best_pipe = kInf;
-    unsigned S, L;
-    for (int k = 2; k <= P; ++k) best_pipe = std::min(best_pipe, pipe.best_with(k, &S, &L));
-    if (best_pipe < kInf) why += "; best pipeline: " + fmt("%.2f", 1000.0 / best_pipe) + " fps";
-  }
-  why += "; chose " + plan.kind + " (" + fmt("%.2f", plan.predicted_fps) + " fps";
-  if (plan.kind != "single" && o.min_gain > 0)
-    why += ", beats fewer processors by more than " + fmt("%.0f", o.min_gain * 100) + "%";
-  why += ")";
-  plan.reason = why;
+  const PlanSearch search(t, o);
+  Expected<Plan> result = o.max_latency_ms > 0 ? search.throughput_under_latency()
+                          : o.objective == PlanObjective::kLatency ? search.min_latency()
+                                                                   : search.max_throughput();
+  if (result.ok()) result->reason = search.reason(*result);
   return result;
 }
 
@@ -531,7 +579,8 @@ Expected<Plan> plan_from_stored(const CostTable& t, const StoredPlan& stored) {
     auto it = std::find(specs.begin(), specs.end(), s.processor);
     if (it == specs.end())
       return invalid_argument("stored plan stage on unknown processor '" + s.processor + "'");
-    plan.stages.push_back({int(it - specs.begin()), s.first_node, s.last_node, s.replicas, 0, 0});
+    plan.stages.push_back(
+        plan_stage(int(it - specs.begin()), s.first_node, s.last_node, s.replicas));
   }
   TANDEM_RETURN_IF_ERROR(evaluate_plan(t, plan));
   plan.objective = stored.objective;
@@ -545,8 +594,9 @@ std::string plan_to_text(const CostTable& t, const Plan& plan) {
                 "plan: %s, %d stage(s) in %d step(s), objective %s\n"
                 "predicted: %.2f fps (period %.3f ms), latency %.3f ms, lower bound %.3f ms "
                 "(gap %.1f%%)\n",
-                plan.kind.c_str(), plan.num_workers(), plan.num_steps(), plan.objective.c_str(),
-                plan.predicted_fps, plan.period_ms, plan.latency_ms, plan.lower_bound_ms,
+                plan_kind_name(plan.kind), plan.num_workers(), plan.num_steps(),
+                plan.objective.c_str(), plan.predicted_fps, plan.period_ms, plan.latency_ms,
+                plan.lower_bound_ms,
                 plan.lower_bound_ms > 0 ? 100.0 * (plan.period_ms / plan.lower_bound_ms - 1) : 0.0);
   out += buf;
   for (size_t i = 0; i < plan.stages.size(); ++i) {

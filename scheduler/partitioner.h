@@ -31,6 +31,18 @@ struct PlanStage {
   double time_ms() const { return compute_ms + transfer_ms; }
 };
 
+// A stage of `replicas` on `processor` over [first_node, last_node), times unset.
+PlanStage plan_stage(int processor, int first_node, int last_node, int replicas = 1);
+
+// The shape of a plan (see the layout above).
+enum class PlanKind {
+  kSingle,    // one processor over all nodes
+  kPipeline,  // several steps, one processor each
+  kParallel,  // one step over all nodes on several processors (parallel streams)
+  kMixed,     // several steps, some replicated
+};
+const char* plan_kind_name(PlanKind kind);  // "single", "pipeline", "parallel", "mixed"
+
 enum class PlanObjective { kThroughput, kLatency };
 const char* plan_objective_name(PlanObjective o);
 
@@ -52,8 +64,8 @@ struct PlanOptions {
 struct Plan {
   std::vector<PlanStage> stages;
   std::string objective;  // "throughput", "latency", "throughput@latency<=X"
-  std::string kind;       // "single", "pipeline", "parallel", "mixed"
-  double period_ms = 0;   // slowest step's time per frame (1000 / fps)
+  PlanKind kind = PlanKind::kSingle;
+  double period_ms = 0;  // slowest step's time per frame (1000 / fps)
   double predicted_fps = 0;
   double latency_ms = 0;      // one frame through every step, no queueing
   double lower_bound_ms = 0;  // simple lower bound on period_ms
@@ -64,9 +76,10 @@ struct Plan {
   int num_workers() const { return static_cast<int>(stages.size()); }
 };
 
-// Bytes of the non-constant tensors crossing each cut c (0..N): produced
-// before node c (graph inputs count as produced at -1) and read at c or later
-// (graph outputs are read at N). O(nodes + tensors).
+// Bytes of the non-constant tensors crossing each cut c (0..N): the flows with
+// TensorFlow::crosses(c), i.e. tensors_crossing(graph, c) of graph.h (produced
+// before node c, graph inputs at -1; read at c or later, graph outputs at N).
+// O(nodes + tensors) by prefix sums.
 std::vector<int64_t> crossing_bytes(const CostTable& table);
 
 // Checks the plan's shape: ranges in order covering [0, N), steps of

@@ -87,11 +87,13 @@ struct Pipeline::Stage {
   StageSpec spec;
   int replicas = 1;
   std::string label;  // "stage 1 (nodes [3,7) 'a'..'b' on reference)"
-  struct Copy {
+  // A tensor the stage does not produce but hands on: from its input slot (or the
+  // frame's inputs) to its output slot, or a duplicate graph output.
+  struct PassThrough {
     Ref from, to;
     size_t elements;
   };
-  std::vector<Copy> copies;  // pass-through tensors, then duplicate graph outputs
+  std::vector<PassThrough> pass_through;  // pass-through tensors, then duplicate graph outputs
   std::atomic<int64_t> frames{0}, compute_ns{0}, wait_in_ns{0}, wait_out_ns{0}, transfer_ns{0};
 };
 
@@ -157,12 +159,11 @@ int64_t Pipeline::now_ns() const {
          t_origin_ns_;
 }
 
-Expected<std::unique_ptr<Pipeline>> Pipeline::create(const Graph& g, std::vector<StageSpec> specs,
-                                                     PipelineOptions options) {
-  const int n_nodes = static_cast<int>(g.nodes.size());
-  if (n_nodes == 0) return invalid_argument("pipeline: the graph has no nodes");
-  if (specs.empty()) return invalid_argument("pipeline: no stages given");
-  // Consecutive stages over the same range are one step's replicas (the partitioner's Plan layout).
+namespace {
+
+// Consecutive stages over the same range are one step's replicas (the
+// partitioner's Plan layout): one StageSpec per step, replica_processors set.
+std::vector<StageSpec> merge_replicas(std::vector<StageSpec> specs) {
   std::vector<StageSpec> merged;
   for (StageSpec& s : specs) {
     if (merged.empty() || merged.back().first_node != s.first_node ||
@@ -180,7 +181,12 @@ Expected<std::unique_ptr<Pipeline>> Pipeline::create(const Graph& g, std::vector
       m.replica_processors.insert(m.replica_processors.end(), s.replica_processors.begin(),
                                   s.replica_processors.end());
   }
-  specs = std::move(merged);
+  return merged;
+}
+
+// Stages contiguous from node 0 to the end, each with its processors; fills
+// replicas and processor from replica_processors.
+Status check_stages(int n_nodes, std::vector<StageSpec>& specs) {
   for (size_t i = 0; i < specs.size(); ++i) {
     StageSpec& s = specs[i];
     std::string name = "pipeline stage " + std::to_string(i) + " (nodes [" +
@@ -205,24 +211,192 @@ Expected<std::unique_ptr<Pipeline>> Pipeline::create(const Graph& g, std::vector
     return invalid_argument("pipeline: the last stage ends at node " +
                             std::to_string(specs.back().last_node) + " but the graph has " +
                             std::to_string(n_nodes) + " nodes");
-  auto check_tensor = [&](int t, const char* what) -> Status {
-    if (!g.valid_tensor(t))
-      return invalid_model(std::string("pipeline: ") + what + " id out of range");
-    const Tensor& tt = g.tensor(t);
-    if (tt.dtype != DType::kFloat32)
-      return unsupported(std::string("pipeline: ") + what + " '" + tt.name + "' is " +
-                         dtype_name(tt.dtype) + "; only float32 crosses stage boundaries");
-    if (shape_elements(tt.shape) < 0)
-      return invalid_model(std::string("pipeline: ") + what + " '" + tt.name +
-                           "' has an unknown shape (run shape inference first)");
-    return Status();
-  };
-  for (int t : g.inputs) TANDEM_RETURN_IF_ERROR(check_tensor(t, "graph input"));
+  return Status();
+}
+
+// A tensor a slot or the caller's vectors hold: float32 with a known shape.
+Status check_carried_tensor(const Graph& g, int t, const char* what) {
+  if (!g.valid_tensor(t))
+    return invalid_model(std::string("pipeline: ") + what + " id out of range");
+  const Tensor& tt = g.tensor(t);
+  if (tt.dtype != DType::kFloat32)
+    return unsupported(std::string("pipeline: ") + what + " '" + tt.name + "' is " +
+                       dtype_name(tt.dtype) + "; only float32 crosses stage boundaries");
+  if (shape_elements(tt.shape) < 0)
+    return invalid_model(std::string("pipeline: ") + what + " '" + tt.name +
+                         "' has an unknown shape (run shape inference first)");
+  return Status();
+}
+
+Status check_graph_io(const Graph& g) {
+  for (int t : g.inputs) TANDEM_RETURN_IF_ERROR(check_carried_tensor(g, t, "graph input"));
   for (int t : g.outputs) {
-    TANDEM_RETURN_IF_ERROR(check_tensor(t, "graph output"));
+    TANDEM_RETURN_IF_ERROR(check_carried_tensor(g, t, "graph output"));
     if (g.tensor(t).is_constant())
       return unsupported("pipeline: graph output '" + g.tensor(t).name + "' is a constant");
   }
+  return Status();
+}
+
+// The boundary before stage i: the tensors crossing its cut (none for the submit
+// ring, i = 0), in kSlotsPerReplica slots per replica of the wider side.
+Expected<std::unique_ptr<Pipeline::Boundary>> make_boundary(const Graph& g,
+                                                            const std::vector<StageSpec>& specs,
+                                                            size_t i) {
+  auto b = std::make_unique<Pipeline::Boundary>();
+  const int replicas =
+      i == 0 ? specs[0].replicas : std::max(specs[i - 1].replicas, specs[i].replicas);
+  if (i > 0) {
+    b->tensors = tensors_crossing(g, specs[i].first_node);
+    for (int t : b->tensors)
+      TANDEM_RETURN_IF_ERROR(check_carried_tensor(g, t, "tensor crossing a stage cut"));
+  }
+  std::vector<size_t> offsets;
+  size_t total = 0;
+  for (int t : b->tensors) {
+    offsets.push_back(total);
+    total += round_up_floats(static_cast<size_t>(shape_elements(g.tensor(t).shape)));
+  }
+  for (int k = 0; k < kSlotsPerReplica * replicas; ++k) {
+    auto s = std::make_unique<Slot>();
+    s->seq = 2 * static_cast<uint64_t>(k);
+    if (!b->tensors.empty()) {
+      s->storage.assign(total + 2 * kAlignFloats, 0.0f);
+      float* base = s->storage.data();
+      auto addr = reinterpret_cast<uintptr_t>(base);
+      base += ((64 - addr % 64) % 64) / sizeof(float);
+      for (size_t j = 0; j < b->tensors.size(); ++j) s->tensors.push_back(base + offsets[j]);
+    }
+    b->slots.push_back(std::move(s));
+  }
+  return b;
+}
+
+// Where stage `stage` finds tensors coming in and puts tensors going out.
+struct StageRefs {
+  const Graph& g;
+  const std::vector<std::unique_ptr<Pipeline::Boundary>>& boundaries;
+  int stage;
+  bool last;
+
+  bool in(int t, Ref* r) const {
+    if (stage == 0) {
+      auto it = std::find(g.inputs.begin(), g.inputs.end(), t);
+      if (it == g.inputs.end()) return false;
+      *r = {Where::kFrameInput, static_cast<int>(it - g.inputs.begin())};
+      return true;
+    }
+    const auto& ts = boundaries[static_cast<size_t>(stage)]->tensors;
+    auto it = std::find(ts.begin(), ts.end(), t);
+    if (it == ts.end()) return false;
+    *r = {Where::kInSlot, static_cast<int>(it - ts.begin())};
+    return true;
+  }
+  // Graph outputs after the last stage, else the next boundary's tensors.
+  const std::vector<int>& outgoing() const {
+    return last ? g.outputs : boundaries[static_cast<size_t>(stage + 1)]->tensors;
+  }
+  bool out(int t, Ref* r) const {
+    const auto& ts = outgoing();
+    auto it = std::find(ts.begin(), ts.end(), t);
+    if (it == ts.end()) return false;
+    *r = {last ? Where::kFrameOutput : Where::kOutSlot, static_cast<int>(it - ts.begin())};
+    return true;
+  }
+};
+
+// Out-going tensors the stage does not produce are passed through, then
+// duplicate graph outputs copied from their first position.
+Status add_pass_through(const StageRefs& refs, const StageSpec& spec,
+                        const std::vector<int>& producer, Pipeline::Stage& st) {
+  const Graph& g = refs.g;
+  const std::vector<int>& out_tensors = refs.outgoing();
+  for (size_t j = 0; j < out_tensors.size(); ++j) {
+    const int t = out_tensors[j];
+    const auto before = out_tensors.begin() + static_cast<long>(j);
+    if (refs.last && std::find(out_tensors.begin(), before, t) != before)
+      continue;  // duplicate graph output: handled below
+    const int prod = producer[static_cast<size_t>(t)];
+    if (prod >= spec.first_node && prod < spec.last_node) continue;  // written by the executable
+    Pipeline::Stage::PassThrough c;
+    if (!refs.in(t, &c.from))
+      return internal_error("pipeline " + st.label + ": tensor '" + g.tensor(t).name +
+                            "' must be passed on but does not reach the stage");
+    c.to = {refs.last ? Where::kFrameOutput : Where::kOutSlot, static_cast<int>(j)};
+    c.elements = static_cast<size_t>(shape_elements(g.tensor(t).shape));
+    st.pass_through.push_back(c);
+  }
+  if (!refs.last) return Status();
+  for (size_t j = 0; j < g.outputs.size(); ++j) {
+    auto first = std::find(g.outputs.begin(), g.outputs.end(), g.outputs[j]);
+    if (first - g.outputs.begin() == static_cast<long>(j)) continue;
+    st.pass_through.push_back({{Where::kFrameOutput, static_cast<int>(first - g.outputs.begin())},
+                               {Where::kFrameOutput, static_cast<int>(j)},
+                               static_cast<size_t>(shape_elements(g.tensor(g.outputs[j]).shape))});
+  }
+  return Status();
+}
+
+std::string tensor_label(const Graph& g, int t) {
+  return g.valid_tensor(t) ? g.tensor(t).name : std::to_string(t);
+}
+
+// Replica r of the stage: its executable, compiled on its processor, and where
+// each of the executable's inputs and outputs lives.
+Expected<std::unique_ptr<Pipeline::Worker>> make_worker(const StageRefs& refs,
+                                                        const StageSpec& spec,
+                                                        const std::vector<int>& producer,
+                                                        Pipeline::Stage* st, int r,
+                                                        const PipelineOptions& options) {
+  const Graph& g = refs.g;
+  auto w = std::make_unique<Pipeline::Worker>();
+  w->stage = st;
+  w->replica = r;
+  w->processor =
+      spec.replica_processors.empty() ? spec.processor : spec.replica_processors[size_t(r)];
+  const std::string where =
+      "pipeline " + st->label + " replica " + std::to_string(r) + " on " + w->processor->spec();
+  auto exe = w->processor->compile(g, spec.first_node, spec.last_node);
+  if (!exe.ok()) return exe.status().with_context(where);
+  w->exe = std::move(exe).value();
+  const RangeIO& io = w->exe->io();
+  for (int t : io.inputs) {
+    Ref ref{};
+    if (!g.valid_tensor(t) || !refs.in(t, &ref))
+      return internal_error(where + ": the executable reads tensor '" + tensor_label(g, t) +
+                            "' which does not cross into the stage");
+    w->in_refs.push_back(ref);
+  }
+  for (int t : io.outputs) {
+    Ref ref{};
+    if (!g.valid_tensor(t) || !refs.out(t, &ref))
+      return internal_error(where + ": the executable writes tensor '" + tensor_label(g, t) +
+                            "' which is not read after the stage");
+    w->out_refs.push_back(ref);
+  }
+  for (int t : refs.outgoing()) {
+    const int prod = producer[static_cast<size_t>(t)];
+    if (prod < spec.first_node || prod >= spec.last_node) continue;
+    if (std::find(io.outputs.begin(), io.outputs.end(), t) == io.outputs.end())
+      return internal_error(where + ": the executable does not output tensor '" + g.tensor(t).name +
+                            "' which later stages need");
+  }
+  w->in_ptrs.assign(w->in_refs.size(), nullptr);
+  w->out_ptrs.assign(w->out_refs.size(), nullptr);
+  w->events.resize(static_cast<size_t>(std::max(0, options.trace_events)));
+  return w;
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Pipeline>> Pipeline::create(const Graph& g, std::vector<StageSpec> specs,
+                                                     PipelineOptions options) {
+  const int n_nodes = static_cast<int>(g.nodes.size());
+  if (n_nodes == 0) return invalid_argument("pipeline: the graph has no nodes");
+  if (specs.empty()) return invalid_argument("pipeline: no stages given");
+  specs = merge_replicas(std::move(specs));
+  TANDEM_RETURN_IF_ERROR(check_stages(n_nodes, specs));
+  TANDEM_RETURN_IF_ERROR(check_graph_io(g));
 
   std::unique_ptr<Pipeline> p(new Pipeline());
   p->graph_ = &g;
@@ -230,70 +404,21 @@ Expected<std::unique_ptr<Pipeline>> Pipeline::create(const Graph& g, std::vector
   p->t_origin_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
                         std::chrono::steady_clock::now().time_since_epoch())
                         .count();
-  const std::vector<int> producer = tensor_producers(g);
-  const std::vector<int> last_use = tensor_last_use(g);
-  std::vector<bool> is_input(g.tensors.size(), false);
-  for (int t : g.inputs) is_input[static_cast<size_t>(t)] = true;
-  const int n_stages = static_cast<int>(specs.size());
-
   // Boundaries: [0] is the submit ring (frames only); [i] sits before stage i.
-  for (int i = 0; i < n_stages; ++i) {
-    auto b = std::make_unique<Boundary>();
-    int copies_per =
-        i == 0 ? specs[0].replicas : std::max(specs[i - 1].replicas, specs[i].replicas);
-    if (i > 0) {
-      const int cut = specs[i].first_node;
-      for (size_t t = 0; t < g.tensors.size(); ++t) {
-        if (g.tensors[t].is_constant() || last_use[t] < cut) continue;
-        if (!is_input[t] && (producer[t] < 0 || producer[t] >= cut)) continue;
-        TANDEM_RETURN_IF_ERROR(check_tensor(static_cast<int>(t), "tensor crossing a stage cut"));
-        b->tensors.push_back(static_cast<int>(t));
-      }
-    }
-    std::vector<size_t> offsets;
-    size_t total = 0;
-    for (int t : b->tensors) {
-      offsets.push_back(total);
-      total += round_up_floats(static_cast<size_t>(shape_elements(g.tensor(t).shape)));
-    }
-    for (int k = 0; k < kCopies * copies_per; ++k) {
-      auto s = std::make_unique<Slot>();
-      s->seq = 2 * static_cast<uint64_t>(k);
-      if (!b->tensors.empty()) {
-        s->storage.assign(total + 2 * kAlignFloats, 0.0f);
-        float* base = s->storage.data();
-        auto addr = reinterpret_cast<uintptr_t>(base);
-        base += ((64 - addr % 64) % 64) / sizeof(float);
-        for (size_t j = 0; j < b->tensors.size(); ++j) s->tensors.push_back(base + offsets[j]);
-      }
-      b->slots.push_back(std::move(s));
-    }
+  for (size_t i = 0; i < specs.size(); ++i) {
+    TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Boundary> b, make_boundary(g, specs, i));
     p->boundaries_.push_back(std::move(b));
   }
+  TANDEM_RETURN_IF_ERROR(p->make_stages(specs));
+  p->latencies_ms_.assign(static_cast<size_t>(std::max(1, options.latency_window)), 0.0);
+  TANDEM_RETURN_IF_ERROR(p->start_workers());
+  return p;
+}
 
-  // Where a stage finds tensor t coming in, and where it puts t going out.
-  auto in_ref = [&](int stage, int t, Ref* r) {
-    if (stage == 0) {
-      auto it = std::find(g.inputs.begin(), g.inputs.end(), t);
-      if (it == g.inputs.end()) return false;
-      *r = {Where::kFrameInput, static_cast<int>(it - g.inputs.begin())};
-      return true;
-    }
-    const auto& ts = p->boundaries_[static_cast<size_t>(stage)]->tensors;
-    auto it = std::find(ts.begin(), ts.end(), t);
-    if (it == ts.end()) return false;
-    *r = {Where::kInSlot, static_cast<int>(it - ts.begin())};
-    return true;
-  };
-  auto out_ref = [&](int stage, int t, Ref* r) {
-    const bool last = stage == n_stages - 1;
-    const auto& ts = last ? g.outputs : p->boundaries_[static_cast<size_t>(stage + 1)]->tensors;
-    auto it = std::find(ts.begin(), ts.end(), t);
-    if (it == ts.end()) return false;
-    *r = {last ? Where::kFrameOutput : Where::kOutSlot, static_cast<int>(it - ts.begin())};
-    return true;
-  };
-
+Status Pipeline::make_stages(const std::vector<StageSpec>& specs) {
+  const Graph& g = *graph_;
+  const std::vector<int> producer = tensor_producers(g);
+  const int n_stages = static_cast<int>(specs.size());
   int capacity = 0;
   for (int i = 0; i < n_stages; ++i) {
     const StageSpec& spec = specs[static_cast<size_t>(i)];
@@ -304,99 +429,36 @@ Expected<std::unique_ptr<Pipeline>> Pipeline::create(const Graph& g, std::vector
     st->label = "stage " + std::to_string(i) + " (" +
                 node_range_text(g, spec.first_node, spec.last_node) + " on " +
                 spec.processor->spec() + ")";
-    const bool last = i == n_stages - 1;
-    // Out-going tensors this stage does not produce are copied through.
-    std::vector<int> out_tensors =
-        last ? g.outputs : p->boundaries_[static_cast<size_t>(i + 1)]->tensors;
-    for (size_t j = 0; j < out_tensors.size(); ++j) {
-      int t = out_tensors[j];
-      if (last && std::find(out_tensors.begin(), out_tensors.begin() + static_cast<long>(j), t) !=
-                      out_tensors.begin() + static_cast<long>(j))
-        continue;  // duplicate graph output: handled below
-      int prod = producer[static_cast<size_t>(t)];
-      if (prod >= spec.first_node && prod < spec.last_node) continue;  // written by the executable
-      Stage::Copy c;
-      if (!in_ref(i, t, &c.from))
-        return internal_error("pipeline " + st->label + ": tensor '" + g.tensor(t).name +
-                              "' must be passed on but does not reach the stage");
-      c.to = {last ? Where::kFrameOutput : Where::kOutSlot, static_cast<int>(j)};
-      c.elements = static_cast<size_t>(shape_elements(g.tensor(t).shape));
-      st->copies.push_back(c);
-    }
-    if (last) {
-      for (size_t j = 0; j < g.outputs.size(); ++j) {
-        auto first = std::find(g.outputs.begin(), g.outputs.end(), g.outputs[j]);
-        if (first - g.outputs.begin() == static_cast<long>(j)) continue;
-        st->copies.push_back({{Where::kFrameOutput, static_cast<int>(first - g.outputs.begin())},
-                              {Where::kFrameOutput, static_cast<int>(j)},
-                              static_cast<size_t>(shape_elements(g.tensor(g.outputs[j]).shape))});
-      }
-    }
-    // One compiled executable per replica.
+    const StageRefs refs{g, boundaries_, i, i == n_stages - 1};
+    TANDEM_RETURN_IF_ERROR(add_pass_through(refs, spec, producer, *st));
     for (int r = 0; r < spec.replicas; ++r) {
-      auto w = std::make_unique<Worker>();
-      w->stage = st.get();
-      w->replica = r;
-      w->processor = spec.replica_processors.empty()
-                         ? spec.processor
-                         : spec.replica_processors[static_cast<size_t>(r)];
-      std::string where =
-          "pipeline " + st->label + " replica " + std::to_string(r) + " on " + w->processor->spec();
-      auto exe = w->processor->compile(g, spec.first_node, spec.last_node);
-      if (!exe.ok()) return exe.status().with_context(where);
-      w->exe = std::move(exe).value();
-      const RangeIO& io = w->exe->io();
-      for (int t : io.inputs) {
-        Ref r2{};
-        if (!g.valid_tensor(t) || !in_ref(i, t, &r2))
-          return internal_error(where + ": the executable reads tensor '" +
-                                (g.valid_tensor(t) ? g.tensor(t).name : std::to_string(t)) +
-                                "' which does not cross into the stage");
-        w->in_refs.push_back(r2);
-      }
-      for (int t : io.outputs) {
-        Ref r2{};
-        if (!g.valid_tensor(t) || !out_ref(i, t, &r2))
-          return internal_error(where + ": the executable writes tensor '" +
-                                (g.valid_tensor(t) ? g.tensor(t).name : std::to_string(t)) +
-                                "' which is not read after the stage");
-        w->out_refs.push_back(r2);
-      }
-      for (size_t j = 0; j < out_tensors.size(); ++j) {
-        int t = out_tensors[j];
-        int prod = producer[static_cast<size_t>(t)];
-        if (prod < spec.first_node || prod >= spec.last_node) continue;
-        if (std::find(io.outputs.begin(), io.outputs.end(), t) == io.outputs.end())
-          return internal_error(where + ": the executable does not output tensor '" +
-                                g.tensor(t).name + "' which later stages need");
-      }
-      w->in_ptrs.assign(w->in_refs.size(), nullptr);
-      w->out_ptrs.assign(w->out_refs.size(), nullptr);
-      w->events.resize(static_cast<size_t>(std::max(0, options.trace_events)));
-      p->workers_.push_back(std::move(w));
+      TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Worker> w,
+                              make_worker(refs, spec, producer, st.get(), r, options_));
+      workers_.push_back(std::move(w));
     }
-    capacity += spec.replicas + static_cast<int>(p->boundaries_[static_cast<size_t>(i)]->size());
-    p->stages_.push_back(std::move(st));
+    capacity += spec.replicas + static_cast<int>(boundaries_[static_cast<size_t>(i)]->size());
+    stages_.push_back(std::move(st));
   }
-  p->max_in_flight_ = options.max_in_flight > 0 ? options.max_in_flight : capacity;
-  p->latencies_ms_.assign(static_cast<size_t>(std::max(1, options.latency_window)), 0.0);
+  max_in_flight_ = options_.max_in_flight > 0 ? options_.max_in_flight : capacity;
+  return Status();
+}
 
-  // Start the workers; each pins itself first, create() reports a failed pin.
-  Pipeline* raw = p.get();
-  for (auto& w : p->workers_) {
+// Starts the workers; each pins itself first, and a failed pin is the error.
+Status Pipeline::start_workers() {
+  for (auto& w : workers_) {
     Worker* wp = w.get();
-    w->thread = std::thread([raw, wp] { raw->worker_main(*wp); });
+    w->thread = std::thread([this, wp] { worker_main(*wp); });
   }
   {
-    std::unique_lock<std::mutex> lk(p->mu_);
-    p->cv_.wait(lk, [&] { return p->workers_started_ == static_cast<int>(p->workers_.size()); });
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_.wait(lk, [&] { return workers_started_ == static_cast<int>(workers_.size()); });
   }
-  for (auto& w : p->workers_)
+  for (auto& w : workers_)
     if (!w->bind_status.ok())
       return w->bind_status.with_context("pipeline " + w->stage->label + " replica " +
                                          std::to_string(w->replica) +
                                          ": pinning the worker thread");
-  return p;
+  return Status();
 }
 
 Pipeline::~Pipeline() {
@@ -455,7 +517,7 @@ void Pipeline::worker_loop(Worker& w) {
         frame->status = Status(s.code(), "frame " + std::to_string(frame->ticket) + ": " +
                                              st.label + " failed: " + s.message());
       } else {
-        for (const Stage::Copy& c : st.copies)
+        for (const Stage::PassThrough& c : st.pass_through)
           std::memcpy(resolve(c.to), resolve(c.from), c.elements * sizeof(float));
       }
     }

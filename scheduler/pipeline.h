@@ -6,7 +6,7 @@
 // tensor produced before the cut and read after it (graph inputs included),
 // so a skip connection that jumps over several stages is carried through each
 // intermediate boundary (the stage in the middle copies it on). Each boundary
-// has kCopies activation slots per replica (double buffering, the idea of
+// has kSlotsPerReplica activation slots per replica (double buffering, the idea of
 // ggml_backend_sched's n_copies/cur_copy): stage i fills slot f % n for frame
 // f while stage i+1 reads the slot of frame f-1. Stage outputs are written by
 // the Executable straight into the outgoing slot; only pass-through tensors
@@ -45,22 +45,22 @@
 namespace tandem {
 
 // Activation slots per boundary per replica (double buffering).
-constexpr int kCopies = 2;
+constexpr int kSlotsPerReplica = 2;
 
 // One stage of a plan: nodes [first_node, last_node) of the graph's
 // topological order, run on `processor`.
 struct StageSpec {
   StageSpec() = default;
   // {processor, first, last}: brace-initialisable without -Wextra's missing-initializer warning.
-  StageSpec(Processor* p, int first, int last, int copies = 1)
-      : processor(p), first_node(first), last_node(last), replicas(copies) {}
+  StageSpec(Processor* p, int first, int last, int replica_count = 1)
+      : processor(p), first_node(first), last_node(last), replicas(replica_count) {}
 
   Processor* processor = nullptr;
   int first_node = 0;
   int last_node = 0;  // exclusive
-  // Copies of this stage run side by side; frames go to them round-robin and
-  // leave in submission order. All copies run on `processor` unless
-  // replica_processors is given.
+  // Replicas (whole-stage copies) run side by side; frames go to them
+  // round-robin and leave in submission order. All replicas run on `processor`
+  // unless replica_processors is given.
   int replicas = 1;
   // When non-empty: one replica per entry, each compiled for and pinned to
   // that processor (replicas is then ignored). A single whole-graph stage with
@@ -179,6 +179,8 @@ class Pipeline {
  private:
   Pipeline() = default;
   Expected<Ticket> enqueue(Tensors& inputs, bool blocking);
+  Status make_stages(const std::vector<StageSpec>& specs);
+  Status start_workers();
   void worker_main(Worker& w);
   void worker_loop(Worker& w);
   void complete(Frame* frame, int64_t t_done_ns);

@@ -106,7 +106,8 @@ Expected<StoredPlan> read_plan_file(const std::string& path) {
 }
 
 Expected<Plan> choose_plan(const ModelFile& file, const CostTable& table,
-                           const PipelineSetupOptions& options, std::string* source) {
+                           const PipelineSetupOptions& options, PlanSource* source,
+                           std::string* source_text) {
   std::vector<std::string> specs;
   for (const auto& p : table.processors) specs.push_back(p.spec);
   if (options.plan != "auto" && options.plan != "new") {
@@ -115,31 +116,41 @@ Expected<Plan> choose_plan(const ModelFile& file, const CostTable& table,
     auto plan = plan_from_stored(table, stored);
     if (!plan.ok()) return plan.status().with_context(options.plan);
     plan->lower_bound_ms = plan_lower_bound(table, options.planning.allow_replicas);
-    if (source) *source = "plan file " + options.plan;
+    if (source) *source = PlanSource::kPlanFile;
+    if (source_text) *source_text = "plan file " + options.plan;
     return plan;
   }
   if (options.plan == "auto" && file.plan && file.plan->processors == specs) {
     auto plan = plan_from_stored(table, *file.plan);
     if (plan.ok()) {
       plan->lower_bound_ms = plan_lower_bound(table, options.planning.allow_replicas);
-      if (source) *source = "plan stored in the model";
+      if (source) *source = PlanSource::kStoredInModel;
+      if (source_text) *source_text = "plan stored in the model";
       return plan;
     }
   }
-  if (source)
-    *source = file.plan && options.plan == "auto"
-                  ? "new plan (the stored one was made for other processors)"
-                  : "new plan";
+  if (source) *source = PlanSource::kNew;
+  if (source_text)
+    *source_text = file.plan && options.plan == "auto"
+                       ? "new plan (the stored one was made for other processors)"
+                       : "new plan";
   return plan_partition(table, options.planning);
 }
 
 std::vector<StageSpec> plan_stage_specs(const Plan& plan, const std::vector<Processor*>& procs) {
+  // One StageSpec per step, its processors as replica_processors (the Plan lists
+  // a step's processors as consecutive stages over one range).
   std::vector<StageSpec> specs;
   for (const PlanStage& st : plan.stages) {
-    StageSpec s;
-    s.processor = procs[static_cast<size_t>(st.processor)];
-    s.first_node = st.first_node;
-    s.last_node = st.last_node;
+    Processor* p = procs[static_cast<size_t>(st.processor)];
+    if (!specs.empty() && specs.back().first_node == st.first_node &&
+        specs.back().last_node == st.last_node) {
+      specs.back().replica_processors.push_back(p);
+      specs.back().replicas = static_cast<int>(specs.back().replica_processors.size());
+      continue;
+    }
+    StageSpec s(p, st.first_node, st.last_node);
+    s.replica_processors = {p};
     specs.push_back(s);
   }
   return specs;
@@ -168,13 +179,17 @@ Expected<PipelineSetup> setup_pipeline(const ModelFile& file, const ProcessorReg
   std::vector<Processor*> procs = raw_pointers(setup.processors);
   TANDEM_ASSIGN_OR_RETURN(setup.table, obtain_cost_table(file.graph, procs, options.profile_path,
                                                          options.profile, options.save_profile));
-  TANDEM_ASSIGN_OR_RETURN(setup.plan, choose_plan(file, setup.table, options, &setup.source));
+  TANDEM_ASSIGN_OR_RETURN(
+      setup.plan, choose_plan(file, setup.table, options, &setup.plan_source, &setup.source));
   if (options.planning.allow_intra_op && options.profile_path.empty() &&
-      setup.source.rfind("new plan", 0) == 0) {
+      setup.plan_source == PlanSource::kNew) {
     TANDEM_ASSIGN_OR_RETURN(
         IntraOpResult r,
-        consider_intra_op(file.graph, registry, &setup.processors, &setup.table, &setup.plan,
-                          options.profile, options.planning, options.save_profile));
+        consider_intra_op(registry, &setup.processors, &setup.table, &setup.plan, options.planning,
+                          [&](const std::vector<Processor*>& procs) {
+                            return obtain_cost_table(file.graph, procs, "", options.profile,
+                                                     options.save_profile);
+                          }));
     if (r.chosen) setup.source += ", intra-op";
     procs = raw_pointers(setup.processors);
   }

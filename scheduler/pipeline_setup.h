@@ -39,10 +39,18 @@ struct PipelineSetupOptions {
   bool save_profile = true;
 };
 
+// Where a pipeline's plan came from.
+enum class PlanSource {
+  kPlanFile,       // PipelineSetupOptions::plan named a file
+  kStoredInModel,  // the model's stored plan, made for these processors
+  kNew,            // the partitioner, now
+};
+
 struct PipelineSetup {
   std::vector<std::unique_ptr<Processor>> processors;
   CostTable table;
-  Plan plan;           // processor indices into `processors` (= table.processors)
+  Plan plan;  // processor indices into `processors` (= table.processors)
+  PlanSource plan_source = PlanSource::kNew;
   std::string source;  // where the plan came from, for humans
   std::unique_ptr<Pipeline> pipeline;
 };
@@ -66,11 +74,14 @@ Expected<CostTable> obtain_cost_table(const Graph& g, const std::vector<Processo
 // Reads a plan file (the JSON `tandem plan --json` prints).
 Expected<StoredPlan> read_plan_file(const std::string& path);
 
-// Chooses the plan for `file` on `table`'s processors (see PipelineSetupOptions::plan).
+// Chooses the plan for `file` on `table`'s processors (see PipelineSetupOptions::plan);
+// says where it came from in `source` and, for humans, `source_text`.
 Expected<Plan> choose_plan(const ModelFile& file, const CostTable& table,
-                           const PipelineSetupOptions& options, std::string* source);
+                           const PipelineSetupOptions& options, PlanSource* source,
+                           std::string* source_text);
 
-// The pipeline stages of a plan.
+// The pipeline stages of a plan: one per step, with the step's processors as
+// replica_processors.
 std::vector<StageSpec> plan_stage_specs(const Plan& plan, const std::vector<Processor*>& procs);
 
 // Named host tensors -> the pipeline's input vectors (graph input order,

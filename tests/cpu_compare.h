@@ -5,7 +5,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <limits>
+#include <string_view>
 
 #include "kernels/cpu/compiler/cpu_executable.h"
 #include "kernels/cpu/cpu_processor.h"
@@ -53,6 +57,24 @@ inline NodeAttrs conv_attrs(int64_t k, int64_t stride, int64_t pad, int64_t grou
 
 using Tensors = std::vector<std::vector<float>>;
 
+// With $TANDEM_TEST_DUMP set, run_range appends one line per compiled range to
+// that file: spec, range, kernel kinds, fallback nodes and a hash of each output's
+// bytes. scripts/ab_cpu_ranges.sh compares two libraries' lines (bit-identity).
+inline void dump_range(const char* path, const Processor& p, int first, int last,
+                       const Executable& exe, const std::vector<std::vector<float>>& out) {
+  FILE* f = std::fopen(path, "a");
+  if (!f) return;
+  std::fprintf(f, "%s [%d,%d):", p.spec().c_str(), first, last);
+  for (const std::string& k : exe.kernel_kinds()) std::fprintf(f, " %s", k.c_str());
+  for (const std::string& k : exe.fallback_nodes()) std::fprintf(f, " fallback:%s", k.c_str());
+  for (const auto& v : out) {
+    const std::string_view bytes(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+    std::fprintf(f, " %016zx", std::hash<std::string_view>{}(bytes));
+  }
+  std::fprintf(f, "\n");
+  std::fclose(f);
+}
+
 // Runs nodes [first, last) on `p` with inputs for the range's boundary tensors.
 inline Tensors run_range(Processor& p, const Graph& g, int first, int last, const Tensors& inputs,
                          Executable** keep = nullptr,
@@ -69,6 +91,8 @@ inline Tensors run_range(Processor& p, const Graph& g, int first, int last, cons
   for (auto& v : out) outp.push_back(v.data());
   Status st = exe.value()->run(in.data(), outp.data());
   REQUIRE_MESSAGE(st.ok(), st.to_string());
+  if (const char* dump = std::getenv("TANDEM_TEST_DUMP"))
+    dump_range(dump, p, first, last, *exe.value(), out);
   if (owner) {
     *owner = std::move(exe).value();
     if (keep) *keep = owner->get();

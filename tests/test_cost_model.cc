@@ -1,6 +1,8 @@
 // Cost table: JSON round trip, mismatch errors, transfer fit, roofline marking.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <fstream>
 
@@ -74,6 +76,18 @@ TEST_CASE("node signatures and tensor flows of a graph with a skip") {
   // The same from range_io of the suffix ranges (inputs read there).
   RangeIO io = range_io(g, 2, 3);
   CHECK(io.inputs.size() == 2);
+  // One definition of the crossing tensors: the bytes are those of tensors_crossing,
+  // and range_io's inputs and outputs are crossing tensors.
+  for (int c = 0; c <= int(g.nodes.size()); ++c) {
+    int64_t bytes = 0;
+    for (int x : tensors_crossing(g, c))
+      bytes += shape_elements(g.tensor(x).shape) * int64_t(dtype_size(g.tensor(x).dtype));
+    CHECK(bytes == cross[size_t(c)]);
+    const std::vector<int> at_c = tensors_crossing(g, c);
+    for (int x : range_io(g, c, int(g.nodes.size())).inputs)
+      CHECK(std::count(at_c.begin(), at_c.end(), x) == 1);
+    for (int x : range_io(g, 0, c).outputs) CHECK(std::count(at_c.begin(), at_c.end(), x) == 1);
+  }
 }
 
 TEST_CASE("cost table JSON round trip") {

@@ -14,18 +14,70 @@
 using namespace tandem;
 using namespace tandem::cpu_test;
 
-TEST_CASE("intra_op_spec merges plain disjoint cpu core groups only") {
-  CHECK(intra_op_spec({"cpu:cores=0", "cpu:cores=1"}) == "cpu:cores=0+1");
-  CHECK(intra_op_spec({"cpu:cores=2-3", "cpu:cores=0"}) == "cpu:cores=0+2+3");
-  CHECK(intra_op_spec({"cpu:cores=0+2", "cpu:cores=1"}) == "cpu:cores=0+1+2");
-  CHECK(intra_op_spec({"cpu:cores=0"}) == "");                   // one group: nothing to merge
-  CHECK(intra_op_spec({"cpu:cores=0-1", "cpu:cores=1"}) == "");  // overlapping
-  CHECK(intra_op_spec({"cpu:cores=0", "opencl"}) == "");         // not all cpu
-  CHECK(intra_op_spec({"cpu:threads=1", "cpu:cores=1"}) == "");  // not pinned
-  CHECK(intra_op_spec({"cpu:cores=0,winograd=off", "cpu:cores=1"}) == "");  // other options
-  CHECK(intra_op_spec({"cpu:cores=x", "cpu:cores=1"}) == "");
-  CHECK(intra_op_spec({"cpu:cores=3-1", "cpu:cores=0"}) == "");
-  CHECK(intra_op_spec({"cpu:cores=0-2000000000", "cpu:cores=1"}) == "");
+namespace {
+
+// A processor that only answers the questions intra_op_spec asks.
+class CoreGroup : public Processor {
+ public:
+  CoreGroup(std::vector<int> cores, std::string kind) : cores_(std::move(cores)), kind_(kind) {}
+  std::string spec() const override { return kind_; }
+  bool supports(const Graph&, const Node&) const override { return true; }
+  Expected<std::unique_ptr<Executable>> compile(const Graph&, int, int) override {
+    return unsupported("not compiled in this test");
+  }
+  std::vector<int> cores() const override { return cores_; }
+  std::string core_group_spec(const std::vector<int>& cores) const override {
+    if (kind_.empty()) return "";
+    std::string s = kind_ + ":";
+    for (int c : cores) s += std::to_string(c) + ".";
+    return s;
+  }
+
+ private:
+  std::vector<int> cores_;
+  std::string kind_;
+};
+
+std::string merged(std::vector<CoreGroup> groups) {
+  std::vector<Processor*> ps;
+  for (auto& p : groups) ps.push_back(&p);
+  return intra_op_spec(ps);
+}
+
+}  // namespace
+
+TEST_CASE("intra_op_spec merges plain disjoint core groups of one kind only") {
+  CHECK(merged({{{0}, "a"}, {{1}, "a"}}) == "a:0.1.");
+  CHECK(merged({{{2, 3}, "a"}, {{0}, "a"}}) == "a:0.2.3.");
+  CHECK(merged({{{0}, "a"}}) == "");                 // one group: nothing to merge
+  CHECK(merged({{{0, 1}, "a"}, {{1}, "a"}}) == "");  // overlapping
+  CHECK(merged({{{0}, "a"}, {{1}, "b"}}) == "");     // other kinds or settings
+  CHECK(merged({{{}, "a"}, {{1}, "a"}}) == "");      // not pinned
+  CHECK(merged({{{0}, ""}, {{1}, ""}}) == "");       // no core-group variant
+}
+
+TEST_CASE("the cpu processor's core group spec: plain pinned groups only") {
+  const std::vector<int> cores = cpu_available_cores();
+  const std::string c0 = std::to_string(cores[0]);
+  auto plain = [](std::vector<int> on) {
+    CpuSpec s;
+    s.threads = int(on.size());
+    s.cores = std::move(on);
+    return cpu_spec_text(s);
+  };
+  CHECK(make("cpu:cores=" + c0)->core_group_spec({cores[0]}) == "cpu:cores=" + c0);
+  CHECK(make("cpu:cores=" + c0)->core_group_spec(cores) == plain(cores));
+  CHECK(make("cpu:cores=" + c0 + ",winograd=off")->core_group_spec(cores) == "");
+  CHECK(make("cpu:threads=1")->core_group_spec(cores) == "");
+  if (cores.size() < 2) {
+    MESSAGE("skipped the two-group checks: fewer than two cores available");
+    return;
+  }
+  CHECK(make("cpu:cores=" + c0 + ",threads=2")->core_group_spec(cores) == "");
+  auto a = make("cpu:cores=" + c0);
+  auto b = make("cpu:cores=" + std::to_string(cores[1]));
+  CHECK(intra_op_spec({a.get(), b.get()}) == plain({cores[0], cores[1]}));
+  CHECK(intra_op_spec({a.get(), make("reference").get()}) == "");
 }
 
 TEST_CASE("consider_intra_op replaces core groups when the merged processor wins") {
@@ -43,6 +95,9 @@ TEST_CASE("consider_intra_op replaces core groups when the merged processor wins
   po.warmup_runs = 1;
   po.min_runs = 3;
   po.max_runs = 5;
+  auto measure = [&](const std::vector<Processor*>& ps) {
+    return obtain_cost_table(g, ps, "", po, true);
+  };
   // The plan's predicted FPS is set to make the outcome certain: a plan at 1e-6 FPS
   // loses to any measured processor, one at 1e12 FPS to none.
   auto run = [&](double plan_fps, bool* chosen) {
@@ -55,8 +110,7 @@ TEST_CASE("consider_intra_op replaces core groups when the merged processor wins
     REQUIRE(plan.ok());
     plan->predicted_fps = plan_fps;
     const double before = plan->predicted_fps;
-    auto r = consider_intra_op(g, default_processor_registry(), &procs.value(), &table.value(),
-                               &plan.value(), po, o, true);
+    auto r = consider_intra_op(default_processor_registry(), &procs.value(), &table.value(), &plan.value(), o, measure);
     REQUIRE_MESSAGE(r.ok(), r.status().to_string());
     CHECK(r->fps > 0);
     *chosen = r->chosen;
@@ -90,8 +144,7 @@ TEST_CASE("consider_intra_op replaces core groups when the merged processor wins
   REQUIRE(table.ok());
   auto plan = plan_partition(*table, PlanOptions{});
   REQUIRE(plan.ok());
-  auto r = consider_intra_op(g, default_processor_registry(), &procs.value(), &table.value(),
-                             &plan.value(), po, PlanOptions{}, true);
+  auto r = consider_intra_op(default_processor_registry(), &procs.value(), &table.value(), &plan.value(), PlanOptions{}, measure);
   REQUIRE(r.ok());
   CHECK_FALSE(r->chosen);
   CHECK(r->fps == 0);

@@ -145,6 +145,13 @@ std::vector<Step> steps_of(const Plan& plan) {
   return steps;
 }
 
+// A stage with its predicted compute time set (for the simulator).
+PlanStage timed_stage(int processor, int first, int last, int replicas, double compute_ms) {
+  PlanStage s = plan_stage(processor, first, last, replicas);
+  s.compute_ms = compute_ms;
+  return s;
+}
+
 bool close(double a, double b, double rel = 1e-9) {
   return std::fabs(a - b) <= rel * std::max(1.0, std::max(std::fabs(a), std::fabs(b)));
 }
@@ -237,7 +244,7 @@ TEST_CASE("GPU 5x faster on convolutions: CPU takes the cheap head, GPU the conv
   CHECK(plan->period_ms == doctest::Approx(8.0));
   CHECK(plan->predicted_fps == doctest::Approx(125.0));
   CHECK(plan->latency_ms == doctest::Approx(5.4 + 8.0));
-  CHECK(plan->kind == "pipeline");
+  CHECK(plan->kind == PlanKind::kPipeline);
   CHECK(plan->lower_bound_ms <= plan->period_ms);
 
   SUBCASE("costly transfer: one processor is best") {
@@ -248,7 +255,7 @@ TEST_CASE("GPU 5x faster on convolutions: CPU takes the cheap head, GPU the conv
     REQUIRE(single->stages.size() == 1);
     CHECK(single->stages[0].processor == 1);
     CHECK(single->period_ms == doctest::Approx(10.0));
-    CHECK(single->kind == "single");
+    CHECK(single->kind == PlanKind::kSingle);
   }
   SUBCASE("latency objective: the two cheap nodes on the CPU save 0.6 ms") {
     // CPU [0,2) 0.4 ms + transfer 1 ms + GPU convs 8 ms = 9.4 ms < GPU alone 10 ms.
@@ -297,7 +304,7 @@ TEST_CASE("equal processors and a cheap hand-over: parallel streams or pipeline,
   REQUIRE(plan.ok());
   // Parallel streams: 8 ms / 2 = 4 ms per frame, no transfer; a pipeline
   // pays 0.5 ms at the cut (4.5 ms).
-  CHECK(plan->kind == "parallel");
+  CHECK(plan->kind == PlanKind::kParallel);
   CHECK(plan->period_ms == doctest::Approx(4.0));
   CHECK(plan->reason.find("parallel") != std::string::npos);
 
@@ -305,7 +312,7 @@ TEST_CASE("equal processors and a cheap hand-over: parallel streams or pipeline,
   no_rep.allow_replicas = false;
   auto pipe = plan_partition(t, no_rep);
   REQUIRE(pipe.ok());
-  CHECK(pipe->kind == "pipeline");
+  CHECK(pipe->kind == PlanKind::kPipeline);
   CHECK(pipe->period_ms == doctest::Approx(4.5));
 }
 
@@ -320,13 +327,13 @@ TEST_CASE("parallel streams win a near tie with a pipeline; a clear pipeline gai
   }
   auto plan = plan_partition(t);  // min_gain 2%: within it, the uncoupled streams
   REQUIRE(plan.ok());
-  CHECK(plan->kind == "parallel");
+  CHECK(plan->kind == PlanKind::kParallel);
   CHECK(plan->period_ms == doctest::Approx(4.0));
   PlanOptions exact;
   exact.min_gain = 0;
   plan = plan_partition(t, exact);
   REQUIRE(plan.ok());
-  CHECK(plan->kind == "pipeline");
+  CHECK(plan->kind == PlanKind::kPipeline);
   CHECK(plan->period_ms == doctest::Approx(3.96));
   // A 10% pipeline gain is taken at the default min_gain.
   for (int i = 0; i < 8; ++i) {
@@ -335,7 +342,7 @@ TEST_CASE("parallel streams win a near tie with a pipeline; a clear pipeline gai
   }
   plan = plan_partition(t);
   REQUIRE(plan.ok());
-  CHECK(plan->kind == "pipeline");
+  CHECK(plan->kind == PlanKind::kPipeline);
   CHECK(plan->period_ms == doctest::Approx(3.6));
 }
 
@@ -347,7 +354,7 @@ TEST_CASE("co-run slowdown can make one processor the better plan") {
   // Any 2-worker plan runs at >= 4 * 2.5 / 2 = 5 ms; one processor alone: 4 ms.
   auto plan = plan_partition(t);
   REQUIRE(plan.ok());
-  CHECK(plan->kind == "single");
+  CHECK(plan->kind == PlanKind::kSingle);
   CHECK(plan->period_ms == doctest::Approx(4.0));
 }
 
@@ -362,11 +369,11 @@ TEST_CASE("min_gain keeps fewer processors when more barely help") {
   o.min_gain = 0.2;
   auto plan = plan_partition(t, o);
   REQUIRE(plan.ok());
-  CHECK(plan->kind == "single");
+  CHECK(plan->kind == PlanKind::kSingle);
   o.min_gain = 0.05;
   plan = plan_partition(t, o);
   REQUIRE(plan.ok());
-  CHECK(plan->kind == "pipeline");
+  CHECK(plan->kind == PlanKind::kPipeline);
   CHECK(plan->period_ms == doctest::Approx(9.0));
 }
 
@@ -384,14 +391,14 @@ TEST_CASE("check_plan rejects malformed plans") {
   CostTable t = blank_table(4, 2);
   add_chain(t, 10);
   Plan p;
-  p.stages = {{0, 0, 2, 1, 0, 0}, {0, 2, 4, 1, 0, 0}};
+  p.stages = {plan_stage(0, 0, 2, 1), plan_stage(0, 2, 4, 1)};
   CHECK_FALSE(check_plan(t, p).ok());  // processor twice
-  p.stages = {{0, 0, 2, 1, 0, 0}, {1, 3, 4, 1, 0, 0}};
+  p.stages = {plan_stage(0, 0, 2, 1), plan_stage(1, 3, 4, 1)};
   CHECK_FALSE(check_plan(t, p).ok());  // gap
-  p.stages = {{0, 0, 4, 2, 0, 0}};
+  p.stages = {plan_stage(0, 0, 4, 2)};
   CHECK_FALSE(check_plan(t, p).ok());  // replicas overrun
   t.processors[1].node_ms[3] = NAN;
-  p.stages = {{0, 0, 2, 1, 0, 0}, {1, 2, 4, 1, 0, 0}};
+  p.stages = {plan_stage(0, 0, 2, 1), plan_stage(1, 2, 4, 1)};
   auto st = check_plan(t, p);
   CHECK_FALSE(st.ok());
   CHECK(st.message().find("n3") != std::string::npos);
@@ -421,7 +428,7 @@ TEST_CASE("simulator matches hand-computed pipelines") {
   CostTable t = blank_table(3, 3);
   SUBCASE("two stages 3 ms and 5 ms: 200 fps, steady latency 10 ms") {
     Plan p;
-    p.stages = {{0, 0, 1, 1, 3, 0}, {1, 1, 3, 1, 5, 0}};
+    p.stages = {timed_stage(0, 0, 1, 1, 3), timed_stage(1, 1, 3, 1, 5)};
     auto r = simulate_plan(p);
     REQUIRE(r.ok());
     CHECK(r->fps == doctest::Approx(200.0));
@@ -432,7 +439,7 @@ TEST_CASE("simulator matches hand-computed pipelines") {
   }
   SUBCASE("three stages 2, 6, 3 ms") {
     Plan p;
-    p.stages = {{0, 0, 1, 1, 2, 0}, {1, 1, 2, 1, 6, 0}, {2, 2, 3, 1, 3, 0}};
+    p.stages = {timed_stage(0, 0, 1, 1, 2), timed_stage(1, 1, 2, 1, 6), timed_stage(2, 2, 3, 1, 3)};
     auto r = simulate_plan(p);
     REQUIRE(r.ok());
     CHECK(r->fps == doctest::Approx(1000.0 / 6.0));
@@ -441,7 +448,7 @@ TEST_CASE("simulator matches hand-computed pipelines") {
     // With one slot, stage 0 cannot start frame f+1 until stage 1 has finished
     // frame f: period = 3 + 5 = 8 ms.
     Plan p;
-    p.stages = {{0, 0, 1, 1, 3, 0}, {1, 1, 3, 1, 5, 0}};
+    p.stages = {timed_stage(0, 0, 1, 1, 3), timed_stage(1, 1, 3, 1, 5)};
     SimulationOptions o;
     o.slots = 1;
     auto r = simulate_plan(p, o);
@@ -450,7 +457,7 @@ TEST_CASE("simulator matches hand-computed pipelines") {
   }
   SUBCASE("replicas 10 ms and 30 ms round robin: 30 / 2 = 15 ms per frame") {
     Plan p;
-    p.stages = {{0, 0, 3, 2, 10, 0}, {1, 0, 3, 2, 30, 0}};
+    p.stages = {timed_stage(0, 0, 3, 2, 10), timed_stage(1, 0, 3, 2, 30)};
     auto r = simulate_plan(p);
     REQUIRE(r.ok());
     CHECK(r->fps == doctest::Approx(1000.0 / 15.0));
@@ -481,8 +488,8 @@ TEST_CASE("600 nodes x 4 processors plan in under a second") {
   auto plan = plan_partition(t);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   REQUIRE(plan.ok());
-  MESSAGE("600 nodes x 4 processors: " << s << " s, " << plan->kind << ", " << plan->num_steps()
-                                       << " steps");
+  MESSAGE("600 nodes x 4 processors: " << s << " s, " << plan_kind_name(plan->kind) << ", "
+                                       << plan->num_steps() << " steps");
 #if !TANDEM_SANITIZED  // sanitizers slow the search 5-50x; the bound is for real builds
   CHECK(s < 1.0);
 #endif

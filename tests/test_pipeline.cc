@@ -254,6 +254,9 @@ TEST_CASE("pipeline: boundaries carry skip connections through intermediate stag
   CHECK(names(1) == std::vector<std::string>{"add_b_out", "mul_c_out", "relu_a_out", "x"});
   CHECK((*pipe)->boundary_tensors(2).empty());
   CHECK((*pipe)->boundary_tensors(-1).empty());
+  // The graph's one definition of the tensors crossing a cut.
+  CHECK((*pipe)->boundary_tensors(0) == tensors_crossing(g, 2));
+  CHECK((*pipe)->boundary_tensors(1) == tensors_crossing(g, 3));
 }
 
 TEST_CASE(

@@ -244,6 +244,6 @@ TEST_CASE("profile and plan a real graph on the reference processor") {
   CHECK(pc.gflops > 0);
   auto plan = plan_partition(*t);
   REQUIRE(plan.ok());
-  CHECK(plan->kind == "single");
+  CHECK(plan->kind == PlanKind::kSingle);
   CHECK(plan->period_ms == doctest::Approx(sum));
 }

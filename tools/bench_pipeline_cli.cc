@@ -29,6 +29,68 @@ Pipeline::Tensors input_vectors(const Graph& g) {
   return in;
 }
 
+// A one-stage pipeline over the whole graph on `spec`.
+Status make_baseline(const Graph& g, const std::string& spec, std::unique_ptr<Processor>& proc,
+                     std::unique_ptr<Pipeline>& pipe) {
+  auto bp = create_processor(spec);
+  if (!bp.ok()) return bp.status().with_context("--baseline");
+  proc = std::move(bp).value();
+  StageSpec whole;
+  whole.processor = proc.get();
+  whole.last_node = static_cast<int>(g.nodes.size());
+  auto bpipe = Pipeline::create(g, {whole});
+  if (!bpipe.ok()) return bpipe.status().with_context(spec);
+  pipe = std::move(bpipe).value();
+  return Status();
+}
+
+// The plan's stages with their predicted and measured times (measured stats are
+// per pipeline stage, replicas merged).
+nlohmann::json stages_json(const PipelineSetup& setup, const PipelineBenchResult& last) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const PlanStage& ps : setup.plan.stages) {
+    nlohmann::json st = {{"processor", setup.table.processors[size_t(ps.processor)].spec},
+                         {"first_node", ps.first_node},
+                         {"last_node", ps.last_node},
+                         {"replicas", ps.replicas},
+                         {"predicted_ms", ps.time_ms()}};
+    for (const StageStats& ms : last.stages)
+      if (ms.first_node == ps.first_node && ms.last_node == ps.last_node) {
+        st["measured_ms"] = ms.compute_ms + ms.transfer_ms;
+        st["measured_compute_ms"] = ms.compute_ms;
+        st["measured_wait_input_ms"] = ms.wait_input_ms;
+        st["measured_wait_output_ms"] = ms.wait_output_ms;
+      }
+    stages.push_back(st);
+  }
+  return stages;
+}
+
+void print_bench_json(const PipelineBenchArgs& a, const PipelineSetup& setup,
+                      const PipelineBenchResult& last, const std::vector<double>& plan_fps,
+                      const std::vector<double>& base_fps, double fps, double bfps) {
+  const Plan& plan = setup.plan;
+  nlohmann::json j;
+  j["model"] = a.model;
+  j["processors"] = a.processors;
+  j["plan_source"] = setup.source;
+  j["plan_kind"] = plan_kind_name(plan.kind);
+  j["fps"] = fps;
+  j["fps_rounds"] = plan_fps;
+  j["predicted_fps"] = plan.predicted_fps;
+  j["latency_ms"] = last.latency_ms_median;
+  j["loaded_latency_ms"] = last.loaded_latency_ms_median;
+  j["frames"] = a.frames;
+  j["stages"] = stages_json(setup, last);
+  if (a.compare) {
+    j["baseline"] = a.baseline;
+    j["baseline_fps"] = bfps;
+    j["baseline_fps_rounds"] = base_fps;
+    j["ratio"] = bfps > 0 ? fps / bfps : 0.0;
+  }
+  std::cout << j.dump() << std::endl;
+}
+
 }  // namespace
 
 int run_pipeline_bench(const PipelineBenchArgs& a) {
@@ -44,24 +106,17 @@ int run_pipeline_bench(const PipelineBenchArgs& a) {
   auto setup = setup_pipeline(*file, default_processor_registry(), a.processors, o);
   if (!setup.ok()) return fail(setup.status().with_context(a.model));
   const Plan& plan = setup->plan;
-  std::printf("plan (%s): %s, predicted %.2f FPS\n", setup->source.c_str(), plan.kind.c_str(),
-              plan.predicted_fps);
+  std::printf("plan (%s): %s, predicted %.2f FPS\n", setup->source.c_str(),
+              plan_kind_name(plan.kind), plan.predicted_fps);
   std::cout << plan_to_text(setup->table, plan);
 
-  // The baseline runs as a one-stage pipeline, measured exactly like the plan.
+  // The baseline runs as a one-stage pipeline, measured exactly like the plan;
+  // both stay compiled, only one runs at a time (interleaved rounds).
   std::unique_ptr<Processor> base_proc;
   std::unique_ptr<Pipeline> base;
   if (a.compare) {
-    // Both stay compiled; only one runs at a time (interleaved rounds).
-    auto bp = create_processor(a.baseline);
-    if (!bp.ok()) return fail(bp.status().with_context("--baseline"));
-    base_proc = std::move(bp).value();
-    StageSpec whole;
-    whole.processor = base_proc.get();
-    whole.last_node = static_cast<int>(g.nodes.size());
-    auto bpipe = Pipeline::create(g, {whole});
-    if (!bpipe.ok()) return fail(bpipe.status().with_context(a.baseline));
-    base = std::move(bpipe).value();
+    Status st = make_baseline(g, a.baseline, base_proc, base);
+    if (!st.ok()) return fail(st);
   }
 
   Pipeline::Tensors inputs = input_vectors(g);
@@ -98,44 +153,7 @@ int run_pipeline_bench(const PipelineBenchArgs& a) {
     std::printf("baseline %s: %.2f FPS median; plan / baseline = %.3f\n", a.baseline.c_str(), bfps,
                 bfps > 0 ? fps / bfps : 0.0);
   if (!a.trace.empty()) std::printf("trace written to %s\n", a.trace.c_str());
-  if (a.json) {
-    nlohmann::json j;
-    j["model"] = a.model;
-    j["processors"] = a.processors;
-    j["plan_source"] = setup->source;
-    j["plan_kind"] = plan.kind;
-    j["fps"] = fps;
-    j["fps_rounds"] = plan_fps;
-    j["predicted_fps"] = plan.predicted_fps;
-    j["latency_ms"] = last.latency_ms_median;
-    j["loaded_latency_ms"] = last.loaded_latency_ms_median;
-    j["frames"] = a.frames;
-    j["stages"] = nlohmann::json::array();
-    for (size_t i = 0; i < plan.stages.size(); ++i) {
-      const PlanStage& ps = plan.stages[i];
-      nlohmann::json st = {{"processor", setup->table.processors[size_t(ps.processor)].spec},
-                           {"first_node", ps.first_node},
-                           {"last_node", ps.last_node},
-                           {"replicas", ps.replicas},
-                           {"predicted_ms", ps.time_ms()}};
-      // Measured stats are per pipeline stage (replicas merged).
-      for (const StageStats& ms : last.stages)
-        if (ms.first_node == ps.first_node && ms.last_node == ps.last_node) {
-          st["measured_ms"] = ms.compute_ms + ms.transfer_ms;
-          st["measured_compute_ms"] = ms.compute_ms;
-          st["measured_wait_input_ms"] = ms.wait_input_ms;
-          st["measured_wait_output_ms"] = ms.wait_output_ms;
-        }
-      j["stages"].push_back(st);
-    }
-    if (a.compare) {
-      j["baseline"] = a.baseline;
-      j["baseline_fps"] = bfps;
-      j["baseline_fps_rounds"] = base_fps;
-      j["ratio"] = bfps > 0 ? fps / bfps : 0.0;
-    }
-    std::cout << j.dump() << std::endl;
-  }
+  if (a.json) print_bench_json(a, *setup, last, plan_fps, base_fps, fps, bfps);
   return 0;
 }
 

@@ -17,129 +17,148 @@
 
 namespace tandem::cli {
 
+namespace {
+
+struct PlanArgs {
+  CLI::App* app = nullptr;
+  std::string model, processors, profile, objective = "throughput";
+  double max_latency_ms = 0, min_gain = 0.02;
+  bool json = false, save = false, refresh = false, no_replicas = false, no_intra_op = false;
+};
+
+void add_plan_options(CLI::App& app, PlanArgs& s) {
+  s.app = app.add_subcommand("plan", "Split the model across processors (exact search)");
+  s.app->add_option("model", s.model, "model file (.tdm)")->required();
+  s.app->add_option("--processors", s.processors,
+                    "processor specs, comma-separated (default: those of --profile)");
+  s.app->add_option("--profile", s.profile,
+                    "plan from this saved profile (possibly from another machine)");
+  s.app->add_option("--objective", s.objective, "throughput or latency")
+      ->check(CLI::IsMember({"throughput", "latency"}))
+      ->capture_default_str();
+  s.app->add_option("--max-latency-ms", s.max_latency_ms,
+                    "best throughput among plans whose predicted latency is at most this");
+  s.app->add_option("--min-gain", s.min_gain, "more processors must beat fewer by this fraction")
+      ->capture_default_str();
+  s.app->add_flag("--no-replicas", s.no_replicas,
+                  "only plain pipelines (no parallel streams or replicated stages)");
+  s.app->add_flag("--no-intra-op", s.no_intra_op,
+                  "never replace cpu core groups by one multi-thread processor");
+  s.app->add_flag("--refresh", s.refresh, "measure again instead of using the cache");
+  s.app->add_flag("--json", s.json, "print the plan as one JSON line (last stdout line)");
+  s.app->add_flag("--save", s.save, "store the plan in the model file");
+}
+
+// The table to plan from: --profile (processors not created), else measured on
+// the created `processors`.
+Expected<CostTable> plan_cost_table(const PlanArgs& s, const Graph& g, const ProfileOptions& po,
+                                    std::vector<std::unique_ptr<Processor>>& processors) {
+  if (!s.profile.empty()) {
+    std::vector<std::string> specs;
+    if (!s.processors.empty()) {
+      TANDEM_ASSIGN_OR_RETURN(
+          specs, split_processor_list(s.processors, default_processor_registry().kinds()));
+    }
+    return load_profile_for(s.profile, g, specs.empty() ? nullptr : &specs);
+  }
+  TANDEM_ASSIGN_OR_RETURN(processors, create_processor_list(default_processor_registry(), s.processors));
+  auto t = obtain_cost_table(g, raw_pointers(processors), "", po, /*save_profile=*/true);
+  if (!t.ok()) return t.status().with_context(s.model);
+  return t;
+}
+
+PlanOptions plan_options(const PlanArgs& s) {
+  PlanOptions o;
+  o.objective = s.objective == "latency" ? PlanObjective::kLatency : PlanObjective::kThroughput;
+  o.max_latency_ms = s.max_latency_ms;
+  o.min_gain = s.min_gain;
+  o.allow_replicas = !s.no_replicas;
+  o.allow_intra_op = !s.no_intra_op;
+  return o;
+}
+
+void print_plan_json(const PlanArgs& s, const CostTable& table, const Plan& plan,
+                     const SimulationResult& sim, double plan_ms) {
+  nlohmann::json j;
+  j["model"] = s.model;
+  j["kind"] = plan_kind_name(plan.kind);
+  j["objective"] = plan.objective;
+  j["predicted_fps"] = plan.predicted_fps;
+  j["period_ms"] = plan.period_ms;
+  j["latency_ms"] = plan.latency_ms;
+  j["simulated_fps"] = sim.fps;
+  j["simulated_latency_ms"] = sim.latency_ms;
+  j["lower_bound_ms"] = plan.lower_bound_ms;
+  j["gap"] = plan.lower_bound_ms > 0 ? plan.period_ms / plan.lower_bound_ms - 1 : 0.0;
+  j["reason"] = plan.reason;
+  j["plan_ms"] = plan_ms;
+  j["processors"] = nlohmann::json::array();
+  for (const auto& pc : table.processors) j["processors"].push_back(pc.spec);
+  j["stages"] = nlohmann::json::array();
+  for (const auto& st : plan.stages)
+    j["stages"].push_back({{"processor", table.processors[size_t(st.processor)].spec},
+                           {"first_node", st.first_node},
+                           {"last_node", st.last_node},
+                           {"replicas", st.replicas},
+                           {"compute_ms", st.compute_ms},
+                           {"transfer_ms", st.transfer_ms},
+                           {"predicted_ms", st.time_ms()}});
+  std::cout << j.dump() << std::endl;
+}
+
+int run_plan(const PlanArgs& s) {
+  auto file = read_model_file(s.model);
+  if (!file.ok()) return fail(file.status());
+  const Graph& g = file->graph;
+  if (s.processors.empty() && s.profile.empty())
+    return fail(invalid_argument("--processors is required (or --profile FILE)"));
+  std::vector<std::unique_ptr<Processor>> processors;  // measured ones (not with --profile)
+  ProfileOptions po;
+  po.refresh = s.refresh;
+  po.cache_dir = default_cache_dir();
+  po.progress = progress_printer();
+  po.warn = print_warning;
+  auto t = plan_cost_table(s, g, po, processors);
+  if (!t.ok()) return fail(t.status());
+  CostTable table = std::move(t).value();
+
+  const PlanOptions o = plan_options(s);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto plan = plan_partition(table, o);
+  const double plan_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (!plan.ok()) return fail(plan.status().with_context(s.model));
+  if (o.allow_intra_op && !processors.empty()) {
+    auto r = consider_intra_op(default_processor_registry(), &processors, &table, &plan.value(), o,
+                               [&](const std::vector<Processor*>& procs) {
+                                 return obtain_cost_table(g, procs, "", po, true);
+                               });
+    if (!r.ok()) return fail(r.status().with_context(s.model));
+  }
+  auto sim = simulate_plan(*plan);
+  if (!sim.ok()) return fail(sim.status());
+
+  std::cout << plan_to_text(table, *plan);
+  std::printf("simulated (2 slots per boundary): %.2f fps, latency %.3f ms; planned in %.1f ms\n",
+              sim->fps, sim->latency_ms, plan_ms);
+  if (s.save) {
+    StoredPlan stored = to_stored_plan(table, *plan);
+    Status st = write_model_file(s.model, g, &stored);
+    if (!st.ok()) return fail(st);
+    std::printf("plan saved into %s\n", s.model.c_str());
+  }
+  if (s.json) print_plan_json(s, table, *plan, *sim, plan_ms);
+  return 0;
+}
+
+}  // namespace
+
 Command make_plan_command() {
-  struct State {
-    CLI::App* app = nullptr;
-    std::string model, processors, profile, objective = "throughput";
-    double max_latency_ms = 0, min_gain = 0.02;
-    bool json = false, save = false, refresh = false, no_replicas = false, no_intra_op = false;
-  };
-  auto s = std::make_shared<State>();
+  auto s = std::make_shared<PlanArgs>();
   Command c;
-  c.add = [s](CLI::App& app) {
-    s->app = app.add_subcommand("plan", "Split the model across processors (exact search)");
-    s->app->add_option("model", s->model, "model file (.tdm)")->required();
-    s->app->add_option("--processors", s->processors,
-                       "processor specs, comma-separated (default: those of --profile)");
-    s->app->add_option("--profile", s->profile,
-                       "plan from this saved profile (possibly from another machine)");
-    s->app->add_option("--objective", s->objective, "throughput or latency")
-        ->check(CLI::IsMember({"throughput", "latency"}))
-        ->capture_default_str();
-    s->app->add_option("--max-latency-ms", s->max_latency_ms,
-                       "best throughput among plans whose predicted latency is at most this");
-    s->app
-        ->add_option("--min-gain", s->min_gain, "more processors must beat fewer by this fraction")
-        ->capture_default_str();
-    s->app->add_flag("--no-replicas", s->no_replicas,
-                     "only plain pipelines (no parallel streams or replicated stages)");
-    s->app->add_flag("--no-intra-op", s->no_intra_op,
-                     "never replace cpu core groups by one multi-thread processor");
-    s->app->add_flag("--refresh", s->refresh, "measure again instead of using the cache");
-    s->app->add_flag("--json", s->json, "print the plan as one JSON line (last stdout line)");
-    s->app->add_flag("--save", s->save, "store the plan in the model file");
-  };
+  c.add = [s](CLI::App& app) { add_plan_options(app, *s); };
   c.selected = [s] { return s->app && s->app->parsed(); };
-  c.run = [s]() -> int {
-    auto file = read_model_file(s->model);
-    if (!file.ok()) return fail(file.status());
-    const Graph& g = file->graph;
-    if (s->processors.empty() && s->profile.empty())
-      return fail(invalid_argument("--processors is required (or --profile FILE)"));
-
-    CostTable table;
-    std::vector<std::unique_ptr<Processor>> processors;  // measured ones (not with --profile)
-    ProfileOptions po;
-    po.refresh = s->refresh;
-    po.cache_dir = default_cache_dir();
-    po.progress = progress_printer();
-    po.warn = print_warning;
-    if (!s->profile.empty()) {
-      std::vector<std::string> specs;
-      if (!s->processors.empty()) {
-        auto list = split_processor_list(s->processors, default_processor_registry().kinds());
-        if (!list.ok()) return fail(list.status());
-        specs = *list;
-      }
-      auto t = load_profile_for(s->profile, g, specs.empty() ? nullptr : &specs);
-      if (!t.ok()) return fail(t.status());
-      table = std::move(t).value();
-    } else {
-      auto procs = create_processor_list(default_processor_registry(), s->processors);
-      if (!procs.ok()) return fail(procs.status());
-      processors = std::move(procs).value();
-      auto t = obtain_cost_table(g, raw_pointers(processors), "", po, /*save_profile=*/true);
-      if (!t.ok()) return fail(t.status().with_context(s->model));
-      table = std::move(t).value();
-    }
-
-    PlanOptions o;
-    o.objective = s->objective == "latency" ? PlanObjective::kLatency : PlanObjective::kThroughput;
-    o.max_latency_ms = s->max_latency_ms;
-    o.min_gain = s->min_gain;
-    o.allow_replicas = !s->no_replicas;
-    o.allow_intra_op = !s->no_intra_op;
-    const auto t0 = std::chrono::steady_clock::now();
-    auto plan = plan_partition(table, o);
-    const double plan_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (!plan.ok()) return fail(plan.status().with_context(s->model));
-    if (o.allow_intra_op && !processors.empty()) {
-      auto r = consider_intra_op(g, default_processor_registry(), &processors, &table,
-                                 &plan.value(), po, o, true);
-      if (!r.ok()) return fail(r.status().with_context(s->model));
-    }
-    auto sim = simulate_plan(*plan);
-    if (!sim.ok()) return fail(sim.status());
-
-    std::cout << plan_to_text(table, *plan);
-    std::printf("simulated (2 slots per boundary): %.2f fps, latency %.3f ms; planned in %.1f ms\n",
-                sim->fps, sim->latency_ms, plan_ms);
-    if (s->save) {
-      StoredPlan stored = to_stored_plan(table, *plan);
-      Status st = write_model_file(s->model, g, &stored);
-      if (!st.ok()) return fail(st);
-      std::printf("plan saved into %s\n", s->model.c_str());
-    }
-    if (s->json) {
-      nlohmann::json j;
-      j["model"] = s->model;
-      j["kind"] = plan->kind;
-      j["objective"] = plan->objective;
-      j["predicted_fps"] = plan->predicted_fps;
-      j["period_ms"] = plan->period_ms;
-      j["latency_ms"] = plan->latency_ms;
-      j["simulated_fps"] = sim->fps;
-      j["simulated_latency_ms"] = sim->latency_ms;
-      j["lower_bound_ms"] = plan->lower_bound_ms;
-      j["gap"] = plan->lower_bound_ms > 0 ? plan->period_ms / plan->lower_bound_ms - 1 : 0.0;
-      j["reason"] = plan->reason;
-      j["plan_ms"] = plan_ms;
-      j["processors"] = nlohmann::json::array();
-      for (const auto& pc : table.processors) j["processors"].push_back(pc.spec);
-      j["stages"] = nlohmann::json::array();
-      for (const auto& st : plan->stages)
-        j["stages"].push_back({{"processor", table.processors[size_t(st.processor)].spec},
-                               {"first_node", st.first_node},
-                               {"last_node", st.last_node},
-                               {"replicas", st.replicas},
-                               {"compute_ms", st.compute_ms},
-                               {"transfer_ms", st.transfer_ms},
-                               {"predicted_ms", st.time_ms()}});
-      std::cout << j.dump() << std::endl;
-    }
-    return 0;
-  };
+  c.run = [s]() -> int { return run_plan(*s); };
   return c;
 }
 

@@ -36,7 +36,7 @@ Expected<std::vector<HostTensor>> run_pipelined(const ModelFile& file,
   TANDEM_ASSIGN_OR_RETURN(PipelineSetup setup,
                           setup_pipeline(file, default_processor_registry(), processors, o));
   std::fprintf(stderr, "plan (%s): %s, predicted %.2f FPS\n", setup.source.c_str(),
-               setup.plan.kind.c_str(), setup.plan.predicted_fps);
+               plan_kind_name(setup.plan.kind), setup.plan.predicted_fps);
   TANDEM_ASSIGN_OR_RETURN(Pipeline::Tensors out, setup.pipeline->run(std::move(in)));
   return pipeline_outputs(file.graph, std::move(out));
 }

@@ -144,6 +144,16 @@ class CpuProcessor : public Processor {
   }
   std::vector<int> cores() const override { return spec_.cores; }
   int threads() const override { return spec_.threads; }
+  std::string core_group_spec(const std::vector<int>& cores) const override {
+    CpuSpec plain;
+    plain.cores = spec_.cores;
+    plain.threads = static_cast<int>(spec_.cores.size());
+    if (spec_.cores.empty() || cores.empty() || cpu_spec_text(plain) != spec()) return "";
+    plain.cores = cores;
+    std::sort(plain.cores.begin(), plain.cores.end());
+    plain.threads = static_cast<int>(cores.size());
+    return cpu_spec_text(plain);
+  }
 
  private:
   // One core per thread when the counts match, else the whole group.

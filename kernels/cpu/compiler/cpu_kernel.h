@@ -87,7 +87,7 @@ struct KernelArgs {
   // nullptr when none): the kernel adds it before `activation`.
   CpuTensor residual;
   // Earlier nodes whose work this node's kernel does, in graph order, with their
-  // inputs (later_fusion.h): an inverted residual block's expansion and depthwise
+  // inputs (fusion.cc): an inverted residual block's expansion and depthwise
   // conv, a shuffle's Reshape and Transpose, a SiLU's gate. Empty when none.
   struct Absorbed {
     const Node* node = nullptr;
@@ -115,6 +115,23 @@ struct CpuOpSupport {
   // epilogue: KernelArgs::residual.
   bool adds_residual = false;
 };
+
+// Named rows for the per-op support functions (instead of {factory, true, true}).
+// A kernel that reads and writes pixel-strided NHWC tensors (concat slices).
+inline CpuOpSupport strided_kernel(KernelFactory factory, size_t workspace_floats = 0) {
+  CpuOpSupport s;
+  s.factory = factory;
+  s.strided_inputs = true;
+  s.strided_output = true;
+  s.workspace_floats = workspace_floats;
+  return s;
+}
+// A kernel that needs contiguous inputs and output.
+inline CpuOpSupport contiguous_kernel(KernelFactory factory) {
+  CpuOpSupport s;
+  s.factory = factory;
+  return s;
+}
 
 // Native support of node `n` (shapes known) on the cpu processor.
 CpuOpSupport cpu_op_support(const Graph& g, const Node& n, const CpuKernelOptions& options = {});

@@ -82,7 +82,7 @@ CpuOpSupport batch_norm_support(const Graph& g, const Node& n) {
     if (shape_elements(g.tensor(n.inputs[i]).shape) != x.shape[1]) return {};
   }
   if (n.outputs.size() != 1) return {};  // training-mode outputs: reference only
-  return {make_batch_norm, true, true};
+  return strided_kernel(make_batch_norm);
 }
 
 }  // namespace tandem::cpu

@@ -192,7 +192,7 @@ CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n) {
     if (y.size() == 4 && x.shape.size() > 4) return {};
   }
   if (g.tensor(n.inputs[0]).is_constant() && g.tensor(n.inputs[1]).is_constant()) return {};
-  return {make_binary, false, false};
+  return contiguous_kernel(make_binary);
 }
 
 }  // namespace tandem::cpu

@@ -45,7 +45,7 @@ CpuOpSupport concat_support(const Graph& g, const Node& n) {
   if (g.tensor(n.outputs[0]).shape.size() != 4 || n.attrs.axis != 1) return {};
   for (int t : n.inputs)
     if (t < 0 || g.tensor(t).is_constant() || g.tensor(t).shape.size() != 4) return {};
-  return {make_concat, true, true};
+  return strided_kernel(make_concat);
 }
 
 }  // namespace tandem::cpu

@@ -73,21 +73,20 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
   if (CpuOpSupport s = neon_conv_support(g, n, options); s.factory) return s;
   if (options.gemm != CpuKernelOptions::Gemm::kXnnpack && dwconv_avx512_applicable(g, n) &&
       (options.gemm == CpuKernelOptions::Gemm::kOwn || dwconv_avx512_profitable(g, n)))
-    return {make_dwconv_avx512, true, true};
+    return strided_kernel(make_dwconv_avx512);
   using W = CpuKernelOptions::Winograd;
   if (options.winograd != W::kOff && winograd_f43_applicable(g, n) &&
       (options.winograd == W::kOn || winograd_f43_profitable(g, n, options.threads, options.isa)))
-    return {make_winograd_f43, true, true, winograd_f43_workspace_floats(g, n)};
+    return strided_kernel(make_winograd_f43, winograd_f43_workspace_floats(g, n));
   using G = CpuKernelOptions::Gemm;
   if (options.gemm != G::kXnnpack && gemm_conv_applicable(g, n, options.isa) &&
-      (options.gemm == G::kOwn || gemm_conv_profitable(g, n, options.isa)))
-    return {make_gemm_conv,
-            true,
-            true,
-            gemm_conv_workspace_floats(g, n),
-            gemm_conv_reads_nchw(g, n),
-            /*adds_residual=*/true};
-  return {make_conv2d, true, true};
+      (options.gemm == G::kOwn || gemm_conv_profitable(g, n, options.isa))) {
+    CpuOpSupport s = strided_kernel(make_gemm_conv, gemm_conv_workspace_floats(g, n));
+    s.reads_nchw = gemm_conv_reads_nchw(g, n);
+    s.adds_residual = true;
+    return s;
+  }
+  return strided_kernel(make_conv2d);
 }
 
 }  // namespace tandem::cpu

@@ -235,14 +235,8 @@ bool gemm_conv_reads_nchw(const Graph& g, const Node& n) {
 bool gemm_conv_profitable(const Graph& g, const Node& n, CpuIsa isa) {
   const ConvGeometry q = conv_geometry(g, n);
   if (isa == CpuIsa::kAvx2) return gemm_conv_profitable_avx2(q);
-  // Measured against XNNPACK's direct convolution (bench_cpu_kernels conv2d_gemm/ vs
-  // conv2d/, 1 thread, 2026-11-26): 1x1 convs 1.15-1.26x faster from 32 input
-  // channels (0.64x with 16 outputs: half of each 32-wide panel idle); im2col 3x3
-  // convs 1.14-1.23x from 128 channels (0.76-1.0x at 64 channels and 112-224 pixels
-  // square, where the patch matrix no longer fits in cache); stems with 3 channels
-  // 0.5-0.65x through im2col, but 1.3-1.6x on the padded input through offsets
-  // (ResNet-50 conv1 0.94 vs 1.25-1.5 ms, VGG19 conv1_1 0.84 vs 1.07, MobileNetV2
-  // stem 0.106 vs 0.136).
+  // Stems on the padded input, 1x1 from 32 inputs, im2col 3x3 from 128 channels while
+  // the patches fit in cache (docs/cpu_processor.md, measurements behind the rules).
   if (q.indexed()) return q.m >= 16;
   if (q.kh == 1 && q.kw == 1) return q.c >= 32 && q.m >= 24;
   const double patches = double(q.rows()) * double(q.depth());

@@ -181,8 +181,8 @@ CpuOpSupport neon_conv_support(const Graph& g, const Node& n, const CpuKernelOpt
     const int m = int(x[0] * x[2] * x[3]), k = int(x[1]), cols = int(y[1]);
     if (!kNative || neon::neon_prefer_gemm(m, cols, k, choice(options))) {
       const size_t blocks = size_t((m + neon::kGemmMc - 1) / neon::kGemmMc);
-      return {make<NeonGemmConvKernel>, true, true,
-              kNative ? blocks * neon::gemm_f32_workspace_size() : 0};
+      return strided_kernel(make<NeonGemmConvKernel>,
+                            kNative ? blocks * neon::gemm_f32_workspace_size() : 0);
     }
     return {};
   }
@@ -190,7 +190,7 @@ CpuOpSupport neon_conv_support(const Graph& g, const Node& n, const CpuKernelOpt
     neon::DwConv3x3Params p = dw_params(g, n);
     if (p.stride != 1 && p.stride != 2) return {};
     if (!kNative || neon::neon_prefer_dwconv3x3(p, choice(options)))
-      return {make<NeonDwConvKernel>, true, true};
+      return strided_kernel(make<NeonDwConvKernel>);
   }
   return {};
 }

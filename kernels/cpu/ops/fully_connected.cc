@@ -104,7 +104,7 @@ CpuOpSupport fully_connected_support(const Graph& g, const Node& n) {
     if (x.shape.size() < 1 || x.shape.size() > 3) return {};
     if (x.shape.back() != b.shape[0] || y.back() != b.shape[1]) return {};
   }
-  return {make_fully_connected, false, false};
+  return contiguous_kernel(make_fully_connected);
 }
 
 }  // namespace tandem::cpu

@@ -68,7 +68,7 @@ CpuOpSupport pad_support(const Graph& g, const Node& n) {
   if (x.shape.empty() || x.shape.size() > 6 || n.attrs.pads.size() != 2 * x.shape.size()) return {};
   for (int64_t p : n.attrs.pads)
     if (p < 0) return {};  // negative pads crop: reference only
-  return {make_pad, false, false};
+  return contiguous_kernel(make_pad);
 }
 
 }  // namespace tandem::cpu

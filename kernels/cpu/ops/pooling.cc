@@ -140,14 +140,14 @@ CpuOpSupport pooling_support(const Graph& g, const Node& n) {
     std::sort(axes.begin(), axes.end());
     if (axes != std::vector<int64_t>{2, 3}) return {};
     if (at.keepdims ? y.size() != 4 : y != Shape{x[0], x[1]}) return {};
-    return {make_global_average, true, true};
+    return strided_kernel(make_global_average);
   }
   if (y.size() != 4) return {};
   switch (n.op) {
     case OpType::kGlobalAveragePool:
-      return {make_global_average, true, true};
+      return strided_kernel(make_global_average);
     case OpType::kGlobalMaxPool:
-      return {make_global_max, true, true};
+      return strided_kernel(make_global_max);
     case OpType::kMaxPool:
     case OpType::kAveragePool: {
       if (at.kernel_shape.size() != 2 || (at.pads.size() != 0 && at.pads.size() != 4)) return {};
@@ -163,8 +163,8 @@ CpuOpSupport pooling_support(const Graph& g, const Node& n) {
       for (int64_t p : at.pads) unpadded &= p == 0;
       bool unit = at.kernel_shape[0] == 1 && at.kernel_shape[1] == 1 && unpadded &&
                   (at.strides.empty() || (at.strides[0] == 1 && at.strides[1] == 1)) && x == y;
-      if (unit) return {make_pool_copy, true, true};
-      return {make_pool2d, true, true};
+      if (unit) return strided_kernel(make_pool_copy);
+      return strided_kernel(make_pool2d);
     }
     default:
       return {};

@@ -50,7 +50,7 @@ CpuOpSupport reshape_support(const Graph& g, const Node& n) {
   const Tensor& in = g.tensor(n.inputs[0]);
   if (in.dtype != DType::kFloat32 || in.is_constant()) return {};
   if (shape_elements(in.shape) != shape_elements(g.tensor(n.outputs[0]).shape)) return {};
-  return {make_reshape, true, true};
+  return strided_kernel(make_reshape);
 }
 
 }  // namespace tandem::cpu

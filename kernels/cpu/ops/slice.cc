@@ -65,7 +65,7 @@ CpuOpSupport slice_support(const Graph& g, const Node& n) {
   if (n.inputs.empty() || n.inputs[0] < 0 || n.outputs.size() != 1) return {};
   std::vector<SliceDim> dims;
   if (!nhwc_slice(g, n, &dims)) return {};
-  return {make_slice, true, true};
+  return strided_kernel(make_slice);
 }
 
 }  // namespace tandem::cpu

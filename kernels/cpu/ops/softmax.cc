@@ -33,7 +33,7 @@ CpuOpSupport softmax_support(const Graph& g, const Node& n) {
   bool channels_4d = rank == 4 && n.attrs.axis == 1;
   if (!last && !channels_4d) return {};
   if (rank == 4 && !channels_4d) return {};  // NHWC: the last logical axis is not innermost
-  return {make_softmax, true, true};
+  return strided_kernel(make_softmax);
 }
 
 }  // namespace tandem::cpu

@@ -72,7 +72,7 @@ CpuOpSupport unary_elementwise_support(const Graph& g, const Node& n) {
   const Tensor& x = g.tensor(n.inputs[0]);
   if (x.is_constant() || x.dtype != DType::kFloat32 || shape_elements(x.shape) <= 0) return {};
   if (n.op == OpType::kClip && !(n.attrs.clip_min < n.attrs.clip_max)) return {};
-  return {make_unary, true, true};
+  return strided_kernel(make_unary);
 }
 
 }  // namespace tandem::cpu

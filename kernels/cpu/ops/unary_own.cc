@@ -64,7 +64,7 @@ CpuOpSupport unary_own_support(const Graph& g, const Node& n) {
   if (n.inputs.empty() || n.inputs[0] < 0 || n.outputs.size() != 1) return {};
   const Tensor& x = g.tensor(n.inputs[0]);
   if (x.is_constant() || x.dtype != DType::kFloat32 || shape_elements(x.shape) <= 0) return {};
-  return {make_unary_own, true, true};
+  return strided_kernel(make_unary_own);
 }
 
 }  // namespace tandem::cpu

@@ -301,22 +301,11 @@ bool winograd_f43_applicable(const Graph& g, const Node& n) {
 bool winograd_f43_profitable(const Graph& g, const Node& n, int threads, CpuIsa isa) {
   Geometry q = geometry(g, n);
   const int64_t pixels = q.oh * q.ow;
-  // (Without an own GEMM the 36 GEMMs run on XNNPACK, measured only for the rule below.)
-  if (threads > 1 || !gemm_isa_supported(isa)) {
-    // Each Winograd conv is three parallel regions (transforms, 36 GEMMs, inverse):
-    // on 2 threads their barriers outweigh small layers' gain. Measured with the
-    // rule below instead, DenseNet-121 took 16.0 vs 15.3 ms (its 14x14 and 7x7
-    // layers), SqueezeNet unchanged; so multi-threaded it keeps to layers of at least
-    // 14x14 with 64 outputs or 28x28 (2.2-2.7x at 56x56 and 28x28, 1.4x at 14x14).
+  // Several threads (or no own GEMM): layers of at least 14x14 with 64 outputs, or
+  // 28x28; one thread: 16 tiles, or transformed weights within L2 (docs/cpu_processor.md,
+  // measurements behind the rules).
+  if (threads > 1 || !gemm_isa_supported(isa))
     return q.c >= 32 && q.m >= 32 && pixels >= 14 * 14 && (q.m >= 64 || pixels >= 28 * 28);
-  }
-  // One thread: wherever the 36 GEMMs have 16 tiles to run, or their transformed
-  // weights (4x the direct ones) fit in L2. Measured (1 thread): SqueezeNet's 3x3
-  // layers at 13x13 (16 tiles) 0.142 -> 0.065 and 0.256 -> 0.113 ms, at 55x55 with 16
-  // input channels 0.270 -> 0.155 ms, the model 3.09 -> 2.47 ms; DenseNet-121's
-  // 128 -> 32 layers at 7x7 (4 tiles, 590 KB of weights) 17.4 -> 10.1 us
-  // (bench_cpu_kernels); ResNet-50's 7x7 layers (37.7 MB of transformed weights)
-  // stay direct, where Winograd measured slower.
   return q.c >= 16 && q.m >= 32 && (q.tiles >= 16 || 36 * q.c * q.m * 4 <= (1 << 20));
 }
 
