@@ -1,6 +1,7 @@
-// Internal to kernels/reference/: one function per op (in the file of its
-// family: unary.cc, pool.cc, ...) and the small helpers they share. All kernels take the
-// ReferenceKernel signature and assume infer_shapes() succeeded on the graph.
+// Internal to kernels/reference/: one function per op (in its own file or its
+// family's: unary.cc, pool.cc, ...) and the small helpers they share. All
+// kernels take the ReferenceKernel signature and assume infer_shapes()
+// succeeded on the graph.
 #pragma once
 
 #include <algorithm>
