@@ -39,273 +39,297 @@ void activation_into(const fb::FusedActivation* a, FusedActivation* out) {
   }
 }
 
+using Builder = flatbuffers::FlatBufferBuilder;
+using Params = flatbuffers::Offset<void>;
+
+// Conv
+Params write_conv(Builder& fbb, const NodeAttrs& a) {
+  auto ks = longs(fbb, a.kernel_shape), st = longs(fbb, a.strides), dl = longs(fbb, a.dilations),
+       pd = longs(fbb, a.pads);
+  auto act = activation(fbb, a.activation);
+  return fb::CreateConvParams(fbb, ks, st, dl, pd, a.group, act).Union();
+}
+Status read_conv(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_ConvParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->kernel_shape(), "kernel_shape", &a->kernel_shape));
+  TANDEM_RETURN_IF_ERROR(list_into(p->strides(), "strides", &a->strides));
+  TANDEM_RETURN_IF_ERROR(list_into(p->dilations(), "dilations", &a->dilations));
+  TANDEM_RETURN_IF_ERROR(list_into(p->pads(), "pads", &a->pads));
+  a->group = p->group();
+  activation_into(p->activation(), &a->activation);
+  return Status();
+}
+
+// BatchNormalization
+Params write_batch_norm(Builder& fbb, const NodeAttrs& a) {
+  return fb::CreateBatchNormalizationParams(fbb, a.epsilon).Union();
+}
+Status read_batch_norm(const fb::Node& node, NodeAttrs* a) {
+  a->epsilon = node.params_as_BatchNormalizationParams()->epsilon();
+  return Status();
+}
+
+// Clip
+Params write_clip(Builder& fbb, const NodeAttrs& a) {
+  return fb::CreateClipParams(fbb, a.clip_min, a.clip_max).Union();
+}
+Status read_clip(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_ClipParams();
+  a->clip_min = p->min();
+  a->clip_max = p->max();
+  return Status();
+}
+
+// HardSigmoid
+Params write_hard_sigmoid(Builder& fbb, const NodeAttrs& a) {
+  return fb::CreateHardSigmoidParams(fbb, a.alpha, a.beta).Union();
+}
+Status read_hard_sigmoid(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_HardSigmoidParams();
+  a->alpha = p->alpha();
+  a->beta = p->beta();
+  return Status();
+}
+
+// LeakyRelu
+Params write_leaky_relu(Builder& fbb, const NodeAttrs& a) {
+  return fb::CreateLeakyReluParams(fbb, a.alpha).Union();
+}
+Status read_leaky_relu(const fb::Node& node, NodeAttrs* a) {
+  a->alpha = node.params_as_LeakyReluParams()->alpha();
+  return Status();
+}
+
+// Add
+Params write_add(Builder& fbb, const NodeAttrs& a) {
+  auto act = activation(fbb, a.activation);
+  return fb::CreateAddParams(fbb, act).Union();
+}
+Status read_add(const fb::Node& node, NodeAttrs* a) {
+  activation_into(node.params_as_AddParams()->activation(), &a->activation);
+  return Status();
+}
+
+// MaxPool
+Params write_max_pool(Builder& fbb, const NodeAttrs& a) {
+  auto ks = longs(fbb, a.kernel_shape), st = longs(fbb, a.strides), dl = longs(fbb, a.dilations),
+       pd = longs(fbb, a.pads);
+  return fb::CreateMaxPoolParams(fbb, ks, st, dl, pd, a.ceil_mode).Union();
+}
+Status read_max_pool(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_MaxPoolParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->kernel_shape(), "kernel_shape", &a->kernel_shape));
+  TANDEM_RETURN_IF_ERROR(list_into(p->strides(), "strides", &a->strides));
+  TANDEM_RETURN_IF_ERROR(list_into(p->dilations(), "dilations", &a->dilations));
+  TANDEM_RETURN_IF_ERROR(list_into(p->pads(), "pads", &a->pads));
+  a->ceil_mode = p->ceil_mode();
+  return Status();
+}
+
+// AveragePool
+Params write_average_pool(Builder& fbb, const NodeAttrs& a) {
+  auto ks = longs(fbb, a.kernel_shape), st = longs(fbb, a.strides), pd = longs(fbb, a.pads);
+  return fb::CreateAveragePoolParams(fbb, ks, st, pd, a.ceil_mode, a.count_include_pad).Union();
+}
+Status read_average_pool(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_AveragePoolParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->kernel_shape(), "kernel_shape", &a->kernel_shape));
+  TANDEM_RETURN_IF_ERROR(list_into(p->strides(), "strides", &a->strides));
+  TANDEM_RETURN_IF_ERROR(list_into(p->pads(), "pads", &a->pads));
+  a->ceil_mode = p->ceil_mode();
+  a->count_include_pad = p->count_include_pad();
+  return Status();
+}
+
+// ReduceMean
+Params write_reduce_mean(Builder& fbb, const NodeAttrs& a) {
+  auto ax = longs(fbb, a.axes);
+  return fb::CreateReduceMeanParams(fbb, ax, a.keepdims).Union();
+}
+Status read_reduce_mean(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_ReduceMeanParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->axes(), "axes", &a->axes));
+  a->keepdims = p->keepdims();
+  return Status();
+}
+
+// Concat
+Params write_concat(Builder& fbb, const NodeAttrs& a) {
+  return fb::CreateConcatParams(fbb, a.axis).Union();
+}
+Status read_concat(const fb::Node& node, NodeAttrs* a) {
+  a->axis = node.params_as_ConcatParams()->axis();
+  return Status();
+}
+
+// Split
+Params write_split(Builder& fbb, const NodeAttrs& a) {
+  auto sp = longs(fbb, a.split);
+  return fb::CreateSplitParams(fbb, a.axis, sp).Union();
+}
+Status read_split(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_SplitParams();
+  a->axis = p->axis();
+  return list_into(p->split(), "split", &a->split);
+}
+
+// Slice
+Params write_slice(Builder& fbb, const NodeAttrs& a) {
+  auto s = longs(fbb, a.starts), e = longs(fbb, a.ends), ax = longs(fbb, a.axes),
+       st = longs(fbb, a.steps);
+  return fb::CreateSliceParams(fbb, s, e, ax, st).Union();
+}
+Status read_slice(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_SliceParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->starts(), "starts", &a->starts));
+  TANDEM_RETURN_IF_ERROR(list_into(p->ends(), "ends", &a->ends));
+  TANDEM_RETURN_IF_ERROR(list_into(p->axes(), "axes", &a->axes));
+  return list_into(p->steps(), "steps", &a->steps);
+}
+
+// Transpose
+Params write_transpose(Builder& fbb, const NodeAttrs& a) {
+  auto p = longs(fbb, a.perm);
+  return fb::CreateTransposeParams(fbb, p).Union();
+}
+Status read_transpose(const fb::Node& node, NodeAttrs* a) {
+  return list_into(node.params_as_TransposeParams()->perm(), "perm", &a->perm);
+}
+
+// Reshape
+Params write_reshape(Builder& fbb, const NodeAttrs& a) {
+  auto s = longs(fbb, a.shape);
+  return fb::CreateReshapeParams(fbb, s).Union();
+}
+Status read_reshape(const fb::Node& node, NodeAttrs* a) {
+  return list_into(node.params_as_ReshapeParams()->shape(), "shape", &a->shape);
+}
+
+// Flatten
+Params write_flatten(Builder& fbb, const NodeAttrs& a) {
+  return fb::CreateFlattenParams(fbb, a.axis).Union();
+}
+Status read_flatten(const fb::Node& node, NodeAttrs* a) {
+  a->axis = node.params_as_FlattenParams()->axis();
+  return Status();
+}
+
+// Gemm
+Params write_gemm(Builder& fbb, const NodeAttrs& a) {
+  auto act = activation(fbb, a.activation);
+  return fb::CreateGemmParams(fbb, a.alpha, a.beta, a.trans_a, a.trans_b, act).Union();
+}
+Status read_gemm(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_GemmParams();
+  a->alpha = p->alpha();
+  a->beta = p->beta();
+  a->trans_a = p->trans_a();
+  a->trans_b = p->trans_b();
+  activation_into(p->activation(), &a->activation);
+  return Status();
+}
+
+// MatMul
+Params write_matmul(Builder& fbb, const NodeAttrs& a) {
+  auto act = activation(fbb, a.activation);
+  return fb::CreateMatMulParams(fbb, act).Union();
+}
+Status read_matmul(const fb::Node& node, NodeAttrs* a) {
+  activation_into(node.params_as_MatMulParams()->activation(), &a->activation);
+  return Status();
+}
+
+// Softmax
+Params write_softmax(Builder& fbb, const NodeAttrs& a) {
+  return fb::CreateSoftmaxParams(fbb, a.axis).Union();
+}
+Status read_softmax(const fb::Node& node, NodeAttrs* a) {
+  a->axis = node.params_as_SoftmaxParams()->axis();
+  return Status();
+}
+
+// Pad
+Params write_pad(Builder& fbb, const NodeAttrs& a) {
+  auto pd = longs(fbb, a.pads);
+  return fb::CreatePadParams(fbb, pd, static_cast<fb::PadMode>(a.pad_mode), a.pad_value).Union();
+}
+Status read_pad(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_PadParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->pads(), "pads", &a->pads));
+  auto mode = static_cast<uint8_t>(p->mode());
+  if (mode > static_cast<uint8_t>(PadMode::kEdge))
+    return invalid_model("unknown pad mode " + std::to_string(mode));
+  a->pad_mode = static_cast<PadMode>(mode);
+  a->pad_value = p->value();
+  return Status();
+}
+
+// One row per op with parameters: its table in the OpParams union of
+// tandem.fbs and how its NodeAttrs are written and read. An op without a row
+// has no parameters (type NONE).
+struct ParamCodec {
+  OpType op;
+  fb::OpParams type;
+  Params (*write)(Builder& fbb, const NodeAttrs& a);
+  Status (*read)(const fb::Node& node, NodeAttrs* a);
+};
+
+const ParamCodec kParamCodecs[] = {
+    {OpType::kConv, fb::OpParams::ConvParams, write_conv, read_conv},
+    {OpType::kBatchNormalization, fb::OpParams::BatchNormalizationParams, write_batch_norm,
+     read_batch_norm},
+    {OpType::kClip, fb::OpParams::ClipParams, write_clip, read_clip},
+    {OpType::kHardSigmoid, fb::OpParams::HardSigmoidParams, write_hard_sigmoid, read_hard_sigmoid},
+    {OpType::kLeakyRelu, fb::OpParams::LeakyReluParams, write_leaky_relu, read_leaky_relu},
+    {OpType::kAdd, fb::OpParams::AddParams, write_add, read_add},
+    {OpType::kMaxPool, fb::OpParams::MaxPoolParams, write_max_pool, read_max_pool},
+    {OpType::kAveragePool, fb::OpParams::AveragePoolParams, write_average_pool, read_average_pool},
+    {OpType::kReduceMean, fb::OpParams::ReduceMeanParams, write_reduce_mean, read_reduce_mean},
+    {OpType::kConcat, fb::OpParams::ConcatParams, write_concat, read_concat},
+    {OpType::kSplit, fb::OpParams::SplitParams, write_split, read_split},
+    {OpType::kSlice, fb::OpParams::SliceParams, write_slice, read_slice},
+    {OpType::kTranspose, fb::OpParams::TransposeParams, write_transpose, read_transpose},
+    {OpType::kReshape, fb::OpParams::ReshapeParams, write_reshape, read_reshape},
+    {OpType::kFlatten, fb::OpParams::FlattenParams, write_flatten, read_flatten},
+    {OpType::kGemm, fb::OpParams::GemmParams, write_gemm, read_gemm},
+    {OpType::kMatMul, fb::OpParams::MatMulParams, write_matmul, read_matmul},
+    {OpType::kSoftmax, fb::OpParams::SoftmaxParams, write_softmax, read_softmax},
+    {OpType::kPad, fb::OpParams::PadParams, write_pad, read_pad},
+};
+
+const ParamCodec* find_codec(OpType op) {
+  for (const ParamCodec& c : kParamCodecs)
+    if (c.op == op) return &c;
+  return nullptr;
+}
+
 }  // namespace
 
 flatbuffers::Offset<void> build_op_params(flatbuffers::FlatBufferBuilder& fbb, const Node& n,
                                           fb::OpParams* type) {
-  const NodeAttrs& a = n.attrs;
-  *type = fb::OpParams::NONE;
-  switch (n.op) {
-    case OpType::kConv: {
-      auto ks = longs(fbb, a.kernel_shape), st = longs(fbb, a.strides),
-           dl = longs(fbb, a.dilations), pd = longs(fbb, a.pads);
-      auto act = activation(fbb, a.activation);
-      *type = fb::OpParams::ConvParams;
-      return fb::CreateConvParams(fbb, ks, st, dl, pd, a.group, act).Union();
-    }
-    case OpType::kBatchNormalization:
-      *type = fb::OpParams::BatchNormalizationParams;
-      return fb::CreateBatchNormalizationParams(fbb, a.epsilon).Union();
-    case OpType::kClip:
-      *type = fb::OpParams::ClipParams;
-      return fb::CreateClipParams(fbb, a.clip_min, a.clip_max).Union();
-    case OpType::kHardSigmoid:
-      *type = fb::OpParams::HardSigmoidParams;
-      return fb::CreateHardSigmoidParams(fbb, a.alpha, a.beta).Union();
-    case OpType::kLeakyRelu:
-      *type = fb::OpParams::LeakyReluParams;
-      return fb::CreateLeakyReluParams(fbb, a.alpha).Union();
-    case OpType::kAdd: {
-      auto act = activation(fbb, a.activation);
-      *type = fb::OpParams::AddParams;
-      return fb::CreateAddParams(fbb, act).Union();
-    }
-    case OpType::kMaxPool: {
-      auto ks = longs(fbb, a.kernel_shape), st = longs(fbb, a.strides),
-           dl = longs(fbb, a.dilations), pd = longs(fbb, a.pads);
-      *type = fb::OpParams::MaxPoolParams;
-      return fb::CreateMaxPoolParams(fbb, ks, st, dl, pd, a.ceil_mode).Union();
-    }
-    case OpType::kAveragePool: {
-      auto ks = longs(fbb, a.kernel_shape), st = longs(fbb, a.strides), pd = longs(fbb, a.pads);
-      *type = fb::OpParams::AveragePoolParams;
-      return fb::CreateAveragePoolParams(fbb, ks, st, pd, a.ceil_mode, a.count_include_pad).Union();
-    }
-    case OpType::kReduceMean: {
-      auto ax = longs(fbb, a.axes);
-      *type = fb::OpParams::ReduceMeanParams;
-      return fb::CreateReduceMeanParams(fbb, ax, a.keepdims).Union();
-    }
-    case OpType::kConcat:
-      *type = fb::OpParams::ConcatParams;
-      return fb::CreateConcatParams(fbb, a.axis).Union();
-    case OpType::kSplit: {
-      auto sp = longs(fbb, a.split);
-      *type = fb::OpParams::SplitParams;
-      return fb::CreateSplitParams(fbb, a.axis, sp).Union();
-    }
-    case OpType::kSlice: {
-      auto s = longs(fbb, a.starts), e = longs(fbb, a.ends), ax = longs(fbb, a.axes),
-           st = longs(fbb, a.steps);
-      *type = fb::OpParams::SliceParams;
-      return fb::CreateSliceParams(fbb, s, e, ax, st).Union();
-    }
-    case OpType::kTranspose: {
-      auto p = longs(fbb, a.perm);
-      *type = fb::OpParams::TransposeParams;
-      return fb::CreateTransposeParams(fbb, p).Union();
-    }
-    case OpType::kReshape: {
-      auto s = longs(fbb, a.shape);
-      *type = fb::OpParams::ReshapeParams;
-      return fb::CreateReshapeParams(fbb, s).Union();
-    }
-    case OpType::kFlatten:
-      *type = fb::OpParams::FlattenParams;
-      return fb::CreateFlattenParams(fbb, a.axis).Union();
-    case OpType::kGemm: {
-      auto act = activation(fbb, a.activation);
-      *type = fb::OpParams::GemmParams;
-      return fb::CreateGemmParams(fbb, a.alpha, a.beta, a.trans_a, a.trans_b, act).Union();
-    }
-    case OpType::kMatMul: {
-      auto act = activation(fbb, a.activation);
-      *type = fb::OpParams::MatMulParams;
-      return fb::CreateMatMulParams(fbb, act).Union();
-    }
-    case OpType::kSoftmax:
-      *type = fb::OpParams::SoftmaxParams;
-      return fb::CreateSoftmaxParams(fbb, a.axis).Union();
-    case OpType::kPad: {
-      auto pd = longs(fbb, a.pads);
-      *type = fb::OpParams::PadParams;
-      return fb::CreatePadParams(fbb, pd, static_cast<fb::PadMode>(a.pad_mode), a.pad_value)
-          .Union();
-    }
-    default:
-      return 0;  // no parameters
-  }
+  const ParamCodec* codec = find_codec(n.op);
+  *type = codec ? codec->type : fb::OpParams::NONE;
+  return codec ? codec->write(fbb, n.attrs) : 0;
 }
 
-// Which parameter table each op carries (NONE: the op has no parameters).
-static fb::OpParams params_type_of(OpType op) {
-  switch (op) {
-    case OpType::kConv:
-      return fb::OpParams::ConvParams;
-    case OpType::kBatchNormalization:
-      return fb::OpParams::BatchNormalizationParams;
-    case OpType::kClip:
-      return fb::OpParams::ClipParams;
-    case OpType::kHardSigmoid:
-      return fb::OpParams::HardSigmoidParams;
-    case OpType::kLeakyRelu:
-      return fb::OpParams::LeakyReluParams;
-    case OpType::kAdd:
-      return fb::OpParams::AddParams;
-    case OpType::kMaxPool:
-      return fb::OpParams::MaxPoolParams;
-    case OpType::kAveragePool:
-      return fb::OpParams::AveragePoolParams;
-    case OpType::kReduceMean:
-      return fb::OpParams::ReduceMeanParams;
-    case OpType::kConcat:
-      return fb::OpParams::ConcatParams;
-    case OpType::kSplit:
-      return fb::OpParams::SplitParams;
-    case OpType::kSlice:
-      return fb::OpParams::SliceParams;
-    case OpType::kTranspose:
-      return fb::OpParams::TransposeParams;
-    case OpType::kReshape:
-      return fb::OpParams::ReshapeParams;
-    case OpType::kFlatten:
-      return fb::OpParams::FlattenParams;
-    case OpType::kGemm:
-      return fb::OpParams::GemmParams;
-    case OpType::kMatMul:
-      return fb::OpParams::MatMulParams;
-    case OpType::kSoftmax:
-      return fb::OpParams::SoftmaxParams;
-    case OpType::kPad:
-      return fb::OpParams::PadParams;
-    default:
-      return fb::OpParams::NONE;
-  }
+fb::OpParams op_params_type(OpType op) {
+  const ParamCodec* codec = find_codec(op);
+  return codec ? codec->type : fb::OpParams::NONE;
 }
 
 Status read_op_params(const fb::Node& node, OpType op, NodeAttrs* attrs) {
   *attrs = NodeAttrs();
   fb::OpParams type = node.params_type();
   if (type == fb::OpParams::NONE || !node.params()) return Status();
-  if (type != params_type_of(op)) {
+  const ParamCodec* codec = find_codec(op);
+  if (!codec || type != codec->type) {
     const char* tname = fb::EnumNameOpParams(type);
     return invalid_model(
         std::string("parameters of type ") +
         (tname && *tname ? tname : std::to_string(static_cast<int>(type)).c_str()) +
         " do not belong to op " + std::string(op_name(op)));
   }
-  NodeAttrs& a = *attrs;
-  switch (op) {
-    case OpType::kConv: {
-      const auto* p = node.params_as_ConvParams();
-      TANDEM_RETURN_IF_ERROR(list_into(p->kernel_shape(), "kernel_shape", &a.kernel_shape));
-      TANDEM_RETURN_IF_ERROR(list_into(p->strides(), "strides", &a.strides));
-      TANDEM_RETURN_IF_ERROR(list_into(p->dilations(), "dilations", &a.dilations));
-      TANDEM_RETURN_IF_ERROR(list_into(p->pads(), "pads", &a.pads));
-      a.group = p->group();
-      activation_into(p->activation(), &a.activation);
-      break;
-    }
-    case OpType::kBatchNormalization:
-      a.epsilon = node.params_as_BatchNormalizationParams()->epsilon();
-      break;
-    case OpType::kClip: {
-      const auto* p = node.params_as_ClipParams();
-      a.clip_min = p->min();
-      a.clip_max = p->max();
-      break;
-    }
-    case OpType::kHardSigmoid: {
-      const auto* p = node.params_as_HardSigmoidParams();
-      a.alpha = p->alpha();
-      a.beta = p->beta();
-      break;
-    }
-    case OpType::kLeakyRelu:
-      a.alpha = node.params_as_LeakyReluParams()->alpha();
-      break;
-    case OpType::kAdd:
-      activation_into(node.params_as_AddParams()->activation(), &a.activation);
-      break;
-    case OpType::kMaxPool: {
-      const auto* p = node.params_as_MaxPoolParams();
-      TANDEM_RETURN_IF_ERROR(list_into(p->kernel_shape(), "kernel_shape", &a.kernel_shape));
-      TANDEM_RETURN_IF_ERROR(list_into(p->strides(), "strides", &a.strides));
-      TANDEM_RETURN_IF_ERROR(list_into(p->dilations(), "dilations", &a.dilations));
-      TANDEM_RETURN_IF_ERROR(list_into(p->pads(), "pads", &a.pads));
-      a.ceil_mode = p->ceil_mode();
-      break;
-    }
-    case OpType::kAveragePool: {
-      const auto* p = node.params_as_AveragePoolParams();
-      TANDEM_RETURN_IF_ERROR(list_into(p->kernel_shape(), "kernel_shape", &a.kernel_shape));
-      TANDEM_RETURN_IF_ERROR(list_into(p->strides(), "strides", &a.strides));
-      TANDEM_RETURN_IF_ERROR(list_into(p->pads(), "pads", &a.pads));
-      a.ceil_mode = p->ceil_mode();
-      a.count_include_pad = p->count_include_pad();
-      break;
-    }
-    case OpType::kReduceMean: {
-      const auto* p = node.params_as_ReduceMeanParams();
-      TANDEM_RETURN_IF_ERROR(list_into(p->axes(), "axes", &a.axes));
-      a.keepdims = p->keepdims();
-      break;
-    }
-    case OpType::kConcat:
-      a.axis = node.params_as_ConcatParams()->axis();
-      break;
-    case OpType::kSplit: {
-      const auto* p = node.params_as_SplitParams();
-      a.axis = p->axis();
-      TANDEM_RETURN_IF_ERROR(list_into(p->split(), "split", &a.split));
-      break;
-    }
-    case OpType::kSlice: {
-      const auto* p = node.params_as_SliceParams();
-      TANDEM_RETURN_IF_ERROR(list_into(p->starts(), "starts", &a.starts));
-      TANDEM_RETURN_IF_ERROR(list_into(p->ends(), "ends", &a.ends));
-      TANDEM_RETURN_IF_ERROR(list_into(p->axes(), "axes", &a.axes));
-      TANDEM_RETURN_IF_ERROR(list_into(p->steps(), "steps", &a.steps));
-      break;
-    }
-    case OpType::kTranspose:
-      TANDEM_RETURN_IF_ERROR(list_into(node.params_as_TransposeParams()->perm(), "perm", &a.perm));
-      break;
-    case OpType::kReshape:
-      TANDEM_RETURN_IF_ERROR(list_into(node.params_as_ReshapeParams()->shape(), "shape", &a.shape));
-      break;
-    case OpType::kFlatten:
-      a.axis = node.params_as_FlattenParams()->axis();
-      break;
-    case OpType::kGemm: {
-      const auto* p = node.params_as_GemmParams();
-      a.alpha = p->alpha();
-      a.beta = p->beta();
-      a.trans_a = p->trans_a();
-      a.trans_b = p->trans_b();
-      activation_into(p->activation(), &a.activation);
-      break;
-    }
-    case OpType::kMatMul:
-      activation_into(node.params_as_MatMulParams()->activation(), &a.activation);
-      break;
-    case OpType::kSoftmax:
-      a.axis = node.params_as_SoftmaxParams()->axis();
-      break;
-    case OpType::kPad: {
-      const auto* p = node.params_as_PadParams();
-      TANDEM_RETURN_IF_ERROR(list_into(p->pads(), "pads", &a.pads));
-      auto mode = static_cast<uint8_t>(p->mode());
-      if (mode > static_cast<uint8_t>(PadMode::kEdge))
-        return invalid_model("unknown pad mode " + std::to_string(mode));
-      a.pad_mode = static_cast<PadMode>(mode);
-      a.pad_value = p->value();
-      break;
-    }
-    default:
-      break;
-  }
-  return Status();
+  return codec->read(node, attrs);
 }
 
 }  // namespace tandem

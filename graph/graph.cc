@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <queue>
 
+#include "graph/op_def.h"
+
 namespace tandem {
 
 int Graph::add_tensor(Tensor t) {
@@ -149,26 +151,8 @@ RangeIO range_io(const Graph& g, int first, int last) {
 }
 
 int64_t node_macs(const Graph& g, const Node& n) {
-  auto out_elems = [&](size_t k) -> int64_t {
-    return n.outputs.size() > k ? std::max<int64_t>(0, shape_elements(g.tensor(n.outputs[k]).shape))
-                                : 0;
-  };
-  switch (n.op) {
-    case OpType::kConv: {
-      const Shape& w = g.tensor(n.inputs[1]).shape;  // [M, C/group, kh, kw]
-      if (w.size() != 4) return 0;
-      return out_elems(0) * w[1] * w[2] * w[3];
-    }
-    case OpType::kGemm:
-    case OpType::kMatMul: {
-      const Shape& a = g.tensor(n.inputs[0]).shape;
-      if (a.empty()) return 0;
-      int64_t k = n.op == OpType::kGemm && n.attrs.trans_a ? a[a.size() - 2] : a.back();
-      return out_elems(0) * k;
-    }
-    default:
-      return 0;
-  }
+  const OpDef* def = find_op_def(n.op);
+  return def ? def->macs(g, n) : 0;
 }
 
 int64_t graph_macs(const Graph& g) {

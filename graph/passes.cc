@@ -5,7 +5,6 @@
 #include <limits>
 
 #include "graph/shape_inference.h"
-#include "kernels/reference/reference_kernels.h"
 
 namespace tandem {
 namespace {
@@ -285,7 +284,7 @@ Expected<int> pass_remove_identity(Graph& g) {
   return rewrites;
 }
 
-Expected<int> pass_fold_constants(Graph& g) {
+Expected<int> pass_fold_constants(Graph& g, const ConstantEvaluator& evaluate) {
   TANDEM_RETURN_IF_ERROR(check_ids(g, "fold_constants"));
   std::vector<bool> is_output = output_mask(g);
   std::vector<bool> dead(g.nodes.size(), false);
@@ -303,6 +302,9 @@ Expected<int> pass_fold_constants(Graph& g) {
     if (std::any_of(n.outputs.begin(), n.outputs.end(),
                     [&](int t) { return is_output[size_t(t)]; }))
       continue;
+    if (!evaluate)
+      return invalid_argument("fold_constants: node '" + n.name +
+                              "' has only constant inputs and no constant evaluator was given");
     std::vector<Shape> shapes;
     Status st = infer_node_shapes(g, n, &shapes);
     if (!st.ok()) return st.with_context("fold_constants");
@@ -319,7 +321,7 @@ Expected<int> pass_fold_constants(Graph& g) {
     for (int t : n.inputs) in_ptrs.push_back(t < 0 ? nullptr : g.tensor(t).data->f32());
     // Kernels read output shapes from the graph: set them before running.
     for (size_t k = 0; k < n.outputs.size(); ++k) g.tensor(n.outputs[k]).shape = shapes[k];
-    st = run_reference_node(g, n, in_ptrs.data(), out_ptrs.data());
+    st = evaluate(g, n, in_ptrs.data(), out_ptrs.data());
     if (!st.ok()) return st.with_context("fold_constants");
     for (size_t k = 0; k < n.outputs.size(); ++k) {
       Tensor& t = g.tensor(n.outputs[k]);
@@ -377,20 +379,21 @@ Expected<int> pass_eliminate_dead(Graph& g) {
   return removed_nodes + removed_tensors;
 }
 
-Expected<std::vector<PassReport>> run_default_passes(Graph& g) {
+Expected<std::vector<PassReport>> run_default_passes(Graph& g, const ConstantEvaluator& evaluate) {
   // Shapes first: BN folding into Gemm and constant folding need them.
   Status st = infer_shapes(g);
   if (!st.ok()) return st.with_context("passes");
-  using Pass = Expected<int> (*)(Graph&);
+  using Pass = std::function<Expected<int>(Graph&)>;
+  auto fold_constants = [&evaluate](Graph& graph) { return pass_fold_constants(graph, evaluate); };
   // Identity first (it hides producers), constants before BN folding (BN
   // parameters may be computed), BN before fusion (Conv-BN-Relu), DCE last.
-  static const std::pair<const char*, Pass> kPasses[] = {
-      {"remove_identity", pass_remove_identity}, {"fold_constants", pass_fold_constants},
+  const std::pair<const char*, Pass> passes[] = {
+      {"remove_identity", pass_remove_identity}, {"fold_constants", fold_constants},
       {"fold_batchnorm", pass_fold_batchnorm},   {"fuse_activations", pass_fuse_activations},
       {"eliminate_dead", pass_eliminate_dead},
   };
   std::vector<PassReport> reports;
-  for (const auto& [name, pass] : kPasses) {
+  for (const auto& [name, pass] : passes) {
     Expected<int> r = pass(g);
     if (!r.ok()) return r.status();
     reports.push_back({name, *r});

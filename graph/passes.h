@@ -2,6 +2,7 @@
 // print a summary, and leaves the graph topologically sorted and shape-complete.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,20 @@ Expected<int> pass_fold_batchnorm(Graph& g);
 Expected<int> pass_fuse_activations(Graph& g);
 // Identity (and Dropout, which the converter maps to Identity) removed.
 Expected<int> pass_remove_identity(Graph& g);
-// Nodes whose inputs are all constants are evaluated with the reference kernels.
-Expected<int> pass_fold_constants(Graph& g);
+// Computes the outputs of node `n` from its inputs (output shapes are set in
+// `g`). graph/ has no kernels: whoever runs the passes supplies one, usually
+// run_reference_node (kernels/reference/reference_kernels.h).
+using ConstantEvaluator = std::function<Status(const Graph& g, const Node& n,
+                                               const float* const* inputs, float* const* outputs)>;
+
+// Nodes whose inputs are all constants are evaluated with `evaluate`; without
+// one, such a node is an error (naming it) rather than left silently unfolded.
+Expected<int> pass_fold_constants(Graph& g, const ConstantEvaluator& evaluate);
 // Nodes and tensors that no graph output depends on are removed.
 Expected<int> pass_eliminate_dead(Graph& g);
 
 // The standard pipeline in order; stops at the first error.
-Expected<std::vector<PassReport>> run_default_passes(Graph& g);
+// `evaluate` folds constants (pass_fold_constants).
+Expected<std::vector<PassReport>> run_default_passes(Graph& g, const ConstantEvaluator& evaluate);
 
 }  // namespace tandem

@@ -1,4 +1,5 @@
-// Shape inference for every op in ops.def.
+// Shape inference for every op in ops.def: the checks common to all nodes
+// here, each op's own rule in its OpDef (graph/op_def.h, graph/ops/).
 #pragma once
 
 #include "graph/graph.h"

@@ -165,9 +165,24 @@ TEST_CASE("cpu binary elementwise: same shape, broadcasting, fused activation") 
   }
 }
 
+TEST_CASE("cpu Erf is native and bit-identical to the reference") {
+  for (const char* spec : {"cpu:threads=1", "cpu:threads=2"}) {
+    for (Shape shape : {Shape{1, 12, 5, 7}, Shape{2, 3, 1, 1}, Shape{3, 33}, Shape{7}}) {
+      CAPTURE(spec);
+      CAPTURE(shape_to_string(shape));
+      Graph g;
+      int x = test::add_input(g, "x", shape);
+      g.outputs = {node(g, OpType::kErf, "erf", {x}, shape)};
+      std::vector<std::string> fb;
+      CHECK(compare(g, spec, &fb) == 0.0);
+      CHECK(fb.empty());  // runs on the own kernel, not the reference fallback
+    }
+  }
+}
+
 TEST_CASE("cpu unary ops, softmax and pad match the reference") {
   for (OpType op : {OpType::kRelu, OpType::kClip, OpType::kSigmoid, OpType::kHardSwish,
-                    OpType::kLeakyRelu, OpType::kHardSigmoid, OpType::kTanh}) {
+                    OpType::kLeakyRelu, OpType::kHardSigmoid, OpType::kTanh, OpType::kErf}) {
     for (Shape shape : {Shape{1, 12, 5, 7}, Shape{3, 33}}) {
       CAPTURE(op_name(op));
       Graph g;
@@ -185,7 +200,7 @@ TEST_CASE("cpu unary ops, softmax and pad match the reference") {
   }
   // The own HardSigmoid and Tanh on pixel strides: input and output are slices of
   // concatenations (the run-per-pixel path of ElementwiseRows).
-  for (OpType op : {OpType::kHardSigmoid, OpType::kTanh}) {
+  for (OpType op : {OpType::kHardSigmoid, OpType::kTanh, OpType::kErf}) {
     CAPTURE(op_name(op));
     Graph g;
     int x = test::add_input(g, "x", {1, 6, 5, 7});

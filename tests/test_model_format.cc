@@ -13,6 +13,7 @@
 #include "formats/model_file.h"
 #include "formats/op_params.h"
 #include "formats/tandem_generated.h"
+#include "graph/shape_inference.h"
 #include "tests/helpers.h"
 
 using namespace tandem;
@@ -201,6 +202,26 @@ TEST_CASE("a conv-bn-relu-maxpool-gemm-softmax graph round-trips exactly") {
   CHECK(h.metadata.producer == "tandem-test");
   CHECK(h.metadata.producer_version == "0.1");
   CHECK(h.metadata.source_hash == "fnv1a64:0123456789abcdef");
+}
+
+TEST_CASE("an Erf graph with a scalar constant (empty shape) round-trips") {
+  Graph g;
+  int x = test::add_input(g, "x", {1, 4});
+  int half = g.add_constant("half", {}, {0.5f});  // a scalar: its shape vector is empty
+  int e = test::add_simple_node(g, OpType::kErf, "erf", {x});
+  g.outputs = {test::add_simple_node(g, OpType::kMul, "scale", {e, half})};
+  require_ok(infer_shapes(g));
+  std::string path = test::temp_path("erf_scalar.tdm");
+  require_ok(write_model_file(path, g));
+  auto r = read_model_file(path);
+  REQUIRE_MESSAGE(r.ok(), r.status().to_string());
+  const Graph& h = r->graph;
+  REQUIRE(h.nodes.size() == 2);
+  CHECK(h.nodes[0].op == OpType::kErf);
+  const Tensor& c = h.tensor(h.nodes[1].inputs[1]);
+  CHECK(c.shape.empty());
+  REQUIRE(c.is_constant());
+  CHECK(c.data->f32()[0] == 0.5f);
 }
 
 TEST_CASE("constants outlive the ModelFile through the shared mapping") {

@@ -10,6 +10,7 @@
 #include "engine/executor.h"
 #include "formats/model_file.h"
 #include "formats/onnx/converter.h"
+#include "kernels/reference/reference_kernels.h"
 #include "tests/onnx_builder.h"
 
 using namespace tandem;
@@ -46,6 +47,7 @@ void check_model(const OnnxBuilder& b, const std::string& file,
   for (bool passes : {false, true}) {
     ConvertOptions o;
     o.run_passes = passes;
+    o.evaluate_constants = run_reference_node;
     auto r = convert_onnx(path, o);
     INFO(file << (passes ? " with passes" : " raw") << ": " << r.status().to_string());
     REQUIRE(r.ok());
@@ -238,6 +240,29 @@ TEST_CASE("Activations: Clip (Relu6), HardSigmoid, HardSwish, LeakyRelu, Sigmoid
                each([](double v) { return v < 0 ? 0.2 * v : v; }),
                each([](double v) { return 1 / (1 + std::exp(-v)); }),
                each([](double v) { return std::tanh(v); })});
+}
+
+TEST_CASE("Erf: GELU as exporters write it, x * 0.5 * (1 + erf(x / sqrt(2)))") {
+  std::vector<float> x = {-4, -1, -0.3f, 0, 0.5f, 1, 2, 3.5f};
+  OnnxBuilder b(13);
+  b.input("x", {1, 8});
+  b.init_floats("sqrt2", {}, {std::sqrt(2.0f)});
+  b.init_floats("one", {}, {1});
+  b.init_floats("half", {}, {0.5f});
+  b.node("Div", {"x", "sqrt2"}, {"xs"}, "div");
+  b.node("Erf", {"xs"}, {"e"}, "erf");
+  b.node("Add", {"e", "one"}, {"e1"}, "add");
+  b.node("Mul", {"x", "e1"}, {"xe"}, "mul");
+  b.node("Mul", {"xe", "half"}, {"y"}, "mul_half");
+  b.output("e");
+  b.output("y");
+  std::vector<float> erf_want, gelu_want;
+  for (float v : x) {
+    erf_want.push_back(static_cast<float>(std::erf(double(v) / std::sqrt(2.0))));
+    gelu_want.push_back(
+        static_cast<float>(0.5 * double(v) * (1 + std::erf(double(v) / std::sqrt(2.0)))));
+  }
+  check_model(b, "num_erf.onnx", {x}, {erf_want, gelu_want});
 }
 
 TEST_CASE("Pools: MaxPool ceil_mode, AveragePool with and without counting pads, ReduceMean") {

@@ -363,7 +363,7 @@ TEST_CASE("opencl op: elementwise with broadcasting and fused clamp") {
 
 TEST_CASE("opencl op: unary activations and batchnorm") {
   for (OpType op : {OpType::kRelu, OpType::kClip, OpType::kSigmoid, OpType::kHardSigmoid,
-                    OpType::kHardSwish, OpType::kTanh, OpType::kLeakyRelu}) {
+                    OpType::kHardSwish, OpType::kTanh, OpType::kLeakyRelu, OpType::kErf}) {
     Graph g;
     int x = add_input(g, "x", {1, 3, 7, 5});
     NodeAttrs a;

@@ -1,5 +1,7 @@
 // graph/ops.def and the FlatBuffers OpType enum must agree name for name,
-// value for value: files store the numbers, the IR uses the names.
+// value for value: files store the numbers, the IR uses the names. Every op
+// has its descriptor: shape inference, a MAC rule, a reference kernel, and at
+// most one parameter table (docs/adding_an_op.md).
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -8,10 +10,13 @@
 #include <sstream>
 #include <string>
 
+#include "formats/op_params.h"
 #include "formats/tandem_generated.h"
 #include "graph/node.h"
+#include "graph/op_def.h"
 #include "graph/op_type.h"
 #include "graph/tensor.h"
+#include "kernels/reference/reference_kernels.h"
 
 using namespace tandem;
 
@@ -76,4 +81,35 @@ TEST_CASE("the schema's DType and PadMode match the IR's") {
   CHECK(static_cast<int>(fb::PadMode::Constant) == static_cast<int>(PadMode::kConstant));
   CHECK(static_cast<int>(fb::PadMode::Reflect) == static_cast<int>(PadMode::kReflect));
   CHECK(static_cast<int>(fb::PadMode::Edge) == static_cast<int>(PadMode::kEdge));
+}
+
+TEST_CASE("every op in ops.def has shape inference, a MAC rule and a reference kernel") {
+  for (OpType op : kAllOps) {
+    CAPTURE(op_name(op));
+    const OpDef* def = find_op_def(op);
+    REQUIRE(def != nullptr);
+    CHECK((def->infer != nullptr));
+    CHECK((def->macs != nullptr));
+    CHECK((reference_kernel(op) != nullptr));
+  }
+  CHECK(find_op_def(static_cast<OpType>(0)) == nullptr);
+  CHECK(find_op_def(static_cast<OpType>(999)) == nullptr);
+  CHECK((reference_kernel(static_cast<OpType>(999)) == nullptr));
+}
+
+TEST_CASE("every parameter table of the schema belongs to exactly one op") {
+  std::map<fb::OpParams, std::vector<std::string>> owners;
+  for (OpType op : kAllOps)
+    if (op_params_type(op) != fb::OpParams::NONE)
+      owners[op_params_type(op)].push_back(std::string(op_name(op)));
+  for (fb::OpParams t : fb::EnumValuesOpParams()) {
+    if (t == fb::OpParams::NONE) continue;
+    CAPTURE(fb::EnumNameOpParams(t));
+    REQUIRE(owners.count(t) == 1);
+    CHECK(owners[t].size() == 1);
+    // The naming convention of tandem.fbs: <Op>Params.
+    CHECK(owners[t][0] + "Params" == fb::EnumNameOpParams(t));
+  }
+  CHECK(op_params_type(OpType::kErf) == fb::OpParams::NONE);
+  CHECK(op_params_type(OpType::kConv) == fb::OpParams::ConvParams);
 }

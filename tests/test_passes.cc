@@ -86,6 +86,11 @@ void require_ok(const Status& st) {
   REQUIRE_MESSAGE(st.ok(), st.to_string());
 }
 
+// Constant folding with the evaluator the converter is given.
+Expected<int> fold_constants(Graph& g) {
+  return pass_fold_constants(g, run_reference_node);
+}
+
 int run_pass(Expected<int> (*pass)(Graph&), Graph& g) {
   Expected<int> r = pass(g);
   REQUIRE_MESSAGE(r.ok(), r.status().to_string());
@@ -281,7 +286,7 @@ TEST_CASE("fold_constants evaluates constant subgraphs with the reference kernel
   int y = test::add_simple_node(g, OpType::kMul, "mul", {x, rl});
   int direct = test::add_simple_node(g, OpType::kSub, "const_out", {ca, cb});  // a graph output
   g.outputs = {y, direct};
-  CHECK(run_pass(pass_fold_constants, g) == 2);
+  CHECK(run_pass(fold_constants, g) == 2);
   REQUIRE(g.nodes.size() == 2);
   CHECK(g.nodes[0].name == "mul");
   const Tensor& folded = g.tensor(g.nodes[0].inputs[1]);
@@ -312,6 +317,19 @@ TEST_CASE("eliminate_dead drops unused nodes and tensors and renumbers ids") {
   check_well_formed(g);
 }
 
+TEST_CASE("fold_constants without an evaluator names the node it cannot fold") {
+  Graph g;
+  int x = test::add_input(g, "x", {4});
+  int ca = g.add_constant("a", {4}, test::random_floats(4, 52));
+  int rl = test::add_simple_node(g, OpType::kRelu, "const_relu", {ca});
+  g.outputs = {test::add_simple_node(g, OpType::kMul, "mul", {x, rl})};
+  require_ok(infer_shapes(g));
+  Expected<int> r = pass_fold_constants(g, ConstantEvaluator());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("'const_relu'") != std::string::npos);
+  CHECK(g.nodes.size() == 2);  // nothing was changed
+}
+
 TEST_CASE("run_default_passes: conv-bn-relu-identity-gemm keeps its outputs") {
   Graph g;
   int x = test::add_input(g, "x", {1, 3, 6, 6});
@@ -333,7 +351,7 @@ TEST_CASE("run_default_passes: conv-bn-relu-identity-gemm keeps its outputs") {
   Values in = input_for(g, 5);
   Values want = run_graph(g, {in})[0];
 
-  auto reports = run_default_passes(g);
+  auto reports = run_default_passes(g, run_reference_node);
   REQUIRE_MESSAGE(reports.ok(), reports.status().to_string());
   std::map<std::string, int> by_pass;
   for (const PassReport& p : *reports) by_pass[p.pass] = p.rewrites;
@@ -358,7 +376,7 @@ TEST_CASE("passes refuse graphs with dangling tensor ids instead of crashing") {
   g.nodes[0].inputs[0] = 77;
   g.outputs = {1};
   for (auto pass : {pass_fold_batchnorm, pass_fuse_activations, pass_remove_identity,
-                    pass_fold_constants, pass_eliminate_dead}) {
+                    fold_constants, pass_eliminate_dead}) {
     Expected<int> r = pass(g);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("'relu'") != std::string::npos);

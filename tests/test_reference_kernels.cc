@@ -301,6 +301,30 @@ TEST_CASE("unary activations") {
   expect(OpType::kIdentity, {{{2, 2}, {1, 2, 3, 4}}}, {}, {2, 2}, {1, 2, 3, 4});
 }
 
+TEST_CASE("Erf is std::erf per element, in place too") {
+  std::vector<float> x = {-4, -1.5f, -0.25f, 0, 1e-3f, 0.5f, 1, 2.5f, 9, -NAN};
+  OpRun r = run_op(OpType::kErf, {{{2, 5}, x}}, {});
+  REQUIRE_MESSAGE(r.status.ok(), r.status.to_string());
+  CHECK(r.shapes[0] == Shape{2, 5});
+  for (size_t i = 0; i + 1 < x.size(); ++i) {
+    CAPTURE(x[i]);
+    CHECK(r.outs[0][i] == std::erf(x[i]));  // bit for bit
+  }
+  CHECK(std::isnan(r.outs[0].back()));
+  CHECK(r.outs[0][0] == -1.0f);  // erf saturates at +-1 in float
+  CHECK(r.outs[0][8] == 1.0f);
+
+  Graph g;  // in place: the executor may hand the same buffer in and out
+  int in = test::add_input(g, "x", {4});
+  test::add_simple_node(g, OpType::kErf, "erf", {in});
+  REQUIRE(infer_shapes(g).ok());
+  std::vector<float> buf = {-1, 0, 0.5f, 2};
+  const float* ins[] = {buf.data()};
+  float* outs[] = {buf.data()};
+  REQUIRE(run_reference_node(g, g.nodes[0], ins, outs).ok());
+  CHECK(buf == std::vector<float>{std::erf(-1.0f), 0.0f, std::erf(0.5f), std::erf(2.0f)});
+}
+
 TEST_CASE("binary ops broadcast") {
   const std::vector<float> a = iota(6);  // [[1,2,3],[4,5,6]]
   expect(OpType::kAdd, {{{2, 3}, a}, {{3}, {10, 20, 30}}}, {}, {2, 3}, {11, 22, 33, 14, 25, 36});

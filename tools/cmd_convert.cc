@@ -7,6 +7,7 @@
 
 #include "formats/model_file.h"
 #include "formats/onnx/converter.h"
+#include "kernels/reference/reference_kernels.h"
 #include "tools/commands.h"
 
 namespace tandem::cli {
@@ -42,6 +43,7 @@ int run_convert(const ConvertArgs& a) {
 
   ConvertOptions opts;
   opts.run_passes = !a.no_passes;
+  opts.evaluate_constants = run_reference_node;
   for (const std::string& spec : a.input_shapes) {
     auto parsed = parse_input_shape(spec);
     if (!parsed.ok()) return fail(parsed.status());

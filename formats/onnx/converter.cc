@@ -261,7 +261,7 @@ Expected<ConvertResult> convert_model(const std::string& onnx_path, onnx::ModelP
   for (const auto& kv : ctx.folded_by_op) s.folded_nodes += kv.second;
   s.nodes_before_passes = static_cast<int>(g.nodes.size());
   if (options.run_passes) {
-    auto reports = run_default_passes(g);
+    auto reports = run_default_passes(g, options.evaluate_constants);
     if (!reports.ok()) return reports.status().with_context(onnx_path);
     s.passes = std::move(reports).value();
   }

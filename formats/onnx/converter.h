@@ -18,6 +18,9 @@ struct ConvertOptions {
   std::map<std::string, Shape> input_shapes;
   // Runs run_default_passes after mapping (tests turn it off to see the raw mapping).
   bool run_passes = true;
+  // Evaluates nodes on constants for the passes (formats/ has no kernels: callers
+  // pass run_reference_node). Needed only when a mapped node reads constants only.
+  ConstantEvaluator evaluate_constants;
 };
 
 struct ConvertSummary {

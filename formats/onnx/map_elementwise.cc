@@ -1,5 +1,5 @@
 // Activations and broadcasting binary ops: Relu, Clip, Sigmoid, HardSigmoid,
-// HardSwish, Tanh, LeakyRelu, Add, Sub, Mul, Div, plus Dropout/Identity -> Identity.
+// HardSwish, Tanh, Erf, LeakyRelu, Add, Sub, Mul, Div, plus Dropout/Identity -> Identity.
 #include <limits>
 
 #include "formats/onnx/op_mappers.h"
@@ -22,6 +22,9 @@ Status map_sigmoid(ImportContext& ctx, const onnx::NodeProto& n) {
 }
 Status map_tanh(ImportContext& ctx, const onnx::NodeProto& n) {
   return map_unary(ctx, n, OpType::kTanh);
+}
+Status map_erf(ImportContext& ctx, const onnx::NodeProto& n) {
+  return map_unary(ctx, n, OpType::kErf);
 }
 Status map_hard_swish(ImportContext& ctx, const onnx::NodeProto& n) {
   return map_unary(ctx, n, OpType::kHardSwish);
@@ -101,6 +104,7 @@ void add_elementwise_mappers(MapperTable& t) {
   t.add("Relu", map_relu);
   t.add("Sigmoid", map_sigmoid);
   t.add("Tanh", map_tanh);
+  t.add("Erf", map_erf);
   t.add("HardSwish", map_hard_swish);
   t.add("HardSigmoid", map_hard_sigmoid);
   t.add("LeakyRelu", map_leaky_relu);

@@ -36,48 +36,50 @@ Expected<Launch> make_launch(OpContext& ctx, const std::string& program, const s
   return l;
 }
 
+namespace {
+
+// The ops with an OpenCL kernel, each pointing at its op file's factory. Ops
+// without a row (Slice, ...) run on the reference fallback; Reshape, Flatten
+// and Identity alias their input (opencl_processor.cc).
+struct OclOpRow {
+  OpType op;
+  OpFactory factory;
+};
+const OclOpRow kOclOps[] = {
+    {OpType::kConv, make_conv2d_op},
+    {OpType::kGemm, make_gemm_op},
+    {OpType::kMatMul, make_gemm_op},
+    {OpType::kMaxPool, make_pool2d_op},
+    {OpType::kAveragePool, make_pool2d_op},
+    {OpType::kGlobalAveragePool, make_global_pool_op},
+    {OpType::kGlobalMaxPool, make_global_pool_op},
+    {OpType::kReduceMean, make_global_pool_op},
+    {OpType::kAdd, make_elementwise_op},
+    {OpType::kSub, make_elementwise_op},
+    {OpType::kMul, make_elementwise_op},
+    {OpType::kDiv, make_elementwise_op},
+    {OpType::kRelu, make_unary_op},
+    {OpType::kClip, make_unary_op},
+    {OpType::kSigmoid, make_unary_op},
+    {OpType::kHardSigmoid, make_unary_op},
+    {OpType::kHardSwish, make_unary_op},
+    {OpType::kTanh, make_unary_op},
+    {OpType::kLeakyRelu, make_unary_op},
+    {OpType::kErf, make_unary_op},
+    {OpType::kBatchNormalization, make_batchnorm_op},
+    {OpType::kSoftmax, make_softmax_op},
+    {OpType::kTranspose, make_transpose_op},
+    {OpType::kPad, make_pad_op},
+    {OpType::kConcat, make_concat_op},
+    {OpType::kSplit, make_split_op},
+};
+
+}  // namespace
+
 OpFactory op_factory(OpType op) {
-  switch (op) {
-    case OpType::kConv:
-      return make_conv2d_op;
-    case OpType::kGemm:
-    case OpType::kMatMul:
-      return make_gemm_op;
-    case OpType::kMaxPool:
-    case OpType::kAveragePool:
-      return make_pool2d_op;
-    case OpType::kGlobalAveragePool:
-    case OpType::kGlobalMaxPool:
-    case OpType::kReduceMean:
-      return make_global_pool_op;
-    case OpType::kAdd:
-    case OpType::kSub:
-    case OpType::kMul:
-    case OpType::kDiv:
-      return make_elementwise_op;
-    case OpType::kRelu:
-    case OpType::kClip:
-    case OpType::kSigmoid:
-    case OpType::kHardSigmoid:
-    case OpType::kHardSwish:
-    case OpType::kTanh:
-    case OpType::kLeakyRelu:
-      return make_unary_op;
-    case OpType::kBatchNormalization:
-      return make_batchnorm_op;
-    case OpType::kSoftmax:
-      return make_softmax_op;
-    case OpType::kTranspose:
-      return make_transpose_op;
-    case OpType::kPad:
-      return make_pad_op;
-    case OpType::kConcat:
-      return make_concat_op;
-    case OpType::kSplit:
-      return make_split_op;
-    default:
-      return nullptr;  // Slice, ... : reference fallback; Reshape/Flatten/Identity alias
-  }
+  for (const OclOpRow& row : kOclOps)
+    if (row.op == op) return row.factory;
+  return nullptr;
 }
 
 }  // namespace tandem::ocl

@@ -1,4 +1,4 @@
-// Unary activations: Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, LeakyRelu.
+// Unary activations: Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, LeakyRelu, Erf.
 #include <limits>
 
 #include "kernels/opencl/op.h"
@@ -31,6 +31,9 @@ Expected<std::unique_ptr<Op>> make_unary_op(OpContext& ctx, const Node& n) {
       break;
     case OpType::kLeakyRelu:
       code = 5;
+      break;
+    case OpType::kErf:
+      code = 6;
       break;
     default:
       return std::unique_ptr<Op>();

@@ -6,7 +6,7 @@
 
 namespace tandem::ref {
 
-TANDEM_REF_KERNEL(batch_norm) {
+TANDEM_REF_KERNEL(BatchNormalization) {
   const Shape& xs = in_shape(g, n, 0);
   const int64_t batch = xs[0];
   const int64_t channels = xs[1];

@@ -45,21 +45,21 @@ Status binary(const Graph& g, const Node& n, const float* const* in, float* cons
 
 }  // namespace
 
-TANDEM_REF_KERNEL(add) {
+TANDEM_REF_KERNEL(Add) {
   TANDEM_RETURN_IF_ERROR(binary(g, n, in, out, [](float a, float b) { return a + b; }));
   apply_activation(out[0], elements(out_shape(g, n)), n.attrs.activation);
   return Status();
 }
 
-TANDEM_REF_KERNEL(sub) {
+TANDEM_REF_KERNEL(Sub) {
   return binary(g, n, in, out, [](float a, float b) { return a - b; });
 }
 
-TANDEM_REF_KERNEL(mul) {
+TANDEM_REF_KERNEL(Mul) {
   return binary(g, n, in, out, [](float a, float b) { return a * b; });
 }
 
-TANDEM_REF_KERNEL(div) {
+TANDEM_REF_KERNEL(Div) {
   return binary(g, n, in, out, [](float a, float b) { return a / b; });
 }
 

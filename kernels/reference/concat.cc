@@ -5,7 +5,7 @@
 
 namespace tandem::ref {
 
-TANDEM_REF_KERNEL(concat) {
+TANDEM_REF_KERNEL(Concat) {
   const Shape& ys = out_shape(g, n);
   int64_t axis = 0;
   if (!normalize_axis(n.attrs.axis, static_cast<int64_t>(ys.size()), &axis))

@@ -112,7 +112,7 @@ void depthwise(const float* x, const float* w, const ConvDims& d, float* y) {
 
 }  // namespace
 
-TANDEM_REF_KERNEL(conv) {
+TANDEM_REF_KERNEL(Conv) {
   const Shape& xs = in_shape(g, n, 0);
   const Shape& ws = in_shape(g, n, 1);
   const Shape& ys = out_shape(g, n);

@@ -6,7 +6,7 @@
 
 namespace tandem::ref {
 
-TANDEM_REF_KERNEL(gemm) {
+TANDEM_REF_KERNEL(Gemm) {
   using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Shape& as = in_shape(g, n, 0);
   const Shape& bs = in_shape(g, n, 1);

@@ -5,7 +5,7 @@
 
 namespace tandem::ref {
 
-TANDEM_REF_KERNEL(global_average_pool) {
+TANDEM_REF_KERNEL(GlobalAveragePool) {
   const Shape& xs = in_shape(g, n, 0);
   const int64_t planes = xs[0] * xs[1];
   const int64_t inner = dims_product(xs, 2, xs.size());
@@ -18,7 +18,7 @@ TANDEM_REF_KERNEL(global_average_pool) {
   return Status();
 }
 
-TANDEM_REF_KERNEL(global_max_pool) {
+TANDEM_REF_KERNEL(GlobalMaxPool) {
   const Shape& xs = in_shape(g, n, 0);
   const int64_t planes = xs[0] * xs[1];
   const int64_t inner = dims_product(xs, 2, xs.size());

@@ -7,7 +7,7 @@
 
 namespace tandem::ref {
 
-TANDEM_REF_KERNEL(matmul) {
+TANDEM_REF_KERNEL(MatMul) {
   using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Shape as = in_shape(g, n, 0);
   Shape bs = in_shape(g, n, 1);

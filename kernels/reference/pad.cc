@@ -26,7 +26,7 @@ int64_t pad_source(int64_t o, int64_t begin, int64_t dim, PadMode mode) {
 
 }  // namespace
 
-TANDEM_REF_KERNEL(pad) {
+TANDEM_REF_KERNEL(Pad) {
   const Shape& xs = in_shape(g, n, 0);
   const Shape& ys = out_shape(g, n);
   const size_t rank = xs.size();

@@ -26,7 +26,7 @@ Status pool_dims(const Graph& g, const Node& n, PoolDims* d) {
 
 }  // namespace
 
-TANDEM_REF_KERNEL(max_pool) {
+TANDEM_REF_KERNEL(MaxPool) {
   PoolDims d;
   TANDEM_RETURN_IF_ERROR(pool_dims(g, n, &d));
   const Window2d& wn = d.win;
@@ -52,7 +52,7 @@ TANDEM_REF_KERNEL(max_pool) {
   return Status();
 }
 
-TANDEM_REF_KERNEL(average_pool) {
+TANDEM_REF_KERNEL(AveragePool) {
   PoolDims d;
   TANDEM_RETURN_IF_ERROR(pool_dims(g, n, &d));
   const Window2d& wn = d.win;

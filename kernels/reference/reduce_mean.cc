@@ -3,7 +3,7 @@
 
 namespace tandem::ref {
 
-TANDEM_REF_KERNEL(reduce_mean) {
+TANDEM_REF_KERNEL(ReduceMean) {
   const Shape& xs = in_shape(g, n, 0);
   const int64_t rank = static_cast<int64_t>(xs.size());
   std::vector<bool> reduce(xs.size(), n.attrs.axes.empty());

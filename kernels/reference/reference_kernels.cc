@@ -8,65 +8,12 @@
 namespace tandem {
 
 ReferenceKernel reference_kernel(OpType op) {
-  switch (op) {
-    case OpType::kConv:
-      return ref::conv;
-    case OpType::kBatchNormalization:
-      return ref::batch_norm;
-    case OpType::kRelu:
-      return ref::relu;
-    case OpType::kClip:
-      return ref::clip;
-    case OpType::kSigmoid:
-      return ref::sigmoid;
-    case OpType::kHardSigmoid:
-      return ref::hard_sigmoid;
-    case OpType::kHardSwish:
-      return ref::hard_swish;
-    case OpType::kAdd:
-      return ref::add;
-    case OpType::kSub:
-      return ref::sub;
-    case OpType::kMul:
-      return ref::mul;
-    case OpType::kDiv:
-      return ref::div;
-    case OpType::kMaxPool:
-      return ref::max_pool;
-    case OpType::kAveragePool:
-      return ref::average_pool;
-    case OpType::kGlobalAveragePool:
-      return ref::global_average_pool;
-    case OpType::kReduceMean:
-      return ref::reduce_mean;
-    case OpType::kConcat:
-      return ref::concat;
-    case OpType::kSplit:
-      return ref::split;
-    case OpType::kSlice:
-      return ref::slice;
-    case OpType::kTranspose:
-      return ref::transpose;
-    case OpType::kReshape:
-      return ref::copy;
-    case OpType::kFlatten:
-      return ref::copy;
-    case OpType::kGemm:
-      return ref::gemm;
-    case OpType::kMatMul:
-      return ref::matmul;
-    case OpType::kSoftmax:
-      return ref::softmax;
-    case OpType::kPad:
-      return ref::pad;
-    case OpType::kIdentity:
-      return ref::copy;
-    case OpType::kGlobalMaxPool:
-      return ref::global_max_pool;
-    case OpType::kTanh:
-      return ref::tanh;
-    case OpType::kLeakyRelu:
-      return ref::leaky_relu;
+  switch (op) {  // generated from ops.def: nothing here changes when an op is added
+#define TANDEM_OP(name, id) \
+  case OpType::k##name:     \
+    return ref::name;
+#include "graph/ops.def"
+#undef TANDEM_OP
   }
   return nullptr;
 }

@@ -11,8 +11,8 @@ namespace tandem {
 using ReferenceKernel = Status (*)(const Graph& g, const Node& n, const float* const* inputs,
                                    float* const* outputs);
 
-// The kernel for `op`, or nullptr when none exists (a bug: every op has one,
-// tests/test_reference_kernels.cc checks it).
+// The kernel for `op` (ref::<Op>, generated from ops.def: every op has one, a
+// missing one is a link error); nullptr only for values outside ops.def.
 ReferenceKernel reference_kernel(OpType op);
 
 // Checks, once before running, that `n` is consistent with the shapes stored

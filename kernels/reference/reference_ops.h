@@ -1,6 +1,7 @@
-// Internal to kernels/reference/: one function per op (each in its own file)
-// and the small helpers they share. All kernels take the ReferenceKernel
-// signature and assume infer_shapes() succeeded on the graph.
+// Internal to kernels/reference/: one function per op (in its own file or its
+// family's: unary.cc, pool.cc, ...) and the small helpers they share. All
+// kernels take the ReferenceKernel signature and assume infer_shapes()
+// succeeded on the graph.
 #pragma once
 
 #include <algorithm>
@@ -15,33 +16,11 @@ namespace tandem::ref {
 #define TANDEM_REF_KERNEL(fn) \
   Status fn(const Graph& g, const Node& n, const float* const* in, float* const* out)
 
-TANDEM_REF_KERNEL(conv);
-TANDEM_REF_KERNEL(batch_norm);
-TANDEM_REF_KERNEL(relu);
-TANDEM_REF_KERNEL(clip);
-TANDEM_REF_KERNEL(sigmoid);
-TANDEM_REF_KERNEL(hard_sigmoid);
-TANDEM_REF_KERNEL(hard_swish);
-TANDEM_REF_KERNEL(tanh);
-TANDEM_REF_KERNEL(leaky_relu);
-TANDEM_REF_KERNEL(add);
-TANDEM_REF_KERNEL(sub);
-TANDEM_REF_KERNEL(mul);
-TANDEM_REF_KERNEL(div);
-TANDEM_REF_KERNEL(max_pool);
-TANDEM_REF_KERNEL(average_pool);
-TANDEM_REF_KERNEL(global_average_pool);
-TANDEM_REF_KERNEL(global_max_pool);
-TANDEM_REF_KERNEL(reduce_mean);
-TANDEM_REF_KERNEL(concat);
-TANDEM_REF_KERNEL(split);
-TANDEM_REF_KERNEL(slice);
-TANDEM_REF_KERNEL(transpose);
-TANDEM_REF_KERNEL(copy);  // Reshape, Flatten, Identity: same bytes, new shape
-TANDEM_REF_KERNEL(gemm);
-TANDEM_REF_KERNEL(matmul);
-TANDEM_REF_KERNEL(softmax);
-TANDEM_REF_KERNEL(pad);
+// One kernel per op in ops.def, named after the op (ref::Conv, ref::Erf, ...)
+// and defined in kernels/reference/<file>.cc; a missing one is a link error.
+#define TANDEM_OP(name, id) TANDEM_REF_KERNEL(name);
+#include "graph/ops.def"
+#undef TANDEM_OP
 
 inline const Shape& in_shape(const Graph& g, const Node& n, size_t i) {
   return g.tensor(n.inputs[i]).shape;

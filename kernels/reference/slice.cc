@@ -4,7 +4,7 @@
 
 namespace tandem::ref {
 
-TANDEM_REF_KERNEL(slice) {
+TANDEM_REF_KERNEL(Slice) {
   const Shape& xs = in_shape(g, n, 0);
   std::vector<SliceDim> dims;
   TANDEM_RETURN_IF_ERROR(slice_dims(n.attrs, xs, node_label(n), &dims));

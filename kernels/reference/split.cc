@@ -5,7 +5,7 @@
 
 namespace tandem::ref {
 
-TANDEM_REF_KERNEL(split) {
+TANDEM_REF_KERNEL(Split) {
   const Shape& xs = in_shape(g, n, 0);
   int64_t axis = 0;
   if (!normalize_axis(n.attrs.axis, static_cast<int64_t>(xs.size()), &axis))

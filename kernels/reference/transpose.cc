@@ -4,7 +4,7 @@
 
 namespace tandem::ref {
 
-TANDEM_REF_KERNEL(transpose) {
+TANDEM_REF_KERNEL(Transpose) {
   const Shape& xs = in_shape(g, n, 0);
   const Shape& ys = out_shape(g, n);
   std::vector<int64_t> perm = n.attrs.perm;

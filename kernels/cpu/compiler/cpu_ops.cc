@@ -1,54 +1,64 @@
-// Dispatch from op type to the cpu kernel files, and XNNPACK glue.
+// The cpu processor's op table (op type -> its kernel file's support
+// function), and XNNPACK glue.
 #include "kernels/cpu/compiler/cpu_kernel.h"
 
 #include <cstdlib>
 
 namespace tandem::cpu {
 
+namespace {
+
+using Support = CpuOpSupport (*)(const Graph& g, const Node& n, const CpuKernelOptions& options);
+
+// Adapts the support functions that need no kernel options.
+template <CpuOpSupport (*F)(const Graph&, const Node&)>
+CpuOpSupport no_options(const Graph& g, const Node& n, const CpuKernelOptions&) {
+  return F(g, n);
+}
+
+// The ops with a native cpu kernel, each pointing at its kernel file's support
+// function (kernels/cpu/ops/); an op without a row runs on the reference fallback.
+struct CpuOpRow {
+  OpType op;
+  Support support;
+};
+const CpuOpRow kCpuOps[] = {
+    {OpType::kConv, conv2d_support},
+    {OpType::kGemm, no_options<fully_connected_support>},
+    {OpType::kMatMul, no_options<fully_connected_support>},
+    {OpType::kMaxPool, no_options<pooling_support>},
+    {OpType::kAveragePool, no_options<pooling_support>},
+    {OpType::kGlobalAveragePool, no_options<pooling_support>},
+    {OpType::kGlobalMaxPool, no_options<pooling_support>},
+    {OpType::kReduceMean, no_options<pooling_support>},
+    {OpType::kAdd, no_options<binary_elementwise_support>},
+    {OpType::kSub, no_options<binary_elementwise_support>},
+    {OpType::kMul, no_options<binary_elementwise_support>},
+    {OpType::kDiv, no_options<binary_elementwise_support>},
+    {OpType::kRelu, no_options<unary_elementwise_support>},
+    {OpType::kClip, no_options<unary_elementwise_support>},
+    {OpType::kSigmoid, no_options<unary_elementwise_support>},
+    {OpType::kHardSwish, no_options<unary_elementwise_support>},
+    {OpType::kLeakyRelu, no_options<unary_elementwise_support>},
+    {OpType::kHardSigmoid, no_options<unary_own_support>},
+    {OpType::kTanh, no_options<unary_own_support>},
+    {OpType::kErf, no_options<unary_own_support>},
+    {OpType::kSoftmax, no_options<softmax_support>},
+    {OpType::kPad, no_options<pad_support>},
+    {OpType::kSlice, no_options<slice_support>},
+    {OpType::kBatchNormalization, no_options<batch_norm_support>},
+    {OpType::kConcat, no_options<concat_support>},
+    {OpType::kReshape, no_options<reshape_support>},
+    {OpType::kFlatten, no_options<reshape_support>},
+    {OpType::kIdentity, no_options<reshape_support>},
+};
+
+}  // namespace
+
 CpuOpSupport cpu_op_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
-  switch (n.op) {
-    case OpType::kConv:
-      return conv2d_support(g, n, options);
-    case OpType::kGemm:
-    case OpType::kMatMul:
-      return fully_connected_support(g, n);
-    case OpType::kMaxPool:
-    case OpType::kAveragePool:
-    case OpType::kGlobalAveragePool:
-    case OpType::kGlobalMaxPool:
-    case OpType::kReduceMean:
-      return pooling_support(g, n);
-    case OpType::kAdd:
-    case OpType::kSub:
-    case OpType::kMul:
-    case OpType::kDiv:
-      return binary_elementwise_support(g, n);
-    case OpType::kRelu:
-    case OpType::kClip:
-    case OpType::kSigmoid:
-    case OpType::kHardSwish:
-    case OpType::kLeakyRelu:
-      return unary_elementwise_support(g, n);
-    case OpType::kHardSigmoid:
-    case OpType::kTanh:
-      return unary_own_support(g, n);
-    case OpType::kSoftmax:
-      return softmax_support(g, n);
-    case OpType::kPad:
-      return pad_support(g, n);
-    case OpType::kSlice:
-      return slice_support(g, n);
-    case OpType::kBatchNormalization:
-      return batch_norm_support(g, n);
-    case OpType::kConcat:
-      return concat_support(g, n);
-    case OpType::kReshape:
-    case OpType::kFlatten:
-    case OpType::kIdentity:
-      return reshape_support(g, n);
-    default:
-      return {};
-  }
+  for (const CpuOpRow& row : kCpuOps)
+    if (row.op == n.op) return row.support(g, n, options);
+  return {};
 }
 
 namespace {

@@ -1,4 +1,4 @@
-// HardSigmoid and Tanh, which XNNPACK 2022 lacks for f32: own loops over the
+// HardSigmoid, Tanh and Erf, which XNNPACK 2022 lacks for f32: own loops over the
 // rows of a tensor (NHWC: N*H*W rows of C channels with the pixel strides),
 // split over the thread pool. HardSigmoid is MobileNetV3's squeeze-excite gate,
 // on [N, C, 1, 1] maps, where the reference fallback's layout round trip cost
@@ -41,6 +41,9 @@ class UnaryOwnKernel : public CpuKernel {
       if (k->op_ == OpType::kHardSigmoid) {
         const float alpha = k->alpha_, beta = k->beta_;
         for (int64_t c = 0; c < n; ++c) y[c] = std::min(std::max(alpha * x[c] + beta, 0.0f), 1.0f);
+      } else if (k->op_ == OpType::kErf) {
+        // std::erf as in the reference kernel, so the two agree bit for bit.
+        for (int64_t c = 0; c < n; ++c) y[c] = std::erf(x[c]);
       } else {
         for (int64_t c = 0; c < n; ++c) y[c] = std::tanh(x[c]);
       }
