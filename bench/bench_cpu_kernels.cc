@@ -130,7 +130,7 @@ std::vector<Case> conv_cases() {
       variants.push_back(std::move(v));
     };
     const Node& node = cs.g.nodes[0];
-    if (grp > 1 && cpu::dwconv_avx512_applicable(cs.g, node))
+    if (grp > 1 && cpu::dwconv_applicable(cs.g, node, cpu::CpuIsa::kAvx512))
       variant("conv2d_dw_avx512", W::kOff, G::kOwn);  // own AVX-512 depthwise
     if (grp == 1 && cpu::gemm_conv_applicable(cs.g, node))
       variant("conv2d_gemm", W::kOff, G::kOwn);  // one GEMM (im2col unless 1x1 stride 1)

@@ -53,11 +53,11 @@ LaterFusions plan_later_fusions(const RangeFacts& r) {
                            !fused_act[size_t(e - first)].active() &&
                            is_nhwc(g.nodes[size_t(e)].inputs[0]) &&
                            sup(j).factory == make_gemm_conv &&
-                           inverted_residual_fusable(g, &g.nodes[size_t(e)], dn, n);
+                           inverted_residual_fusable(g, &g.nodes[size_t(e)], dn, n, options.isa);
     if (expansion) {
       absorbed_by[size_t(e - first)] = absorbed_by[size_t(d - first)] = j;
       parts[size_t(j - first)] = {e, d};
-    } else if (is_nhwc(dn.inputs[0]) && inverted_residual_fusable(g, nullptr, dn, n)) {
+    } else if (is_nhwc(dn.inputs[0]) && inverted_residual_fusable(g, nullptr, dn, n, options.isa)) {
       absorbed_by[size_t(d - first)] = j;
       parts[size_t(j - first)] = {d, -1};
     } else {

@@ -10,9 +10,9 @@
 // above its first).
 #include <algorithm>
 
-#include "kernels/cpu/ops/conv_geometry.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
-#include "kernels/cpu/x86/dwconv_avx512.h"
+#include "kernels/cpu/ops/conv_geometry.h"
+#include "kernels/cpu/x86/dwconv_rows.h"
 #include "kernels/cpu/x86/gemm_avx512.h"
 
 namespace tandem::cpu {
@@ -63,7 +63,7 @@ class InvertedResidualKernel : public CpuKernel {
     q_ = conv_geometry(*a.g, dw);
     // The depthwise conv reads the ring (pixel stride C), or x itself.
     dw_.init(q_, dw_in[1].data, bias_of(dw_in), dw.attrs.activation.min, dw.attrs.activation.max,
-             ex ? q_.c : in_stride_);
+             ex ? q_.c : in_stride_, a.options.isa);
     project_ = pack_1x1(a.inputs[1], bias_of(a.inputs));
     call_.lda = q_.c;
     call_.c = a.outputs[0].data;
@@ -169,9 +169,9 @@ bool direct_1x1_on_gemm(const Graph& g, const Node& n) {
 }  // namespace
 
 bool inverted_residual_fusable(const Graph& g, const Node* expand, const Node& dw,
-                               const Node& project) {
-  if ((expand && !direct_1x1_on_gemm(g, *expand)) || !direct_1x1_on_gemm(g, project) ||
-      !dwconv_avx512_applicable(g, dw))
+                               const Node& project, CpuIsa isa) {
+  if (isa != CpuIsa::kAvx512 || (expand && !direct_1x1_on_gemm(g, *expand)) ||
+      !direct_1x1_on_gemm(g, project) || !dwconv_applicable(g, dw, isa))
     return false;
   if ((expand && dw.inputs[0] != expand->outputs[0]) || project.inputs[0] != dw.outputs[0])
     return false;

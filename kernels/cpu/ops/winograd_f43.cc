@@ -12,13 +12,10 @@
 #include "kernels/cpu/compiler/cpu_kernel.h"
 #include "kernels/cpu/x86/gemm_avx512.h"
 
-// Per-ISA clones of the transform loops. ThreadSanitizer cannot run the clones'
-// resolvers (they run before its runtime is up), so sanitized builds get one version.
-#if defined(__SANITIZE_THREAD__)
-#define TANDEM_SIMD_CLONES
-#else
-#define TANDEM_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+// The transform loops run over kLanes channels in plain C++, which the compiler
+// vectorizes at the width of the function they are inlined into: one wrapper per
+// x86 level (target attributes), chosen from CpuKernelOptions::isa at init.
+#define TANDEM_WINO_INLINE __attribute__((always_inline)) inline
 
 namespace tandem::cpu {
 namespace {
@@ -70,18 +67,37 @@ class WinogradKernel : public CpuKernel {
   Status run(pthreadpool_t pool) override {
     // Three parallel regions per conv: on a busy machine every barrier can cost a
     // scheduling round, so the 36 GEMMs run side by side, one thread each.
-    pthreadpool_parallelize_1d(pool, input_task, this, size_t(q_.tiles), cpu_pool_flags());
+    pthreadpool_parallelize_1d(pool, input_task_, this, size_t(q_.tiles), cpu_pool_flags());
     gemm_failed_ = false;
     pthreadpool_parallelize_1d(pool, gemm_task, this, 36, cpu_pool_flags());
     if (gemm_failed_)
       return internal_error("XNNPACK error running a Winograd GEMM of node '" + name_ + "'");
-    pthreadpool_parallelize_1d(pool, output_task, this, size_t(q_.tiles), cpu_pool_flags());
+    pthreadpool_parallelize_1d(pool, output_task_, this, size_t(q_.tiles), cpu_pool_flags());
     return Status();
   }
 
  private:
-  TANDEM_SIMD_CLONES static void input_task(void* ctx, size_t index);
-  TANDEM_SIMD_CLONES static void output_task(void* ctx, size_t index);
+  using Task = void (*)(void*, size_t);
+  // Tile `index`: its input transform into v_, or its output transform from p_.
+  TANDEM_WINO_INLINE static void input_tile(void* ctx, size_t index);
+  TANDEM_WINO_INLINE static void output_tile(void* ctx, size_t index);
+  static void input_generic(void* ctx, size_t index) { input_tile(ctx, index); }
+  static void output_generic(void* ctx, size_t index) { output_tile(ctx, index); }
+#if defined(__x86_64__)
+  __attribute__((target("avx2,fma"))) static void input_avx2(void* ctx, size_t index) {
+    input_tile(ctx, index);
+  }
+  __attribute__((target("avx2,fma"))) static void output_avx2(void* ctx, size_t index) {
+    output_tile(ctx, index);
+  }
+  __attribute__((target("avx512f"))) static void input_avx512(void* ctx, size_t index) {
+    input_tile(ctx, index);
+  }
+  __attribute__((target("avx512f"))) static void output_avx512(void* ctx, size_t index) {
+    output_tile(ctx, index);
+  }
+#endif
+  void choose_transforms(CpuIsa isa);
 
   static void gemm_task(void* ctx, size_t index) {
     auto* k = static_cast<WinogradKernel*>(ctx);
@@ -111,9 +127,19 @@ class WinogradKernel : public CpuKernel {
   PackedGemmB own_[36];  // the own AVX-512 GEMM where available, else XNNPACK's
 
   std::string name_;
+  Task input_task_ = input_generic, output_task_ = output_generic;
 };
 
-void WinogradKernel::input_task(void* ctx, size_t index) {
+void WinogradKernel::choose_transforms(CpuIsa isa) {
+#if defined(__x86_64__)
+  if (isa == CpuIsa::kAvx512) input_task_ = input_avx512, output_task_ = output_avx512;
+  if (isa == CpuIsa::kAvx2) input_task_ = input_avx2, output_task_ = output_avx2;
+#else
+  (void)isa;
+#endif
+}
+
+void WinogradKernel::input_tile(void* ctx, size_t index) {
   const auto* k = static_cast<const WinogradKernel*>(ctx);
   const Geometry& q = k->q_;
   const int64_t t = int64_t(index);
@@ -166,7 +192,7 @@ void WinogradKernel::input_task(void* ctx, size_t index) {
   }
 }
 
-void WinogradKernel::output_task(void* ctx, size_t index) {
+void WinogradKernel::output_tile(void* ctx, size_t index) {
   const auto* k = static_cast<const WinogradKernel*>(ctx);
   const Geometry& q = k->q_;
   const int64_t t = int64_t(index);
@@ -255,10 +281,11 @@ Status WinogradKernel::init(const KernelArgs& a) {
           u[size_t(((i * 6 + j) * q_.m + m) * q_.c + c)] =
               t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
     }
+  choose_transforms(a.options.isa);
   const float inf = std::numeric_limits<float>::infinity();
   // The 36 products on the own AVX-512 GEMM: 1.07-1.47x faster per layer than on
   // XNNPACK's fully connected operator (bench_cpu_kernels conv2d_winograd/, 1 thread).
-  if (a.options.gemm != CpuKernelOptions::Gemm::kXnnpack && gemm_avx512_available()) {
+  if (a.options.gemm != CpuKernelOptions::Gemm::kXnnpack && a.options.isa == CpuIsa::kAvx512) {
     for (int k = 0; k < 36; ++k) {
       const float* uk = u.data() + k * q_.m * q_.c;
       own_[k] =
@@ -297,11 +324,11 @@ bool winograd_f43_applicable(const Graph& g, const Node& n) {
   return true;
 }
 
-bool winograd_f43_profitable(const Graph& g, const Node& n, int threads) {
+bool winograd_f43_profitable(const Graph& g, const Node& n, int threads, CpuIsa isa) {
   Geometry q = geometry(g, n);
   const int64_t pixels = q.oh * q.ow;
   // (Without AVX-512 the 36 GEMMs run on XNNPACK, measured only for the rule below.)
-  if (threads > 1 || !gemm_avx512_available()) {
+  if (threads > 1 || isa != CpuIsa::kAvx512) {
     // Each Winograd conv is three parallel regions (transforms, 36 GEMMs, inverse):
     // on 2 threads their barriers outweigh small layers' gain. Measured with the
     // rule below instead, DenseNet-121 took 16.0 vs 15.3 ms (its 14x14 and 7x7
