@@ -3,7 +3,10 @@
 // as compile() would create it. Counters: FLOP/s (2 x MACs) and bytes/s
 // (activations read + weights + activations written, once per run).
 // 3x3 stride-1 convs run twice: conv2d/ (XNNPACK direct) and conv2d_winograd/
-// (F(4,3)); dense convs also run as conv2d_gemm/ (own AVX-512 GEMM); all report
+// (F(4,3)); dense convs also run as conv2d_gemm/ (own AVX-512 GEMM); own kernels
+// also run at isa=avx2 where the CPU has more (conv2d_dw_avx2/,
+// conv2d_winograd_avx2/, block_fused_avx2/; XNNPACK's conv2d/ stays at the CPU's
+// level, so on an AVX-512 machine it is not AVX2's XNNPACK); all report
 // the direct convolution's FLOPs, so FLOPS compares time. Inverted residual
 // blocks run as whole small graphs compiled as one range (so the compiler fuses
 // them), as block_fused/ and block_separate/ (blocks=separate); their times
@@ -119,23 +122,31 @@ std::vector<Case> conv_cases() {
     using W = cpu::CpuKernelOptions::Winograd;
     using G = cpu::CpuKernelOptions::Gemm;
     std::vector<Case> variants;
-    auto variant = [&](const char* prefix, W winograd, G gemm) {
+    auto variant = [&](const std::string& prefix, W winograd, G gemm,
+                       cpu::CpuIsa isa = cpu::cpu_isa_detected()) {
       Case v;
-      v.name = std::string(prefix) + "/" + r[0] + "/" + r[1];
+      v.name = prefix + "/" + r[0] + "/" + r[1];
       v.g = cs.g;
       v.flops = cs.flops;
       v.bytes = cs.bytes;
       v.options.winograd = winograd;
       v.options.gemm = gemm;
+      v.options.isa = isa;
       variants.push_back(std::move(v));
     };
     const Node& node = cs.g.nodes[0];
-    if (grp > 1 && cpu::dwconv_applicable(cs.g, node, cpu::CpuIsa::kAvx512))
-      variant("conv2d_dw_avx512", W::kOff, G::kOwn);  // own AVX-512 depthwise
+    // The own depthwise kernel at each x86 level this CPU runs (conv2d_dw_avx512/,
+    // conv2d_dw_avx2/); conv2d/ is XNNPACK at the CPU's own level.
+    for (cpu::CpuIsa isa : {cpu::CpuIsa::kAvx512, cpu::CpuIsa::kAvx2})
+      if (grp > 1 && isa <= cpu::cpu_isa_detected() && cpu::dwconv_applicable(cs.g, node, isa))
+        variant(std::string("conv2d_dw_") + cpu::cpu_isa_name(isa), W::kOff, G::kOwn, isa);
     if (grp == 1 && cpu::gemm_conv_applicable(cs.g, node))
       variant("conv2d_gemm", W::kOff, G::kOwn);  // one GEMM (im2col unless 1x1 stride 1)
-    if (cpu::winograd_f43_applicable(cs.g, node))
-      variant("conv2d_winograd", W::kOn, G::kAuto);  // F(4,3), its GEMMs on the own kernel
+    if (cpu::winograd_f43_applicable(cs.g, node)) {
+      variant("conv2d_winograd", W::kOn, G::kAuto);      // F(4,3), its GEMMs on the own kernel
+      if (cpu::cpu_isa_detected() > cpu::CpuIsa::kAvx2)  // and at isa=avx2
+        variant("conv2d_winograd_avx2", W::kOn, G::kAuto, cpu::CpuIsa::kAvx2);
+    }
     cases.push_back(std::move(cs));
     for (Case& v : variants) cases.push_back(std::move(v));
   }
@@ -252,16 +263,23 @@ std::vector<Case> block_cases() {
     cs.bytes = 4.0 * (in_px * double(cin) + out_px * double(cout) +
                       double(cin * cexp + c * k * k + c * cout));
     cs.whole_graph = true;
-    for (bool fused : {true, false}) {
-      Case v;
-      v.name = std::string(fused ? "block_fused/" : "block_separate/") + r[0] + "/" + r[1];
-      v.g = cs.g;
-      v.flops = cs.flops;
-      v.bytes = cs.bytes;
-      v.whole_graph = true;
-      v.options.fuse_blocks = fused;
-      cases.push_back(std::move(v));
-    }
+    // At the CPU's level (block_fused/, block_separate/) and, on a CPU with more,
+    // at isa=avx2 too (block_fused_avx2/, block_separate_avx2/).
+    std::vector<cpu::CpuIsa> levels = {cpu::cpu_isa_detected()};
+    if (levels[0] > cpu::CpuIsa::kAvx2) levels.push_back(cpu::CpuIsa::kAvx2);
+    for (cpu::CpuIsa isa : levels)
+      for (bool fused : {true, false}) {
+        Case v;
+        v.name = std::string(fused ? "block_fused" : "block_separate") +
+                 (isa != levels[0] ? "_avx2/" : "/") + r[0] + "/" + r[1];
+        v.g = cs.g;
+        v.flops = cs.flops;
+        v.bytes = cs.bytes;
+        v.whole_graph = true;
+        v.options.fuse_blocks = fused;
+        v.options.isa = isa;
+        cases.push_back(std::move(v));
+      }
   }
   return cases;
 }

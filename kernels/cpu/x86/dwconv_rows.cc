@@ -24,6 +24,7 @@ void DwConvRows::init(const ConvGeometry& q, const float* w, const float* bias, 
     blk[taps * lanes] = bias ? bias[c] : 0.0f;
   }
   p_.w = packed_.data();
+  p_.zeros = zeros_.data();
 }
 
 void DwConvRows::row(const float* x, int64_t in_stride, int64_t img, int64_t oy, int64_t ox0,

@@ -21,6 +21,7 @@ struct DwConvPacked {
   ConvGeometry q{};
   int64_t blocks = 0;
   const float* w = nullptr;
+  const float* zeros = nullptr;  // a zero input row (columns outside the image read it)
   float lo = 0, hi = 0;
 };
 
