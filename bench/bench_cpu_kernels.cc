@@ -3,10 +3,7 @@
 // as compile() would create it. Counters: FLOP/s (2 x MACs) and bytes/s
 // (activations read + weights + activations written, once per run).
 // 3x3 stride-1 convs run twice: conv2d/ (XNNPACK direct) and conv2d_winograd/
-// (F(4,3)); dense convs also run as conv2d_gemm/ (own AVX-512 GEMM); own kernels
-// also run at isa=avx2 where the CPU has more (conv2d_dw_avx2/,
-// conv2d_winograd_avx2/, block_fused_avx2/; XNNPACK's conv2d/ stays at the CPU's
-// level, so on an AVX-512 machine it is not AVX2's XNNPACK); all report
+// (F(4,3)); dense convs also run as conv2d_gemm/ (the own GEMM of the ISA level); all report
 // the direct convolution's FLOPs, so FLOPS compares time. Inverted residual
 // blocks run as whole small graphs compiled as one range (so the compiler fuses
 // them), as block_fused/ and block_separate/ (blocks=separate); their times
@@ -15,6 +12,9 @@
 //   build/bench/bench_cpu_kernels [--benchmark_filter=conv2d/resnet50]
 //       [--benchmark_out=cpu_kernels.csv --benchmark_out_format=csv]
 // Threads: TANDEM_BENCH_THREADS (default 1). Shapes: TANDEM_SHAPES_DIR.
+// ISA: TANDEM_BENCH_ISA=auto|avx512|avx2|generic (default auto) sets every case's
+// CpuKernelOptions::isa and, below the detected level, limits XNNPACK to it too
+// (xnnpack_isa.h), so an AVX-512 machine measures what an AVX2 one would run.
 // See bench/README.md for the CSV columns the cost model reads.
 #include <benchmark/benchmark.h>
 
@@ -26,10 +26,14 @@
 #include <random>
 #include "kernels/cpu/compiler/cpu_executable.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
+#include "kernels/cpu/x86/xnnpack_isa.h"
 
 using namespace tandem;
 
 namespace {
+
+// The level every case runs at (TANDEM_BENCH_ISA).
+cpu::CpuIsa g_isa = cpu::cpu_isa_detected();
 
 struct Case {
   std::string name;
@@ -122,31 +126,23 @@ std::vector<Case> conv_cases() {
     using W = cpu::CpuKernelOptions::Winograd;
     using G = cpu::CpuKernelOptions::Gemm;
     std::vector<Case> variants;
-    auto variant = [&](const std::string& prefix, W winograd, G gemm,
-                       cpu::CpuIsa isa = cpu::cpu_isa_detected()) {
+    auto variant = [&](const char* prefix, W winograd, G gemm) {
       Case v;
-      v.name = prefix + "/" + r[0] + "/" + r[1];
+      v.name = std::string(prefix) + "/" + r[0] + "/" + r[1];
       v.g = cs.g;
       v.flops = cs.flops;
       v.bytes = cs.bytes;
       v.options.winograd = winograd;
       v.options.gemm = gemm;
-      v.options.isa = isa;
       variants.push_back(std::move(v));
     };
     const Node& node = cs.g.nodes[0];
-    // The own depthwise kernel at each x86 level this CPU runs (conv2d_dw_avx512/,
-    // conv2d_dw_avx2/); conv2d/ is XNNPACK at the CPU's own level.
-    for (cpu::CpuIsa isa : {cpu::CpuIsa::kAvx512, cpu::CpuIsa::kAvx2})
-      if (grp > 1 && isa <= cpu::cpu_isa_detected() && cpu::dwconv_applicable(cs.g, node, isa))
-        variant(std::string("conv2d_dw_") + cpu::cpu_isa_name(isa), W::kOff, G::kOwn, isa);
-    if (grp == 1 && cpu::gemm_conv_applicable(cs.g, node))
+    if (grp > 1 && cpu::dwconv_applicable(cs.g, node, g_isa))  // own depthwise at the level
+      variant((std::string("conv2d_dw_") + cpu::cpu_isa_name(g_isa)).c_str(), W::kOff, G::kOwn);
+    if (grp == 1 && cpu::gemm_conv_applicable(cs.g, node, g_isa))
       variant("conv2d_gemm", W::kOff, G::kOwn);  // one GEMM (im2col unless 1x1 stride 1)
-    if (cpu::winograd_f43_applicable(cs.g, node)) {
-      variant("conv2d_winograd", W::kOn, G::kAuto);      // F(4,3), its GEMMs on the own kernel
-      if (cpu::cpu_isa_detected() > cpu::CpuIsa::kAvx2)  // and at isa=avx2
-        variant("conv2d_winograd_avx2", W::kOn, G::kAuto, cpu::CpuIsa::kAvx2);
-    }
+    if (cpu::winograd_f43_applicable(cs.g, node))
+      variant("conv2d_winograd", W::kOn, G::kAuto);  // F(4,3), its GEMMs on the own kernel
     cases.push_back(std::move(cs));
     for (Case& v : variants) cases.push_back(std::move(v));
   }
@@ -263,23 +259,16 @@ std::vector<Case> block_cases() {
     cs.bytes = 4.0 * (in_px * double(cin) + out_px * double(cout) +
                       double(cin * cexp + c * k * k + c * cout));
     cs.whole_graph = true;
-    // At the CPU's level (block_fused/, block_separate/) and, on a CPU with more,
-    // at isa=avx2 too (block_fused_avx2/, block_separate_avx2/).
-    std::vector<cpu::CpuIsa> levels = {cpu::cpu_isa_detected()};
-    if (levels[0] > cpu::CpuIsa::kAvx2) levels.push_back(cpu::CpuIsa::kAvx2);
-    for (cpu::CpuIsa isa : levels)
-      for (bool fused : {true, false}) {
-        Case v;
-        v.name = std::string(fused ? "block_fused" : "block_separate") +
-                 (isa != levels[0] ? "_avx2/" : "/") + r[0] + "/" + r[1];
-        v.g = cs.g;
-        v.flops = cs.flops;
-        v.bytes = cs.bytes;
-        v.whole_graph = true;
-        v.options.fuse_blocks = fused;
-        v.options.isa = isa;
-        cases.push_back(std::move(v));
-      }
+    for (bool fused : {true, false}) {
+      Case v;
+      v.name = std::string(fused ? "block_fused/" : "block_separate/") + r[0] + "/" + r[1];
+      v.g = cs.g;
+      v.flops = cs.flops;
+      v.bytes = cs.bytes;
+      v.whole_graph = true;
+      v.options.fuse_blocks = fused;
+      cases.push_back(std::move(v));
+    }
   }
   return cases;
 }
@@ -395,13 +384,27 @@ void run_case(benchmark::State& state, const Case* cs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const char* env = std::getenv("TANDEM_BENCH_ISA")) {
+    Expected<cpu::CpuIsa> isa = cpu::parse_cpu_isa(env);
+    if (!isa.ok()) {
+      std::cerr << "bench_cpu_kernels: TANDEM_BENCH_ISA: " << isa.status().message() << "\n";
+      return 1;
+    }
+    g_isa = *isa;
+    if (g_isa < cpu::cpu_isa_detected() && !cpu::limit_xnnpack_isa(g_isa))
+      std::cerr << "bench_cpu_kernels: cannot limit XNNPACK to " << env << "\n";
+  }
+  benchmark::AddCustomContext("isa", cpu::cpu_isa_name(g_isa));
   if (xnn_initialize(nullptr) != xnn_status_success) {
     std::cerr << "bench_cpu_kernels: xnn_initialize failed\n";
     return 1;
   }
   static std::vector<Case> cases;
   for (auto* make : {conv_cases, fc_cases, eltwise_cases, block_cases})
-    for (Case& c : make()) cases.push_back(std::move(c));
+    for (Case& c : make()) {
+      c.options.isa = g_isa;
+      cases.push_back(std::move(c));
+    }
   for (const Case& c : cases)
     benchmark::RegisterBenchmark(c.name.c_str(), c.whole_graph ? run_graph_case : run_case, &c)
         ->Unit(benchmark::kMicrosecond)

@@ -173,6 +173,13 @@ TEST_CASE("an inverted residual block, isa=avx512, runs as one kernel and matche
   check_unfused("avx512");
 }
 
+TEST_CASE("an inverted residual block, isa=avx2, runs as one kernel and matches the reference" *
+          doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx2))) {
+  check_blocks("avx2");
+  check_blocks_without_expansion("avx2");
+  check_unfused("avx2");
+}
+
 TEST_CASE("isa=generic runs a block's convs one by one") {
   const Graph g = block_graph(Block{});
   CHECK_FALSE(cpu::inverted_residual_fusable(g, &g.nodes[0], g.nodes[1], g.nodes[2],

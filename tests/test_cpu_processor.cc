@@ -456,6 +456,21 @@ TEST_CASE("the measured FMA peak is positive and cached") {
   CHECK(a > 0.5);
   CHECK(fma_peak_gflops() == a);
   CHECK(std::string(fma_peak_isa()).size() > 0);
+  CHECK(fma_peak_gflops(fma_peak_isa()) == a);
+  // Per level: each level this CPU has measures;
+  // one it lacks reads 0, and a re-measurement never lowers the cached value.
+  const double avx2 = fma_peak_gflops("avx2+fma");
+  const double avx512 = fma_peak_gflops("avx512f");
+  if (cpu::cpu_isa_detected() >= cpu::CpuIsa::kAvx2) {
+    CHECK(avx2 > 0.5);
+    CHECK(fma_peak_remeasure("avx2+fma") >= avx2);
+  } else {
+    CHECK(avx2 == 0);
+  }
+  if (cpu::cpu_isa_detected() >= cpu::CpuIsa::kAvx512)
+    CHECK(avx512 > 0.5);  // (not always above AVX2: Zen 4 splits zmm FMAs in two)
+  else
+    CHECK(avx512 == 0);
 }
 
 TEST_CASE("the winograd= cpu spec option parses and prints") {

@@ -66,7 +66,7 @@ TEST_CASE("Winograd F(4,3) convs, isa=avx512, match the reference" *
 
 TEST_CASE("Winograd F(4,3) convs, isa=avx2, match the reference" *
           doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx2))) {
-  check_winograd("avx2", "winograd_f43+xnnpack");
+  check_winograd("avx2", "winograd_f43+gemm_avx2");
 }
 
 TEST_CASE("Winograd F(4,3) convs, isa=generic, match the reference") {

@@ -59,6 +59,16 @@ Command make_info_command() {
       auto exe = (*proc)->compile(g, 0, static_cast<int>(g.nodes.size()));
       if (!exe.ok()) return fail(exe.status());
       auto fb = (*exe)->fallback_nodes();
+      // Which ISA and which kernels (a cpu processor's description names its isa).
+      std::cout << "processor: " << (*proc)->spec() << " (" << (*proc)->description() << ")\n";
+      std::map<std::string, int> kinds;
+      for (const std::string& k : (*exe)->kernel_kinds())
+        if (!k.empty()) kinds[k]++;
+      if (!kinds.empty()) {
+        std::cout << "kernels:";
+        for (const auto& [k, n] : kinds) std::cout << " " << k << " x" << n;
+        std::cout << "\n";
+      }
       std::cout << "fallback nodes on " << (*proc)->spec() << ": " << fb.size() << "\n";
       for (const auto& name : fb) std::cout << "  " << name << "\n";
     }

@@ -13,6 +13,7 @@
 
 #include "kernels/cpu/compiler/cpu_executable.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
+#include "kernels/cpu/x86/xnnpack_isa.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace tandem {
@@ -38,7 +39,12 @@ std::string cores_text(const std::vector<int>& cores) {
 Status initialize_xnnpack() {
   static std::once_flag once;
   static enum xnn_status status = xnn_status_success;
-  std::call_once(once, [] { status = xnn_initialize(nullptr); });
+  static Status limited;
+  std::call_once(once, [] {
+    limited = cpu::limit_xnnpack_isa_from_env();  // before XNNPACK reads the CPU's features
+    status = xnn_initialize(nullptr);
+  });
+  if (!limited.ok()) return limited;
   if (status != xnn_status_success)
     return internal_error("xnn_initialize failed with code " +
                           std::to_string(static_cast<int>(status)) +
@@ -229,17 +235,19 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
       spec.fuse_residual = value == "fused";
     } else if (key == "isa") {
       Expected<cpu::CpuIsa> isa = cpu::parse_cpu_isa(value);
-      if (!isa.ok()) return invalid_argument("cpu spec '" + ps.text + "': " + isa.status().message());
+      if (!isa.ok())
+        return invalid_argument("cpu spec '" + ps.text + "': " + isa.status().message());
       spec.isa = value;
     } else if (key == "blocks") {
       if (value != "fused" && value != "separate")
         return invalid_argument("cpu spec '" + ps.text + "': blocks must be fused or separate");
       spec.fuse_blocks = value == "fused";
     } else {
-      return invalid_argument("cpu spec '" + ps.text + "': unknown option '" + key +
-                              "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
-                              "gemm=xnnpack|auto|own, residual=fused|separate, "
-                              "blocks=fused|separate, neon=auto|on|off, isa=auto|avx512|avx2|generic)");
+      return invalid_argument(
+          "cpu spec '" + ps.text + "': unknown option '" + key +
+          "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
+          "gemm=xnnpack|auto|own, residual=fused|separate, "
+          "blocks=fused|separate, neon=auto|on|off, isa=auto|avx512|avx2|generic)");
     }
   }
   if (!have_threads)

@@ -38,4 +38,19 @@ if(TANDEM_WITH_XNNPACK)
                   ${T} bench ${D}/tiny.tdm --processor cpu:threads=1 --runs 2 --per-op --json)
   tandem_cli_test(bench_pipelined_bad_plan nonzero "nope.json"
                   ${T} bench ${D}/tiny.tdm --processors ${P} --plan ${D}/nope.json)
+  # isa= forces the own kernels' level: info and bench say which ran (and bench's
+  # peak is that level's), the output matches the reference's, an unknown level is
+  # a clear error. AVX2 exists on every x86 machine these tests run on.
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+    tandem_cli_test(info_isa_avx2 0 "processor: cpu:threads=[0-9]+,isa=avx2 \\(.*isa avx2.*kernels: "
+                    ${T} info ${D}/tiny.tdm --processor cpu:isa=avx2)
+    tandem_cli_test(bench_isa_avx2 0 "isa avx2.*% of [0-9.]+ GFLOP/s peak \\(1 x avx2\\+fma core.*kernels "
+                    ${T} bench ${D}/tiny.tdm --processor cpu:threads=1,isa=avx2 --runs 2)
+    tandem_cli_test(run_reference_argmax 0 "argmax 8 "
+                    ${T} run ${D}/tiny.tdm --input ${D}/tiny_input.npy)
+    tandem_cli_test(run_isa_avx2 0 "argmax 8 "
+                    ${T} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processor cpu:isa=avx2,gemm=own)
+  endif()
+  tandem_cli_test(run_isa_unknown nonzero "isa must be auto, avx512, avx2 or generic, not 'avx9'"
+                  ${T} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processor cpu:isa=avx9)
 endif()

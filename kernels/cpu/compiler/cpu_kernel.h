@@ -56,8 +56,8 @@ struct CpuKernelOptions {
   // F(4,3) for 3x3 stride-1 convs: never, where it pays (default), wherever it applies.
   Winograd winograd = Winograd::kAuto;
   enum class Gemm { kXnnpack, kAuto, kOwn };
-  // Dense convs not on Winograd: XNNPACK's direct convolution, the own AVX-512 GEMM
-  // where it pays (default), or the own GEMM wherever it applies (needs AVX-512).
+  // Dense convs not on Winograd: XNNPACK's direct convolution, the own GEMM of
+  // `isa` where it pays (default), or wherever it applies (needs isa >= avx2).
   Gemm gemm = Gemm::kAuto;
   // Residual Adds run in the epilogue of the GEMM conv that produces an operand.
   bool fuse_residual = true;
@@ -124,7 +124,8 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
 
 // Winograd F(4x4, 3x3) for 3x3 stride-1 dense convolutions (winograd_f43.cc).
 bool winograd_f43_applicable(const Graph& g, const Node& n);
-// True where it beats XNNPACK's direct convolution, by measurements at x86 level `isa`.
+// True where it beats XNNPACK's direct convolution at `threads` threads with the
+// 36 products on the own GEMM of `isa` (XNNPACK's where that level has none).
 bool winograd_f43_profitable(const Graph& g, const Node& n, int threads, CpuIsa isa);
 size_t winograd_f43_workspace_floats(const Graph& g, const Node& n);
 Expected<KernelPtr> make_winograd_f43(const KernelArgs& args);
@@ -138,9 +139,12 @@ bool is_depthwise_kxk(const Graph& g, const Node& n, int64_t k);
 bool dwconv_applicable(const Graph& g, const Node& n, CpuIsa isa);
 bool dwconv_profitable(const Graph& g, const Node& n, CpuIsa isa);
 Expected<KernelPtr> make_dwconv(const KernelArgs& args);
-// Dense convs as one GEMM on the own AVX-512 kernel (conv2d_gemm.cc).
+// Dense convs as one GEMM on the own kernel of level `isa` (conv2d_gemm.cc): where
+// it applies (that level has an own GEMM), where it beats XNNPACK at that level.
+bool gemm_conv_applicable(const Graph& g, const Node& n, CpuIsa isa);
+bool gemm_conv_profitable(const Graph& g, const Node& n, CpuIsa isa);
+// The same at the AVX-512 level when this CPU has it (for callers without options).
 bool gemm_conv_applicable(const Graph& g, const Node& n);
-bool gemm_conv_profitable(const Graph& g, const Node& n);
 size_t gemm_conv_workspace_floats(const Graph& g, const Node& n);
 // Whether that conv takes a padded-input path that can read NCHW (stems).
 bool gemm_conv_reads_nchw(const Graph& g, const Node& n);

@@ -79,8 +79,8 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
       (options.winograd == W::kOn || winograd_f43_profitable(g, n, options.threads, options.isa)))
     return {make_winograd_f43, true, true, winograd_f43_workspace_floats(g, n)};
   using G = CpuKernelOptions::Gemm;
-  if (options.gemm != G::kXnnpack && gemm_conv_applicable(g, n) &&
-      (options.gemm == G::kOwn || gemm_conv_profitable(g, n)))
+  if (options.gemm != G::kXnnpack && gemm_conv_applicable(g, n, options.isa) &&
+      (options.gemm == G::kOwn || gemm_conv_profitable(g, n, options.isa)))
     return {make_gemm_conv,
             true,
             true,

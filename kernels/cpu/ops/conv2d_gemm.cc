@@ -1,5 +1,5 @@
-// Dense (group 1) convolution as one GEMM on the own AVX-512 kernel
-// (gemm_avx512.h): rows are output pixels, columns output channels, K runs over
+// Dense (group 1) convolution as one GEMM on the own kernel of the ISA level in
+// use (gemm.h: AVX-512 or AVX2): rows are output pixels, columns output channels, K runs over
 // (ky, kx, c). A 1x1 stride-1 unpadded conv reads its NHWC input in place; a
 // conv on few channels (a stem) reads a zero-padded copy through offsets; any
 // other shape gathers its patches (im2col) into the range's workspace, one M
@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/cpu/ops/conv_geometry.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
-#include "kernels/cpu/x86/gemm_avx512.h"
+#include "kernels/cpu/ops/conv_geometry.h"
+#include "kernels/cpu/x86/gemm.h"
 
 namespace tandem::cpu {
 namespace {
@@ -25,10 +25,11 @@ class GemmConvKernel : public CpuKernel {
     const float* bias = a.inputs.size() > 2 && a.inputs[2].data ? a.inputs[2].data : nullptr;
     const int64_t kk = q_.kh * q_.kw, c = q_.c;
     // B(k, m) with k = (ky * kw + kx) * C + ci, from ONNX [M, C, kh, kw].
-    b_ = pack_gemm_b(q_.depth(), q_.m, bias,
+    isa_ = a.options.isa;
+    b_ = pack_gemm_b(isa_, q_.depth(), q_.m, bias,
                      [&](int64_t k, int64_t m) { return w[(m * c + k % c) * kk + k / c]; });
     call_.m = q_.rows();
-    block_rows_ = gemm_avx512_block_rows(call_.m);
+    block_rows_ = gemm_block_rows(isa_, call_.m);
     if (q_.direct()) {
       call_.a = x_;
       call_.lda = in_stride_;
@@ -68,7 +69,10 @@ class GemmConvKernel : public CpuKernel {
     return Status();
   }
 
-  const char* kind() const override { return nchw_ ? "gemm_avx512_nchw" : "gemm_avx512"; }
+  const char* kind() const override {
+    if (isa_ == CpuIsa::kAvx2) return nchw_ ? "gemm_avx2_nchw" : "gemm_avx2";
+    return nchw_ ? "gemm_avx512_nchw" : "gemm_avx512";
+  }
 
   Status run(pthreadpool_t pool) override {
     if (padded_) {
@@ -77,7 +81,7 @@ class GemmConvKernel : public CpuKernel {
                                  cpu_pool_flags());
       pthreadpool_parallelize_1d(pool, row_task, this, size_t(q_.n * q_.oh), cpu_pool_flags());
     } else if (!patches_) {
-      gemm_avx512(b_, call_, pool, cpu_pool_flags());
+      gemm_f32(b_, call_, pool, cpu_pool_flags());
     } else if (block_rows_ * 4 <= call_.m) {
       // Each task gathers one M block's patches and multiplies them while they are in L2.
       pthreadpool_parallelize_1d(pool, block_task, this,
@@ -85,7 +89,7 @@ class GemmConvKernel : public CpuKernel {
                                  cpu_pool_flags());
     } else {  // few rows (7x7 maps): gather all, then split the GEMM over columns too
       pthreadpool_parallelize_1d(pool, gather_task, this, size_t(q_.n * q_.oh), cpu_pool_flags());
-      gemm_avx512(b_, call_, pool, cpu_pool_flags());
+      gemm_f32(b_, call_, pool, cpu_pool_flags());
     }
     return Status();
   }
@@ -141,7 +145,7 @@ class GemmConvKernel : public CpuKernel {
                      : k->padded_ + (img * q.padded_h() + oy * q.sh) * q.padded_w() * q.c;
     row.c += int64_t(index) * q.ow * row.ldc;
     if (row.r) row.r += int64_t(index) * q.ow * row.ldr;
-    gemm_avx512_rows(k->b_, row, 0, q.ow);
+    gemm_f32_rows(k->b_, row, 0, q.ow);
   }
 
   static void block_task(void* ctx, size_t index) {
@@ -149,7 +153,7 @@ class GemmConvKernel : public CpuKernel {
     const int64_t m0 = int64_t(index) * k->block_rows_;
     const int64_t m1 = std::min(k->call_.m, m0 + k->block_rows_);
     for (int64_t m = m0; m < m1; ++m) k->gather_pixel(m, k->patches_ + m * k->q_.depth());
-    gemm_avx512_rows(k->b_, k->call_, m0, m1);
+    gemm_f32_rows(k->b_, k->call_, m0, m1);
   }
 
   static void gather_task(void* ctx, size_t index) {
@@ -193,22 +197,44 @@ class GemmConvKernel : public CpuKernel {
   bool nchw_ = false;
   std::vector<int32_t> offsets_;
   int64_t block_rows_ = 0;
+  CpuIsa isa_ = CpuIsa::kAvx512;
   PackedGemmB b_;
   GemmCall call_;
 };
 
 }  // namespace
 
+namespace {
+
+// AVX2: measured with isa=avx2 on an AVX-512 machine, XNNPACK limited to its AVX2
+// kernels too (bench_cpu_kernels with TANDEM_BENCH_ISA=avx2, 1 thread, min CPU time
+// of 5 interleaved repetitions, 2026-12-01): the own GEMM won on every dense conv of
+// ResNet-50, MobileNetV2, DenseNet-121, VGG19 and MnasNet, 1.02-2.1x (1x1 convs
+// 1.5-2.1x from 32 input channels, 1.02-1.2x at 16; im2col 3x3 1.1-2.0x, even where
+// the patch matrix leaves the cache; stems 1.3-1.9x). XNNPACK 2022's AVX2 GEMM
+// spills an accumulator every K step (docs/cpu_processor.md). Depth below 16 was not
+// measured, so it stays on XNNPACK.
+bool gemm_conv_profitable_avx2(const ConvGeometry& q) {
+  return q.depth() >= 16;
+}
+
+}  // namespace
+
+bool gemm_conv_applicable(const Graph& g, const Node& n, CpuIsa isa) {
+  return n.attrs.group == 1 && gemm_isa_supported(isa) && g.tensor(n.inputs[1]).shape.size() == 4;
+}
+
 bool gemm_conv_applicable(const Graph& g, const Node& n) {
-  return n.attrs.group == 1 && gemm_avx512_available() && g.tensor(n.inputs[1]).shape.size() == 4;
+  return gemm_conv_applicable(g, n, gemm_avx512_available() ? CpuIsa::kAvx512 : CpuIsa::kGeneric);
 }
 
 bool gemm_conv_reads_nchw(const Graph& g, const Node& n) {
   return conv_geometry(g, n).indexed();
 }
 
-bool gemm_conv_profitable(const Graph& g, const Node& n) {
+bool gemm_conv_profitable(const Graph& g, const Node& n, CpuIsa isa) {
   const ConvGeometry q = conv_geometry(g, n);
+  if (isa == CpuIsa::kAvx2) return gemm_conv_profitable_avx2(q);
   // Measured against XNNPACK's direct convolution (bench_cpu_kernels conv2d_gemm/ vs
   // conv2d/, 1 thread, 2026-11-26): 1x1 convs 1.15-1.26x faster from 32 input
   // channels (0.64x with 16 outputs: half of each 32-wide panel idle); im2col 3x3

@@ -10,7 +10,7 @@
 #include <limits>
 
 #include "kernels/cpu/compiler/cpu_kernel.h"
-#include "kernels/cpu/x86/gemm_avx512.h"
+#include "kernels/cpu/x86/gemm.h"
 
 // The transform loops run over kLanes channels in plain C++, which the compiler
 // vectorizes at the width of the function they are inlined into: one wrapper per
@@ -62,7 +62,8 @@ class WinogradKernel : public CpuKernel {
  public:
   Status init(const KernelArgs& a);
   const char* kind() const override {
-    return own_[0].data.empty() ? "winograd_f43+xnnpack" : "winograd_f43";
+    if (own_[0].empty()) return "winograd_f43+xnnpack";
+    return own_[0].isa == CpuIsa::kAvx2 ? "winograd_f43+gemm_avx2" : "winograd_f43";
   }
   Status run(pthreadpool_t pool) override {
     // Three parallel regions per conv: on a busy machine every barrier can cost a
@@ -101,14 +102,14 @@ class WinogradKernel : public CpuKernel {
 
   static void gemm_task(void* ctx, size_t index) {
     auto* k = static_cast<WinogradKernel*>(ctx);
-    if (!k->own_[index].data.empty()) {
+    if (!k->own_[index].empty()) {
       GemmCall call;
       call.m = k->q_.tiles;
       call.a = k->v_ + int64_t(index) * k->q_.tiles * k->q_.c;
       call.lda = k->q_.c;
       call.c = k->p_ + int64_t(index) * k->q_.tiles * k->q_.m;
       call.ldc = k->q_.m;
-      gemm_avx512(k->own_[index], call, nullptr, 0);
+      gemm_f32(k->own_[index], call, nullptr, 0);
       return;
     }
     if (xnn_run_operator(k->gemm_[index].get(), nullptr) != xnn_status_success)
@@ -124,7 +125,7 @@ class WinogradKernel : public CpuKernel {
   std::vector<float> bias_;
   float lo_ = 0, hi_ = 0;
   XnnOperator gemm_[36];
-  PackedGemmB own_[36];  // the own AVX-512 GEMM where available, else XNNPACK's
+  PackedGemmB own_[36];  // the own GEMM of options.isa where it has one, else XNNPACK's
 
   std::string name_;
   Task input_task_ = input_generic, output_task_ = output_generic;
@@ -283,13 +284,13 @@ Status WinogradKernel::init(const KernelArgs& a) {
     }
   choose_transforms(a.options.isa);
   const float inf = std::numeric_limits<float>::infinity();
-  // The 36 products on the own AVX-512 GEMM: 1.07-1.47x faster per layer than on
+  // The 36 products on the own GEMM (AVX-512 measured): 1.07-1.47x faster per layer than on
   // XNNPACK's fully connected operator (bench_cpu_kernels conv2d_winograd/, 1 thread).
-  if (a.options.gemm != CpuKernelOptions::Gemm::kXnnpack && a.options.isa == CpuIsa::kAvx512) {
+  if (a.options.gemm != CpuKernelOptions::Gemm::kXnnpack && gemm_isa_supported(a.options.isa)) {
     for (int k = 0; k < 36; ++k) {
       const float* uk = u.data() + k * q_.m * q_.c;
-      own_[k] =
-          pack_gemm_b(q_.c, q_.m, nullptr, [&](int64_t c, int64_t m) { return uk[m * q_.c + c]; });
+      own_[k] = pack_gemm_b(a.options.isa, q_.c, q_.m, nullptr,
+                            [&](int64_t c, int64_t m) { return uk[m * q_.c + c]; });
     }
     consumed_constants.push_back(n.inputs[1]);
     if (a.inputs.size() > 2 && a.inputs[2].data) consumed_constants.push_back(n.inputs[2]);
@@ -327,8 +328,8 @@ bool winograd_f43_applicable(const Graph& g, const Node& n) {
 bool winograd_f43_profitable(const Graph& g, const Node& n, int threads, CpuIsa isa) {
   Geometry q = geometry(g, n);
   const int64_t pixels = q.oh * q.ow;
-  // (Without AVX-512 the 36 GEMMs run on XNNPACK, measured only for the rule below.)
-  if (threads > 1 || isa != CpuIsa::kAvx512) {
+  // (Without an own GEMM the 36 GEMMs run on XNNPACK, measured only for the rule below.)
+  if (threads > 1 || !gemm_isa_supported(isa)) {
     // Each Winograd conv is three parallel regions (transforms, 36 GEMMs, inverse):
     // on 2 threads their barriers outweigh small layers' gain. Measured with the
     // rule below instead, DenseNet-121 took 16.0 vs 15.3 ms (its 14x14 and 7x7
