@@ -3,7 +3,8 @@
 // (16-channel blocks) or AVX2 + FMA (8-channel blocks), kinds "dwconv_avx512"
 // and "dwconv_avx2". Output rows are split over the thread pool.
 //
-// Where it runs instead of XNNPACK (dwconv_profitable), AVX-512: measured
+// Where it runs instead of XNNPACK (dwconv_profitable; AVX2's measurements
+// there), AVX-512: measured
 // (bench_cpu_kernels conv2d_dw_avx512/ vs conv2d/, 1 thread): 3x3 is 1.1-1.7x
 // XNNPACK on MobileNetV2's 112x112-28x28 layers and at 7x7, 0.92-0.96x at 14x14,
 // and inside a whole model standalone 3x3 convs measured the same on either
@@ -75,11 +76,21 @@ bool dwconv_applicable(const Graph& g, const Node& n, CpuIsa isa) {
 }
 
 bool dwconv_profitable(const Graph& g, const Node& n, CpuIsa isa) {
+  // 5x5: always (AVX-512: XNNPACK 2022's 5x5 ran 2.1-2.6x ONNX Runtime's time;
+  // AVX2: the own rows 0.36-0.60x XNNPACK's AVX2 time on MnasNet's layers).
+  if (is_depthwise_kxk(g, n, 5)) return true;
+  const int64_t channels = g.tensor(n.inputs[0]).shape[1];
   // AVX-512: 3x3 <= 32 channels (1.45-1.7x; wider layers measured the same as
-  // XNNPACK in whole models); 5x5 always (XNNPACK 2022's 5x5 ran 2.1-2.6x ONNX
-  // Runtime's time).
-  (void)isa;
-  return is_depthwise_kxk(g, n, 5) || g.tensor(n.inputs[0]).shape[1] <= 32;
+  // XNNPACK in whole models).
+  if (isa == CpuIsa::kAvx512) return channels <= 32;
+  // AVX2 (isa=avx2 on an AVX-512 machine, XNNPACK limited to AVX2; bench_cpu_kernels
+  // conv2d_dw_avx2/ vs conv2d/, 1 thread, two interleaved runs, and callgrind
+  // instruction counts): MobileNetV2's 3x3 layers with 32 channels at 112x112
+  // 0.42-0.51x XNNPACK's time, 96-192 channels at 56x56-28x28 outputs 0.56-1.00x
+  // (instructions 0.67-0.84x); wide layers at 14x14 and 7x7 outputs 0.57-1.41x
+  // (instructions 1.06-1.36x), so those stay on XNNPACK.
+  const Shape& y = g.tensor(n.outputs[0]).shape;
+  return channels <= 32 || (y[2] >= 28 && y[3] >= 28);
 }
 
 Expected<KernelPtr> make_dwconv(const KernelArgs& a) {

@@ -1,9 +1,10 @@
 // Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions: 36 multiplies per 4x4
 // output tile and channel pair instead of 144. Input tiles are transformed
 // (B^T d B) into 36 matrices [tiles, C], each multiplied by its transformed
-// weights (G g G^T, [C, M]) on the own AVX-512 GEMM (or XNNPACK's fully connected
-// operator; packed once), and the 36 products transformed back (A^T m A) with bias and the
-// fused clamp. Transforms run over 16 channels at a time (one AVX-512 vector).
+// weights (G g G^T, [C, M]) on the own GEMM of the options' x86 level (x86/gemm.h;
+// or XNNPACK's fully connected operator; packed once), and the 36 products
+// transformed back (A^T m A) with bias and the fused clamp. Transforms run over
+// 16 channels at a time (one AVX-512 vector, two AVX2 ones), compiled for that level.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -343,7 +344,14 @@ bool winograd_f43_profitable(const Graph& g, const Node& n, int threads, CpuIsa 
   // input channels 0.270 -> 0.155 ms, the model 3.09 -> 2.47 ms; DenseNet-121's
   // 128 -> 32 layers at 7x7 (4 tiles, 590 KB of weights) 17.4 -> 10.1 us
   // (bench_cpu_kernels); ResNet-50's 7x7 layers (37.7 MB of transformed weights)
-  // stay direct, where Winograd measured slower.
+  // stay direct, where Winograd measured slower (AVX-512).
+  // AVX2 pays more (its 36 products on the own AVX2 GEMM; isa=avx2 on an AVX-512
+  // machine, XNNPACK limited to AVX2, bench_cpu_kernels 1 thread, interleaved):
+  // ResNet-50's, VGG19's and DenseNet-121's 3x3 layers from 56x56 to 14x14 took
+  // 0.18-0.47x XNNPACK's direct time and 0.22-0.68x the own GEMM's (im2col);
+  // DenseNet-121's 7x7 layers 0.67x the GEMM's; ResNet-50's 7x7 0.98x (stays
+  // direct); VGG19's first layer (3 channels) 5x slower (excluded below). So the
+  // same rule on both levels.
   return q.c >= 16 && q.m >= 32 && (q.tiles >= 16 || 36 * q.c * q.m * 4 <= (1 << 20));
 }
 
