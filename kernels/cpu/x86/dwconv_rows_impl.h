@@ -4,14 +4,15 @@
 //
 // Four output pixels at a time for every channel block of S::kLanes: a kernel
 // row's taps are loaded once per four outputs and each input vector feeds up to K
-// of them; border columns load zeros and rows outside the image point at a zero
-// row, so borders take the same path. Full blocks load and store whole vectors,
-// the last block (C not a multiple of the lanes) through masks. The arithmetic
-// order (bias, then taps row by row, one FMA each, then the clamp) is the same on
-// every level, so a level's results do not depend on the vector width.
-// (Walking a row once per channel block instead of all blocks per pixel group
-// measured 5-20% slower on AVX-512.) The per-block bodies are inlined into their
-// block loops: as calls they cost AVX-512 15-20% on 112x112 and 28x28 layers.
+// of them; border columns and rows outside the image read a zero row, so borders
+// take the same arithmetic (a border group looks its columns' addresses up once).
+// Full blocks load and store whole vectors, the last block (C not a multiple of
+// the lanes) through masks. The arithmetic order (bias, then taps row by row, one
+// FMA each, then the clamp) is the same on every level, so a level's results do
+// not depend on the vector width. (Walking a row once per channel block instead of
+// all blocks per pixel group measured 5-20% slower on AVX-512.) The per-block
+// bodies are inlined into their block loops: as calls they cost AVX-512 15-20% on
+// 112x112 and 28x28 layers.
 
 // Whether a block's accumulators, taps and input columns (kCols) all fit the
 // register file (32 zmm, 16 ymm).
@@ -23,7 +24,8 @@ constexpr bool dw_fits_registers() {
 // An input vector. Where the block fits the register file (kPin), loaded once
 // into a register: a plain load would otherwise be folded into each of the up to
 // K FMAs that read it (measured on AVX-512: 15-35% slower than the masked loads
-// it replaced, which cannot fold); elsewhere folding saves spills.
+// it replaced, which cannot fold; AVX2 3x3 0.68-0.94x on MobileNetV2's 56x56-7x7
+// layers); elsewhere folding saves spills (AVX2 5x5 measured 0.83-1.04x folded).
 template <class S, bool kTail, bool kPin>
 __attribute__((always_inline)) inline typename S::V dw_load(typename S::Mask m, const float* p) {
   typename S::V v;
