@@ -111,6 +111,9 @@ class CpuProcessor : public Processor {
   std::string description() const override {
     return "XNNPACK cpu, " + std::to_string(spec_.threads) + " thread(s), isa " +
            cpu::cpu_isa_name(*cpu::parse_cpu_isa(spec_.isa)) +
+           (cpu::xnnpack_isa() < cpu::cpu_isa_detected()
+                ? std::string(", XNNPACK at ") + cpu::cpu_isa_name(cpu::xnnpack_isa())
+                : std::string()) +
            (spec_.cores.empty() ? ", not pinned" : ", cores " + cores_text(spec_.cores));
   }
   bool supports(const Graph& g, const Node& n) const override {

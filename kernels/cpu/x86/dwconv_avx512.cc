@@ -7,8 +7,9 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#pragma GCC push_options
-#pragma GCC target("avx512f")
+#include "kernels/cpu/x86/simd_target.h"
+
+TANDEM_SIMD_BEGIN_AVX512
 #include "kernels/cpu/x86/simd_avx512.h"
 
 namespace tandem::cpu::avx512 {
@@ -22,5 +23,5 @@ void dwconv_row_from(const DwConvPacked& p, const float* const* rows, int64_t in
 
 }  // namespace tandem::cpu::avx512
 
-#pragma GCC pop_options
+TANDEM_SIMD_END
 #endif

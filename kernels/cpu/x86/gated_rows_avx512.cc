@@ -6,8 +6,9 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#pragma GCC push_options
-#pragma GCC target("avx512f")
+#include "kernels/cpu/x86/simd_target.h"
+
+TANDEM_SIMD_BEGIN_AVX512
 #include "kernels/cpu/x86/simd_avx512.h"
 
 namespace tandem::cpu::avx512 {
@@ -24,5 +25,5 @@ void hard_row(const float* x, float* y, int64_t c, float alpha, float beta) {
 
 }  // namespace tandem::cpu::avx512
 
-#pragma GCC pop_options
+TANDEM_SIMD_END
 #endif

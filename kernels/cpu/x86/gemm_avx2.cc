@@ -9,8 +9,9 @@
 #include <array>
 #include <utility>
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+#include "kernels/cpu/x86/simd_target.h"
+
+TANDEM_SIMD_BEGIN_AVX2
 #include "kernels/cpu/x86/simd_avx2.h"
 
 namespace tandem::cpu::avx2 {
@@ -46,5 +47,5 @@ int64_t gemm_block_rows(int64_t m) {
 
 }  // namespace tandem::cpu::avx2
 
-#pragma GCC pop_options
+TANDEM_SIMD_END
 #endif

@@ -8,8 +8,9 @@
 #include <array>
 #include <utility>
 
-#pragma GCC push_options
-#pragma GCC target("avx512f")
+#include "kernels/cpu/x86/simd_target.h"
+
+TANDEM_SIMD_BEGIN_AVX512
 #include "kernels/cpu/x86/simd_avx512.h"
 
 namespace tandem::cpu::avx512 {
@@ -48,5 +49,5 @@ int64_t gemm_block_rows(int64_t m) {
 
 }  // namespace tandem::cpu::avx512
 
-#pragma GCC pop_options
+TANDEM_SIMD_END
 #endif

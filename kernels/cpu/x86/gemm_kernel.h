@@ -66,7 +66,8 @@ void micro_kernel(const Tile& t) {
   const float* b = t.b;
   const int64_t lda = t.lda;
   const int32_t* off = t.off;
-  for (int64_t p = 0; p < t.kc; ++p, b += kNR) {
+  const int64_t kc = t.kc;
+  for (int64_t p = 0; p < kc; ++p, b += kNR) {
     // B's panels lie one after another, K block after K block: fetching the row
     // kPrefetchRows ahead streams the weights in (past the end is harmless).
     for (int o = 0; o < NV * L; o += 16) S::prefetch(b + kPrefetchRows * kNR + o);

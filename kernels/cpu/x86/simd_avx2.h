@@ -3,14 +3,17 @@
 //
 // How to use: in a .cc of its own, standard headers and <immintrin.h> first, then
 //
-//   #pragma GCC push_options
-//   #pragma GCC target("avx2,fma")
+//   #include "kernels/cpu/x86/simd_target.h"
+//   TANDEM_SIMD_BEGIN_AVX2
 //   #include "kernels/cpu/x86/simd_avx2.h"
 //   namespace tandem::cpu::avx2 {
-//   #include "kernels/cpu/x86/my_kernel_impl.h"   // template <class S> ...
-//   void my_kernel(...) { my_kernel_impl<Avx2F32>(...); }
+//   namespace {
+//   using S = Avx2F32;
+//   #include "kernels/cpu/x86/my_kernel_impl.h"   // templates / code over S
+//   }  // namespace
+//   void my_kernel(...) { my_kernel_impl(...); }
 //   }
-//   #pragma GCC pop_options
+//   TANDEM_SIMD_END
 //
 // Call the result only when CpuKernelOptions::isa >= CpuIsa::kAvx2. AVX2 has no
 // mask registers: Mask is a vector of all-ones / zero lanes (vmaskmovps, which

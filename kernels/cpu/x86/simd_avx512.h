@@ -7,19 +7,26 @@
 //
 // How to use: the binary targets baseline x86-64, so the per-ISA instantiation
 // lives in its own .cc that includes standard headers and <immintrin.h> first,
-// then this header and the kernel template header inside a target region, in a
-// per-ISA (or anonymous) namespace so two differently compiled instantiations
-// never merge:
+// then this header and the kernel template header inside a target region
+// (simd_target.h: #pragma GCC target on GCC, #pragma clang attribute on Clang),
+// in a per-ISA (or anonymous) namespace so two differently compiled
+// instantiations never merge:
 //
 //   #include <immintrin.h>          // and every other standard header
-//   #pragma GCC push_options
-//   #pragma GCC target("avx512f")
+//   #include "kernels/cpu/x86/simd_target.h"
+//   TANDEM_SIMD_BEGIN_AVX512
 //   #include "kernels/cpu/x86/simd_avx512.h"
 //   namespace tandem::cpu::avx512 {
-//   #include "kernels/cpu/x86/my_kernel_impl.h"   // template <class S> ...
-//   void my_kernel(...) { my_kernel_impl<Avx512F32>(...); }
+//   namespace {
+//   using S = Avx512F32;
+//   #include "kernels/cpu/x86/my_kernel_impl.h"   // templates / code over S
+//   }  // namespace
+//   void my_kernel(...) { my_kernel_impl(...); }  // declared in a plain header
 //   }
-//   #pragma GCC pop_options
+//   TANDEM_SIMD_END
+//
+// (gemm_avx512.cc / gemm_kernel.h is a full example.) Keep test assertions and
+// other library code outside the region.
 //
 // Call the result only when CpuKernelOptions::isa >= CpuIsa::kAvx512.
 // All members are static and inline; masks select the first n lanes (tails).

@@ -2,15 +2,29 @@
 
 #include <cpuinfo.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
 namespace tandem::cpu {
+namespace {
+
+CpuIsa& limited_to() {
+  static CpuIsa isa = cpu_isa_detected();
+  return isa;
+}
+
+}  // namespace
+
+CpuIsa xnnpack_isa() {
+  return limited_to();
+}
 
 bool limit_xnnpack_isa(CpuIsa isa) {
 #if defined(__x86_64__)
   if (!cpuinfo_initialize()) return false;
   if (isa >= CpuIsa::kAvx512) return true;
+  limited_to() = std::min(limited_to(), std::max(isa, CpuIsa::kAvx2));
   // cpuinfo_isa is cpuinfo's (writable) global that its cpuinfo_has_x86_* read.
   cpuinfo_isa.avx512f = cpuinfo_isa.avx512pf = cpuinfo_isa.avx512er = false;
   cpuinfo_isa.avx512cd = cpuinfo_isa.avx512dq = cpuinfo_isa.avx512bw = false;

@@ -18,6 +18,9 @@ namespace tandem::cpu {
 // Returns false where it cannot (not x86-64, cpuinfo failed).
 bool limit_xnnpack_isa(CpuIsa isa);
 
+// The level XNNPACK was limited to (the detected one when never limited).
+CpuIsa xnnpack_isa();
+
 // TANDEM_XNNPACK_ISA from the environment: applies limit_xnnpack_isa when set to a
 // level below the detected one; an unknown value is an error.
 Status limit_xnnpack_isa_from_env();
