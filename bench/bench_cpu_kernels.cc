@@ -137,8 +137,8 @@ std::vector<Case> conv_cases() {
       variants.push_back(std::move(v));
     };
     const Node& node = cs.g.nodes[0];
-    if (grp > 1 && cpu::dwconv_avx512_applicable(cs.g, node))
-      variant("conv2d_dw_avx512", W::kOff, G::kOwn);  // own AVX-512 depthwise
+    if (grp > 1 && cpu::dwconv_applicable(cs.g, node, g_isa))  // own depthwise at the level
+      variant((std::string("conv2d_dw_") + cpu::cpu_isa_name(g_isa)).c_str(), W::kOff, G::kOwn);
     if (grp == 1 && cpu::gemm_conv_applicable(cs.g, node, g_isa))
       variant("conv2d_gemm", W::kOff, G::kOwn);  // one GEMM (im2col unless 1x1 stride 1)
     if (cpu::winograd_f43_applicable(cs.g, node))

@@ -1,23 +1,24 @@
-// The own AVX-512 depthwise 3x3 and 5x5 kernel (kernels/cpu/dwconv_avx512.cc) against
-// the reference processor: strides 1 and 2, symmetric and asymmetric pads, channel
-// counts that leave a masked tail, maps narrower than the kernel, concat slices.
+// The own depthwise 3x3 and 5x5 kernel (kernels/cpu/ops/dwconv.cc, rows in
+// kernels/cpu/x86/dwconv_rows.h) against the reference processor at every x86
+// level this CPU runs (isa=avx512, isa=avx2; a level it lacks is a skipped test
+// case): strides 1 and 2, symmetric and asymmetric pads, channel counts that
+// leave a masked tail (of 16 and of 8 lanes), maps narrower than the kernel,
+// concat slices.
 #include <doctest/doctest.h>
 
-#include "kernels/cpu/x86/gemm_avx512.h"
 #include "tests/cpu_compare.h"
 #include "tests/skip.h"
 
 using namespace tandem;
 using namespace tandem::cpu_test;
 
-TEST_CASE("depthwise 3x3 on the own AVX-512 kernel matches the reference") {
-  if (!test::skip_unless(
-          cpu::gemm_avx512_available(),
-          "no AVX-512F: the own depthwise kernel is not run (convs stay on XNNPACK)")) {
-    Graph g = conv_graph(16, 6, 6, 16, conv_attrs(3, 1, 1, 16), true);
-    CHECK_FALSE(cpu::dwconv_avx512_applicable(g, g.nodes[0]));
-    return;
-  }
+namespace {
+
+bool cpu_runs(cpu::CpuIsa isa) {
+  return cpu::cpu_isa_detected() >= isa;
+}
+
+void check_dwconv(const std::string& isa) {
   FusedActivation relu6{0.0f, 6.0f};
   struct Case {
     int64_t c, h, w, stride;
@@ -37,6 +38,8 @@ TEST_CASE("depthwise 3x3 on the own AVX-512 kernel matches the reference") {
       // Rows long enough for runs of interior quads, and every remainder after them.
       {16, 3, 14, 1, {1, 1, 1, 1}},
       {24, 4, 29, 2, {1, 1, 1, 1}},
+      {12, 5, 21, 1, {1, 1, 1, 1}},  // one full 8-lane block and a tail of 4
+      {7, 4, 19, 2, {1, 1, 1, 1}},   // a tail only
       {48, 3, 31, 1, {0, 1, 2, 0}},
       {16, 2, 28, 2, {0, 0, 1, 1}},
       {33, 3, 17, 1, {1, 1, 1, 1}},
@@ -49,7 +52,8 @@ TEST_CASE("depthwise 3x3 on the own AVX-512 kernel matches the reference") {
       {32, 6, 31, 2, {0, 0, 1, 1}, 5},
       {48, 2, 9, 2, {2, 2, 2, 2}, 5},
   };
-  for (const char* spec : {"cpu:threads=1,gemm=own", "cpu:threads=2,gemm=own"}) {
+  for (const std::string threads : {"1", "2"}) {
+    const std::string spec = "cpu:threads=" + threads + ",gemm=own,isa=" + isa;
     for (const Case& k : cases) {
       CAPTURE(spec);
       CAPTURE(k.c);
@@ -63,7 +67,7 @@ TEST_CASE("depthwise 3x3 on the own AVX-512 kernel matches the reference") {
       CHECK(compare(conv_graph(k.c, k.h, k.w, k.c, a, true, relu6), spec, nullptr, nullptr, nullptr,
                     &kinds) <= kTolerance);
       REQUIRE(kinds.size() == 1);
-      CHECK(kinds[0] == "dwconv_avx512");
+      CHECK(kinds[0] == "dwconv_" + isa);
     }
   }
   // Reading and writing concat slices (pixel strides > channels).
@@ -78,6 +82,32 @@ TEST_CASE("depthwise 3x3 on the own AVX-512 kernel matches the reference") {
   int yd = node(g, OpType::kConv, "dw", {y, wd}, {1, 40, 9, 8}, conv_attrs(3, 1, 1, 40));
   g.outputs = {node(g, OpType::kConcat, "cat2", {y, yd}, {1, 80, 9, 8}, cat)};
   int64_t copies = -1;
-  CHECK(compare(g, "cpu:threads=2,gemm=own", nullptr, &copies) <= kTolerance);
+  std::vector<std::string> kinds;
+  CHECK(compare(g, "cpu:threads=2,gemm=own,isa=" + isa, nullptr, &copies, nullptr, &kinds) <=
+        kTolerance);
   CHECK(copies <= 1);  // the graph input x is copied into its slice once
+  REQUIRE(kinds.size() == 4);
+  CHECK(kinds[2] == "dwconv_" + isa);
+}
+
+}  // namespace
+
+TEST_CASE("depthwise 3x3 and 5x5 on the own kernel, isa=avx512, match the reference" *
+          doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx512))) {
+  check_dwconv("avx512");
+}
+
+TEST_CASE("depthwise 3x3 and 5x5 on the own kernel, isa=avx2, match the reference" *
+          doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx2))) {
+  check_dwconv("avx2");
+}
+
+TEST_CASE("isa=generic keeps depthwise convs on XNNPACK") {
+  Graph g = conv_graph(16, 6, 6, 16, conv_attrs(3, 1, 1, 16), true);
+  CHECK_FALSE(cpu::dwconv_applicable(g, g.nodes[0], cpu::CpuIsa::kGeneric));
+  std::vector<std::string> kinds;
+  CHECK(compare(g, "cpu:threads=1,gemm=own,isa=generic", nullptr, nullptr, nullptr, &kinds) <=
+        kTolerance);
+  REQUIRE(kinds.size() == 1);
+  CHECK(kinds[0] == "xnnpack");
 }

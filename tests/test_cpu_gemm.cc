@@ -287,7 +287,6 @@ TEST_CASE("the default cpu spec picks the kernel the measurements favour, per IS
     return kinds[0];
   };
   const cpu::CpuIsa detected = cpu::cpu_isa_detected();
-  const bool avx512 = detected >= cpu::CpuIsa::kAvx512;
   // The level the default spec runs at (the best this CPU has), then AVX2 forced.
   std::vector<cpu::CpuIsa> levels = {detected};
   if (detected > cpu::CpuIsa::kAvx2) levels.push_back(cpu::CpuIsa::kAvx2);
@@ -319,16 +318,20 @@ TEST_CASE("the default cpu spec picks the kernel the measurements favour, per IS
     CHECK(kind(conv_graph(3, 32, 32, 64, conv_attrs(7, 2, 3), true)) ==
           (own ? gemm_kind(isa, true) : "xnnpack"));
   }
-  // Depthwise convs at the default level (the AVX-512 depthwise kernel's selection
-  // is not per level yet).
-  spec = "cpu:threads=1";
-  CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(3, 1, 1, 64), true)) == "xnnpack");
-  // A depthwise 3x3 on <= 32 channels: the own AVX-512 kernel.
-  CHECK(kind(conv_graph(32, 14, 14, 32, conv_attrs(3, 1, 1, 32), true)) ==
-        (avx512 ? "dwconv_avx512" : "xnnpack"));
-  // A depthwise 5x5: the own kernel (XNNPACK 2022's is slow).
-  CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(5, 1, 2, 64), true)) ==
-        (avx512 ? "dwconv_avx512" : "xnnpack"));
+  // Depthwise convs (dwconv_profitable), at each level: 3x3 on <= 32 channels and
+  // 5x5 (XNNPACK 2022's is slow) on the own kernel, 3x3 on 64 channels at 14x14 on
+  // XNNPACK; at 28x28 the own kernel on AVX2 only.
+  for (cpu::CpuIsa isa : levels) {
+    spec = "cpu:threads=1" + (isa == detected ? std::string() : isa_option(isa));
+    CAPTURE(spec);
+    const std::string dw =
+        isa >= cpu::CpuIsa::kAvx2 ? std::string("dwconv_") + cpu::cpu_isa_name(isa) : "xnnpack";
+    CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(3, 1, 1, 64), true)) == "xnnpack");
+    CHECK(kind(conv_graph(32, 14, 14, 32, conv_attrs(3, 1, 1, 32), true)) == dw);
+    CHECK(kind(conv_graph(64, 14, 14, 64, conv_attrs(5, 1, 2, 64), true)) == dw);
+    CHECK(kind(conv_graph(64, 28, 28, 64, conv_attrs(3, 1, 1, 64), true)) ==
+          (isa == cpu::CpuIsa::kAvx2 ? dw : "xnnpack"));
+  }
 }
 
 TEST_CASE("a small network at isa=avx2 matches the reference on the AVX2 GEMM") {

@@ -2,10 +2,11 @@
 // (kernels/cpu/inverted_residual.cc) against the reference processor: strides 1
 // and 2, with and without the residual Add, channel counts that leave masked
 // tails, batch 2, one to three threads (tasks splitting an image's rows), and the
-// graphs the compiler must not fuse.
+// graphs the compiler must not fuse; at every x86 level this CPU runs (isa=avx512,
+// isa=avx2; a level it lacks is a skipped test case), and isa=generic, where
+// nothing fuses.
 #include <doctest/doctest.h>
 
-#include "kernels/cpu/x86/gemm_avx512.h"
 #include "tests/cpu_compare.h"
 #include "tests/skip.h"
 
@@ -59,15 +60,16 @@ double run_block(const Graph& g, const std::string& spec, int64_t& blocks,
   });
 }
 
-}  // namespace
+bool cpu_runs(cpu::CpuIsa isa) {
+  return cpu::cpu_isa_detected() >= isa;
+}
 
-TEST_CASE("an inverted residual block runs as one kernel and matches the reference") {
-  if (!test::skip_unless(cpu::gemm_avx512_available(),
-                         "no AVX-512F: the fused block kernel is not run (convs run one by one)")) {
-    Graph g = block_graph(Block{});
-    CHECK_FALSE(cpu::inverted_residual_fusable(g, &g.nodes[0], g.nodes[1], g.nodes[2]));
-    return;
-  }
+// The fused block's kernel kind at `isa`.
+std::string block_kind(const std::string& isa) {
+  return isa == "avx512" ? "inverted_residual" : "inverted_residual_" + isa;
+}
+
+void check_blocks(const std::string& isa) {
   std::vector<Block> cases;
   cases.push_back(Block{});                                   // stride 1 + residual
   cases.push_back(Block{1, 24, 144, 32, 7, 30, 2, false});    // stride 2
@@ -76,7 +78,8 @@ TEST_CASE("an inverted residual block runs as one kernel and matches the referen
   cases.push_back(Block{2, 8, 40, 24, 3, 31, 2, false});      // tiny channels
   cases.push_back(Block{1, 24, 72, 24, 7, 28, 1, true, 5});   // 5x5 depthwise (MnasNet)
   cases.push_back(Block{2, 24, 72, 32, 6, 30, 2, false, 5});  // 5x5, stride 2
-  for (const std::string spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=3"}) {
+  for (const std::string threads : {"1", "2", "3"}) {
+    const std::string spec = "cpu:threads=" + threads + ",isa=" + isa;
     for (const Block& b : cases) {
       CAPTURE(spec);
       CAPTURE(b.n);
@@ -93,23 +96,22 @@ TEST_CASE("an inverted residual block runs as one kernel and matches the referen
       REQUIRE(kinds.size() >= 3);
       CHECK(kinds[0] == "fused");  // the expansion and the depthwise conv do nothing
       CHECK(kinds[1] == "fused");
-      CHECK(kinds[2] == "inverted_residual");
+      CHECK(kinds[2] == block_kind(isa));
       // blocks=separate runs the three convs one by one, to the same bound.
       CHECK(run_block(g, spec + ",blocks=separate", blocks, kinds) <= kTolerance);
       CHECK(blocks == 0);
-      CHECK(kinds[2] != "inverted_residual");
+      CHECK(kinds[2] != block_kind(isa));
     }
   }
 }
 
-TEST_CASE("a block without expansion (depthwise -> projection) runs as one kernel") {
-  if (!test::skip_unless(cpu::gemm_avx512_available(), "no AVX-512F: no fused block kernel"))
-    return;
+void check_blocks_without_expansion(const std::string& isa) {
   // x -> dw 3x3 (stride 1 or 2, 5x5 too) -> 1x1 with 16 outputs (alone on XNNPACK)
   // x being a concat of two inputs (and an output itself).
   for (int64_t k : {3, 5})
     for (int64_t stride : {1, 2})
-      for (const std::string spec : {"cpu:threads=1", "cpu:threads=2"}) {
+      for (const std::string threads : {"1", "2"}) {
+        const std::string spec = "cpu:threads=" + threads + ",isa=" + isa;
         CAPTURE(k);
         CAPTURE(stride);
         CAPTURE(spec);
@@ -136,36 +138,61 @@ TEST_CASE("a block without expansion (depthwise -> projection) runs as one kerne
         CHECK(blocks == 1);
         REQUIRE(kinds.size() == 3);
         CHECK(kinds[1] == "fused");
-        CHECK(kinds[2] == "inverted_residual");
+        CHECK(kinds[2] == block_kind(isa));
       }
 }
 
-TEST_CASE("blocks that must not fuse run their convs one by one") {
+void check_unfused(const std::string& isa) {
+  const std::string spec = "cpu:threads=2,isa=" + isa;
   int64_t blocks = -1;
   std::vector<std::string> kinds;
   Block narrow;
   narrow.w = 14;  // rows too short to pay for a GEMM call each
-  CHECK(run_block(block_graph(narrow), "cpu:threads=2", blocks, kinds) <= kTolerance);
+  CHECK(run_block(block_graph(narrow), spec, blocks, kinds) <= kTolerance);
   CHECK(blocks == 0);
   // The expanded map is needed after all: the expansion runs alone, and the
   // depthwise conv and projection fuse as a block without expansion.
   Block shared;
   shared.expanded_is_output = true;
-  CHECK(run_block(block_graph(shared), "cpu:threads=2", blocks, kinds) <= kTolerance);
-  if (cpu::gemm_avx512_available()) {
-    CHECK(blocks == 1);
-    REQUIRE(kinds.size() >= 3);
-    CHECK(kinds[0] != "fused");
-    CHECK(kinds[1] == "fused");
-    CHECK(kinds[2] == "inverted_residual");
-  }
+  CHECK(run_block(block_graph(shared), spec, blocks, kinds) <= kTolerance);
+  CHECK(blocks == 1);
+  REQUIRE(kinds.size() >= 3);
+  CHECK(kinds[0] != "fused");
+  CHECK(kinds[1] == "fused");
+  CHECK(kinds[2] == block_kind(isa));
   // XNNPACK only: nothing of the own kernels is fused in.
-  CHECK(run_block(block_graph(Block{}), "cpu:threads=2,gemm=xnnpack", blocks, kinds) <= kTolerance);
+  CHECK(run_block(block_graph(Block{}), spec + ",gemm=xnnpack", blocks, kinds) <= kTolerance);
   CHECK(blocks == 0);
 }
 
-TEST_CASE("a fused block's time is shared among its nodes by their MACs") {
-  if (!test::skip_unless(cpu::gemm_avx512_available(), "no AVX-512F: nothing is fused")) return;
+}  // namespace
+
+TEST_CASE("an inverted residual block, isa=avx512, runs as one kernel and matches the reference" *
+          doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx512))) {
+  check_blocks("avx512");
+  check_blocks_without_expansion("avx512");
+  check_unfused("avx512");
+}
+
+TEST_CASE("an inverted residual block, isa=avx2, runs as one kernel and matches the reference" *
+          doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx2))) {
+  check_blocks("avx2");
+  check_blocks_without_expansion("avx2");
+  check_unfused("avx2");
+}
+
+TEST_CASE("isa=generic runs a block's convs one by one") {
+  const Graph g = block_graph(Block{});
+  CHECK_FALSE(cpu::inverted_residual_fusable(g, &g.nodes[0], g.nodes[1], g.nodes[2],
+                                             cpu::CpuIsa::kGeneric));
+  int64_t blocks = -1;
+  std::vector<std::string> kinds;
+  CHECK(run_block(g, "cpu:threads=2,isa=generic", blocks, kinds) <= kTolerance);
+  CHECK(blocks == 0);
+}
+
+TEST_CASE("a fused block's time is shared among its nodes by their MACs" *
+          doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx2))) {
   const Graph g = block_graph(Block{});
   const int n = int(g.nodes.size());
   auto cpu = make("cpu:threads=1");

@@ -150,11 +150,12 @@ Expected<KernelPtr> make_winograd_f43(const KernelArgs& args);
 CpuOpSupport neon_conv_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
 // A depthwise k x k conv (group == channels, one filter each), undilated, equal strides.
 bool is_depthwise_kxk(const Graph& g, const Node& n, int64_t k);
-// Depthwise 3x3 and 5x5 (stride 1 or 2) on the own AVX-512 kernel (dwconv_avx512.cc):
-// where it applies, where it beats XNNPACK's, the kernel.
-bool dwconv_avx512_applicable(const Graph& g, const Node& n);
-bool dwconv_avx512_profitable(const Graph& g, const Node& n);
-Expected<KernelPtr> make_dwconv_avx512(const KernelArgs& args);
+// Depthwise 3x3 and 5x5 (stride 1 or 2) on the own kernel (ops/dwconv.cc) at x86
+// level `isa` (AVX-512 or AVX2): where it applies, where it beats XNNPACK's, the
+// kernel (at KernelArgs::options.isa).
+bool dwconv_applicable(const Graph& g, const Node& n, CpuIsa isa);
+bool dwconv_profitable(const Graph& g, const Node& n, CpuIsa isa);
+Expected<KernelPtr> make_dwconv(const KernelArgs& args);
 // Dense convs as one GEMM on the own kernel of level `isa` (conv2d_gemm.cc): where
 // it applies (that level has an own GEMM), where it beats XNNPACK at that level.
 bool gemm_conv_applicable(const Graph& g, const Node& n, CpuIsa isa);
@@ -166,11 +167,11 @@ size_t gemm_conv_workspace_floats(const Graph& g, const Node& n);
 bool gemm_conv_reads_nchw(const Graph& g, const Node& n);
 Expected<KernelPtr> make_gemm_conv(const KernelArgs& args);
 // An inverted residual block as one kernel (inverted_residual.cc): whether the
-// convs fuse (expand nullptr: a block without expansion), the scratch the kernel
+// convs fuse at x86 level `isa` (expand nullptr: a block without expansion), the scratch the kernel
 // needs on `threads` threads, the kernel (made for the projection node, with
 // KernelArgs::absorbed = {[expansion,] depthwise}).
 bool inverted_residual_fusable(const Graph& g, const Node* expand, const Node& dw,
-                               const Node& project);
+                               const Node& project, CpuIsa isa);
 size_t inverted_residual_workspace_floats(const Graph& g, const Node& dw, bool expansion,
                                           int threads);
 Expected<KernelPtr> make_inverted_residual(const KernelArgs& args);

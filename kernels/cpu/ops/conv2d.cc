@@ -71,9 +71,9 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
   for (int64_t p : at.pads)
     if (p < 0) return {};
   if (CpuOpSupport s = neon_conv_support(g, n, options); s.factory) return s;
-  if (options.gemm != CpuKernelOptions::Gemm::kXnnpack && dwconv_avx512_applicable(g, n) &&
-      (options.gemm == CpuKernelOptions::Gemm::kOwn || dwconv_avx512_profitable(g, n)))
-    return strided_kernel(make_dwconv_avx512);
+  if (options.gemm != CpuKernelOptions::Gemm::kXnnpack && dwconv_applicable(g, n, options.isa) &&
+      (options.gemm == CpuKernelOptions::Gemm::kOwn || dwconv_profitable(g, n, options.isa)))
+    return strided_kernel(make_dwconv);
   using W = CpuKernelOptions::Winograd;
   if (options.winograd != W::kOff && winograd_f43_applicable(g, n) &&
       (options.winograd == W::kOn || winograd_f43_profitable(g, n, options.threads, options.isa)))

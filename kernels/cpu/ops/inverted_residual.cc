@@ -10,10 +10,10 @@
 // above its first).
 #include <algorithm>
 
-#include "kernels/cpu/ops/conv_geometry.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
-#include "kernels/cpu/x86/dwconv_avx512.h"
-#include "kernels/cpu/x86/gemm_avx512.h"
+#include "kernels/cpu/ops/conv_geometry.h"
+#include "kernels/cpu/x86/dwconv_rows.h"
+#include "kernels/cpu/x86/gemm.h"
 
 namespace tandem::cpu {
 namespace {
@@ -30,11 +30,11 @@ const float* bias_of(const std::vector<CpuTensor>& inputs) {
   return inputs.size() > 2 && inputs[2].data ? inputs[2].data : nullptr;
 }
 
-// 1x1 conv weights ONNX [N, K, 1, 1] as packed GEMM B [K, N].
-PackedGemmB pack_1x1(const CpuTensor& w, const float* bias) {
+// 1x1 conv weights ONNX [N, K, 1, 1] as packed GEMM B [K, N] for level `isa`.
+PackedGemmB pack_1x1(CpuIsa isa, const CpuTensor& w, const float* bias) {
   const int64_t n = w.shape[0], k = w.shape[1];
   const float* d = w.data;
-  return pack_gemm_b(k, n, bias, [&](int64_t kk, int64_t nn) { return d[nn * k + kk]; });
+  return pack_gemm_b(isa, k, n, bias, [&](int64_t kk, int64_t nn) { return d[nn * k + kk]; });
 }
 
 class InvertedResidualKernel : public CpuKernel {
@@ -56,15 +56,15 @@ class InvertedResidualKernel : public CpuKernel {
     x_ = x.data;
     in_stride_ = x.pixel_stride;
     if (ex) {
-      expand_ = pack_1x1((*ex_in)[1], bias_of(*ex_in));
+      expand_ = pack_1x1(a.options.isa, (*ex_in)[1], bias_of(*ex_in));
       expand_lo_ = ex->attrs.activation.min;
       expand_hi_ = ex->attrs.activation.max;
     }
     q_ = conv_geometry(*a.g, dw);
     // The depthwise conv reads the ring (pixel stride C), or x itself.
     dw_.init(q_, dw_in[1].data, bias_of(dw_in), dw.attrs.activation.min, dw.attrs.activation.max,
-             ex ? q_.c : in_stride_);
-    project_ = pack_1x1(a.inputs[1], bias_of(a.inputs));
+             ex ? q_.c : in_stride_, a.options.isa);
+    project_ = pack_1x1(a.options.isa, a.inputs[1], bias_of(a.inputs));
     call_.lda = q_.c;
     call_.c = a.outputs[0].data;
     call_.ldc = a.outputs[0].pixel_stride;
@@ -86,7 +86,9 @@ class InvertedResidualKernel : public CpuKernel {
     return Status();
   }
 
-  const char* kind() const override { return "inverted_residual"; }
+  const char* kind() const override {
+    return dw_.isa() == CpuIsa::kAvx512 ? "inverted_residual" : "inverted_residual_avx2";
+  }
 
   Status run(pthreadpool_t pool) override {
     pthreadpool_parallelize_1d(pool, task, this, size_t(tasks_), cpu_pool_flags());
@@ -134,7 +136,7 @@ class InvertedResidualKernel : public CpuKernel {
           e.ldc = q.c;
           e.lo = expand_lo_;
           e.hi = expand_hi_;
-          gemm_avx512_rows(expand_, e, 0, q.w);
+          gemm_f32_rows(expand_, e, 0, q.w);
           held[slot] = key;
         }
         in_rows[ky] = dst;
@@ -145,7 +147,7 @@ class InvertedResidualKernel : public CpuKernel {
       p.m = q.ow;
       p.c += r * q.ow * p.ldc;
       if (p.r) p.r += r * q.ow * p.ldr;
-      gemm_avx512_rows(project_, p, 0, q.ow);
+      gemm_f32_rows(project_, p, 0, q.ow);
     }
   }
 
@@ -162,16 +164,16 @@ class InvertedResidualKernel : public CpuKernel {
 
 #endif
 
-bool direct_1x1_on_gemm(const Graph& g, const Node& n) {
-  return n.op == OpType::kConv && gemm_conv_applicable(g, n) && conv_geometry(g, n).direct();
+bool direct_1x1_on_gemm(const Graph& g, const Node& n, CpuIsa isa) {
+  return n.op == OpType::kConv && gemm_conv_applicable(g, n, isa) && conv_geometry(g, n).direct();
 }
 
 }  // namespace
 
 bool inverted_residual_fusable(const Graph& g, const Node* expand, const Node& dw,
-                               const Node& project) {
-  if ((expand && !direct_1x1_on_gemm(g, *expand)) || !direct_1x1_on_gemm(g, project) ||
-      !dwconv_avx512_applicable(g, dw))
+                               const Node& project, CpuIsa isa) {
+  if ((expand && !direct_1x1_on_gemm(g, *expand, isa)) || !direct_1x1_on_gemm(g, project, isa) ||
+      !dwconv_applicable(g, dw, isa))
     return false;
   if ((expand && dw.inputs[0] != expand->outputs[0]) || project.inputs[0] != dw.outputs[0])
     return false;
@@ -187,6 +189,8 @@ size_t inverted_residual_workspace_floats(const Graph& g, const Node& dw, bool e
 
 Expected<KernelPtr> make_inverted_residual(const KernelArgs& a) {
 #if defined(__x86_64__)
+  if (a.options.isa < CpuIsa::kAvx2)
+    return internal_error("fused block ending in '" + a.node->name + "' needs isa avx2 or avx512");
   auto k = std::make_unique<InvertedResidualKernel>();
   const int threads = a.pool ? int(pthreadpool_get_threads_count(a.pool)) : 1;
   TANDEM_RETURN_IF_ERROR(k->init(a, threads));

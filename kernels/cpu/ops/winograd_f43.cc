@@ -1,9 +1,10 @@
 // Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions: 36 multiplies per 4x4
 // output tile and channel pair instead of 144. Input tiles are transformed
 // (B^T d B) into 36 matrices [tiles, C], each multiplied by its transformed
-// weights (G g G^T, [C, M]) on the own AVX-512 GEMM (or XNNPACK's fully connected
-// operator; packed once), and the 36 products transformed back (A^T m A) with bias and the
-// fused clamp. Transforms run over 16 channels at a time (one AVX-512 vector).
+// weights (G g G^T, [C, M]) on the own GEMM of the options' x86 level (x86/gemm.h;
+// or XNNPACK's fully connected operator; packed once), and the 36 products
+// transformed back (A^T m A) with bias and the fused clamp. Transforms run over
+// 16 channels at a time (one AVX-512 vector, two AVX2 ones), compiled for that level.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -12,13 +13,10 @@
 #include "kernels/cpu/compiler/cpu_kernel.h"
 #include "kernels/cpu/x86/gemm.h"
 
-// Per-ISA clones of the transform loops. ThreadSanitizer cannot run the clones'
-// resolvers (they run before its runtime is up), so sanitized builds get one version.
-#if defined(__SANITIZE_THREAD__)
-#define TANDEM_SIMD_CLONES
-#else
-#define TANDEM_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+// The transform loops run over kLanes channels in plain C++, which the compiler
+// vectorizes at the width of the function they are inlined into: one wrapper per
+// x86 level (target attributes), chosen from CpuKernelOptions::isa at init.
+#define TANDEM_WINO_INLINE __attribute__((always_inline)) inline
 
 namespace tandem::cpu {
 namespace {
@@ -71,18 +69,37 @@ class WinogradKernel : public CpuKernel {
   Status run(pthreadpool_t pool) override {
     // Three parallel regions per conv: on a busy machine every barrier can cost a
     // scheduling round, so the 36 GEMMs run side by side, one thread each.
-    pthreadpool_parallelize_1d(pool, input_task, this, size_t(q_.tiles), cpu_pool_flags());
+    pthreadpool_parallelize_1d(pool, input_task_, this, size_t(q_.tiles), cpu_pool_flags());
     gemm_failed_ = false;
     pthreadpool_parallelize_1d(pool, gemm_task, this, 36, cpu_pool_flags());
     if (gemm_failed_)
       return internal_error("XNNPACK error running a Winograd GEMM of node '" + name_ + "'");
-    pthreadpool_parallelize_1d(pool, output_task, this, size_t(q_.tiles), cpu_pool_flags());
+    pthreadpool_parallelize_1d(pool, output_task_, this, size_t(q_.tiles), cpu_pool_flags());
     return Status();
   }
 
  private:
-  TANDEM_SIMD_CLONES static void input_task(void* ctx, size_t index);
-  TANDEM_SIMD_CLONES static void output_task(void* ctx, size_t index);
+  using Task = void (*)(void*, size_t);
+  // Tile `index`: its input transform into v_, or its output transform from p_.
+  TANDEM_WINO_INLINE static void input_tile(void* ctx, size_t index);
+  TANDEM_WINO_INLINE static void output_tile(void* ctx, size_t index);
+  static void input_generic(void* ctx, size_t index) { input_tile(ctx, index); }
+  static void output_generic(void* ctx, size_t index) { output_tile(ctx, index); }
+#if defined(__x86_64__)
+  __attribute__((target("avx2,fma"))) static void input_avx2(void* ctx, size_t index) {
+    input_tile(ctx, index);
+  }
+  __attribute__((target("avx2,fma"))) static void output_avx2(void* ctx, size_t index) {
+    output_tile(ctx, index);
+  }
+  __attribute__((target("avx512f"))) static void input_avx512(void* ctx, size_t index) {
+    input_tile(ctx, index);
+  }
+  __attribute__((target("avx512f"))) static void output_avx512(void* ctx, size_t index) {
+    output_tile(ctx, index);
+  }
+#endif
+  void choose_transforms(CpuIsa isa);
 
   static void gemm_task(void* ctx, size_t index) {
     auto* k = static_cast<WinogradKernel*>(ctx);
@@ -112,9 +129,19 @@ class WinogradKernel : public CpuKernel {
   PackedGemmB own_[36];  // the own GEMM of options.isa where it has one, else XNNPACK's
 
   std::string name_;
+  Task input_task_ = input_generic, output_task_ = output_generic;
 };
 
-void WinogradKernel::input_task(void* ctx, size_t index) {
+void WinogradKernel::choose_transforms(CpuIsa isa) {
+#if defined(__x86_64__)
+  if (isa == CpuIsa::kAvx512) input_task_ = input_avx512, output_task_ = output_avx512;
+  if (isa == CpuIsa::kAvx2) input_task_ = input_avx2, output_task_ = output_avx2;
+#else
+  (void)isa;
+#endif
+}
+
+void WinogradKernel::input_tile(void* ctx, size_t index) {
   const auto* k = static_cast<const WinogradKernel*>(ctx);
   const Geometry& q = k->q_;
   const int64_t t = int64_t(index);
@@ -167,7 +194,7 @@ void WinogradKernel::input_task(void* ctx, size_t index) {
   }
 }
 
-void WinogradKernel::output_task(void* ctx, size_t index) {
+void WinogradKernel::output_tile(void* ctx, size_t index) {
   const auto* k = static_cast<const WinogradKernel*>(ctx);
   const Geometry& q = k->q_;
   const int64_t t = int64_t(index);
@@ -256,6 +283,7 @@ Status WinogradKernel::init(const KernelArgs& a) {
           u[size_t(((i * 6 + j) * q_.m + m) * q_.c + c)] =
               t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
     }
+  choose_transforms(a.options.isa);
   const float inf = std::numeric_limits<float>::infinity();
   // The 36 products on the own GEMM (AVX-512 measured): 1.07-1.47x faster per layer than on
   // XNNPACK's fully connected operator (bench_cpu_kernels conv2d_winograd/, 1 thread).
