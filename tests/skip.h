@@ -1,7 +1,7 @@
 // Run-time skips that say so: a test whose subject this machine lacks (an ISA,
 // two cores, a device feature) reports it instead of passing silently.
 //
-//   if (!skip_unless(cpu::gemm_avx512_available(), "no AVX-512F: own GEMM not run")) return;
+//   if (!skip_unless(cpu::cpu_isa_detected() >= cpu::CpuIsa::kAvx512, "no AVX-512F")) return;
 //
 // The reason appears as a doctest MESSAGE at the caller's line, and
 // doctest_main.cc lists every run-time skip after doctest's summary. Where a

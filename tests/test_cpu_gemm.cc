@@ -21,9 +21,9 @@ namespace {
 std::vector<cpu::CpuIsa> gemm_levels() {
   std::vector<cpu::CpuIsa> levels;
   for (cpu::CpuIsa isa : {cpu::CpuIsa::kAvx512, cpu::CpuIsa::kAvx2}) {
-    if (test::skip_unless(cpu::gemm_isa_supported(isa),
-                          std::string("this CPU does not run ") + cpu::cpu_isa_name(isa) +
-                              ", so its own GEMM is not tested here"))
+    if (test::skip_unless(cpu::gemm_isa_supported(isa), std::string("this CPU does not run ") +
+                                                            cpu::cpu_isa_name(isa) +
+                                                            ", so its own GEMM is not tested here"))
       levels.push_back(isa);
   }
   return levels;

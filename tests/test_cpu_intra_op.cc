@@ -110,7 +110,8 @@ TEST_CASE("consider_intra_op replaces core groups when the merged processor wins
     REQUIRE(plan.ok());
     plan->predicted_fps = plan_fps;
     const double before = plan->predicted_fps;
-    auto r = consider_intra_op(default_processor_registry(), &procs.value(), &table.value(), &plan.value(), o, measure);
+    auto r = consider_intra_op(default_processor_registry(), &procs.value(), &table.value(),
+                               &plan.value(), o, measure);
     REQUIRE_MESSAGE(r.ok(), r.status().to_string());
     CHECK(r->fps > 0);
     *chosen = r->chosen;
@@ -144,7 +145,8 @@ TEST_CASE("consider_intra_op replaces core groups when the merged processor wins
   REQUIRE(table.ok());
   auto plan = plan_partition(*table, PlanOptions{});
   REQUIRE(plan.ok());
-  auto r = consider_intra_op(default_processor_registry(), &procs.value(), &table.value(), &plan.value(), PlanOptions{}, measure);
+  auto r = consider_intra_op(default_processor_registry(), &procs.value(), &table.value(),
+                             &plan.value(), PlanOptions{}, measure);
   REQUIRE(r.ok());
   CHECK_FALSE(r->chosen);
   CHECK(r->fps == 0);

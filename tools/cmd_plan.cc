@@ -61,7 +61,8 @@ Expected<CostTable> plan_cost_table(const PlanArgs& s, const Graph& g, const Pro
     }
     return load_profile_for(s.profile, g, specs.empty() ? nullptr : &specs);
   }
-  TANDEM_ASSIGN_OR_RETURN(processors, create_processor_list(default_processor_registry(), s.processors));
+  TANDEM_ASSIGN_OR_RETURN(processors,
+                          create_processor_list(default_processor_registry(), s.processors));
   auto t = obtain_cost_table(g, raw_pointers(processors), "", po, /*save_profile=*/true);
   if (!t.ok()) return t.status().with_context(s.model);
   return t;

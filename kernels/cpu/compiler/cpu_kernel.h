@@ -160,8 +160,6 @@ Expected<KernelPtr> make_dwconv(const KernelArgs& args);
 // it applies (that level has an own GEMM), where it beats XNNPACK at that level.
 bool gemm_conv_applicable(const Graph& g, const Node& n, CpuIsa isa);
 bool gemm_conv_profitable(const Graph& g, const Node& n, CpuIsa isa);
-// The same at the AVX-512 level when this CPU has it (for callers without options).
-bool gemm_conv_applicable(const Graph& g, const Node& n);
 size_t gemm_conv_workspace_floats(const Graph& g, const Node& n);
 // Whether that conv takes a padded-input path that can read NCHW (stems).
 bool gemm_conv_reads_nchw(const Graph& g, const Node& n);

@@ -112,7 +112,8 @@ void fuse_inverted_residuals(RangePlan& p) {
                            p.is_nhwc(g.nodes[size_t(e)].inputs[0]) &&
                            p.sup(j).factory == make_gemm_conv &&
                            inverted_residual_fusable(g, &g.nodes[size_t(e)], dn, n, o.isa);
-    if (!expansion && !(p.is_nhwc(dn.inputs[0]) && inverted_residual_fusable(g, nullptr, dn, n, o.isa)))
+    if (!expansion &&
+        !(p.is_nhwc(dn.inputs[0]) && inverted_residual_fusable(g, nullptr, dn, n, o.isa)))
       continue;
     FusionGroup& grp = absorb(p, j, expansion ? std::vector<int>{e, d} : std::vector<int>{d},
                               make_inverted_residual);

@@ -224,10 +224,6 @@ bool gemm_conv_applicable(const Graph& g, const Node& n, CpuIsa isa) {
   return n.attrs.group == 1 && gemm_isa_supported(isa) && g.tensor(n.inputs[1]).shape.size() == 4;
 }
 
-bool gemm_conv_applicable(const Graph& g, const Node& n) {
-  return gemm_conv_applicable(g, n, gemm_avx512_available() ? CpuIsa::kAvx512 : CpuIsa::kGeneric);
-}
-
 bool gemm_conv_reads_nchw(const Graph& g, const Node& n) {
   return conv_geometry(g, n).indexed();
 }

@@ -19,10 +19,6 @@ int64_t gemm_panel_width(CpuIsa isa) {
   return isa == CpuIsa::kAvx2 ? 16 : 32;
 }
 
-bool gemm_avx512_available() {
-  return cpu_isa_detected() >= CpuIsa::kAvx512;
-}
-
 #if defined(__x86_64__)
 
 void gemm_f32(const PackedGemmB& b, const GemmCall& call, pthreadpool_t pool, uint32_t flags) {

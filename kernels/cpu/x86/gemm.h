@@ -104,23 +104,4 @@ int64_t gemm_block_rows(CpuIsa isa, int64_t m);
 // produce A block by block (im2col) and use it while it is still in cache.
 void gemm_f32_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, int64_t m1);
 
-// --- Earlier names, for callers not yet on the ISA-neutral API (AVX-512 only). ---
-
-// True when this CPU runs AVX-512 (cpu_isa_detected() >= kAvx512).
-bool gemm_avx512_available();
-template <typename F>
-PackedGemmB pack_gemm_b(int64_t k, int64_t n, const float* bias, F b) {
-  return pack_gemm_b(CpuIsa::kAvx512, k, n, bias, b);
-}
-inline void gemm_avx512(const PackedGemmB& b, const GemmCall& call, pthreadpool_t pool,
-                        uint32_t flags) {
-  gemm_f32(b, call, pool, flags);
-}
-inline int64_t gemm_avx512_block_rows(int64_t m) {
-  return gemm_block_rows(CpuIsa::kAvx512, m);
-}
-inline void gemm_avx512_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, int64_t m1) {
-  gemm_f32_rows(b, call, m0, m1);
-}
-
 }  // namespace tandem::cpu
