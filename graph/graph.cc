@@ -173,4 +173,13 @@ int64_t graph_parameters(const Graph& g) {
   return total;
 }
 
+std::string node_range_text(const Graph& g, int first, int last) {
+  std::string s = "nodes [" + std::to_string(first) + "," + std::to_string(last) + ")";
+  if (first >= 0 && last > first && static_cast<size_t>(last) <= g.nodes.size()) {
+    s += " '" + g.nodes[static_cast<size_t>(first)].name + "'";
+    if (last - first > 1) s += "..'" + g.nodes[static_cast<size_t>(last - 1)].name + "'";
+  }
+  return s;
+}
+
 }  // namespace tandem

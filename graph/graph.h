@@ -79,4 +79,7 @@ int64_t graph_macs(const Graph& g);
 // Number of weight parameters (elements of constant tensors that nodes read).
 int64_t graph_parameters(const Graph& g);
 
+// "nodes [first,last) 'a'..'b'": a node range for messages.
+std::string node_range_text(const Graph& g, int first, int last);
+
 }  // namespace tandem
