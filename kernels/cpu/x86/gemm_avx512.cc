@@ -24,12 +24,8 @@ constexpr int kMRHalf = 24;
 constexpr int64_t kKC = 256;
 // M block: the MC x KC slice of A (144 KiB) stays in L2 across the panels of a task.
 constexpr int64_t kMC = 144;
-// B rows (128 bytes each) the micro-kernel prefetches ahead of the one it multiplies:
-// 24 KiB. Without it the weights, which do not stay in cache between inferences
-// (ResNet-50 holds 100 MB), arrive at the hardware prefetcher's pace; measured
-// (tandem bench, interleaved, 1 thread): ResNet-50 32.4 -> 28.9 ms, MobileNetV2 3.67
-// -> 3.33, DenseNet-121 23.3 -> 22.3, VGG19 95.8 -> 88.9; 128-256 rows measured
-// alike, 32 rows gained half as much.
+// B rows (128 bytes each) prefetched ahead, 24 KiB: weights arrive cold each inference
+// (measurements in docs/cpu_processor.md, "The own GEMM").
 constexpr int64_t kPrefetchRows = 192;
 constexpr int64_t kPanelMajorBytes = 512 << 10;
 
