@@ -40,7 +40,7 @@ Expected<IntraOpResult> consider_intra_op(const ProcessorRegistry& registry,
   merged.push_back(std::move(created).value());
   TANDEM_ASSIGN_OR_RETURN(CostTable t, cost_table_for({merged[0].get()}));
   PlanOptions single = planning;
-  single.max_latency_ms = 0;  // one stage: its latency is its period
+  single.max_latency_ms = 0;  // one step: its latency is its period
   TANDEM_ASSIGN_OR_RETURN(Plan p, plan_partition(t, single));
   r.fps = p.predicted_fps;
   char buf[160];

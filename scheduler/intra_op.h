@@ -36,7 +36,7 @@ using CostTableSource = std::function<Expected<CostTable>(const std::vector<Proc
 
 // Considers the intra-op processor for `plan` (made over `*processors`, whose
 // table is `*table`). When chosen, `*processors` becomes that one processor and
-// `*table`/`*plan` its single-stage table and plan; either way plan->reason says
+// `*table`/`*plan` its single-processor table and plan; either way plan->reason says
 // what was compared. Not considered (fps 0) when intra_op_spec is "". The
 // intra-op processor is made by `registry`.
 Expected<IntraOpResult> consider_intra_op(const ProcessorRegistry& registry,

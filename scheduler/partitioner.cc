@@ -59,12 +59,12 @@ double transfer_into(const CostTable& t, unsigned from_mask, int q, double bytes
 }
 
 PlanKind kind_of(const Plan& plan, int num_nodes) {
-  if (plan.stages.size() == 1) return PlanKind::kSingle;
-  const int steps = plan.num_steps();
-  if (steps == 1 && plan.stages[0].first_node == 0 && plan.stages[0].last_node == num_nodes)
+  if (plan.num_processors() == 1) return PlanKind::kSingle;
+  const PlanStep& first = plan.steps[0];
+  if (plan.num_steps() == 1 && first.first_node == 0 && first.last_node == num_nodes)
     return PlanKind::kParallel;
-  for (const auto& s : plan.stages)
-    if (s.replicas > 1) return PlanKind::kMixed;
+  for (const PlanStep& s : plan.steps)
+    if (s.num_processors() > 1) return PlanKind::kMixed;
   return PlanKind::kPipeline;
 }
 
@@ -108,17 +108,18 @@ class Dp {
     return best;
   }
 
-  // The stages of the state's path, in order (processors of a step ascending).
-  std::vector<PlanStage> backtrack(unsigned S, unsigned L) const {
-    std::vector<PlanStage> rev;
+  // The steps of the state's path, in order (processors of a step ascending).
+  std::vector<PlanStep> backtrack(unsigned S, unsigned L) const {
+    std::vector<PlanStep> rev;
     int j = N_;
     while (j > 0) {
       const size_t id = index(j, S, L);
       const int i = parent_i_[id];
       const unsigned prevL = parent_l_[id];
-      const int r = popcount(L);
-      for (int q = P_ - 1; q >= 0; --q)
-        if (L >> q & 1u) rev.push_back(plan_stage(q, i, j, r));
+      std::vector<int> qs;
+      for (int q = 0; q < P_; ++q)
+        if (L >> q & 1u) qs.push_back(q);
+      rev.push_back(plan_step(i, j, qs));
       S ^= L;
       L = prevL;
       j = i;
@@ -216,20 +217,29 @@ int best_single(const CostTable& t, const Prefix& prefix, double* ms) {
   return best;
 }
 
-Plan make_plan(std::vector<PlanStage> stages) {
+Plan make_plan(std::vector<PlanStep> steps) {
   Plan p;
-  p.stages = std::move(stages);
+  p.steps = std::move(steps);
   return p;
 }
 
 }  // namespace
 
-PlanStage plan_stage(int processor, int first_node, int last_node, int replicas) {
-  PlanStage s;
-  s.processor = processor;
+double PlanStep::time_ms() const {
+  double worst = 0;
+  for (const StepProcessor& p : processors) worst = std::max(worst, p.time_ms());
+  return worst;
+}
+
+double PlanStep::period_ms() const {
+  return processors.empty() ? 0.0 : time_ms() / num_processors();
+}
+
+PlanStep plan_step(int first_node, int last_node, const std::vector<int>& processors) {
+  PlanStep s;
   s.first_node = first_node;
   s.last_node = last_node;
-  s.replicas = replicas;
+  for (int p : processors) s.processors.push_back({p, 0, 0});
   return s;
 }
 
@@ -251,10 +261,10 @@ const char* plan_objective_name(PlanObjective o) {
   return o == PlanObjective::kLatency ? "latency" : "throughput";
 }
 
-int Plan::num_steps() const {
-  int steps = 0;
-  for (size_t i = 0; i < stages.size(); i += size_t(std::max(1, stages[i].replicas))) ++steps;
-  return steps;
+int Plan::num_processors() const {
+  int n = 0;
+  for (const PlanStep& s : steps) n += s.num_processors();
+  return n;
 }
 
 std::vector<int64_t> crossing_bytes(const CostTable& table) {
@@ -273,45 +283,45 @@ std::vector<int64_t> crossing_bytes(const CostTable& table) {
   return cross;
 }
 
-Status check_plan(const CostTable& t, const Plan& plan) {
+namespace {
+
+// One step of check_plan: its range continues at `expect_first`, its
+// processors are valid, unused so far and run every node of the range.
+Status check_step(const CostTable& t, const PlanStep& step, int expect_first,
+                  const std::string& where, std::vector<bool>& used) {
   const int N = t.num_nodes(), P = t.num_processors();
-  if (plan.stages.empty()) return invalid_argument("plan has no stages");
-  std::vector<bool> used(size_t(P), false);
+  if (step.processors.empty()) return invalid_argument(where + ": no processors");
+  if (step.first_node != expect_first || step.last_node <= step.first_node || step.last_node > N)
+    return invalid_argument(where + ": node range [" + std::to_string(step.first_node) + ", " +
+                            std::to_string(step.last_node) + ") does not continue at node " +
+                            std::to_string(expect_first) + " of " + std::to_string(N));
+  for (const StepProcessor& sp : step.processors) {
+    const int p = sp.processor;
+    if (p < 0 || p >= P)
+      return invalid_argument(where + ": processor index " + std::to_string(p) + " out of range");
+    const std::string& spec = t.processors[size_t(p)].spec;
+    if (used[size_t(p)]) return invalid_argument(where + ": processor '" + spec + "' used twice");
+    used[size_t(p)] = true;
+    for (int n = step.first_node; n < step.last_node; ++n)
+      if (!t.supported(p, n))
+        return invalid_argument(where + ": node " + std::to_string(n) + " ('" +
+                                t.nodes[size_t(n)].name + "', " + t.nodes[size_t(n)].op +
+                                ") is not supported on '" + spec + "'");
+  }
+  return Status();
+}
+
+}  // namespace
+
+Status check_plan(const CostTable& t, const Plan& plan) {
+  const int N = t.num_nodes();
+  if (plan.steps.empty()) return invalid_argument("plan has no steps");
+  std::vector<bool> used(size_t(t.num_processors()), false);
   int expect_first = 0;
-  size_t i = 0;
-  while (i < plan.stages.size()) {
-    const PlanStage& head = plan.stages[i];
-    const std::string where = "plan stage " + std::to_string(i);
-    if (head.replicas < 1 || i + size_t(head.replicas) > plan.stages.size())
-      return invalid_argument(where + ": replicas " + std::to_string(head.replicas) +
-                              " does not fit the stage list");
-    if (head.first_node != expect_first || head.last_node <= head.first_node || head.last_node > N)
-      return invalid_argument(where + ": node range [" + std::to_string(head.first_node) + ", " +
-                              std::to_string(head.last_node) + ") does not continue at node " +
-                              std::to_string(expect_first) + " of " + std::to_string(N));
-    for (size_t k = i; k < i + size_t(head.replicas); ++k) {
-      const PlanStage& s = plan.stages[k];
-      const std::string w = "plan stage " + std::to_string(k);
-      if (s.first_node != head.first_node || s.last_node != head.last_node ||
-          s.replicas != head.replicas)
-        return invalid_argument(w + ": replica of stage " + std::to_string(i) +
-                                " with a different range or replica count");
-      if (s.processor < 0 || s.processor >= P)
-        return invalid_argument(w + ": processor index " + std::to_string(s.processor) +
-                                " out of range");
-      if (used[size_t(s.processor)])
-        return invalid_argument(w + ": processor '" + t.processors[size_t(s.processor)].spec +
-                                "' used twice");
-      used[size_t(s.processor)] = true;
-      for (int n = s.first_node; n < s.last_node; ++n)
-        if (!t.supported(s.processor, n))
-          return invalid_argument(w + ": node " + std::to_string(n) + " ('" +
-                                  t.nodes[size_t(n)].name + "', " + t.nodes[size_t(n)].op +
-                                  ") is not supported on '" +
-                                  t.processors[size_t(s.processor)].spec + "'");
-    }
-    expect_first = head.last_node;
-    i += size_t(head.replicas);
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    TANDEM_RETURN_IF_ERROR(
+        check_step(t, plan.steps[i], expect_first, "plan step " + std::to_string(i), used));
+    expect_first = plan.steps[i].last_node;
   }
   if (expect_first != N)
     return invalid_argument("plan covers nodes [0, " + std::to_string(expect_first) + ") of " +
@@ -323,27 +333,22 @@ Status evaluate_plan(const CostTable& t, Plan& plan) {
   TANDEM_RETURN_IF_ERROR(check_plan(t, plan));
   const Prefix prefix(t);
   const std::vector<int64_t> cross = crossing_bytes(t);
-  const bool multi = plan.stages.size() > 1;
+  const bool multi = plan.num_processors() > 1;
   plan.period_ms = 0;
   plan.latency_ms = 0;
   unsigned prev_mask = 0;
-  for (size_t i = 0; i < plan.stages.size();) {
-    const int r = plan.stages[i].replicas;
-    double worst = 0;
+  for (PlanStep& step : plan.steps) {
     unsigned mask = 0;
-    for (size_t k = i; k < i + size_t(r); ++k) {
-      PlanStage& s = plan.stages[k];
-      s.compute_ms = prefix.compute(s.processor, s.first_node, s.last_node, multi);
-      s.transfer_ms =
-          prev_mask ? transfer_into(t, prev_mask, s.processor, double(cross[size_t(s.first_node)]))
-                    : 0.0;
-      worst = std::max(worst, s.time_ms());
-      mask |= 1u << s.processor;
+    for (StepProcessor& sp : step.processors) {
+      sp.compute_ms = prefix.compute(sp.processor, step.first_node, step.last_node, multi);
+      sp.transfer_ms = prev_mask ? transfer_into(t, prev_mask, sp.processor,
+                                                 double(cross[size_t(step.first_node)]))
+                                 : 0.0;
+      mask |= 1u << sp.processor;
     }
-    plan.period_ms = std::max(plan.period_ms, worst / r);
-    plan.latency_ms += worst;
+    plan.period_ms = std::max(plan.period_ms, step.period_ms());
+    plan.latency_ms += step.time_ms();
     prev_mask = mask;
-    i += size_t(r);
   }
   plan.predicted_fps = plan.period_ms > 0 ? 1000.0 / plan.period_ms : 0;
   plan.kind = kind_of(plan, t.num_nodes());
@@ -417,28 +422,27 @@ class PlanSearch {
       if (per_k[k] <= best * (1 + o_.min_gain)) return int(k);
     return -1;
   }
-  Expected<Plan> finish(std::vector<PlanStage> stages, const std::string& objective) const {
-    Plan plan = make_plan(std::move(stages));
+  Expected<Plan> finish(std::vector<PlanStep> steps, const std::string& objective) const {
+    Plan plan = make_plan(std::move(steps));
     TANDEM_RETURN_IF_ERROR(evaluate_plan(t_, plan));
     plan.objective = objective;
     plan.lower_bound_ms = plan_lower_bound(t_, o_.allow_replicas);
     return plan;
   }
-  std::vector<PlanStage> stages_of(const Dp& dp, int k) const {
-    if (k == 1) return {plan_stage(single_p_, 0, N_)};
+  std::vector<PlanStep> steps_of(const Dp& dp, int k) const {
+    if (k == 1) return {plan_step(0, N_, {single_p_})};
     unsigned S = 0, L = 0;
     dp.best_with(k, &S, &L);
     return dp.backtrack(S, L);
   }
   // Whole-model copies side by side on every processor that runs every node.
-  std::vector<PlanStage> parallel_stages() const {
-    std::vector<PlanStage> par;
+  PlanStep parallel_step() const {
+    std::vector<int> ps;
     for (int p = 0; p < P_; ++p)
-      if (prefix_.compute(p, 0, N_, true) < kInf) par.push_back(plan_stage(p, 0, N_));
-    for (auto& s : par) s.replicas = int(par.size());
-    return par;
+      if (prefix_.compute(p, 0, N_, true) < kInf) ps.push_back(p);
+    return plan_step(0, N_, ps);
   }
-  std::vector<PlanStage> prefer_streams(std::vector<PlanStage> stages, int k) const;
+  std::vector<PlanStep> prefer_streams(std::vector<PlanStep> steps, int k) const;
 
   const CostTable& t_;
   const PlanOptions& o_;
@@ -478,14 +482,14 @@ Expected<Plan> PlanSearch::throughput_under_latency() const {
   for (int kk = 1; kk <= P_ && k < 0; ++kk)
     if (v[size_t(kk)] <= bound) k = kk;
   if (k < 0) return internal_error("latency-bounded search lost its feasible plan");
-  return finish(stages_of(capped, k), "throughput@latency<=" + fmt("%g", o_.max_latency_ms));
+  return finish(steps_of(capped, k), "throughput@latency<=" + fmt("%g", o_.max_latency_ms));
 }
 
 Expected<Plan> PlanSearch::min_latency() const {
   const Dp sum = dp(DpMode::kMinSum, kInf);
   const int k = pick_k(per_k(sum));
   if (k < 0) return invalid_argument("no processor list can run every node of the model");
-  return finish(stages_of(sum, k), "latency");
+  return finish(steps_of(sum, k), "latency");
 }
 
 Expected<Plan> PlanSearch::max_throughput() const {
@@ -493,27 +497,28 @@ Expected<Plan> PlanSearch::max_throughput() const {
   const std::vector<double> v = per_k(max);
   const int k = pick_k(v);
   if (k < 0) return invalid_argument("no processor list can run every node of the model");
-  if (k == 1) return finish(stages_of(max, 1), "throughput");
+  if (k == 1) return finish(steps_of(max, 1), "throughput");
   // Among the plans with the best period, the one with the lowest latency.
   const Dp low = dp(DpMode::kMinSum, v[size_t(k)] * (1 + 1e-9));
   unsigned S2 = 0, L2 = 0;
-  std::vector<PlanStage> stages =
-      low.best_with(k, &S2, &L2) < kInf ? low.backtrack(S2, L2) : stages_of(max, k);
-  return finish(prefer_streams(std::move(stages), k), "throughput");
+  std::vector<PlanStep> steps =
+      low.best_with(k, &S2, &L2) < kInf ? low.backtrack(S2, L2) : steps_of(max, k);
+  return finish(prefer_streams(std::move(steps), k), "throughput");
 }
 
-// Parallel streams within min_gain of the best pipeline win: no stage couples to
+// Parallel streams within min_gain of the best pipeline win: no step couples to
 // another, no transfers, latency no worse than one copy (docs/scheduler.md,
 // "Measurements behind the selection rules").
-std::vector<PlanStage> PlanSearch::prefer_streams(std::vector<PlanStage> stages, int k) const {
-  std::vector<PlanStage> par = parallel_stages();
-  if (max_replicas_ > 1 && int(par.size()) == k && stages.size() > 1 && stages[0].replicas == 1) {
-    Plan pp = make_plan(par), best = make_plan(stages);
+std::vector<PlanStep> PlanSearch::prefer_streams(std::vector<PlanStep> steps, int k) const {
+  PlanStep par = parallel_step();
+  const bool first_alone = !steps.empty() && steps[0].num_processors() == 1;
+  if (max_replicas_ > 1 && par.num_processors() == k && steps.size() > 1 && first_alone) {
+    Plan pp = make_plan({par}), best = make_plan(steps);
     if (evaluate_plan(t_, pp).ok() && evaluate_plan(t_, best).ok() &&
         pp.period_ms <= best.period_ms * (1 + o_.min_gain))
-      return par;
+      return {par};
   }
-  return stages;
+  return steps;
 }
 
 std::string PlanSearch::reason(const Plan& plan) const {
@@ -521,11 +526,11 @@ std::string PlanSearch::reason(const Plan& plan) const {
                                          fmt("%.2f", 1000.0 / single_ms_) + " fps"
                                    : "no single processor runs every node";
   if (P_ > 1) {
-    std::vector<PlanStage> par = parallel_stages();
-    if (par.size() > 1) {
-      Plan pp = make_plan(par);
+    PlanStep par = parallel_step();
+    if (par.num_processors() > 1) {
+      Plan pp = make_plan({par});
       if (evaluate_plan(t_, pp).ok())
-        why += "; parallel streams x" + std::to_string(par.size()) + ": " +
+        why += "; parallel streams x" + std::to_string(par.num_processors()) + ": " +
                fmt("%.2f", pp.predicted_fps) + " fps";
     }
     Dp pipe(t_, prefix_, cross_, DpMode::kMinMax, kInf, 1);
@@ -561,9 +566,10 @@ Expected<Plan> plan_partition(const CostTable& t, const PlanOptions& o) {
 StoredPlan to_stored_plan(const CostTable& t, const Plan& plan) {
   StoredPlan s;
   for (const auto& pc : t.processors) s.processors.push_back(pc.spec);
-  for (const auto& st : plan.stages)
-    s.stages.push_back(
-        {t.processors[size_t(st.processor)].spec, st.first_node, st.last_node, st.replicas});
+  for (const PlanStep& step : plan.steps)
+    for (const StepProcessor& sp : step.processors)
+      s.stages.push_back({t.processors[size_t(sp.processor)].spec, step.first_node, step.last_node,
+                          step.num_processors()});
   s.objective = plan.objective;
   s.predicted_fps = plan.predicted_fps;
   return s;
@@ -575,44 +581,78 @@ Expected<Plan> plan_from_stored(const CostTable& t, const StoredPlan& stored) {
   if (stored.processors != specs)
     return invalid_argument("the stored plan was made for other processors; plan again");
   Plan plan;
-  for (const auto& s : stored.stages) {
-    auto it = std::find(specs.begin(), specs.end(), s.processor);
-    if (it == specs.end())
-      return invalid_argument("stored plan stage on unknown processor '" + s.processor + "'");
-    plan.stages.push_back(
-        plan_stage(int(it - specs.begin()), s.first_node, s.last_node, s.replicas));
+  for (size_t i = 0; i < stored.stages.size();) {
+    const StoredPlan::Stage& head = stored.stages[i];
+    if (head.replicas < 1 || i + size_t(head.replicas) > stored.stages.size())
+      return invalid_argument("stored plan entry " + std::to_string(i) + ": replicas " +
+                              std::to_string(head.replicas) + " does not fit the entry list");
+    std::vector<int> procs;
+    for (size_t k = i; k < i + size_t(head.replicas); ++k) {
+      const StoredPlan::Stage& s = stored.stages[k];
+      if (s.first_node != head.first_node || s.last_node != head.last_node ||
+          s.replicas != head.replicas)
+        return invalid_argument("stored plan entry " + std::to_string(k) + ": replica of entry " +
+                                std::to_string(i) + " with a different range or replica count");
+      auto it = std::find(specs.begin(), specs.end(), s.processor);
+      if (it == specs.end())
+        return invalid_argument("stored plan stage on unknown processor '" + s.processor + "'");
+      procs.push_back(int(it - specs.begin()));
+    }
+    plan.steps.push_back(plan_step(head.first_node, head.last_node, procs));
+    i += size_t(head.replicas);
   }
   TANDEM_RETURN_IF_ERROR(evaluate_plan(t, plan));
   plan.objective = stored.objective;
   return plan;
 }
 
+namespace {
+
+// "  step 0: cpu:cores=0  nodes [0, 9) a .. b: compute ..." for a step on one
+// processor; a header line and one line per processor for a replicated step.
+std::string step_text(const CostTable& t, size_t index, const PlanStep& s) {
+  char buf[512];
+  const auto& first = t.nodes[size_t(s.first_node)];
+  const auto& last = t.nodes[size_t(s.last_node - 1)];
+  auto times = [&](const StepProcessor& sp) {
+    char tb[96];
+    std::snprintf(tb, sizeof tb, "compute %.3f ms + transfer %.3f ms", sp.compute_ms,
+                  sp.transfer_ms);
+    return std::string(tb);
+  };
+  if (s.num_processors() == 1) {
+    const StepProcessor& sp = s.processors[0];
+    std::snprintf(buf, sizeof buf, "  step %zu: %-20s nodes [%d, %d) %s .. %s: %s\n", index,
+                  t.processors[size_t(sp.processor)].spec.c_str(), s.first_node, s.last_node,
+                  first.name.c_str(), last.name.c_str(), times(sp).c_str());
+    return buf;
+  }
+  std::snprintf(
+      buf, sizeof buf, "  step %zu: nodes [%d, %d) %s .. %s on %d processors, round robin\n", index,
+      s.first_node, s.last_node, first.name.c_str(), last.name.c_str(), s.num_processors());
+  std::string out = buf;
+  for (const StepProcessor& sp : s.processors) {
+    std::snprintf(buf, sizeof buf, "    %-20s %s\n",
+                  t.processors[size_t(sp.processor)].spec.c_str(), times(sp).c_str());
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string plan_to_text(const CostTable& t, const Plan& plan) {
-  std::string out;
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "plan: %s, %d stage(s) in %d step(s), objective %s\n"
+                "plan: %s, %d processor(s) in %d step(s), objective %s\n"
                 "predicted: %.2f fps (period %.3f ms), latency %.3f ms, lower bound %.3f ms "
                 "(gap %.1f%%)\n",
-                plan_kind_name(plan.kind), plan.num_workers(), plan.num_steps(),
+                plan_kind_name(plan.kind), plan.num_processors(), plan.num_steps(),
                 plan.objective.c_str(), plan.predicted_fps, plan.period_ms, plan.latency_ms,
                 plan.lower_bound_ms,
                 plan.lower_bound_ms > 0 ? 100.0 * (plan.period_ms / plan.lower_bound_ms - 1) : 0.0);
-  out += buf;
-  for (size_t i = 0; i < plan.stages.size(); ++i) {
-    const auto& s = plan.stages[i];
-    const auto& first = t.nodes[size_t(s.first_node)];
-    const auto& last = t.nodes[size_t(s.last_node - 1)];
-    std::snprintf(
-        buf, sizeof buf,
-        "  stage %zu: %-20s nodes [%d, %d) %s .. %s%s: compute %.3f ms + transfer %.3f "
-        "ms\n",
-        i, t.processors[size_t(s.processor)].spec.c_str(), s.first_node, s.last_node,
-        first.name.c_str(), last.name.c_str(),
-        s.replicas > 1 ? (" (replica of " + std::to_string(s.replicas) + ")").c_str() : "",
-        s.compute_ms, s.transfer_ms);
-    out += buf;
-  }
+  std::string out = buf;
+  for (size_t i = 0; i < plan.steps.size(); ++i) out += step_text(t, i, plan.steps[i]);
   if (!plan.reason.empty()) out += "why: " + plan.reason + "\n";
   return out;
 }

@@ -1,14 +1,14 @@
 // The partitioner: cuts the node list into contiguous ranges and gives each
-// range to processors, minimising the slowest stage (or the latency), by an
+// range to processors, minimising the slowest step (or the latency), by an
 // exact dynamic programme over cut points x processor subsets.
 //
-// Plan layout (what the pipeline runtime reads): `stages` in pipeline order.
-// Consecutive stages with the same [first_node, last_node) form one pipeline
-// step run by `replicas` processors side by side; frame f goes to replica
-// f % replicas of the step (round robin, so outputs stay in order). A plan
-// with one step over all nodes and replicas = P is "parallel streams" (one
-// whole-model copy per processor); one step with replicas = 1 is a single
-// processor; several steps of replicas = 1 is a plain pipeline.
+// Plan layout (what the pipeline runtime reads): `steps` in pipeline order,
+// each a node range [first_node, last_node) run by one or several processors
+// side by side; frame f goes to processor f % processors.size() of the step
+// (round robin, so outputs stay in order). A processor appears in at most one
+// step. A plan with one step over all nodes on P > 1 processors is "parallel
+// streams" (one whole-model copy per processor); one step on one processor is
+// a single processor; several steps of one processor each is a plain pipeline.
 #pragma once
 
 #include <cstdint>
@@ -20,19 +20,29 @@
 
 namespace tandem {
 
-struct PlanStage {
-  int processor = 0;   // index into CostTable::processors
-  int first_node = 0;  // node range [first_node, last_node)
-  int last_node = 0;
-  int replicas = 1;  // processors in this stage's step (this one included)
-  // Predicted per-frame times of this stage on its processor.
-  double compute_ms = 0;   // node times, times the co-run factor when >1 worker
-  double transfer_ms = 0;  // receiving its inputs from the previous step
+// One processor of a step (a replica when the step has several) and its
+// predicted per-frame times there.
+struct StepProcessor {
+  int processor = 0;       // index into CostTable::processors
+  double compute_ms = 0;   // node times, times the co-run factor when >1 processor
+  double transfer_ms = 0;  // receiving the step's inputs from the previous step
   double time_ms() const { return compute_ms + transfer_ms; }
 };
 
-// A stage of `replicas` on `processor` over [first_node, last_node), times unset.
-PlanStage plan_stage(int processor, int first_node, int last_node, int replicas = 1);
+struct PlanStep {
+  int first_node = 0;  // node range [first_node, last_node)
+  int last_node = 0;
+  std::vector<StepProcessor> processors;  // round robin over these, in this order
+
+  int num_processors() const { return static_cast<int>(processors.size()); }
+  // The slowest processor's time per frame; a frame takes this long here.
+  double time_ms() const;
+  // Time between frames leaving the step: time_ms() / num_processors().
+  double period_ms() const;
+};
+
+// A step over [first_node, last_node) on `processors` (CostTable indices), times unset.
+PlanStep plan_step(int first_node, int last_node, const std::vector<int>& processors);
 
 // The shape of a plan (see the layout above).
 enum class PlanKind {
@@ -62,7 +72,7 @@ struct PlanOptions {
 };
 
 struct Plan {
-  std::vector<PlanStage> stages;
+  std::vector<PlanStep> steps;
   std::string objective;  // "throughput", "latency", "throughput@latency<=X"
   PlanKind kind = PlanKind::kSingle;
   double period_ms = 0;  // slowest step's time per frame (1000 / fps)
@@ -71,9 +81,9 @@ struct Plan {
   double lower_bound_ms = 0;  // simple lower bound on period_ms
   std::string reason;         // why this plan: the alternatives and their FPS
 
-  int num_steps() const;
-  // Processors the plan uses.
-  int num_workers() const { return static_cast<int>(stages.size()); }
+  int num_steps() const { return static_cast<int>(steps.size()); }
+  // Processors the plan uses (over all steps).
+  int num_processors() const;
 };
 
 // Bytes of the non-constant tensors crossing each cut c (0..N): the flows with
@@ -82,12 +92,12 @@ struct Plan {
 // O(nodes + tensors) by prefix sums.
 std::vector<int64_t> crossing_bytes(const CostTable& table);
 
-// Checks the plan's shape: ranges in order covering [0, N), steps of
-// `replicas` consecutive stages with equal ranges, each processor at most
-// once, every node supported where it runs. Errors name the stage.
+// Checks the plan's shape: step ranges in order covering [0, N), each step on
+// at least one processor, each processor at most once, every node supported
+// where it runs. Errors name the step.
 Status check_plan(const CostTable& table, const Plan& plan);
 
-// Fills stage times, period, fps and latency from the analytic model the
+// Fills the steps' processor times, period, fps and latency from the analytic model the
 // planner optimises (the simulator checks it with queues).
 Status evaluate_plan(const CostTable& table, Plan& plan);
 
@@ -98,12 +108,14 @@ double plan_lower_bound(const CostTable& table, bool allow_replicas);
 
 Expected<Plan> plan_partition(const CostTable& table, const PlanOptions& options = {});
 
-// Conversions to and from the plan stored in a .tdm file.
+// Conversions to and from the plan stored in a .tdm file (and plan JSON files),
+// which lists one entry per processor of a step, a step's entries consecutive
+// with equal ranges and `replicas` = the step's processor count.
 StoredPlan to_stored_plan(const CostTable& table, const Plan& plan);
 // Rebuilds a Plan from a stored one; fails when the processors differ.
 Expected<Plan> plan_from_stored(const CostTable& table, const StoredPlan& stored);
 
-// One line per stage, for humans.
+// One line per processor of each step, for humans.
 std::string plan_to_text(const CostTable& table, const Plan& plan);
 
 }  // namespace tandem

@@ -48,13 +48,7 @@ void slot_set(Slot& s, uint64_t seq, Pipeline::Frame* frame) {
 
 std::vector<StageSpec> parallel_streams_plan(const Graph& g,
                                              const std::vector<Processor*>& processors) {
-  StageSpec s;
-  s.processor = processors.empty() ? nullptr : processors[0];
-  s.first_node = 0;
-  s.last_node = static_cast<int>(g.nodes.size());
-  s.replicas = static_cast<int>(processors.size());
-  s.replica_processors = processors;
-  return {s};
+  return {StageSpec(processors, 0, static_cast<int>(g.nodes.size()))};
 }
 
 int64_t Pipeline::now_ns() const {
@@ -66,34 +60,10 @@ int64_t Pipeline::now_ns() const {
 
 namespace {
 
-// Consecutive stages over the same range are one step's replicas (the
-// partitioner's Plan layout): one StageSpec per step, replica_processors set.
-std::vector<StageSpec> merge_replicas(std::vector<StageSpec> specs) {
-  std::vector<StageSpec> merged;
-  for (StageSpec& s : specs) {
-    if (merged.empty() || merged.back().first_node != s.first_node ||
-        merged.back().last_node != s.last_node) {
-      merged.push_back(std::move(s));
-      continue;
-    }
-    StageSpec& m = merged.back();
-    if (m.replica_processors.empty())
-      m.replica_processors.assign(static_cast<size_t>(std::max(0, m.replicas)), m.processor);
-    if (s.replica_processors.empty())
-      m.replica_processors.insert(m.replica_processors.end(),
-                                  static_cast<size_t>(std::max(0, s.replicas)), s.processor);
-    else
-      m.replica_processors.insert(m.replica_processors.end(), s.replica_processors.begin(),
-                                  s.replica_processors.end());
-  }
-  return merged;
-}
-
-// Stages contiguous from node 0 to the end, each with its processors; fills
-// replicas and processor from replica_processors.
-Status check_stages(int n_nodes, std::vector<StageSpec>& specs) {
+// Stages contiguous from node 0 to the end, each with its processors.
+Status check_stages(int n_nodes, const std::vector<StageSpec>& specs) {
   for (size_t i = 0; i < specs.size(); ++i) {
-    StageSpec& s = specs[i];
+    const StageSpec& s = specs[i];
     std::string name = "pipeline stage " + std::to_string(i) + " (nodes [" +
                        std::to_string(s.first_node) + "," + std::to_string(s.last_node) + "))";
     int expected_first = i == 0 ? 0 : specs[i - 1].last_node;
@@ -103,14 +73,9 @@ Status check_stages(int n_nodes, std::vector<StageSpec>& specs) {
     if (s.last_node <= s.first_node || s.last_node > n_nodes)
       return invalid_argument(name + ": empty or beyond the graph's " + std::to_string(n_nodes) +
                               " nodes");
-    if (!s.replica_processors.empty()) {
-      s.replicas = static_cast<int>(s.replica_processors.size());
-      if (!s.processor) s.processor = s.replica_processors[0];
-      for (Processor* p : s.replica_processors)
-        if (!p) return invalid_argument(name + ": null replica processor");
-    }
-    if (!s.processor) return invalid_argument(name + ": no processor");
-    if (s.replicas < 1) return invalid_argument(name + ": replicas must be >= 1");
+    if (s.processors.empty()) return invalid_argument(name + ": no processor");
+    for (Processor* p : s.processors)
+      if (!p) return invalid_argument(name + ": null processor");
   }
   if (specs.back().last_node != n_nodes)
     return invalid_argument("pipeline: the last stage ends at node " +
@@ -150,7 +115,7 @@ Expected<std::unique_ptr<Pipeline::Boundary>> make_boundary(const Graph& g,
                                                             size_t i) {
   auto b = std::make_unique<Pipeline::Boundary>();
   const int replicas =
-      i == 0 ? specs[0].replicas : std::max(specs[i - 1].replicas, specs[i].replicas);
+      i == 0 ? specs[0].replicas() : std::max(specs[i - 1].replicas(), specs[i].replicas());
   if (i > 0) {
     b->tensors = tensors_crossing(g, specs[i].first_node);
     for (int t : b->tensors)
@@ -257,8 +222,7 @@ Expected<std::unique_ptr<Pipeline::Worker>> make_worker(const StageRefs& refs,
   auto w = std::make_unique<Pipeline::Worker>();
   w->stage = st;
   w->replica = r;
-  w->processor =
-      spec.replica_processors.empty() ? spec.processor : spec.replica_processors[size_t(r)];
+  w->processor = spec.processors[size_t(r)];
   const std::string where =
       "pipeline " + st->label + " replica " + std::to_string(r) + " on " + w->processor->spec();
   auto exe = w->processor->compile(g, spec.first_node, spec.last_node);
@@ -299,7 +263,6 @@ Expected<std::unique_ptr<Pipeline>> Pipeline::create(const Graph& g, std::vector
   const int n_nodes = static_cast<int>(g.nodes.size());
   if (n_nodes == 0) return invalid_argument("pipeline: the graph has no nodes");
   if (specs.empty()) return invalid_argument("pipeline: no stages given");
-  specs = merge_replicas(std::move(specs));
   TANDEM_RETURN_IF_ERROR(check_stages(n_nodes, specs));
   TANDEM_RETURN_IF_ERROR(check_graph_io(g));
 
@@ -330,18 +293,18 @@ Status Pipeline::make_stages(const std::vector<StageSpec>& specs) {
     auto st = std::make_unique<Stage>();
     st->index = i;
     st->spec = spec;
-    st->replicas = spec.replicas;
+    st->replicas = spec.replicas();
     st->label = "stage " + std::to_string(i) + " (" +
                 node_range_text(g, spec.first_node, spec.last_node) + " on " +
-                spec.processor->spec() + ")";
+                spec.processors[0]->spec() + ")";
     const StageRefs refs{g, boundaries_, i, i == n_stages - 1};
     TANDEM_RETURN_IF_ERROR(add_pass_through(refs, spec, producer, *st));
-    for (int r = 0; r < spec.replicas; ++r) {
+    for (int r = 0; r < spec.replicas(); ++r) {
       TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Worker> w,
                               make_worker(refs, spec, producer, st.get(), r, options_));
       workers_.push_back(std::move(w));
     }
-    capacity += spec.replicas + static_cast<int>(boundaries_[static_cast<size_t>(i)]->size());
+    capacity += spec.replicas() + static_cast<int>(boundaries_[static_cast<size_t>(i)]->size());
     stages_.push_back(std::move(st));
   }
   max_in_flight_ = options_.max_in_flight > 0 ? options_.max_in_flight : capacity;

@@ -47,26 +47,29 @@ namespace tandem {
 // Activation slots per boundary per replica (double buffering).
 constexpr int kSlotsPerReplica = 2;
 
-// One stage of a plan: nodes [first_node, last_node) of the graph's
-// topological order, run on `processor`.
+// One stage of the pipeline (a step of the partitioner's Plan): nodes
+// [first_node, last_node) of the graph's topological order, run by
+// `processors` side by side. Each entry is one replica (a whole-stage copy),
+// compiled for and pinned to that processor; frames go to the replicas
+// round-robin and leave in submission order. An entry may repeat (several
+// replicas on one processor). A single whole-graph stage on {cpu0, cpu1} is
+// "parallel streams" (one whole-model copy per processor); see
+// parallel_streams_plan().
 struct StageSpec {
   StageSpec() = default;
   // {processor, first, last}: brace-initialisable without -Wextra's missing-initializer warning.
-  StageSpec(Processor* p, int first, int last, int replica_count = 1)
-      : processor(p), first_node(first), last_node(last), replicas(replica_count) {}
+  StageSpec(Processor* p, int first, int last, int replicas = 1)
+      : first_node(first),
+        last_node(last),
+        processors(static_cast<size_t>(replicas > 0 ? replicas : 0), p) {}
+  StageSpec(std::vector<Processor*> ps, int first, int last)
+      : first_node(first), last_node(last), processors(std::move(ps)) {}
 
-  Processor* processor = nullptr;
   int first_node = 0;
-  int last_node = 0;  // exclusive
-  // Replicas (whole-stage copies) run side by side; frames go to them
-  // round-robin and leave in submission order. All replicas run on `processor`
-  // unless replica_processors is given.
-  int replicas = 1;
-  // When non-empty: one replica per entry, each compiled for and pinned to
-  // that processor (replicas is then ignored). A single whole-graph stage with
-  // replica_processors = {cpu0, cpu1} is "parallel streams" (one whole-model
-  // copy per processor); see parallel_streams_plan().
-  std::vector<Processor*> replica_processors;
+  int last_node = 0;                   // exclusive
+  std::vector<Processor*> processors;  // one per replica
+
+  int replicas() const { return static_cast<int>(processors.size()); }
 };
 
 // A single stage covering the whole graph with one replica per processor.
@@ -118,10 +121,8 @@ class Pipeline {
   // Compiles every stage (and replica) on its processor and starts one worker
   // per replica. `g` must have shapes (shape inference done) and must outlive
   // the pipeline; the processors too. Stages must cover [0, nodes) in order
-  // with non-empty contiguous ranges; consecutive entries with the same range
-  // are merged into one stage whose replicas are their processors (the
-  // layout of the partitioner's Plan: {A:[0,n)},{B:[0,n)} is parallel
-  // streams on A and B). Errors name the stage and its range.
+  // with non-empty contiguous ranges, each on at least one processor.
+  // Errors name the stage and its range.
   static Expected<std::unique_ptr<Pipeline>> create(const Graph& g, std::vector<StageSpec> stages,
                                                     PipelineOptions options = {});
   // shutdown(): frames still in flight end with kCancelled.

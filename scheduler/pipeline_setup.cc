@@ -138,20 +138,11 @@ Expected<Plan> choose_plan(const ModelFile& file, const CostTable& table,
 }
 
 std::vector<StageSpec> plan_stage_specs(const Plan& plan, const std::vector<Processor*>& procs) {
-  // One StageSpec per step, its processors as replica_processors (the Plan lists
-  // a step's processors as consecutive stages over one range).
   std::vector<StageSpec> specs;
-  for (const PlanStage& st : plan.stages) {
-    Processor* p = procs[static_cast<size_t>(st.processor)];
-    if (!specs.empty() && specs.back().first_node == st.first_node &&
-        specs.back().last_node == st.last_node) {
-      specs.back().replica_processors.push_back(p);
-      specs.back().replicas = static_cast<int>(specs.back().replica_processors.size());
-      continue;
-    }
-    StageSpec s(p, st.first_node, st.last_node);
-    s.replica_processors = {p};
-    specs.push_back(s);
+  for (const PlanStep& step : plan.steps) {
+    std::vector<Processor*> ps;
+    for (const StepProcessor& sp : step.processors) ps.push_back(procs[size_t(sp.processor)]);
+    specs.emplace_back(std::move(ps), step.first_node, step.last_node);
   }
   return specs;
 }

@@ -80,8 +80,7 @@ Expected<Plan> choose_plan(const ModelFile& file, const CostTable& table,
                            const PipelineSetupOptions& options, PlanSource* source,
                            std::string* source_text);
 
-// The pipeline stages of a plan: one per step, with the step's processors as
-// replica_processors.
+// The pipeline stages of a plan: one per step, on the step's processors.
 std::vector<StageSpec> plan_stage_specs(const Plan& plan, const std::vector<Processor*>& procs);
 
 // Named host tensors -> the pipeline's input vectors (graph input order,

@@ -36,7 +36,7 @@ PipelineStats Pipeline::stats() const {
   for (const auto& st : stages_) {
     StageStats ss;
     ss.stage = st->index;
-    ss.processor = st->spec.processor->spec();
+    ss.processor = st->spec.processors[0]->spec();
     ss.first_node = st->spec.first_node;
     ss.last_node = st->spec.last_node;
     ss.replicas = st->replicas;

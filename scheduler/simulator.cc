@@ -6,25 +6,23 @@
 namespace tandem {
 
 Expected<SimulationResult> simulate_plan(const Plan& plan, const SimulationOptions& o) {
-  const size_t W = plan.stages.size();
-  if (W == 0) return invalid_argument("simulate: plan has no stages");
+  const size_t W = size_t(plan.num_processors());
+  if (plan.steps.empty()) return invalid_argument("simulate: plan has no steps");
   if (o.frames < 2 || o.warmup < 0 || o.warmup >= o.frames - 1 || o.slots < 1)
     return invalid_argument("simulate: need frames >= 2, 0 <= warmup < frames - 1, slots >= 1");
-  if (!o.stage_ms.empty() && o.stage_ms.size() != W)
-    return invalid_argument("simulate: stage_ms has " + std::to_string(o.stage_ms.size()) +
-                            " entries for " + std::to_string(W) + " stages");
-  // Steps: [first stage index, replica count].
+  if (!o.worker_ms.empty() && o.worker_ms.size() != W)
+    return invalid_argument("simulate: worker_ms has " + std::to_string(o.worker_ms.size()) +
+                            " entries for " + std::to_string(W) + " workers");
+  // Steps: [first worker index, processor count]; worker w's time per frame.
   std::vector<std::pair<size_t, int>> steps;
-  for (size_t i = 0; i < W;) {
-    const int r = std::max(1, plan.stages[i].replicas);
-    if (i + size_t(r) > W) return invalid_argument("simulate: replicas overrun the stage list");
-    steps.push_back({i, r});
-    i += size_t(r);
+  std::vector<double> worker_ms;
+  for (const PlanStep& step : plan.steps) {
+    if (step.processors.empty()) return invalid_argument("simulate: a step has no processors");
+    steps.push_back({worker_ms.size(), step.num_processors()});
+    for (const StepProcessor& sp : step.processors) worker_ms.push_back(sp.time_ms());
   }
+  if (!o.worker_ms.empty()) worker_ms = o.worker_ms;
   const size_t K = steps.size(), F = size_t(o.frames);
-  auto stage_time = [&](size_t s) {
-    return o.stage_ms.empty() ? plan.stages[s].time_ms() : o.stage_ms[s];
-  };
 
   // Each worker handles its frames in order, so every event a frame waits for
   // belongs to an earlier frame or an earlier step of the same frame: walking
@@ -46,9 +44,9 @@ Expected<SimulationResult> simulate_plan(const Plan& plan, const SimulationOptio
         if (f >= back) t = std::max(t, finish[k + 1][f - back]);
       }
       start[k][f] = t;
-      finish[k][f] = t + stage_time(w);
+      finish[k][f] = t + worker_ms[w];
       worker_free[w] = finish[k][f];
-      if (f >= size_t(o.warmup)) busy[w] += stage_time(w);
+      if (f >= size_t(o.warmup)) busy[w] += worker_ms[w];
     }
   }
   SimulationResult res;

@@ -119,9 +119,10 @@ TEST_CASE("consider_intra_op replaces core groups when the merged processor wins
       REQUIRE(procs->size() == 1);
       CHECK((*procs)[0]->threads() == 2);
       CHECK(table->processors.size() == 1);
-      REQUIRE(plan->stages.size() == 1);
-      CHECK(plan->stages[0].first_node == 0);
-      CHECK(plan->stages[0].last_node == int(g.nodes.size()));
+      REQUIRE(plan->num_steps() == 1);
+      CHECK(plan->steps[0].num_processors() == 1);
+      CHECK(plan->steps[0].first_node == 0);
+      CHECK(plan->steps[0].last_node == int(g.nodes.size()));
       CHECK(plan->reason.find("intra-op") != std::string::npos);
       CHECK(plan->predicted_fps == doctest::Approx(r->fps));
       // The merged processor computes what the reference does.

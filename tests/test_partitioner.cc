@@ -135,20 +135,21 @@ void enumerate(const CostTable& t, bool replicas,
 
 std::vector<Step> steps_of(const Plan& plan) {
   std::vector<Step> steps;
-  for (size_t i = 0; i < plan.stages.size();) {
-    const auto& s = plan.stages[i];
+  for (const PlanStep& s : plan.steps) {
     Step st{{s.first_node, s.last_node}, {}};
-    for (int k = 0; k < s.replicas; ++k) st.second.push_back(plan.stages[i + size_t(k)].processor);
+    for (const StepProcessor& sp : s.processors) st.second.push_back(sp.processor);
     steps.push_back(st);
-    i += size_t(s.replicas);
   }
   return steps;
 }
 
-// A stage with its predicted compute time set (for the simulator).
-PlanStage timed_stage(int processor, int first, int last, int replicas, double compute_ms) {
-  PlanStage s = plan_stage(processor, first, last, replicas);
-  s.compute_ms = compute_ms;
+// A step with its processors' predicted compute times set (for the simulator):
+// {processor, compute_ms} per processor.
+PlanStep timed_step(int first, int last, const std::vector<std::pair<int, double>>& procs) {
+  PlanStep s;
+  s.first_node = first;
+  s.last_node = last;
+  for (const auto& [p, ms] : procs) s.processors.push_back({p, ms, 0});
   return s;
 }
 
@@ -237,10 +238,11 @@ TEST_CASE("GPU 5x faster on convolutions: CPU takes the cheap head, GPU the conv
   // alone is 10 ms; parallel streams max(40.4, 10) / 2 = 20.2 ms.
   auto plan = plan_partition(t);
   REQUIRE(plan.ok());
-  REQUIRE(plan->stages.size() == 2);
-  CHECK(plan->stages[0].processor == 0);
-  CHECK(plan->stages[0].last_node == 3);
-  CHECK(plan->stages[1].processor == 1);
+  REQUIRE(plan->num_steps() == 2);
+  REQUIRE(plan->num_processors() == 2);
+  CHECK(plan->steps[0].processors[0].processor == 0);
+  CHECK(plan->steps[0].last_node == 3);
+  CHECK(plan->steps[1].processors[0].processor == 1);
   CHECK(plan->period_ms == doctest::Approx(8.0));
   CHECK(plan->predicted_fps == doctest::Approx(125.0));
   CHECK(plan->latency_ms == doctest::Approx(5.4 + 8.0));
@@ -252,8 +254,8 @@ TEST_CASE("GPU 5x faster on convolutions: CPU takes the cheap head, GPU the conv
     t.transfer[1][0] = {20.0, 0};
     auto single = plan_partition(t);
     REQUIRE(single.ok());
-    REQUIRE(single->stages.size() == 1);
-    CHECK(single->stages[0].processor == 1);
+    REQUIRE(single->num_processors() == 1);
+    CHECK(single->steps[0].processors[0].processor == 1);
     CHECK(single->period_ms == doctest::Approx(10.0));
     CHECK(single->kind == PlanKind::kSingle);
   }
@@ -263,16 +265,17 @@ TEST_CASE("GPU 5x faster on convolutions: CPU takes the cheap head, GPU the conv
     o.objective = PlanObjective::kLatency;
     auto lat = plan_partition(t, o);
     REQUIRE(lat.ok());
-    REQUIRE(lat->stages.size() == 2);
-    CHECK(lat->stages[0].last_node == 2);
+    REQUIRE(lat->num_steps() == 2);
+    REQUIRE(lat->num_processors() == 2);
+    CHECK(lat->steps[0].last_node == 2);
     CHECK(lat->latency_ms == doctest::Approx(9.4));
   }
   SUBCASE("a node the GPU cannot run stays on the CPU") {
     t.processors[1].node_ms[9] = NAN;
     auto p2 = plan_partition(t);
     REQUIRE(p2.ok());
-    CHECK(p2->stages.back().processor == 0);
-    CHECK(p2->stages.back().last_node == 10);
+    CHECK(p2->steps.back().processors.back().processor == 0);
+    CHECK(p2->steps.back().last_node == 10);
   }
 }
 
@@ -290,9 +293,9 @@ TEST_CASE("skip connection: the cut avoids the big tensor that crosses") {
   REQUIRE(plan.ok());
   REQUIRE(plan->num_steps() == 2);
   // Cuts 1..3 carry the skip tensor (+10 ms); cut 4 gives max(4, 2 + 0.01).
-  CHECK(plan->stages[0].last_node == 4);
+  CHECK(plan->steps[0].last_node == 4);
   CHECK(plan->period_ms == doctest::Approx(4.0));
-  CHECK(plan->stages[1].transfer_ms == doctest::Approx(0.01));
+  CHECK(plan->steps[1].processors[0].transfer_ms == doctest::Approx(0.01));
 }
 
 TEST_CASE("equal processors and a cheap hand-over: parallel streams or pipeline, never worse") {
@@ -391,14 +394,22 @@ TEST_CASE("check_plan rejects malformed plans") {
   CostTable t = blank_table(4, 2);
   add_chain(t, 10);
   Plan p;
-  p.stages = {plan_stage(0, 0, 2, 1), plan_stage(0, 2, 4, 1)};
+  p.steps = {plan_step(0, 2, {0}), plan_step(2, 4, {1})};
+  CHECK(check_plan(t, p).ok());
+  p.steps = {plan_step(0, 2, {0}), plan_step(2, 4, {0})};
   CHECK_FALSE(check_plan(t, p).ok());  // processor twice
-  p.stages = {plan_stage(0, 0, 2, 1), plan_stage(1, 3, 4, 1)};
+  p.steps = {plan_step(0, 4, {1, 1})};
+  CHECK_FALSE(check_plan(t, p).ok());  // processor twice within a step
+  p.steps = {plan_step(0, 2, {0}), plan_step(3, 4, {1})};
   CHECK_FALSE(check_plan(t, p).ok());  // gap
-  p.stages = {plan_stage(0, 0, 4, 2)};
-  CHECK_FALSE(check_plan(t, p).ok());  // replicas overrun
+  p.steps = {plan_step(0, 2, {0}), plan_step(2, 4, {})};
+  CHECK(check_plan(t, p).message().find("step 1: no processors") != std::string::npos);
+  p.steps = {plan_step(0, 4, {2})};
+  CHECK_FALSE(check_plan(t, p).ok());  // processor index out of range
+  p.steps.clear();
+  CHECK_FALSE(check_plan(t, p).ok());  // no steps
   t.processors[1].node_ms[3] = NAN;
-  p.stages = {plan_stage(0, 0, 2, 1), plan_stage(1, 2, 4, 1)};
+  p.steps = {plan_step(0, 2, {0}), plan_step(2, 4, {1})};
   auto st = check_plan(t, p);
   CHECK_FALSE(st.ok());
   CHECK(st.message().find("n3") != std::string::npos);
@@ -415,20 +426,42 @@ TEST_CASE("stored plan round trip and processor change") {
   StoredPlan s = to_stored_plan(t, *plan);
   auto back = plan_from_stored(t, s);
   REQUIRE(back.ok());
-  REQUIRE(back->stages.size() == plan->stages.size());
-  for (size_t i = 0; i < back->stages.size(); ++i) {
-    CHECK(back->stages[i].processor == plan->stages[i].processor);
-    CHECK(back->stages[i].last_node == plan->stages[i].last_node);
-  }
+  CHECK(steps_of(*back) == steps_of(*plan));
   s.processors[1] = "opencl:0";
   CHECK_FALSE(plan_from_stored(t, s).ok());
 }
 
+TEST_CASE("stored plan: a replicated step is one entry per processor, read back as one step") {
+  CostTable t = blank_table(6, 3);
+  add_chain(t, 10);
+  Plan mixed;
+  mixed.steps = {plan_step(0, 2, {2}), plan_step(2, 6, {0, 1})};
+  REQUIRE(evaluate_plan(t, mixed).ok());
+  CHECK(mixed.kind == PlanKind::kMixed);
+  StoredPlan s = to_stored_plan(t, mixed);
+  REQUIRE(s.stages.size() == 3);
+  CHECK(s.stages[0].replicas == 1);
+  CHECK(s.stages[1].processor == t.processors[0].spec);
+  CHECK(s.stages[2].processor == t.processors[1].spec);
+  CHECK(s.stages[1].first_node == 2);
+  CHECK(s.stages[2].replicas == 2);
+  auto back = plan_from_stored(t, s);
+  REQUIRE_MESSAGE(back.ok(), back.status().to_string());
+  CHECK(steps_of(*back) == steps_of(mixed));
+  CHECK(back->period_ms == doctest::Approx(mixed.period_ms));
+  StoredPlan bad = s;
+  bad.stages[2].last_node = 5;  // a replica over another range
+  CHECK(plan_from_stored(t, bad).status().message().find("entry 2") != std::string::npos);
+  bad = s;
+  bad.stages.pop_back();  // replicas 2 with one entry left
+  CHECK(plan_from_stored(t, bad).status().message().find("does not fit") != std::string::npos);
+}
+
 TEST_CASE("simulator matches hand-computed pipelines") {
   CostTable t = blank_table(3, 3);
-  SUBCASE("two stages 3 ms and 5 ms: 200 fps, steady latency 10 ms") {
+  SUBCASE("two steps 3 ms and 5 ms: 200 fps, steady latency 10 ms") {
     Plan p;
-    p.stages = {timed_stage(0, 0, 1, 1, 3), timed_stage(1, 1, 3, 1, 5)};
+    p.steps = {timed_step(0, 1, {{0, 3}}), timed_step(1, 3, {{1, 5}})};
     auto r = simulate_plan(p);
     REQUIRE(r.ok());
     CHECK(r->fps == doctest::Approx(200.0));
@@ -437,9 +470,9 @@ TEST_CASE("simulator matches hand-computed pipelines") {
     CHECK(r->latency_ms == doctest::Approx(10.0));
     CHECK(r->busy[1] == doctest::Approx(1.0).epsilon(0.02));
   }
-  SUBCASE("three stages 2, 6, 3 ms") {
+  SUBCASE("three steps 2, 6, 3 ms") {
     Plan p;
-    p.stages = {timed_stage(0, 0, 1, 1, 2), timed_stage(1, 1, 2, 1, 6), timed_stage(2, 2, 3, 1, 3)};
+    p.steps = {timed_step(0, 1, {{0, 2}}), timed_step(1, 2, {{1, 6}}), timed_step(2, 3, {{2, 3}})};
     auto r = simulate_plan(p);
     REQUIRE(r.ok());
     CHECK(r->fps == doctest::Approx(1000.0 / 6.0));
@@ -448,7 +481,7 @@ TEST_CASE("simulator matches hand-computed pipelines") {
     // With one slot, stage 0 cannot start frame f+1 until stage 1 has finished
     // frame f: period = 3 + 5 = 8 ms.
     Plan p;
-    p.stages = {timed_stage(0, 0, 1, 1, 3), timed_stage(1, 1, 3, 1, 5)};
+    p.steps = {timed_step(0, 1, {{0, 3}}), timed_step(1, 3, {{1, 5}})};
     SimulationOptions o;
     o.slots = 1;
     auto r = simulate_plan(p, o);
@@ -457,7 +490,7 @@ TEST_CASE("simulator matches hand-computed pipelines") {
   }
   SUBCASE("replicas 10 ms and 30 ms round robin: 30 / 2 = 15 ms per frame") {
     Plan p;
-    p.stages = {timed_stage(0, 0, 3, 2, 10), timed_stage(1, 0, 3, 2, 30)};
+    p.steps = {timed_step(0, 3, {{0, 10}, {1, 30}})};
     auto r = simulate_plan(p);
     REQUIRE(r.ok());
     CHECK(r->fps == doctest::Approx(1000.0 / 15.0));

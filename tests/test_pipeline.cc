@@ -183,7 +183,7 @@ std::vector<StageSpec> make_plan(const std::vector<int>& cuts, int n_nodes,
   for (size_t i = 0; i <= cuts.size(); ++i) {
     int last = i < cuts.size() ? cuts[i] : n_nodes;
     StageSpec s;
-    s.processor = procs[i % procs.size()];
+    s.processors = {procs[i % procs.size()]};
     s.first_node = first;
     s.last_node = last;
     plan.push_back(s);
@@ -197,7 +197,7 @@ Tensors run_sequential(const Graph& g, const std::vector<StageSpec>& plan, const
   std::vector<std::vector<float>> env(g.tensors.size());
   for (size_t i = 0; i < g.inputs.size(); ++i) env[static_cast<size_t>(g.inputs[i])] = inputs[i];
   for (const StageSpec& s : plan) {
-    auto exe = s.processor->compile(g, s.first_node, s.last_node);
+    auto exe = s.processors[0]->compile(g, s.first_node, s.last_node);
     REQUIRE(exe.ok());
     const RangeIO& io = (*exe)->io();
     std::vector<const float*> in;
@@ -366,7 +366,7 @@ TEST_CASE("pipeline: workers are pinned through their processor") {
   Graph g = skip_graph();
   TestProcessor p0, p1;
   auto plan = make_plan({2}, 6, {&p0, &p1});
-  plan[1].replicas = 2;
+  plan[1].processors = {&p1, &p1};  // two replicas on one processor
   auto pipe = Pipeline::create(g, plan);
   REQUIRE(pipe.ok());
   CHECK(p0.binds.load() == 1);
@@ -482,7 +482,7 @@ TEST_CASE("pipeline: stress, thousands of frames with random delays, none lost o
   TestProcessor p0({"s0", 40}), p1({"s1", 40}), p2({"s2", 40});
   for (int replicas : {1, 3}) {
     auto plan = make_plan({2, 4}, 6, {&p0, &p1, &p2});
-    plan[1].replicas = replicas;
+    plan[1].processors.assign(size_t(replicas), &p1);
     auto pipe = Pipeline::create(g, plan);
     REQUIRE(pipe.ok());
     std::atomic<int> bad{0};
@@ -535,14 +535,19 @@ TEST_CASE("pipeline: replicas and parallel streams keep order and share the work
   CHECK(b.compiled[0]->runs.load() == frames / 2);
 }
 
-TEST_CASE("pipeline: consecutive stages over one range become replicas (the Plan layout)") {
+TEST_CASE("pipeline: a stage's processors run its replicas side by side (the Plan's step)") {
   Graph g = skip_graph();
   TestProcessor a({"a"}), b({"b"}), c({"c"});
-  // Step 0 on a, step 1 on b and c side by side.
-  std::vector<StageSpec> flat = make_plan({3}, 6, {&a, &b});
+  // Stage 0 on a, stage 1 on b and c side by side.
+  std::vector<StageSpec> specs = make_plan({3}, 6, {&a, &b});
+  std::vector<StageSpec> flat = specs;  // the old layout: one entry per processor
   flat.push_back(flat[1]);
-  flat[2].processor = &c;
-  auto pipe = Pipeline::create(g, flat);
+  flat[2].processors = {&c};
+  auto refused = Pipeline::create(g, flat);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message().find("stage 2") != std::string::npos);
+  specs[1].processors.push_back(&c);
+  auto pipe = Pipeline::create(g, specs);
   REQUIRE_MESSAGE(pipe.ok(), pipe.status().to_string());
   CHECK((*pipe)->num_stages() == 2);
   const int frames = 10;

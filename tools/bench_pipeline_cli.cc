@@ -35,33 +35,35 @@ Status make_baseline(const Graph& g, const std::string& spec, std::unique_ptr<Pr
   auto bp = create_processor(spec);
   if (!bp.ok()) return bp.status().with_context("--baseline");
   proc = std::move(bp).value();
-  StageSpec whole;
-  whole.processor = proc.get();
-  whole.last_node = static_cast<int>(g.nodes.size());
-  auto bpipe = Pipeline::create(g, {whole});
+  auto bpipe = Pipeline::create(g, {StageSpec(proc.get(), 0, static_cast<int>(g.nodes.size()))});
   if (!bpipe.ok()) return bpipe.status().with_context(spec);
   pipe = std::move(bpipe).value();
   return Status();
 }
 
-// The plan's stages with their predicted and measured times (measured stats are
-// per pipeline stage, replicas merged).
+// One entry per processor of each plan step (the plan file layout) with its
+// predicted and measured times (measured stats are per pipeline stage = step,
+// its processors merged).
 nlohmann::json stages_json(const PipelineSetup& setup, const PipelineBenchResult& last) {
   nlohmann::json stages = nlohmann::json::array();
-  for (const PlanStage& ps : setup.plan.stages) {
-    nlohmann::json st = {{"processor", setup.table.processors[size_t(ps.processor)].spec},
-                         {"first_node", ps.first_node},
-                         {"last_node", ps.last_node},
-                         {"replicas", ps.replicas},
-                         {"predicted_ms", ps.time_ms()}};
+  for (const PlanStep& step : setup.plan.steps) {
+    const StageStats* measured = nullptr;
     for (const StageStats& ms : last.stages)
-      if (ms.first_node == ps.first_node && ms.last_node == ps.last_node) {
-        st["measured_ms"] = ms.compute_ms + ms.transfer_ms;
-        st["measured_compute_ms"] = ms.compute_ms;
-        st["measured_wait_input_ms"] = ms.wait_input_ms;
-        st["measured_wait_output_ms"] = ms.wait_output_ms;
+      if (ms.first_node == step.first_node && ms.last_node == step.last_node) measured = &ms;
+    for (const StepProcessor& sp : step.processors) {
+      nlohmann::json st = {{"processor", setup.table.processors[size_t(sp.processor)].spec},
+                           {"first_node", step.first_node},
+                           {"last_node", step.last_node},
+                           {"replicas", step.num_processors()},
+                           {"predicted_ms", sp.time_ms()}};
+      if (measured) {
+        st["measured_ms"] = measured->compute_ms + measured->transfer_ms;
+        st["measured_compute_ms"] = measured->compute_ms;
+        st["measured_wait_input_ms"] = measured->wait_input_ms;
+        st["measured_wait_output_ms"] = measured->wait_output_ms;
       }
-    stages.push_back(st);
+      stages.push_back(st);
+    }
   }
   return stages;
 }

@@ -41,7 +41,7 @@ void add_plan_options(CLI::App& app, PlanArgs& s) {
   s.app->add_option("--min-gain", s.min_gain, "more processors must beat fewer by this fraction")
       ->capture_default_str();
   s.app->add_flag("--no-replicas", s.no_replicas,
-                  "only plain pipelines (no parallel streams or replicated stages)");
+                  "only plain pipelines (no parallel streams or replicated steps)");
   s.app->add_flag("--no-intra-op", s.no_intra_op,
                   "never replace cpu core groups by one multi-thread processor");
   s.app->add_flag("--refresh", s.refresh, "measure again instead of using the cache");
@@ -96,14 +96,16 @@ void print_plan_json(const PlanArgs& s, const CostTable& table, const Plan& plan
   j["processors"] = nlohmann::json::array();
   for (const auto& pc : table.processors) j["processors"].push_back(pc.spec);
   j["stages"] = nlohmann::json::array();
-  for (const auto& st : plan.stages)
-    j["stages"].push_back({{"processor", table.processors[size_t(st.processor)].spec},
-                           {"first_node", st.first_node},
-                           {"last_node", st.last_node},
-                           {"replicas", st.replicas},
-                           {"compute_ms", st.compute_ms},
-                           {"transfer_ms", st.transfer_ms},
-                           {"predicted_ms", st.time_ms()}});
+  // One entry per processor of each step (the plan file layout read_plan_file reads).
+  for (const PlanStep& step : plan.steps)
+    for (const StepProcessor& sp : step.processors)
+      j["stages"].push_back({{"processor", table.processors[size_t(sp.processor)].spec},
+                             {"first_node", step.first_node},
+                             {"last_node", step.last_node},
+                             {"replicas", step.num_processors()},
+                             {"compute_ms", sp.compute_ms},
+                             {"transfer_ms", sp.transfer_ms},
+                             {"predicted_ms", sp.time_ms()}});
   std::cout << j.dump() << std::endl;
 }
 
