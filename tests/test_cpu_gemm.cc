@@ -109,8 +109,8 @@ TEST_CASE("the own GEMM matches a double-precision product on every tail, at eve
 
 namespace {
 
-// The conv checks of one ISA level (`opt`: ",isa=avx2" etc.).
-void check_gemm_convs(cpu::CpuIsa isa) {
+// Conv shapes of each gemm path against the reference, at one ISA level.
+void check_conv_shapes(cpu::CpuIsa isa) {
   const std::string opt = isa_option(isa);
   FusedActivation relu{0.0f, kInf}, relu6{0.0f, 6.0f};
   for (std::string spec : {"cpu:threads=1,gemm=own,winograd=off", "cpu:threads=2,gemm=own"}) {
@@ -140,8 +140,12 @@ void check_gemm_convs(cpu::CpuIsa isa) {
     rg.outputs = {node(rg, OpType::kConv, "conv", {rx, wt}, {1, 16, 6, 9}, r)};
     CHECK(compare(rg, spec) <= kTolerance);
   }
-  // Batch 2 on each path: in place (1x1), im2col (3x3), padded input + offsets (few channels,
-  // dilated, strided).
+}
+
+// Batch 2 on each path: in place (1x1), im2col (3x3), padded input + offsets (few channels,
+// dilated, strided).
+void check_batch2(cpu::CpuIsa isa) {
+  const std::string opt = isa_option(isa);
   for (int64_t c : {int64_t(64), int64_t(130), int64_t(5)}) {
     CAPTURE(c);
     for (int64_t k : {int64_t(1), int64_t(3)}) {
@@ -157,8 +161,12 @@ void check_gemm_convs(cpu::CpuIsa isa) {
       CHECK(compare(bg, "cpu:threads=2,gemm=own" + opt) <= kTolerance);
     }
   }
-  // A stem whose input is also read by another node, or produced inside the range,
-  // pads an NHWC copy; one whose input only it reads pads the caller's NCHW input.
+}
+
+// A stem whose input is also read by another node, or produced inside the range,
+// pads an NHWC copy; one whose input only it reads pads the caller's NCHW input.
+void check_stem_input(cpu::CpuIsa isa) {
+  const std::string opt = isa_option(isa);
   {
     Graph sg;
     int x = test::add_input(sg, "x", {2, 5, 17, 15});
@@ -180,8 +188,12 @@ void check_gemm_convs(cpu::CpuIsa isa) {
     REQUIRE(kinds.size() == 1);
     CHECK(kinds[0] == gemm_kind(isa, true));
   }
-  // Two 1x1 convs writing their channel slices of one concat (pixel stride > channels),
-  // reading an input that is itself a concat slice.
+}
+
+// Two 1x1 convs writing their channel slices of one concat (pixel stride > channels),
+// reading an input that is itself a concat slice.
+void check_concat_slices(cpu::CpuIsa isa) {
+  const std::string opt = isa_option(isa);
   Graph g;
   int x = test::add_input(g, "x", {1, 40, 6, 5});
   int w1 = test::add_random_constant(g, "w1", {24, 40, 1, 1}, 1);
@@ -197,6 +209,14 @@ void check_gemm_convs(cpu::CpuIsa isa) {
   int64_t copies = -1;
   CHECK(compare(g, "cpu:threads=2,gemm=own" + opt, nullptr, &copies) <= kTolerance);
   CHECK(copies == 0);
+}
+
+// The conv checks of one ISA level.
+void check_gemm_convs(cpu::CpuIsa isa) {
+  check_conv_shapes(isa);
+  check_batch2(isa);
+  check_stem_input(isa);
+  check_concat_slices(isa);
 }
 
 }  // namespace

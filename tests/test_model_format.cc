@@ -238,7 +238,9 @@ TEST_CASE("constants outlive the ModelFile through the shared mapping") {
   CHECK(std::memcmp(w->data, orig.data->data, orig.data->bytes) == 0);
 }
 
-TEST_CASE("every op's parameters round-trip") {
+// One node of each op with parameters, each parameter off its default. Not
+// shape-consistent (MatMul of a 4-D tensor with itself): for the codec only.
+Graph every_op_params_graph() {
   Graph g;
   int x = test::add_input(g, "x", {1, 4, 6, 6});
   NodeAttrs a;
@@ -302,9 +304,13 @@ TEST_CASE("every op's parameters round-trip") {
   int w = test::add_random_constant(g, "dw_w", {4, 1, 3, 3}, 9);
   int dw = test::add_simple_node(g, OpType::kConv, "dwconv", {x, w, -1}, a);
   g.outputs = {rm, mm, dw};
-  // The graph is not shape-consistent (MatMul of a 4-D tensor with itself), so
-  // the parameters are read back with the reader's own mapping, read_op_params,
-  // straight from the verified table.
+  return g;
+}
+
+TEST_CASE("every op's parameters round-trip") {
+  const Graph g = every_op_params_graph();
+  // The graph is not shape-consistent, so the parameters are read back with the
+  // reader's own mapping, read_op_params, straight from the verified table.
   std::string path = test::temp_path("params.tdm");
   require_ok(write_model_file(path, g));
   Bytes b = read_bytes(path);

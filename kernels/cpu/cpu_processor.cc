@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <initializer_list>
 #include <mutex>
 #include <thread>
 
@@ -183,6 +184,92 @@ std::vector<int> cpu_available_cores() {
   return cores;
 }
 
+namespace {
+
+// One item of cores=: "A" or "A-B", appended to `cores` (each available, none twice).
+Status add_core_item(const std::string& item, const std::string& text,
+                     const std::vector<int>& available, std::vector<int>& cores) {
+  size_t dash = item.find('-');
+  int lo, hi;
+  if (dash == std::string::npos) {
+    TANDEM_ASSIGN_OR_RETURN(lo, parse_int(item, "core", text));
+    hi = lo;
+  } else {
+    TANDEM_ASSIGN_OR_RETURN(lo, parse_int(item.substr(0, dash), "core", text));
+    TANDEM_ASSIGN_OR_RETURN(hi, parse_int(item.substr(dash + 1), "core", text));
+    if (hi < lo)
+      return invalid_argument("cpu spec '" + text + "': empty core range '" + item + "'");
+  }
+  for (int c = lo; c <= hi; ++c) {
+    if (std::find(available.begin(), available.end(), c) == available.end())
+      return invalid_argument("cpu spec '" + text + "': core " + std::to_string(c) +
+                              " does not exist or is not available to this process "
+                              "(available: " +
+                              cores_text(available) + ")");
+    if (std::find(cores.begin(), cores.end(), c) != cores.end())
+      return invalid_argument("cpu spec '" + text + "': core " + std::to_string(c) +
+                              " listed twice");
+    cores.push_back(c);
+  }
+  return Status();
+}
+
+// cores=: "A", "A-B" or "A+B+C" (commas already separate spec options), sorted.
+Status parse_cores(const std::string& value, const std::string& text,
+                   const std::vector<int>& available, std::vector<int>& cores) {
+  size_t pos = 0;
+  while (pos <= value.size()) {
+    size_t plus = value.find('+', pos);
+    std::string item = value.substr(pos, plus == std::string::npos ? plus : plus - pos);
+    TANDEM_RETURN_IF_ERROR(add_core_item(item, text, available, cores));
+    if (plus == std::string::npos) break;
+    pos = plus + 1;
+  }
+  std::sort(cores.begin(), cores.end());
+  return Status();
+}
+
+// A key=value whose value is one of `choices`; the error lists them as `allowed`.
+Status check_choice(const std::string& text, const std::string& key, const std::string& value,
+                    std::initializer_list<const char*> choices, const char* allowed) {
+  for (const char* c : choices)
+    if (value == c) return Status();
+  return invalid_argument("cpu spec '" + text + "': " + key + " must be " + allowed);
+}
+
+// The options taking one of a few words (winograd, gemm, neon, residual,
+// blocks, isa) into `spec`; false when `key` is none of them.
+Expected<bool> parse_choice_option(const ProcessorSpec& ps, const std::string& key,
+                                   const std::string& value, CpuSpec& spec) {
+  const std::string& t = ps.text;
+  if (key == "winograd") {
+    TANDEM_RETURN_IF_ERROR(check_choice(t, key, value, {"off", "auto", "on"}, "off, auto or on"));
+    spec.winograd = value;
+  } else if (key == "gemm") {
+    TANDEM_RETURN_IF_ERROR(
+        check_choice(t, key, value, {"xnnpack", "auto", "own"}, "xnnpack, auto or own"));
+    spec.gemm = value;
+  } else if (key == "neon") {
+    TANDEM_RETURN_IF_ERROR(check_choice(t, key, value, {"auto", "on", "off"}, "auto, on or off"));
+    spec.neon = value;
+  } else if (key == "residual") {
+    TANDEM_RETURN_IF_ERROR(check_choice(t, key, value, {"fused", "separate"}, "fused or separate"));
+    spec.fuse_residual = value == "fused";
+  } else if (key == "isa") {
+    Expected<cpu::CpuIsa> isa = cpu::parse_cpu_isa(value);
+    if (!isa.ok()) return invalid_argument("cpu spec '" + t + "': " + isa.status().message());
+    spec.isa = value;
+  } else if (key == "blocks") {
+    TANDEM_RETURN_IF_ERROR(check_choice(t, key, value, {"fused", "separate"}, "fused or separate"));
+    spec.fuse_blocks = value == "fused";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
   if (ps.kind != "cpu") return invalid_argument("not a cpu spec: '" + ps.text + "'");
   CpuSpec spec;
@@ -199,68 +286,15 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
     } else if (key == "cores") {
       if (have_cores) return invalid_argument("cpu spec '" + ps.text + "': cores given twice");
       have_cores = true;
-      // "A", "A-B" or "A+B+C" (commas already separate spec options).
-      size_t pos = 0;
-      while (pos <= value.size()) {
-        size_t plus = value.find('+', pos);
-        std::string item = value.substr(pos, plus == std::string::npos ? plus : plus - pos);
-        size_t dash = item.find('-');
-        int lo, hi;
-        if (dash == std::string::npos) {
-          TANDEM_ASSIGN_OR_RETURN(lo, parse_int(item, "core", ps.text));
-          hi = lo;
-        } else {
-          TANDEM_ASSIGN_OR_RETURN(lo, parse_int(item.substr(0, dash), "core", ps.text));
-          TANDEM_ASSIGN_OR_RETURN(hi, parse_int(item.substr(dash + 1), "core", ps.text));
-          if (hi < lo)
-            return invalid_argument("cpu spec '" + ps.text + "': empty core range '" + item + "'");
-        }
-        for (int c = lo; c <= hi; ++c) {
-          if (std::find(available.begin(), available.end(), c) == available.end())
-            return invalid_argument("cpu spec '" + ps.text + "': core " + std::to_string(c) +
-                                    " does not exist or is not available to this process "
-                                    "(available: " +
-                                    cores_text(available) + ")");
-          if (std::find(spec.cores.begin(), spec.cores.end(), c) != spec.cores.end())
-            return invalid_argument("cpu spec '" + ps.text + "': core " + std::to_string(c) +
-                                    " listed twice");
-          spec.cores.push_back(c);
-        }
-        if (plus == std::string::npos) break;
-        pos = plus + 1;
-      }
-      std::sort(spec.cores.begin(), spec.cores.end());
-    } else if (key == "winograd") {
-      if (value != "off" && value != "auto" && value != "on")
-        return invalid_argument("cpu spec '" + ps.text + "': winograd must be off, auto or on");
-      spec.winograd = value;
-    } else if (key == "gemm") {
-      if (value != "xnnpack" && value != "auto" && value != "own")
-        return invalid_argument("cpu spec '" + ps.text + "': gemm must be xnnpack, auto or own");
-      spec.gemm = value;
-    } else if (key == "neon") {
-      if (value != "auto" && value != "on" && value != "off")
-        return invalid_argument("cpu spec '" + ps.text + "': neon must be auto, on or off");
-      spec.neon = value;
-    } else if (key == "residual") {
-      if (value != "fused" && value != "separate")
-        return invalid_argument("cpu spec '" + ps.text + "': residual must be fused or separate");
-      spec.fuse_residual = value == "fused";
-    } else if (key == "isa") {
-      Expected<cpu::CpuIsa> isa = cpu::parse_cpu_isa(value);
-      if (!isa.ok())
-        return invalid_argument("cpu spec '" + ps.text + "': " + isa.status().message());
-      spec.isa = value;
-    } else if (key == "blocks") {
-      if (value != "fused" && value != "separate")
-        return invalid_argument("cpu spec '" + ps.text + "': blocks must be fused or separate");
-      spec.fuse_blocks = value == "fused";
+      TANDEM_RETURN_IF_ERROR(parse_cores(value, ps.text, available, spec.cores));
     } else {
-      return invalid_argument(
-          "cpu spec '" + ps.text + "': unknown option '" + key +
-          "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
-          "gemm=xnnpack|auto|own, residual=fused|separate, "
-          "blocks=fused|separate, neon=auto|on|off, isa=auto|avx512|avx2|generic)");
+      TANDEM_ASSIGN_OR_RETURN(bool known, parse_choice_option(ps, key, value, spec));
+      if (!known)
+        return invalid_argument(
+            "cpu spec '" + ps.text + "': unknown option '" + key +
+            "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
+            "gemm=xnnpack|auto|own, residual=fused|separate, "
+            "blocks=fused|separate, neon=auto|on|off, isa=auto|avx512|avx2|generic)");
     }
   }
   if (!have_threads)

@@ -14,16 +14,19 @@ bool is_alias_node(const Graph& g, const Node& n) {
          n.outputs.size() == 1;
 }
 
-BufferPlan plan_device_buffers(const Graph& g, int first, int last, const RangeIO& io,
-                               size_t element_size) {
-  const std::vector<int> producer = tensor_producers(g);
-  const std::vector<int> last_use = tensor_last_use(g);
-  struct Link {
-    int target = -1;
-    int64_t offset = 0;
-  };
-  std::vector<Link> link(g.tensors.size());  // alias or concat slice: lives inside `target`
-  BufferPlan plan;
+namespace {
+
+// A tensor that lives inside another (an alias, or a slice of a concat's output).
+struct Link {
+  int target = -1;
+  int64_t offset = 0;
+};
+
+// The aliases and in-place concat inputs of nodes [first, last), per tensor;
+// counts the concat inputs written in place into `*in_place`.
+std::vector<Link> link_tensors(const Graph& g, int first, int last,
+                               const std::vector<int>& producer, int* in_place) {
+  std::vector<Link> link(g.tensors.size());
   for (int i = first; i < last; ++i) {
     const Node& n = g.nodes[size_t(i)];
     if (is_alias_node(g, n)) {
@@ -43,11 +46,24 @@ BufferPlan plan_device_buffers(const Graph& g, int first, int last, const RangeI
                             link[size_t(t)].target < 0 && !g.tensor(t).is_constant();
       if (eligible) {
         link[size_t(t)] = {n.outputs[0], cum};
-        ++plan.in_place_concat_inputs;
+        ++*in_place;
       }
       cum += shape_elements(g.tensor(t).shape);
     }
   }
+  return link;
+}
+
+}  // namespace
+
+BufferPlan plan_device_buffers(const Graph& g, int first, int last, const RangeIO& io,
+                               size_t element_size) {
+  const std::vector<int> producer = tensor_producers(g);
+  const std::vector<int> last_use = tensor_last_use(g);
+  BufferPlan plan;
+  // Alias or concat slice: lives inside `target`.
+  const std::vector<Link> link =
+      link_tensors(g, first, last, producer, &plan.in_place_concat_inputs);
   // Storage groups for tensors that own their bytes.
   plan.place.assign(g.tensors.size(), TensorPlace{});
   std::vector<int> group_of(g.tensors.size(), -1);
