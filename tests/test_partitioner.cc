@@ -449,6 +449,12 @@ TEST_CASE("stored plan: a replicated step is one entry per processor, read back 
   REQUIRE_MESSAGE(back.ok(), back.status().to_string());
   CHECK(steps_of(*back) == steps_of(mixed));
   CHECK(back->period_ms == doctest::Approx(mixed.period_ms));
+  // The text lists steps; a replicated one as a header and a line per processor.
+  const std::string text = plan_to_text(t, mixed);
+  CHECK(text.find("mixed, 3 processor(s) in 2 step(s)") != std::string::npos);
+  CHECK(text.find("step 0: " + t.processors[2].spec) != std::string::npos);
+  CHECK(text.find("step 1: nodes [2, 6) n2 .. n5 on 2 processors, round robin\n    " +
+                  t.processors[0].spec) != std::string::npos);
   StoredPlan bad = s;
   bad.stages[2].last_node = 5;  // a replica over another range
   CHECK(plan_from_stored(t, bad).status().message().find("entry 2") != std::string::npos);
