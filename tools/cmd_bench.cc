@@ -16,6 +16,7 @@
 #include "tools/bench_pipeline_cli.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
+#include "tools/reports.h"
 #include "tools/support/fma_peak.h"
 
 namespace tandem::cli {
@@ -50,18 +51,193 @@ std::string kind_counts(const std::vector<std::string>& kinds) {
   return s.empty() ? "-" : s;
 }
 
+// Median of each node's time over `runs` runs (RunOptions::node_ms), with op,
+// MACs and kernel: the --per-op "nodes" list.
+Expected<nlohmann::json> per_node_times(const BenchArgs& a, const Graph& g, Executor& exe,
+                                        const std::vector<const float*>& in,
+                                        const std::vector<float*>& out,
+                                        const std::vector<std::string>& kinds) {
+  std::vector<std::vector<double>> node_runs(g.nodes.size());
+  for (int i = 0; i < a.runs; ++i) {
+    std::vector<double> node_ms;
+    RunOptions opt;
+    opt.node_ms = &node_ms;
+    Status st = exe.run_raw(in.data(), out.data(), opt);
+    if (!st.ok()) return st.with_context(a.model);
+    for (size_t k = 0; k < node_ms.size() && k < node_runs.size(); ++k)
+      node_runs[k].push_back(node_ms[k]);
+  }
+  nlohmann::json nodes = nlohmann::json::array();
+  for (size_t k = 0; k < node_runs.size(); ++k) {
+    auto& v = node_runs[k];
+    if (v.empty()) continue;
+    std::sort(v.begin(), v.end());
+    nodes.push_back({{"name", g.nodes[k].name},
+                     {"op", std::string(op_name(g.nodes[k].op))},
+                     {"ms", v[v.size() / 2]},
+                     {"macs", node_macs(g, g.nodes[k])},
+                     {"kernel", k < kinds.size() ? kinds[k] : std::string()}});
+  }
+  return nodes;
+}
+
+// Time per op type and the ten slowest nodes, from per_node_times().
+std::string per_op_text(const nlohmann::json& nodes) {
+  std::string t;
+  std::map<std::string, std::pair<double, double>> by_op;  // ms, MACs
+  std::vector<std::pair<double, size_t>> slowest;
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    auto& o = by_op[nodes[k]["op"].get<std::string>()];
+    o.first += nodes[k]["ms"].get<double>();
+    o.second += nodes[k]["macs"].get<double>();
+    slowest.push_back({nodes[k]["ms"].get<double>(), k});
+  }
+  auto rate = [](double macs, double ms) { return ms > 0 ? 2 * macs / (ms * 1e-3) / 1e9 : 0.0; };
+  appendf(t, "per op      (median per node, summed)\n");
+  for (const auto& [op, v] : by_op)
+    appendf(t, "  %-20s %8.3f ms  %6.1f GFLOP/s\n", op.c_str(), v.first, rate(v.second, v.first));
+  std::sort(slowest.rbegin(), slowest.rend());
+  appendf(t, "slowest nodes\n");
+  for (size_t k = 0; k < slowest.size() && k < 10; ++k) {
+    const nlohmann::json& nd = nodes[slowest[k].second];
+    appendf(t, "  %-32s %-12s %8.3f ms  %6.1f GFLOP/s  %s\n", nd["name"].get<std::string>().c_str(),
+            nd["op"].get<std::string>().c_str(), slowest[k].first,
+            rate(nd["macs"].get<double>(), slowest[k].first),
+            nd["kernel"].get<std::string>().c_str());
+  }
+  return t;
+}
+
+// The % of the peak of the ISA the processor runs at; never above 100: a rate
+// above the peak means the peak was measured on a busy core, so it is measured
+// again, and if the rate is still above it the percentage is clamped (and says so).
+void add_peak(nlohmann::json& j, const Processor& p) {
+  const std::string isa = peak_isa(p.spec());
+  const int cores = std::max(1, p.threads());
+  const double gflops = j["gflops"].get<double>();
+  double peak = fma_peak_gflops(isa) * cores;
+  double pct = peak > 0 ? 100.0 * gflops / peak : 0;
+  std::string note;
+  if (pct > 100) {
+    peak = fma_peak_remeasure(isa) * cores;
+    pct = peak > 0 ? 100.0 * gflops / peak : 0;
+    note = ", peak re-measured";
+    if (pct > 100) pct = 100, note = ", clamped: peak measured on a busy core";
+  }
+  j["peak_gflops"] = peak;
+  j["peak_pct"] = pct;
+  j["peak_isa"] = isa;
+  j["peak_note"] = note;
+}
+
+// Median wall time per run, and CPU time of the whole process per run (all
+// threads, spinning included): on a busy machine the latter still measures the work.
+Status time_runs(const BenchArgs& a, Executor& exe, const std::vector<const float*>& in,
+                 const std::vector<float*>& out, nlohmann::json& j) {
+  for (int i = 0; i < a.warmup; ++i) TANDEM_RETURN_IF_ERROR(exe.run_raw(in.data(), out.data()));
+  std::vector<double> ms, cpu_ms;
+  for (int i = 0; i < a.runs; ++i) {
+    double c0 = process_cpu_ms();
+    auto t0 = std::chrono::steady_clock::now();
+    TANDEM_RETURN_IF_ERROR(exe.run_raw(in.data(), out.data()));
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    cpu_ms.push_back(process_cpu_ms() - c0);
+  }
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  std::sort(cpu_ms.begin(), cpu_ms.end());
+  const size_t n = sorted.size();
+  const double median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  j["latency_ms"] = median;
+  j["latency_min_ms"] = sorted.front();
+  j["latency_max_ms"] = sorted.back();
+  j["latencies_ms"] = ms;
+  j["fps"] = 1000.0 / median;
+  j["cpu_ms"] = cpu_ms[cpu_ms.size() / 2];
+  return Status();
+}
+
+std::string bench_text(const nlohmann::json& j, const std::string& description) {
+  auto str = [&](const char* k) { return j[k].get<std::string>(); };
+  auto num = [&](const char* k) { return j[k].get<double>(); };
+  std::string t;
+  appendf(t, "model       %s (%s MAC)\n", str("model").c_str(), human_count(num("macs")).c_str());
+  appendf(t, "processor   %s (%s)\n", str("processor").c_str(), description.c_str());
+  appendf(t, "compile     %.1f ms\n", num("compile_ms"));
+  appendf(t, "latency     median %.3f ms, min %.3f, max %.3f (%d runs, %d warmup)\n",
+          num("latency_ms"), num("latency_min_ms"), num("latency_max_ms"), j["runs"].get<int>(),
+          j["warmup"].get<int>());
+  appendf(t, "throughput  %.2f FPS, %.1f GFLOP/s = %.1f%% of %.1f GFLOP/s peak (%d x %s core%s)\n",
+          num("fps"), num("gflops"), num("peak_pct"), num("peak_gflops"),
+          std::max(1, j["threads"].get<int>()), str("peak_isa").c_str(), str("peak_note").c_str());
+  appendf(t, "kernels     %s\n", str("kernels").c_str());
+  appendf(t, "cpu time    median %.3f ms per run (process CPU time, all threads)\n", num("cpu_ms"));
+  const auto& fallbacks = j["fallback_nodes"];
+  if (!fallbacks.empty()) {
+    appendf(t, "fallback    %zu node(s) on reference kernels:", fallbacks.size());
+    for (const auto& f : fallbacks) appendf(t, " %s", f.get<std::string>().c_str());
+    appendf(t, "\n");
+  }
+  if (j.contains("nodes")) t += per_op_text(j["nodes"]);
+  return t;
+}
+
 }  // namespace
+
+Expected<Report> bench_report(const BenchArgs& a) {
+  TANDEM_ASSIGN_OR_RETURN(ModelFile file, read_model_file(a.model));
+  const Graph& g = file.graph;
+  TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Processor> proc, create_processor(a.processor));
+  Processor& p = *proc;
+  // The measuring thread is the stage thread: pin it like the pipeline would.
+  TANDEM_RETURN_IF_ERROR(p.bind_current_thread());
+  auto compile_t0 = std::chrono::steady_clock::now();
+  auto exe = Executor::create(g, p);
+  if (!exe.ok()) return exe.status().with_context(a.model);
+  const double compile_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - compile_t0)
+          .count();
+  std::vector<HostTensor> inputs = synthetic_inputs(g);
+  std::vector<const float*> in;
+  for (const HostTensor& t : inputs) in.push_back(t.data.data());
+  std::vector<std::vector<float>> outputs;
+  std::vector<float*> out;
+  for (int t : g.outputs) outputs.emplace_back(size_t(shape_elements(g.tensor(t).shape)));
+  for (auto& o : outputs) out.push_back(o.data());
+
+  nlohmann::json j;
+  j["model"] = a.model;
+  j["processor"] = p.spec();
+  j["threads"] = p.threads();
+  j["runs"] = a.runs;
+  j["warmup"] = a.warmup;
+  Status st = time_runs(a, **exe, in, out, j);
+  if (!st.ok()) return st.with_context(a.model);
+  const double macs = static_cast<double>(graph_macs(g));
+  j["macs"] = macs;
+  j["gflops"] = 2.0 * macs / (j["latency_ms"].get<double>() * 1e-3) / 1e9;
+  add_peak(j, p);
+  const std::vector<std::string> kinds = (*exe)->executable().kernel_kinds();
+  j["kernels"] = kind_counts(kinds);
+  j["compile_ms"] = compile_ms;
+  j["fallback_nodes"] = (*exe)->executable().fallback_nodes();
+  if (a.per_op) {
+    TANDEM_ASSIGN_OR_RETURN(j["nodes"], per_node_times(a, g, **exe, in, out, kinds));
+  }
+  Report r;
+  r.text = bench_text(j, p.description());
+  r.json = std::move(j);
+  return r;
+}
 
 Command make_bench_command() {
   struct State {
     CLI::App* app = nullptr;
     std::string model;
-    std::string processor = "cpu";
-    int runs = 10;
-    int warmup = 2;
+    BenchArgs bench;
     bool json = false;
     PipelineBenchArgs pipe;
-    bool per_op = false;
   };
   auto s = std::make_shared<State>();
   Command c;
@@ -69,12 +245,14 @@ Command make_bench_command() {
     s->app =
         app.add_subcommand("bench", "Measure latency and throughput of a model on a processor");
     s->app->add_option("model", s->model, "model file (.tdm)")->required();
-    s->app->add_option("--processor,-p", s->processor, "processor spec (cpu, cpu:threads=1, ...)")
+    s->app
+        ->add_option("--processor,-p", s->bench.processor,
+                     "processor spec (cpu, cpu:threads=1, ...)")
         ->capture_default_str();
-    s->app->add_option("--runs,-r", s->runs, "timed runs")
+    s->app->add_option("--runs,-r", s->bench.runs, "timed runs")
         ->capture_default_str()
         ->check(CLI::Range(1, 1000000));
-    s->app->add_option("--warmup,-w", s->warmup, "untimed runs first")
+    s->app->add_option("--warmup,-w", s->bench.warmup, "untimed runs first")
         ->capture_default_str()
         ->check(CLI::Range(0, 1000000));
     s->app->add_flag("--json", s->json, "print one JSON object as the last line");
@@ -96,167 +274,17 @@ Command make_bench_command() {
         ->capture_default_str()
         ->check(CLI::Range(1, 1000));
     s->app->add_option("--trace", s->pipe.trace, "write a Chrome/Perfetto trace of the last round");
-    s->app->add_flag("--per-op", s->per_op,
+    s->app->add_flag("--per-op", s->bench.per_op,
                      "also print time per op type and the slowest nodes (with their kernels); with "
                      "--json, every node's median time and kernel");
   };
   c.selected = [s] { return s->app && s->app->parsed(); };
   c.run = [s]() -> int {
-    if (!s->pipe.processors.empty()) {
-      s->pipe.model = s->model;
-      s->pipe.json = s->json;
-      return run_pipeline_bench(s->pipe);
-    }
-    auto file = read_model_file(s->model);
-    if (!file.ok()) return fail(file.status());
-    const Graph& g = file->graph;
-    auto proc = create_processor(s->processor);
-    if (!proc.ok()) return fail(proc.status());
-    Processor& p = **proc;
-    // The measuring thread is the stage thread: pin it like the pipeline would.
-    Status bound = p.bind_current_thread();
-    if (!bound.ok()) return fail(bound);
-    auto compile_t0 = std::chrono::steady_clock::now();
-    auto exe = Executor::create(g, p);
-    if (!exe.ok()) return fail(exe.status().with_context(s->model));
-    double compile_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - compile_t0)
-            .count();
-    std::vector<HostTensor> inputs = synthetic_inputs(g);
-    std::vector<const float*> in;
-    for (const HostTensor& t : inputs) in.push_back(t.data.data());
-    std::vector<std::vector<float>> outputs;
-    std::vector<float*> out;
-    for (int t : g.outputs) outputs.emplace_back(size_t(shape_elements(g.tensor(t).shape)));
-    for (auto& o : outputs) out.push_back(o.data());
-    for (int i = 0; i < s->warmup; ++i) {
-      Status st = (*exe)->run_raw(in.data(), out.data());
-      if (!st.ok()) return fail(st.with_context(s->model));
-    }
-    // Wall time per run, and CPU time of the whole process per run (all threads,
-    // spinning included): on a busy machine the latter still measures the work.
-    std::vector<double> ms, cpu_ms;
-    for (int i = 0; i < s->runs; ++i) {
-      double c0 = process_cpu_ms();
-      auto t0 = std::chrono::steady_clock::now();
-      Status st = (*exe)->run_raw(in.data(), out.data());
-      if (!st.ok()) return fail(st.with_context(s->model));
-      ms.push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-      cpu_ms.push_back(process_cpu_ms() - c0);
-    }
-    std::vector<double> cpu_sorted = cpu_ms;
-    std::sort(cpu_sorted.begin(), cpu_sorted.end());
-    double cpu_median = cpu_sorted[cpu_sorted.size() / 2];
-    std::vector<double> sorted = ms;
-    std::sort(sorted.begin(), sorted.end());
-    size_t n = sorted.size();
-    double median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-    double fps = 1000.0 / median;
-    double macs = static_cast<double>(graph_macs(g));
-    double gflops = 2.0 * macs / (median * 1e-3) / 1e9;
-    // % of the peak of the ISA the processor runs at; never above 100: a rate above
-    // the peak means the peak was measured on a busy core, so it is measured again,
-    // and if the rate is still above it the percentage is clamped (and says so).
-    const std::string isa = peak_isa(p.spec());
-    const int cores = std::max(1, p.threads());
-    double peak = fma_peak_gflops(isa) * cores;
-    double pct = peak > 0 ? 100.0 * gflops / peak : 0;
-    const char* peak_note = "";
-    if (pct > 100) {
-      peak = fma_peak_remeasure(isa) * cores;
-      pct = peak > 0 ? 100.0 * gflops / peak : 0;
-      peak_note = ", peak re-measured";
-      if (pct > 100) pct = 100, peak_note = ", clamped: peak measured on a busy core";
-    }
-    std::vector<std::string> fallbacks = (*exe)->executable().fallback_nodes();
-    const std::vector<std::string> kinds = (*exe)->executable().kernel_kinds();
-    auto kind_of = [&](size_t node) { return node < kinds.size() ? kinds[node] : std::string(); };
-
-    std::printf("model       %s (%s MAC)\n", s->model.c_str(), human_count(macs).c_str());
-    std::printf("processor   %s (%s)\n", p.spec().c_str(), p.description().c_str());
-    std::printf("compile     %.1f ms\n", compile_ms);
-    std::printf("latency     median %.3f ms, min %.3f, max %.3f (%d runs, %d warmup)\n", median,
-                sorted.front(), sorted.back(), s->runs, s->warmup);
-    std::printf(
-        "throughput  %.2f FPS, %.1f GFLOP/s = %.1f%% of %.1f GFLOP/s peak (%d x %s core%s)\n", fps,
-        gflops, pct, peak, cores, isa.c_str(), peak_note);
-    std::printf("kernels     %s\n", kind_counts(kinds).c_str());
-    std::printf("cpu time    median %.3f ms per run (process CPU time, all threads)\n", cpu_median);
-    if (!fallbacks.empty()) {
-      std::printf("fallback    %zu node(s) on reference kernels:", fallbacks.size());
-      for (const std::string& f : fallbacks) std::printf(" %s", f.c_str());
-      std::printf("\n");
-    }
-    nlohmann::json per_node = nlohmann::json::array();
-    if (s->per_op) {
-      // Median over the runs of each node's time (RunOptions::node_ms).
-      std::vector<std::vector<double>> node_runs(g.nodes.size());
-      for (int i = 0; i < s->runs; ++i) {
-        std::vector<double> node_ms;
-        RunOptions opt;
-        opt.node_ms = &node_ms;
-        Status st = (*exe)->run_raw(in.data(), out.data(), opt);
-        if (!st.ok()) return fail(st.with_context(s->model));
-        for (size_t k = 0; k < node_ms.size() && k < node_runs.size(); ++k)
-          node_runs[k].push_back(node_ms[k]);
-      }
-      std::vector<std::pair<double, size_t>> node_median;
-      std::map<std::string, std::pair<double, double>> by_op;  // ms, MACs
-      for (size_t k = 0; k < node_runs.size(); ++k) {
-        auto& v = node_runs[k];
-        if (v.empty()) continue;
-        std::sort(v.begin(), v.end());
-        double med = v[v.size() / 2];
-        node_median.push_back({med, k});
-        auto& o = by_op[std::string(op_name(g.nodes[k].op))];
-        o.first += med;
-        o.second += double(node_macs(g, g.nodes[k]));
-        per_node.push_back({{"name", g.nodes[k].name},
-                            {"op", std::string(op_name(g.nodes[k].op))},
-                            {"ms", med},
-                            {"macs", node_macs(g, g.nodes[k])},
-                            {"kernel", kind_of(k)}});
-      }
-      std::printf("per op      (median per node, summed)\n");
-      for (const auto& [op, v] : by_op)
-        std::printf("  %-20s %8.3f ms  %6.1f GFLOP/s\n", op.c_str(), v.first,
-                    v.first > 0 ? 2 * v.second / (v.first * 1e-3) / 1e9 : 0.0);
-      std::sort(node_median.rbegin(), node_median.rend());
-      std::printf("slowest nodes\n");
-      for (size_t k = 0; k < node_median.size() && k < 10; ++k) {
-        const Node& nd = g.nodes[node_median[k].second];
-        double macs_k = double(node_macs(g, nd));
-        std::printf("  %-32s %-12s %8.3f ms  %6.1f GFLOP/s  %s\n", nd.name.c_str(),
-                    std::string(op_name(nd.op)).c_str(), node_median[k].first,
-                    2 * macs_k / (node_median[k].first * 1e-3) / 1e9,
-                    kind_of(node_median[k].second).c_str());
-      }
-    }
-    if (s->json) {
-      nlohmann::json j;
-      j["model"] = s->model;
-      j["processor"] = p.spec();
-      j["threads"] = p.threads();
-      j["runs"] = s->runs;
-      j["warmup"] = s->warmup;
-      j["latency_ms"] = median;
-      j["latency_min_ms"] = sorted.front();
-      j["latency_max_ms"] = sorted.back();
-      j["latencies_ms"] = ms;
-      j["fps"] = fps;
-      j["cpu_ms"] = cpu_median;
-      if (s->per_op) j["nodes"] = per_node;
-      j["macs"] = macs;
-      j["gflops"] = gflops;
-      j["peak_gflops"] = peak;
-      j["peak_pct"] = pct;
-      j["peak_isa"] = isa;
-      j["kernels"] = kind_counts(kinds);
-      j["compile_ms"] = compile_ms;
-      j["fallback_nodes"] = fallbacks;
-      std::cout << j.dump() << std::endl;
-    }
+    s->pipe.model = s->bench.model = s->model;
+    auto r = s->pipe.processors.empty() ? bench_report(s->bench) : pipeline_bench_report(s->pipe);
+    if (!r.ok()) return fail(r.status());
+    std::cout << r->text;
+    if (s->json) std::cout << r->json.dump() << std::endl;
     return 0;
   };
   return c;
