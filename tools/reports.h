@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 #include "graph/status.h"
 
@@ -41,5 +42,16 @@ struct ProfileArgs {
   bool progress = true;
 };
 Expected<Report> profile_report(const ProfileArgs& args);
+
+#if TANDEM_HAVE_ONNX
+struct ConvertArgs {
+  std::string input;                      // .onnx
+  std::string output;                     // .tdm (default: the input's name)
+  std::vector<std::string> input_shapes;  // "NAME=1x3x224x224"
+  bool no_passes = false;
+};
+// Converts and writes the model; returns the summary `tandem convert` prints.
+Expected<std::string> convert_model(const ConvertArgs& args);
+#endif
 
 }  // namespace tandem::cli
