@@ -3,6 +3,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include <fstream>
 #include <map>
 #include <string>
@@ -22,11 +26,31 @@ py::object report_dict(Expected<cli::Report> r) {
   return d;
 }
 
+// Benchmarks and profiles pin the calling thread to a processor's cores (as a
+// pipeline stage thread would). In a CLI process that ends with the command;
+// here the thread is the interpreter's, so its affinity is put back after.
+class KeepThreadAffinity {
+ public:
+#if defined(__linux__)
+  KeepThreadAffinity() {
+    saved_ = sched_getaffinity(0, sizeof set_, &set_) == 0;
+  }
+  ~KeepThreadAffinity() {
+    if (saved_) sched_setaffinity(0, sizeof set_, &set_);
+  }
+
+ private:
+  cpu_set_t set_{};
+  bool saved_ = false;
+#endif
+};
+
 template <class Args, class Fn>
 py::object run_report(const Args& args, Fn fn) {
   Expected<cli::Report> r = invalid_argument("not run");
   {
     py::gil_scoped_release unlocked;
+    KeepThreadAffinity keep;
     r = fn(args);
   }
   return report_dict(std::move(r));

@@ -124,6 +124,14 @@ class Tools(unittest.TestCase):
         with self.assertRaisesRegex(tandem.Error, "unknown processor 'gpu9'"):
             tandem.bench(TINY, processor="gpu9")
 
+    @unittest.skipUnless(hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) > 1
+                         and PAIR, "needs two cores and the cpu processor")
+    def test_bench_leaves_the_thread_unpinned(self):
+        before = os.sched_getaffinity(0)
+        r = tandem.bench(TINY, processor="cpu:cores=0", runs=2, warmup=0)
+        self.assertGreater(r["fps"], 0)
+        self.assertEqual(os.sched_getaffinity(0), before)
+
     def test_profile_returns_the_table(self):
         r = tandem.profile(TINY, "reference")
         self.assertEqual(r["processors"][0]["spec"], "reference")
