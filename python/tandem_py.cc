@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ namespace {
 struct PyModel {
   Model model;
   std::string path;
+};
+
+// A Session runs one frame at a time (its executor's buffers are reused): calls
+// from several Python threads, which run without the GIL, take turns.
+struct PySession {
+  Session session;
+  std::shared_ptr<std::mutex> busy = std::make_shared<std::mutex>();
 };
 
 py::tuple shape_tuple(const std::vector<int64_t>& shape) {
@@ -103,20 +111,21 @@ void bind_model(py::module_& m) {
 }
 
 void bind_sessions(py::module_& m) {
-  py::class_<Session>(m, "Session", "A model compiled on one processor")
+  py::class_<PySession>(m, "Session", "A model compiled on one processor")
       .def(py::init([](const PyModel& pm, const std::string& processor) {
              py::gil_scoped_release unlocked;
-             return unwrap(Session::create(pm.model, processor));
+             return PySession{unwrap(Session::create(pm.model, processor))};
            }),
            py::arg("model"), py::arg("processor") = "cpu")
       .def(
           "run",
-          [](Session& s, const py::object& inputs) {
+          [](PySession& s, const py::object& inputs) {
             std::vector<HostTensor> in = host_inputs(inputs);
             std::vector<HostTensor> out;
             {
               py::gil_scoped_release unlocked;
-              out = unwrap(s.run(in));
+              std::lock_guard<std::mutex> turn(*s.busy);
+              out = unwrap(s.session.run(in));
             }
             return py_outputs(std::move(out));
           },

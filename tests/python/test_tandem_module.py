@@ -69,6 +69,25 @@ class ModelAndSession(unittest.TestCase):
             tandem.Model.load(os.path.join(DATA, "nope.tdm"))
         self.assertTrue(issubclass(tandem.Error, RuntimeError))
 
+    def test_threads_share_a_session(self):
+        import threading
+        s = tandem.Session(self.model, "reference")
+        frames = [tiny_input(seed) for seed in range(8)]
+        expected = [s.run({"image": x})["probs"] for x in frames]
+        got = [None] * len(frames)
+
+        def work(i):
+            for _ in range(20):
+                got[i] = s.run({"image": frames[i]})["probs"]
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(frames))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for g, e in zip(got, expected):
+            np.testing.assert_array_equal(g, e)
+
     def test_non_contiguous_input_is_read_in_order(self):
         x = np.asfortranarray(tiny_input(3))
         s = tandem.Session(self.model, "reference")
