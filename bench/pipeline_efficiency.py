@@ -2,17 +2,14 @@
 """Pipeline efficiency on this machine: for each model, interleaved rounds of
   single core (cpu:cores=0), intra-op 2 threads (cpu:threads=2), and the
   automatic plan over cpu:cores=0,cpu:cores=1,
-then medians, spread and ratios. Run on a quiet machine.
+then medians, spread and ratios. Run on a quiet machine. In process through
+the Python module when it imports (bench/tandem_calls.py), else the CLI.
 
   bench/pipeline_efficiency.py build/models/googlenet.tdm ... [--rounds 5] [--frames 60] [--refresh]
 """
-import argparse, json, statistics, subprocess, sys
+import argparse, statistics, sys
 
-def bench(tandem, model, args):
-    out = subprocess.run([tandem, "bench", model, "--json"] + args, capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"tandem bench failed: {' '.join(args)}\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+from tandem_calls import Tandem
 
 def main():
     ap = argparse.ArgumentParser()
@@ -21,22 +18,23 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--no-module", action="store_true", help="run the CLI even if the module imports")
     ap.add_argument("--refresh", action="store_true",
                     help="profile again before planning (the machine's speed drifts; a cached "
                          "profile from another hour predicts another machine)")
     a = ap.parse_args()
+    t = Tandem(a.tandem, use_module=not a.no_module)
+    print(f"using the {t.describe()}", file=sys.stderr)
     pair = "cpu:cores=0,cpu:cores=1"
     rows = []
     for m in a.models:
         # Plan once (profiles are cached), then interleave the three configurations.
-        subprocess.run([a.tandem, "plan", m, "--processors", pair, "--save"] +
-                       (["--refresh"] if a.refresh else []), check=True,
-                       capture_output=True)
+        t.plan(m, pair, save=True, refresh=a.refresh)
         one, two, piped, pred = [], [], [], 0.0
         for r in range(a.rounds):
-            one.append(bench(a.tandem, m, ["--processor", "cpu:cores=0", "--runs", str(a.runs)])["fps"])
-            two.append(bench(a.tandem, m, ["--processor", "cpu:threads=2", "--runs", str(a.runs)])["fps"])
-            j = bench(a.tandem, m, ["--processors", pair, "--plan", "auto", "--frames", str(a.frames)])
+            one.append(t.bench(m, processor="cpu:cores=0", runs=a.runs)["fps"])
+            two.append(t.bench(m, processor="cpu:threads=2", runs=a.runs)["fps"])
+            j = t.bench(m, processors=pair, plan="auto", frames=a.frames)
             piped.append(j["fps"])
             pred = j["predicted_fps"]
             kind = j.get("plan_kind", "?")

@@ -11,39 +11,24 @@ ratio (target >= 0.95), predicted vs measured FPS.
 
     bench/plan_quality.py build/models/googlenet.tdm --processors cpu:cores=0,cpu:cores=1
 
-Standard library only. The machine must be quiet: the splits are measured one
+Standard library only; in process through the Python module when it imports
+(bench/tandem_calls.py), else the CLI. The machine must be quiet: the splits are measured one
 after the other, and outside load moves FPS by more than the differences
 between neighbouring splits.
 """
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-
-def last_json(text):
-    for line in reversed(text.strip().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            return json.loads(line)
-    raise RuntimeError("no JSON line in output:\n" + text[-2000:])
+from tandem_calls import Tandem
 
 
-def run(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError(" ".join(cmd) + " failed:\n" + p.stderr[-2000:])
-    return last_json(p.stdout)
-
-
-def bench(tandem, model, processors, plan_path, frames, rounds):
+def bench(t, model, processors, plan_path, frames, rounds):
     fps = []
     for _ in range(rounds):
-        j = run([tandem, "bench", model, "--processors", processors, "--plan", plan_path,
-                 "--frames", str(frames), "--json"])
-        fps.append(j["fps"])
+        fps.append(t.bench(model, processors=processors, plan=plan_path, frames=frames)["fps"])
     fps.sort()
     return fps[len(fps) // 2], fps
 
@@ -57,9 +42,12 @@ def main():
     p.add_argument("--all", action="store_true", help="measure every cut")
     p.add_argument("--frames", type=int, default=40)
     p.add_argument("--rounds", type=int, default=3, help="bench runs per split (median)")
+    p.add_argument("--no-module", action="store_true", help="run the CLI even if the module imports")
     args = p.parse_args()
+    t = Tandem(args.tandem, use_module=not args.no_module)
+    print(f"using the {t.describe()}", file=sys.stderr)
 
-    auto = run([args.tandem, "plan", args.model, "--processors", args.processors, "--json"])
+    auto = t.plan(args.model, args.processors)
     procs = auto["processors"]
     if len(procs) != 2:
         sys.exit("plan_quality: give exactly two processors")
@@ -83,7 +71,7 @@ def main():
             json.dump({"processors": procs, "objective": "split",
                        "stages": [{"processor": procs[0], "first_node": 0, "last_node": k},
                                   {"processor": procs[1], "first_node": k, "last_node": n}]}, f)
-        fps, runs = bench(args.tandem, args.model, args.processors, path, args.frames, args.rounds)
+        fps, runs = bench(t, args.model, args.processors, path, args.frames, args.rounds)
         print(f"{k},{procs[0]},{fps:.3f},{' '.join(f'{x:.3f}' for x in runs)}", flush=True)
         if fps > best[0]:
             best = (fps, k)
@@ -91,7 +79,7 @@ def main():
     auto_path = os.path.join(tmp, "auto.json")
     with open(auto_path, "w") as f:
         json.dump(auto, f)
-    auto_fps, auto_runs = bench(args.tandem, args.model, args.processors, auto_path, args.frames,
+    auto_fps, auto_runs = bench(t, args.model, args.processors, auto_path, args.frames,
                                 args.rounds)
     print(f"auto,{auto['kind']},{auto_fps:.3f},{' '.join(f'{x:.3f}' for x in auto_runs)}")
     ratio = auto_fps / best[0] if best[0] > 0 else float("nan")

@@ -19,7 +19,8 @@ set(TANDEM_LAYERS
     api/
     include/tandem/
     tools/support/
-    tools/)
+    tools/
+    python/)
 # What each layer may include besides itself.
 set(ALLOWED_graph/ "")
 set(ALLOWED_formats/ graph/)
@@ -34,9 +35,10 @@ set(ALLOWED_api/ ${LIBTANDEM} include/tandem/)
 set(ALLOWED_include/tandem/ graph/ engine/)
 set(ALLOWED_tools/support/ graph/)
 set(ALLOWED_tools/ ${LIBTANDEM} formats/onnx/ api/ include/tandem/ tools/support/)
+set(ALLOWED_python/ ${LIBTANDEM} formats/onnx/ api/ include/tandem/ tools/support/ tools/)
 # First components that mark an include as one of our own headers. Includes
 # say "tandem/x.h" for include/tandem/x.h (include/ is on the include path).
-set(OUR_ROOTS graph formats engine kernels scheduler api tools tests bench fuzz tandem)
+set(OUR_ROOTS graph formats engine kernels scheduler api tools python tests bench fuzz tandem)
 
 # Known breaks, "file -> include", each to be removed by the change that fixes
 # it; an entry that no longer matches fails too, so the list only shrinks.

@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iostream>
 
 #include "api/default_registry.h"
 #include "scheduler/pipeline_bench.h"
 #include "scheduler/pipeline_setup.h"
 #include "scheduler/simulator.h"
 #include "tools/cli_util.h"
+#include "tools/reports.h"
 #include "tools/scheduler_cli.h"
 
 namespace tandem::cli {
@@ -68,9 +68,9 @@ nlohmann::json stages_json(const PipelineSetup& setup, const PipelineBenchResult
   return stages;
 }
 
-void print_bench_json(const PipelineBenchArgs& a, const PipelineSetup& setup,
-                      const PipelineBenchResult& last, const std::vector<double>& plan_fps,
-                      const std::vector<double>& base_fps, double fps, double bfps) {
+nlohmann::json bench_json(const PipelineBenchArgs& a, const PipelineSetup& setup,
+                          const PipelineBenchResult& last, const std::vector<double>& plan_fps,
+                          const std::vector<double>& base_fps, double fps, double bfps) {
   const Plan& plan = setup.plan;
   nlohmann::json j;
   j["model"] = a.model;
@@ -90,73 +90,69 @@ void print_bench_json(const PipelineBenchArgs& a, const PipelineSetup& setup,
     j["baseline_fps_rounds"] = base_fps;
     j["ratio"] = bfps > 0 ? fps / bfps : 0.0;
   }
-  std::cout << j.dump() << std::endl;
+  return j;
+}
+
+std::string rounds_text(const std::vector<double>& fps) {
+  std::string s;
+  for (double f : fps) s += (s.empty() ? "" : " ") + std::to_string(f).substr(0, 6);
+  return s;
 }
 
 }  // namespace
 
-int run_pipeline_bench(const PipelineBenchArgs& a) {
-  auto file = read_model_file(a.model);
-  if (!file.ok()) return fail(file.status());
-  const Graph& g = file->graph;
+Expected<Report> pipeline_bench_report(const PipelineBenchArgs& a) {
+  TANDEM_ASSIGN_OR_RETURN(ModelFile file, read_model_file(a.model));
+  const Graph& g = file.graph;
   PipelineSetupOptions o;
   o.plan = a.plan;
   o.profile_path = a.profile;
   o.profile.cache_dir = default_cache_dir();
-  o.profile.progress = progress_printer();
+  if (a.progress) o.profile.progress = progress_printer();
   o.profile.warn = print_warning;
-  auto setup = setup_pipeline(*file, default_processor_registry(), a.processors, o);
-  if (!setup.ok()) return fail(setup.status().with_context(a.model));
+  auto setup = setup_pipeline(file, default_processor_registry(), a.processors, o);
+  if (!setup.ok()) return setup.status().with_context(a.model);
   const Plan& plan = setup->plan;
-  std::printf("plan (%s): %s, predicted %.2f FPS\n", setup->source.c_str(),
-              plan_kind_name(plan.kind), plan.predicted_fps);
-  std::cout << plan_to_text(setup->table, plan);
+  Report r;
+  appendf(r.text, "plan (%s): %s, predicted %.2f FPS\n", setup->source.c_str(),
+          plan_kind_name(plan.kind), plan.predicted_fps);
+  r.text += plan_to_text(setup->table, plan);
 
   // The baseline runs as a one-stage pipeline, measured exactly like the plan;
   // both stay compiled, only one runs at a time (interleaved rounds).
   std::unique_ptr<Processor> base_proc;
   std::unique_ptr<Pipeline> base;
-  if (a.compare) {
-    Status st = make_baseline(g, a.baseline, base_proc, base);
-    if (!st.ok()) return fail(st);
-  }
+  if (a.compare) TANDEM_RETURN_IF_ERROR(make_baseline(g, a.baseline, base_proc, base));
 
   Pipeline::Tensors inputs = input_vectors(g);
   std::vector<double> plan_fps, base_fps;
   PipelineBenchResult last;
   const int rounds = a.compare ? std::max(1, a.rounds) : 1;
-  for (int r = 0; r < rounds; ++r) {
+  for (int round = 0; round < rounds; ++round) {
     if (base) {
       auto br = bench_pipeline(*base, inputs, a.frames);
-      if (!br.ok()) return fail(br.status().with_context("baseline " + a.baseline));
+      if (!br.ok()) return br.status().with_context("baseline " + a.baseline);
       base_fps.push_back(br->fps);
     }
     PipelineBenchOptions bo;
-    if (r == rounds - 1) bo.trace_path = a.trace;
+    if (round == rounds - 1) bo.trace_path = a.trace;
     auto pr = bench_pipeline(*setup->pipeline, inputs, a.frames, bo);
-    if (!pr.ok()) return fail(pr.status().with_context(a.model));
+    if (!pr.ok()) return pr.status().with_context(a.model);
     plan_fps.push_back(pr->fps);
     last = std::move(pr).value();
   }
   const double fps = median_of(plan_fps);
-  std::printf("%s", format_pipeline_bench(last).c_str());
-  std::printf(
-      "pipelined: %.2f FPS median of %zu round(s) [%s], predicted %.2f (%.1f%% off)\n", fps,
-      plan_fps.size(),
-      [&] {
-        std::string s;
-        for (double f : plan_fps) s += (s.empty() ? "" : " ") + std::to_string(f).substr(0, 6);
-        return s;
-      }()
-          .c_str(),
-      plan.predicted_fps, fps > 0 ? 100.0 * (plan.predicted_fps - fps) / fps : 0.0);
-  double bfps = median_of(base_fps);
+  r.text += format_pipeline_bench(last);
+  appendf(r.text, "pipelined: %.2f FPS median of %zu round(s) [%s], predicted %.2f (%.1f%% off)\n",
+          fps, plan_fps.size(), rounds_text(plan_fps).c_str(), plan.predicted_fps,
+          fps > 0 ? 100.0 * (plan.predicted_fps - fps) / fps : 0.0);
+  const double bfps = median_of(base_fps);
   if (a.compare)
-    std::printf("baseline %s: %.2f FPS median; plan / baseline = %.3f\n", a.baseline.c_str(), bfps,
-                bfps > 0 ? fps / bfps : 0.0);
-  if (!a.trace.empty()) std::printf("trace written to %s\n", a.trace.c_str());
-  if (a.json) print_bench_json(a, *setup, last, plan_fps, base_fps, fps, bfps);
-  return 0;
+    appendf(r.text, "baseline %s: %.2f FPS median; plan / baseline = %.3f\n", a.baseline.c_str(),
+            bfps, bfps > 0 ? fps / bfps : 0.0);
+  if (!a.trace.empty()) appendf(r.text, "trace written to %s\n", a.trace.c_str());
+  r.json = bench_json(a, *setup, last, plan_fps, base_fps, fps, bfps);
+  return r;
 }
 
 }  // namespace tandem::cli

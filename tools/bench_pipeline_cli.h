@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "tools/reports.h"
+
 namespace tandem::cli {
 
 struct PipelineBenchArgs {
@@ -15,10 +17,10 @@ struct PipelineBenchArgs {
   int frames = 100;
   int rounds = 3;  // --compare: interleaved baseline/plan rounds
   bool compare = false;
-  bool json = false;
   std::string trace;
+  bool progress = true;  // profiling progress on stderr
 };
 
-int run_pipeline_bench(const PipelineBenchArgs& args);
+Expected<Report> pipeline_bench_report(const PipelineBenchArgs& args);
 
 }  // namespace tandem::cli

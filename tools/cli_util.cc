@@ -1,5 +1,6 @@
 #include "tools/cli_util.h"
 
+#include <cstdarg>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -7,6 +8,24 @@
 #include "tools/support/npy.h"
 
 namespace tandem::cli {
+
+void appendf(std::string& out, const char* fmt, ...) {
+  va_list ap, again;
+  va_start(ap, fmt);
+  va_copy(again, ap);
+  char buf[512];
+  const int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n >= int(sizeof buf)) {
+    const size_t at = out.size();
+    out.resize(at + size_t(n) + 1);
+    std::vsnprintf(&out[at], size_t(n) + 1, fmt, again);
+    out.resize(at + size_t(n));
+  } else if (n > 0) {
+    out.append(buf, size_t(n));
+  }
+  va_end(again);
+}
 
 int fail(const Status& st) {
   std::cerr << "tandem: error: " << st.to_string() << "\n";

@@ -20,6 +20,9 @@ Status write_outputs(const std::vector<std::string>& args, const std::vector<Hos
 // Deterministic inputs of the model's input shapes (for bench/profile).
 std::vector<HostTensor> synthetic_inputs(const Graph& g, uint32_t seed = 1);
 
+// Appends printf-formatted text (any length) to `out`.
+void appendf(std::string& out, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
 // "12.3 M", "4.09 G".
 std::string human_count(double v);
 

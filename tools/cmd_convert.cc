@@ -9,16 +9,14 @@
 #include "formats/onnx/converter.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tools/commands.h"
+#include "tools/reports.h"
 
 namespace tandem::cli {
 namespace {
 
-struct ConvertArgs {
+struct ConvertCli {
   CLI::App* app = nullptr;
-  std::string input;
-  std::string output;
-  std::vector<std::string> input_shapes;
-  bool no_passes = false;
+  ConvertArgs args;
 };
 
 int fail(const Status& st) {
@@ -26,7 +24,9 @@ int fail(const Status& st) {
   return 1;
 }
 
-int run_convert(const ConvertArgs& a) {
+}  // namespace
+
+Expected<std::string> convert_model(const ConvertArgs& a) {
   namespace fs = std::filesystem;
   std::string out = a.output;
   if (out.empty()) out = fs::path(a.input).replace_extension(".tdm").string();
@@ -34,50 +34,50 @@ int run_convert(const ConvertArgs& a) {
   fs::path parent = fs::path(out).parent_path();
   std::error_code ec;
   if (!parent.empty() && !fs::is_directory(parent, ec))
-    return fail(
-        not_found("output folder '" + parent.string() + "' does not exist (for " + out + ")"));
+    return not_found("output folder '" + parent.string() + "' does not exist (for " + out + ")");
   if (fs::exists(out, ec) && fs::is_directory(out, ec))
-    return fail(invalid_argument("output '" + out + "' is a folder; give a file name"));
+    return invalid_argument("output '" + out + "' is a folder; give a file name");
   if (fs::exists(a.input, ec) && fs::exists(out, ec) && fs::equivalent(a.input, out, ec))
-    return fail(invalid_argument("output '" + out + "' would overwrite the input"));
+    return invalid_argument("output '" + out + "' would overwrite the input");
 
   ConvertOptions opts;
   opts.run_passes = !a.no_passes;
   opts.evaluate_constants = run_reference_node;
   for (const std::string& spec : a.input_shapes) {
     auto parsed = parse_input_shape(spec);
-    if (!parsed.ok()) return fail(parsed.status());
+    if (!parsed.ok()) return parsed.status();
     opts.input_shapes[parsed->first] = parsed->second;
   }
-  auto result = convert_onnx(a.input, opts);
-  if (!result.ok()) return fail(result.status());
-  Status st = write_model_file(out, result->graph);
-  if (!st.ok()) return fail(st);
-  std::cout << format_convert_summary(result->summary);
+  TANDEM_ASSIGN_OR_RETURN(ConvertResult result, convert_onnx(a.input, opts));
+  TANDEM_RETURN_IF_ERROR(write_model_file(out, result.graph));
+  std::string text = format_convert_summary(result.summary);
   std::error_code size_ec;
   auto bytes = fs::file_size(out, size_ec);
-  std::cout << "wrote:       " << out;
-  if (!size_ec) std::cout << " (" << bytes << " bytes)";
-  std::cout << "\n";
-  return 0;
+  text += "wrote:       " + out;
+  if (!size_ec) text += " (" + std::to_string(bytes) + " bytes)";
+  return text + "\n";
 }
 
-}  // namespace
-
 Command make_convert_command() {
-  auto args = std::make_shared<ConvertArgs>();
+  auto cli = std::make_shared<ConvertCli>();
+  ConvertArgs* args = &cli->args;
   Command c;
-  c.add = [args](CLI::App& app) {
-    args->app = app.add_subcommand("convert", "Convert an ONNX model to a .tdm model file");
-    args->app->add_option("model", args->input, "ONNX model (.onnx)")->required();
-    args->app->add_option("-o,--output", args->output, "output .tdm file (default: MODEL.tdm)");
-    args->app->add_option("--input-shape", args->input_shapes,
-                          "fix a graph input's shape: NAME=1x3x224x224 (repeatable; NAME optional "
-                          "for a single input)");
-    args->app->add_flag("--no-passes", args->no_passes, "skip the graph passes (debugging)");
+  c.add = [cli, args](CLI::App& app) {
+    cli->app = app.add_subcommand("convert", "Convert an ONNX model to a .tdm model file");
+    cli->app->add_option("model", args->input, "ONNX model (.onnx)")->required();
+    cli->app->add_option("-o,--output", args->output, "output .tdm file (default: MODEL.tdm)");
+    cli->app->add_option("--input-shape", args->input_shapes,
+                         "fix a graph input's shape: NAME=1x3x224x224 (repeatable; NAME optional "
+                         "for a single input)");
+    cli->app->add_flag("--no-passes", args->no_passes, "skip the graph passes (debugging)");
   };
-  c.selected = [args] { return args->app && args->app->parsed(); };
-  c.run = [args] { return run_convert(*args); };
+  c.selected = [cli] { return cli->app && cli->app->parsed(); };
+  c.run = [cli] {
+    auto text = convert_model(cli->args);
+    if (!text.ok()) return fail(text.status());
+    std::cout << *text;
+    return 0;
+  };
   return c;
 }
 

@@ -1,7 +1,8 @@
 // tandem plan MODEL.tdm --processors A,B [--profile saved.json] [--objective throughput|latency]
-//             [--max-latency-ms X] [--json] [--save]
+//             [--max-latency-ms X] [--json] [--save] [--svg plan.svg]
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -13,40 +14,45 @@
 #include "scheduler/simulator.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
+#include "tools/plan_svg.h"
+#include "tools/reports.h"
 #include "tools/scheduler_cli.h"
 
 namespace tandem::cli {
 
 namespace {
 
-struct PlanArgs {
+struct PlanCli {
   CLI::App* app = nullptr;
-  std::string model, processors, profile, objective = "throughput";
-  double max_latency_ms = 0, min_gain = 0.02;
-  bool json = false, save = false, refresh = false, no_replicas = false, no_intra_op = false;
+  PlanArgs args;
+  bool json = false;
 };
 
-void add_plan_options(CLI::App& app, PlanArgs& s) {
-  s.app = app.add_subcommand("plan", "Split the model across processors (exact search)");
-  s.app->add_option("model", s.model, "model file (.tdm)")->required();
-  s.app->add_option("--processors", s.processors,
-                    "processor specs, comma-separated (default: those of --profile)");
-  s.app->add_option("--profile", s.profile,
-                    "plan from this saved profile (possibly from another machine)");
-  s.app->add_option("--objective", s.objective, "throughput or latency")
+void add_plan_options(CLI::App& app, PlanCli& cli) {
+  PlanArgs& s = cli.args;
+  cli.app = app.add_subcommand("plan", "Split the model across processors (exact search)");
+  CLI::App* sub = cli.app;
+  sub->add_option("model", s.model, "model file (.tdm)")->required();
+  sub->add_option("--processors", s.processors,
+                  "processor specs, comma-separated (default: those of --profile)");
+  sub->add_option("--profile", s.profile,
+                  "plan from this saved profile (possibly from another machine)");
+  sub->add_option("--objective", s.objective, "throughput or latency")
       ->check(CLI::IsMember({"throughput", "latency"}))
       ->capture_default_str();
-  s.app->add_option("--max-latency-ms", s.max_latency_ms,
-                    "best throughput among plans whose predicted latency is at most this");
-  s.app->add_option("--min-gain", s.min_gain, "more processors must beat fewer by this fraction")
+  sub->add_option("--max-latency-ms", s.max_latency_ms,
+                  "best throughput among plans whose predicted latency is at most this");
+  sub->add_option("--min-gain", s.min_gain, "more processors must beat fewer by this fraction")
       ->capture_default_str();
-  s.app->add_flag("--no-replicas", s.no_replicas,
-                  "only plain pipelines (no parallel streams or replicated steps)");
-  s.app->add_flag("--no-intra-op", s.no_intra_op,
-                  "never replace cpu core groups by one multi-thread processor");
-  s.app->add_flag("--refresh", s.refresh, "measure again instead of using the cache");
-  s.app->add_flag("--json", s.json, "print the plan as one JSON line (last stdout line)");
-  s.app->add_flag("--save", s.save, "store the plan in the model file");
+  sub->add_flag("--no-replicas", s.no_replicas,
+                "only plain pipelines (no parallel streams or replicated steps)");
+  sub->add_flag("--no-intra-op", s.no_intra_op,
+                "never replace cpu core groups by one multi-thread processor");
+  sub->add_flag("--refresh", s.refresh, "measure again instead of using the cache");
+  sub->add_option("--svg", s.svg,
+                  "draw the plan: each node's cost per processor, the cuts, the step times");
+  sub->add_flag("--json", cli.json, "print the plan as one JSON line (last stdout line)");
+  sub->add_flag("--save", s.save, "store the plan in the model file");
 }
 
 // The table to plan from: --profile (processors not created), else measured on
@@ -78,8 +84,8 @@ PlanOptions plan_options(const PlanArgs& s) {
   return o;
 }
 
-void print_plan_json(const PlanArgs& s, const CostTable& table, const Plan& plan,
-                     const SimulationResult& sim, double plan_ms) {
+nlohmann::json plan_json(const PlanArgs& s, const CostTable& table, const Plan& plan,
+                         const SimulationResult& sim, double plan_ms) {
   nlohmann::json j;
   j["model"] = s.model;
   j["kind"] = plan_kind_name(plan.kind);
@@ -106,62 +112,78 @@ void print_plan_json(const PlanArgs& s, const CostTable& table, const Plan& plan
                              {"compute_ms", sp.compute_ms},
                              {"transfer_ms", sp.transfer_ms},
                              {"predicted_ms", sp.time_ms()}});
-  std::cout << j.dump() << std::endl;
+  return j;
 }
 
-int run_plan(const PlanArgs& s) {
+Status write_plan_svg(const PlanArgs& s, const CostTable& table, const Plan& plan) {
+  std::ofstream f(s.svg, std::ios::binary);
+  f << plan_svg(plan_picture(table, plan, s.model));
+  f.close();
+  if (!f) return io_error("cannot write the plan picture " + s.svg);
+  return Status();
+}
+
+}  // namespace
+
+Expected<Report> plan_report(const PlanArgs& s) {
   auto file = read_model_file(s.model);
-  if (!file.ok()) return fail(file.status());
+  if (!file.ok()) return file.status();
   const Graph& g = file->graph;
   if (s.processors.empty() && s.profile.empty())
-    return fail(invalid_argument("--processors is required (or --profile FILE)"));
+    return invalid_argument("--processors is required (or --profile FILE)");
   std::vector<std::unique_ptr<Processor>> processors;  // measured ones (not with --profile)
   ProfileOptions po;
   po.refresh = s.refresh;
   po.cache_dir = default_cache_dir();
-  po.progress = progress_printer();
+  if (s.progress) po.progress = progress_printer();
   po.warn = print_warning;
-  auto t = plan_cost_table(s, g, po, processors);
-  if (!t.ok()) return fail(t.status());
-  CostTable table = std::move(t).value();
+  TANDEM_ASSIGN_OR_RETURN(CostTable table, plan_cost_table(s, g, po, processors));
 
   const PlanOptions o = plan_options(s);
   const auto t0 = std::chrono::steady_clock::now();
   auto plan = plan_partition(table, o);
   const double plan_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (!plan.ok()) return fail(plan.status().with_context(s.model));
+  if (!plan.ok()) return plan.status().with_context(s.model);
   if (o.allow_intra_op && !processors.empty()) {
     auto r = consider_intra_op(default_processor_registry(), &processors, &table, &plan.value(), o,
                                [&](const std::vector<Processor*>& procs) {
                                  return obtain_cost_table(g, procs, "", po, true);
                                });
-    if (!r.ok()) return fail(r.status().with_context(s.model));
+    if (!r.ok()) return r.status().with_context(s.model);
   }
-  auto sim = simulate_plan(*plan);
-  if (!sim.ok()) return fail(sim.status());
+  TANDEM_ASSIGN_OR_RETURN(SimulationResult sim, simulate_plan(*plan));
 
-  std::cout << plan_to_text(table, *plan);
-  std::printf("simulated (2 slots per boundary): %.2f fps, latency %.3f ms; planned in %.1f ms\n",
-              sim->fps, sim->latency_ms, plan_ms);
+  Report report;
+  report.text = plan_to_text(table, *plan);
+  appendf(report.text,
+          "simulated (2 slots per boundary): %.2f fps, latency %.3f ms; planned in %.1f ms\n",
+          sim.fps, sim.latency_ms, plan_ms);
   if (s.save) {
     StoredPlan stored = to_stored_plan(table, *plan);
-    Status st = write_model_file(s.model, g, &stored);
-    if (!st.ok()) return fail(st);
-    std::printf("plan saved into %s\n", s.model.c_str());
+    TANDEM_RETURN_IF_ERROR(write_model_file(s.model, g, &stored));
+    appendf(report.text, "plan saved into %s\n", s.model.c_str());
   }
-  if (s.json) print_plan_json(s, table, *plan, *sim, plan_ms);
-  return 0;
+  if (!s.svg.empty()) {
+    TANDEM_RETURN_IF_ERROR(write_plan_svg(s, table, *plan));
+    appendf(report.text, "plan picture written to %s\n", s.svg.c_str());
+  }
+  report.json = plan_json(s, table, *plan, sim, plan_ms);
+  return report;
 }
 
-}  // namespace
-
 Command make_plan_command() {
-  auto s = std::make_shared<PlanArgs>();
+  auto s = std::make_shared<PlanCli>();
   Command c;
   c.add = [s](CLI::App& app) { add_plan_options(app, *s); };
   c.selected = [s] { return s->app && s->app->parsed(); };
-  c.run = [s]() -> int { return run_plan(*s); };
+  c.run = [s]() -> int {
+    auto r = plan_report(s->args);
+    if (!r.ok()) return fail(r.status());
+    std::cout << r->text;
+    if (s->json) std::cout << r->json.dump() << std::endl;
+    return 0;
+  };
   return c;
 }
 

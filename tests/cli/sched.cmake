@@ -21,3 +21,5 @@ tandem_cli_test(plan_profile_missing nonzero "nope.json: cannot open profile"
                 ${TE} plan ${D}/tiny.tdm --profile ${D}/nope.json)
 tandem_cli_test(plan_latency_bound nonzero "no plan meets --max-latency-ms"
                 ${TE} plan ${D}/tiny.tdm --processors reference --max-latency-ms 0.0000001)
+tandem_cli_test(plan_svg_unwritable nonzero "cannot write the plan picture .*nope/plan.svg"
+                ${TE} plan ${D}/tiny.tdm --processors reference --svg ${D}/nope/plan.svg)
