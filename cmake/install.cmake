@@ -37,5 +37,19 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/TandemConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/TandemConfig.cmake ${CMAKE_BINARY_DIR}/TandemConfigVersion.cmake
         DESTINATION ${TANDEM_CMAKE_DIR})
+# pkg-config --static: what a static libtandem needs after it on the link line.
+set(TANDEM_PC_LIBS_PRIVATE "")
+if(NOT TANDEM_SHARED)
+  if(TANDEM_WITH_OPENCL)
+    string(APPEND TANDEM_PC_LIBS_PRIVATE " -lclblast -lOpenCL")
+  endif()
+  if(TANDEM_WITH_XNNPACK)
+    string(APPEND TANDEM_PC_LIBS_PRIVATE " -lXNNPACK -lpthreadpool -lcpuinfo")
+  endif()
+  string(APPEND TANDEM_PC_LIBS_PRIVATE " -lstdc++ -lm -ldl -pthread")
+endif()
+# tandem.pc finds its prefix from where it lies (--prefix P at install time, or a moved tree).
+file(RELATIVE_PATH TANDEM_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" TANDEM_PC_TO_PREFIX "${TANDEM_PC_TO_PREFIX}")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/tandem.pc.in ${CMAKE_BINARY_DIR}/tandem.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/tandem.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

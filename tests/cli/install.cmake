@@ -24,7 +24,14 @@ add_test(NAME pkgconfig_file
          COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${TANDEM_INSTALL_PREFIX}/lib/pkgconfig
                  pkg-config --cflags --libs tandem)
 set_tests_properties(pkgconfig_file PROPERTIES FIXTURES_REQUIRED installed
-                     PASS_REGULAR_EXPRESSION "-ltandem")
+                     PASS_REGULAR_EXPRESSION "-I${TANDEM_INSTALL_PREFIX}/lib/pkgconfig/\\.\\./\\.\\./include .*-L${TANDEM_INSTALL_PREFIX}/lib/pkgconfig/\\.\\./\\.\\./lib -ltandem")
+if(NOT TANDEM_SHARED AND TANDEM_WITH_XNNPACK)
+  add_test(NAME pkgconfig_static
+           COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${TANDEM_INSTALL_PREFIX}/lib/pkgconfig
+                   pkg-config --static --libs tandem)
+  set_tests_properties(pkgconfig_static PROPERTIES FIXTURES_REQUIRED installed
+                       PASS_REGULAR_EXPRESSION "-ltandem .*-lXNNPACK")
+endif()
 
 # The installed CLI itself (relative run path $ORIGIN/../lib): version, convert,
 # run and bench from the prefix, with no LD_LIBRARY_PATH.
@@ -71,6 +78,15 @@ installed_cli_test(moved_run "moved;test_models" 0 "probs: 1x10, argmax" ${TM} r
                    --input ${D}/tiny_input.npy --processor ${TANDEM_TEST_PROC})
 installed_cli_test(moved_bench "moved;test_models" 0 "latency +median" ${TM} bench ${D}/tiny.tdm
                    --processor reference --runs 2 --warmup 1)
+# The examples installed into the moved prefix run from there (their run path is
+# relative too). Named examples_* like the other example tests (ASan runs skip those).
+add_test(NAME examples_install_moved
+         COMMAND ${CMAKE_COMMAND} --install ${CMAKE_BINARY_DIR}/examples-build
+                 --prefix ${TANDEM_MOVED_PREFIX})
+set_tests_properties(examples_install_moved PROPERTIES FIXTURES_REQUIRED "examples;moved"
+                     FIXTURES_SETUP examples_moved)
+installed_cli_test(examples_moved_classify_c "examples_moved;test_models" 0 "probs: argmax"
+                   ${TANDEM_MOVED_PREFIX}/bin/classify_c ${D}/tiny.tdm ${TANDEM_TEST_PROC})
 if(TANDEM_WITH_OPENCL AND TANDEM_SHARED)
   set(no_module "opencl processor is not available: cannot load libtandem_opencl.so \\(not beside libtandem in '${TANDEM_MOVED_PREFIX}/lib/'.*libtandem_opencl.so: cannot open shared object file")
   installed_cli_test(moved_no_opencl_run "moved;test_models" nonzero "${no_module}" ${TM} run
