@@ -1,10 +1,9 @@
 #include "api/opencl_loader.h"
 
 #include <dlfcn.h>
-
-#include <limits.h>
-#include <stdlib.h>
+#include <stdlib.h>  // realpath
 #include <sys/stat.h>
+
 #include <cstdlib>
 #include <string>
 
