@@ -5,7 +5,7 @@
 #include "kernels/cpu/cpu_processor.h"
 #endif
 #if TANDEM_HAVE_OPENCL
-#include "kernels/opencl/opencl_processor.h"
+#include "api/opencl_loader.h"
 #endif
 
 namespace tandem {
@@ -18,7 +18,8 @@ const ProcessorRegistry& default_processor_registry() {
     register_cpu_processor(r);
 #endif
 #if TANDEM_HAVE_OPENCL
-    register_opencl_processor(r);
+    // Loaded on first use: libtandem runs where OpenCL is missing (api/opencl_loader.h).
+    r.add("opencl", make_loaded_opencl_processor);
 #endif
     return r;
   }();

@@ -6,7 +6,7 @@
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #if TANDEM_HAVE_OPENCL
-#include "kernels/opencl/device.h"
+#include "api/opencl_loader.h"
 #endif
 
 namespace tandem::cli {
@@ -23,7 +23,9 @@ Command make_devices_command() {
   c.selected = [s] { return s->app && s->app->parsed(); };
   c.run = [s]() -> int {
 #if TANDEM_HAVE_OPENCL
-    auto devices = ocl::list_opencl_devices();
+    auto backend = opencl_backend();  // libtandem_opencl.so, loaded now in shared builds
+    if (!backend.ok()) return fail(backend.status());
+    auto devices = (*backend)->list_devices();
     if (!devices.ok()) return fail(devices.status());
     int platform = -1;
     for (const ocl::DeviceInfo& d : *devices) {
