@@ -271,7 +271,8 @@ Params write_resize(Builder& fbb, const NodeAttrs& a) {
   auto sz = longs(fbb, a.sizes);
   return fb::CreateResizeParams(fbb, static_cast<fb::ResizeMode>(a.resize_mode),
                                 static_cast<fb::ResizeCoordinate>(a.resize_coordinate),
-                                static_cast<fb::ResizeNearest>(a.resize_nearest), sc, sz)
+                                static_cast<fb::ResizeNearest>(a.resize_nearest), sc, sz,
+                                a.resize_from_sizes)
       .Union();
 }
 Status read_resize(const fb::Node& node, NodeAttrs* a) {
@@ -287,6 +288,7 @@ Status read_resize(const fb::Node& node, NodeAttrs* a) {
   a->resize_mode = static_cast<ResizeMode>(mode);
   a->resize_coordinate = static_cast<ResizeCoordinate>(coord);
   a->resize_nearest = static_cast<ResizeNearest>(nearest);
+  a->resize_from_sizes = p->from_sizes();
   a->scales.clear();
   if (const auto* sc = p->scales()) {
     if (sc->size() > kMaxParamListSize)

@@ -87,6 +87,7 @@ struct NodeAttrs {
   ResizeNearest resize_nearest = ResizeNearest::kRoundPreferFloor;
   std::vector<float> scales;
   std::vector<int64_t> sizes;
+  bool resize_from_sizes = false;  // the model gave sizes: the transform uses out / in exactly
 
   FusedActivation activation;  // Conv, Gemm, MatMul, Add after fusion
 };

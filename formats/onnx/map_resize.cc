@@ -96,6 +96,7 @@ Status output_geometry(ImportContext& ctx, const onnx::NodeProto& n, const Shape
     if (attr_string(n, "keep_aspect_ratio_policy", "stretch") != "stretch")
       return refuse(n, "keep_aspect_ratio_policy other than 'stretch'");
     TANDEM_ASSIGN_OR_RETURN(std::vector<double> s, per_dim(n, *sizes, axes, rank, -1, "sizes"));
+    a->resize_from_sizes = true;
     for (int64_t d = 0; d < rank; ++d) {
       if (s[size_t(d)] < 0) continue;
       a->sizes[size_t(d)] = int64_t(s[size_t(d)]);

@@ -5,11 +5,11 @@
 
 namespace tandem::ref {
 
-double resize_source(ResizeCoordinate mode, int64_t o, float scale, int64_t in, int64_t out) {
-  // A scale derived from sizes (out / in rounded to float) is used exactly, as the spec computes
-  // it.
-  const double exact = double(out) / double(in);
-  const double s = static_cast<float>(exact) == scale ? exact : double(scale);
+double resize_scale(const NodeAttrs& a, size_t axis, int64_t in) {
+  return a.resize_from_sizes ? double(a.sizes[axis]) / double(in) : double(a.scales[axis]);
+}
+
+double resize_source(ResizeCoordinate mode, int64_t o, double s, int64_t in, int64_t out) {
   const double x = double(o);
   switch (mode) {
     case ResizeCoordinate::kHalfPixel:
@@ -54,9 +54,10 @@ int64_t resize_nearest_index(ResizeNearest mode, double x, int64_t in) {
 
 std::vector<ResizeTap> resize_taps(const NodeAttrs& a, size_t axis, int64_t in) {
   const int64_t out = a.sizes[axis];
+  const double scale = resize_scale(a, axis, in);
   std::vector<ResizeTap> taps(static_cast<size_t>(out));
   for (int64_t o = 0; o < out; ++o) {
-    const double x = resize_source(a.resize_coordinate, o, a.scales[axis], in, out);
+    const double x = resize_source(a.resize_coordinate, o, scale, in, out);
     ResizeTap& t = taps[static_cast<size_t>(o)];
     if (a.resize_mode == ResizeMode::kNearest) {
       t.i0 = t.i1 = static_cast<int32_t>(resize_nearest_index(a.resize_nearest, x, in));

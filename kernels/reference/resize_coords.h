@@ -13,7 +13,11 @@ namespace tandem::ref {
 // Input coordinate (in input pixels, may lie outside [0, in)) that output
 // index `o` of an axis of `in` -> `out` elements reads, where the model's
 // transform divides by `scale`.
-double resize_source(ResizeCoordinate mode, int64_t o, float scale, int64_t in, int64_t out);
+double resize_source(ResizeCoordinate mode, int64_t o, double scale, int64_t in, int64_t out);
+
+// The scale of axis `axis` the transform divides by: out / in exactly when the
+// model gave sizes, else the float scale it gave.
+double resize_scale(const NodeAttrs& a, size_t axis, int64_t in);
 
 // The input index nearest mode picks for coordinate `x`, clamped to [0, in).
 int64_t resize_nearest_index(ResizeNearest mode, double x, int64_t in);
