@@ -264,6 +264,40 @@ Status read_pad(const fb::Node& node, NodeAttrs* a) {
   return Status();
 }
 
+// Resize
+Params write_resize(Builder& fbb, const NodeAttrs& a) {
+  auto sc = a.scales.empty() ? flatbuffers::Offset<flatbuffers::Vector<float>>()
+                             : fbb.CreateVector(a.scales);
+  auto sz = longs(fbb, a.sizes);
+  return fb::CreateResizeParams(fbb, static_cast<fb::ResizeMode>(a.resize_mode),
+                                static_cast<fb::ResizeCoordinate>(a.resize_coordinate),
+                                static_cast<fb::ResizeNearest>(a.resize_nearest), sc, sz,
+                                a.resize_from_sizes)
+      .Union();
+}
+Status read_resize(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_ResizeParams();
+  const auto mode = static_cast<uint8_t>(p->mode()), coord = static_cast<uint8_t>(p->coordinate()),
+             nearest = static_cast<uint8_t>(p->nearest());
+  if (mode > static_cast<uint8_t>(ResizeMode::kLinear))
+    return invalid_model("unknown resize mode " + std::to_string(mode));
+  if (coord > static_cast<uint8_t>(ResizeCoordinate::kHalfPixelSymmetric))
+    return invalid_model("unknown resize coordinate transformation " + std::to_string(coord));
+  if (nearest > static_cast<uint8_t>(ResizeNearest::kCeil))
+    return invalid_model("unknown resize nearest mode " + std::to_string(nearest));
+  a->resize_mode = static_cast<ResizeMode>(mode);
+  a->resize_coordinate = static_cast<ResizeCoordinate>(coord);
+  a->resize_nearest = static_cast<ResizeNearest>(nearest);
+  a->resize_from_sizes = p->from_sizes();
+  a->scales.clear();
+  if (const auto* sc = p->scales()) {
+    if (sc->size() > kMaxParamListSize)
+      return invalid_model("parameter 'scales' has " + std::to_string(sc->size()) + " entries");
+    a->scales.assign(sc->begin(), sc->end());
+  }
+  return list_into(p->sizes(), "sizes", &a->sizes);
+}
+
 // One row per op with parameters: its table in the OpParams union of
 // tandem.fbs and how its NodeAttrs are written and read. An op without a row
 // has no parameters (type NONE).
@@ -295,6 +329,7 @@ const ParamCodec kParamCodecs[] = {
     {OpType::kMatMul, fb::OpParams::MatMulParams, write_matmul, read_matmul},
     {OpType::kSoftmax, fb::OpParams::SoftmaxParams, write_softmax, read_softmax},
     {OpType::kPad, fb::OpParams::PadParams, write_pad, read_pad},
+    {OpType::kResize, fb::OpParams::ResizeParams, write_resize, read_resize},
 };
 
 const ParamCodec* find_codec(OpType op) {

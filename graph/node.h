@@ -26,6 +26,23 @@ struct FusedActivation {
 
 enum class PadMode : uint8_t { kConstant = 0, kReflect = 1, kEdge = 2 };
 
+// Resize (values as in tandem.fbs): ONNX's mode, coordinate_transformation_mode, nearest_mode.
+enum class ResizeMode : uint8_t { kNearest = 0, kLinear = 1 };
+enum class ResizeCoordinate : uint8_t {
+  kHalfPixel = 0,
+  kAsymmetric = 1,
+  kPytorchHalfPixel = 2,
+  kAlignCorners = 3,
+  kTfHalfPixelForNearest = 4,
+  kHalfPixelSymmetric = 5,
+};
+enum class ResizeNearest : uint8_t {
+  kRoundPreferFloor = 0,
+  kRoundPreferCeil = 1,
+  kFloor = 2,
+  kCeil = 3
+};
+
 struct NodeAttrs {
   // Conv, MaxPool, AveragePool. 2-D spatial ops only: kernel_shape/strides/
   // dilations have 2 entries, pads 4 in ONNX order [top, left, bottom, right].
@@ -62,6 +79,15 @@ struct NodeAttrs {
 
   PadMode pad_mode = PadMode::kConstant;  // Pad
   float pad_value = 0.0f;
+
+  // Resize: rank entries each; `scales` is what the coordinate transform divides by
+  // (ONNX's scales input, or output/input when the model gave sizes), `sizes` the output shape.
+  ResizeMode resize_mode = ResizeMode::kNearest;
+  ResizeCoordinate resize_coordinate = ResizeCoordinate::kHalfPixel;
+  ResizeNearest resize_nearest = ResizeNearest::kRoundPreferFloor;
+  std::vector<float> scales;
+  std::vector<int64_t> sizes;
+  bool resize_from_sizes = false;  // the model gave sizes: the transform uses out / in exactly
 
   FusedActivation activation;  // Conv, Gemm, MatMul, Add after fusion
 };

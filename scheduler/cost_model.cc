@@ -90,6 +90,12 @@ uint64_t hash_attrs(const NodeAttrs& a) {
   h = hash_vec(h, a.shape);
   h = hash_pod(h, a.pad_mode);
   h = hash_pod(h, a.pad_value);
+  h = hash_pod(h, a.resize_mode);
+  h = hash_pod(h, a.resize_coordinate);
+  h = hash_pod(h, a.resize_nearest);
+  h = hash_vec(h, a.scales);
+  h = hash_vec(h, a.sizes);
+  h = hash_pod(h, a.resize_from_sizes);
   h = hash_pod(h, a.activation.min);
   h = hash_pod(h, a.activation.max);
   return h;

@@ -318,3 +318,50 @@ TEST_CASE("binary ops broadcast against constants; shape chains feed Reshape and
   }
   check_model(b, "num_binary.onnx", {x}, {e, e});
 }
+
+TEST_CASE("Resize: nearest 2x, bilinear from folded sizes, align_corners") {
+  {
+    OnnxBuilder b(13);  // torch's nn.Upsample(scale_factor=2): asymmetric, floor
+    b.input("x", {1, 1, 2, 2});
+    b.init_floats("scales", {4}, {1, 1, 2, 2});
+    auto* r = b.node("Resize", {"x", "", "scales"}, {"y"}, "up");
+    OnnxBuilder::attr(r, "coordinate_transformation_mode", std::string("asymmetric"));
+    OnnxBuilder::attr(r, "nearest_mode", std::string("floor"));
+    b.output("y");
+    check_model(b, "num_resize_nearest2x.onnx", {{1, 2, 3, 4}},
+                {{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}});
+  }
+  {
+    // FCN's head: sizes = Concat(Shape(x)[0:2], [4, 4]), folded at conversion; bilinear
+    // half_pixel 2 -> 4 reads x = -.25 .25 .75 1.25, clamped: weights h = 0 .25 .75 1, so
+    // y[i][j] = 2 h[i] + h[j] for x = [[0, 1], [2, 3]].
+    OnnxBuilder b(13);
+    b.input("x", {1, 1, 2, 2});
+    b.node("Shape", {"x"}, {"shape"}, "shape");
+    b.init_ints("zero", {0});
+    b.init_ints("two", {2});
+    b.node("Slice", {"shape", "zero", "two"}, {"nc"}, "nc");
+    b.init_ints("hw", {4, 4});
+    auto* cat = b.node("Concat", {"nc", "hw"}, {"sizes"}, "cat");
+    OnnxBuilder::attr(cat, "axis", int64_t{0});
+    auto* r = b.node("Resize", {"x", "", "", "sizes"}, {"y"}, "resize");
+    OnnxBuilder::attr(r, "mode", std::string("linear"));
+    b.output("y");
+    const float h[4] = {0, 0.25f, 0.75f, 1};
+    std::vector<float> want;
+    for (float hi : h)
+      for (float hj : h) want.push_back(2 * hi + hj);
+    check_model(b, "num_resize13_sizes.onnx", {{0, 1, 2, 3}}, {want});
+  }
+  {
+    OnnxBuilder b(11);  // align_corners 3 -> 6: x = 2 o / 5, values 2 x
+    b.input("x", {1, 1, 1, 3});
+    b.init_floats("roi", {0}, {});
+    b.init_floats("scales", {4}, {1, 1, 1, 2});
+    auto* r = b.node("Resize", {"x", "roi", "scales"}, {"y"}, "resize");
+    OnnxBuilder::attr(r, "mode", std::string("linear"));
+    OnnxBuilder::attr(r, "coordinate_transformation_mode", std::string("align_corners"));
+    b.output("y");
+    check_model(b, "num_resize11_corners.onnx", {{0, 2, 4}}, {{0, 0.8f, 1.6f, 2.4f, 3.2f, 4}});
+  }
+}

@@ -437,6 +437,75 @@ TEST_CASE("opencl op: softmax, transpose, channel shuffle, pad") {
   }
 }
 
+TEST_CASE("opencl op: resize nearest and bilinear, fp32 and fp16 storage") {
+  struct Case {
+    ResizeMode mode;
+    ResizeCoordinate coord;
+    ResizeNearest nearest;
+    Shape in, out;
+    float sh, sw;
+    bool from_sizes;
+  };
+  const Case cases[] = {
+      {ResizeMode::kNearest,
+       ResizeCoordinate::kAsymmetric,
+       ResizeNearest::kFloor,
+       {1, 3, 4, 5},
+       {1, 3, 8, 10},
+       2,
+       2,
+       false},
+      {ResizeMode::kNearest,
+       ResizeCoordinate::kHalfPixel,
+       ResizeNearest::kRoundPreferCeil,
+       {2, 2, 5, 7},
+       {2, 2, 3, 11},
+       0.6f,
+       1.6f,
+       true},
+      {ResizeMode::kLinear,
+       ResizeCoordinate::kHalfPixel,
+       ResizeNearest::kFloor,
+       {1, 4, 7, 7},
+       {1, 4, 28, 28},
+       4,
+       4,
+       true},
+      {ResizeMode::kLinear,
+       ResizeCoordinate::kAlignCorners,
+       ResizeNearest::kFloor,
+       {1, 2, 6, 5},
+       {1, 2, 4, 9},
+       0.75f,
+       1.8f,
+       false},
+      {ResizeMode::kLinear,
+       ResizeCoordinate::kPytorchHalfPixel,
+       ResizeNearest::kFloor,
+       {1, 2, 3, 3},
+       {1, 2, 1, 5},
+       0.34f,
+       1.7f,
+       false},
+  };
+  for (const Case& c : cases) {
+    Graph g;
+    int x = add_input(g, "x", c.in);
+    NodeAttrs a;
+    a.resize_mode = c.mode;
+    a.resize_coordinate = c.coord;
+    a.resize_nearest = c.nearest;
+    a.sizes = c.out;
+    a.scales = {1, 1, c.sh, c.sw};
+    a.resize_from_sizes = c.from_sizes;
+    add_simple_node(g, OpType::kResize, "resize", {x}, a);
+    const std::string name = "resize mode " + std::to_string(int(c.mode)) + " coordinate " +
+                             std::to_string(int(c.coord)) + " to " + shape_to_string(c.out);
+    RunResult r = check_case(g, name);
+    CHECK(r.fallbacks.empty());
+  }
+}
+
 TEST_CASE("opencl op: concat in place, concat by copy, split, slice fallback") {
   {
     Graph g;  // two convs write straight into their slices of the concat
@@ -676,6 +745,11 @@ TEST_CASE("opencl: fp16 storage accuracy (opencl:fp16=storage, any device)") {
     p.pads = {0, 0, 1, 1, 0, 0, 1, 1};
     p.pad_mode = PadMode::kReflect;
     y = add_simple_node(moves, OpType::kPad, "pad", {y}, p);
+    NodeAttrs r;  // its index table stays 32-bit integers under fp16
+    r.resize_mode = ResizeMode::kLinear;
+    r.sizes = {1, 12, 11, 16};
+    r.scales = {1, 1, 1.375f, 2};
+    y = add_simple_node(moves, OpType::kResize, "resize", {y}, r);
     NodeAttrs t;
     t.perm = {0, 2, 3, 1};
     y = add_simple_node(moves, OpType::kTranspose, "nhwc", {y}, t);
@@ -694,7 +768,8 @@ TEST_CASE("opencl: fp16 storage accuracy (opencl:fp16=storage, any device)") {
     RunResult want = run_on(reference(), *g, in);
     RunResult got = run_on(proc->get(), *g, in);
     double err = relative_error(got.outputs[0], want.outputs[0]);
-    MESSAGE("fp16 storage, " << std::string(g == &cnn ? "small cnn" : "concat/pad/transpose/slice")
+    MESSAGE("fp16 storage, " << std::string(g == &cnn ? "small cnn"
+                                                      : "concat/pad/resize/transpose/slice")
                              << ": relative error " << err);
     CHECK(err < 1e-2);
     CHECK(err > 0);  // really stored in half: exact agreement would mean fp32 ran

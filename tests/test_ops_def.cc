@@ -75,12 +75,20 @@ TEST_CASE("every schema OpType value except Unknown is in ops.def") {
   CHECK(known == ops.size());
 }
 
-TEST_CASE("the schema's DType and PadMode match the IR's") {
+TEST_CASE("the schema's DType, PadMode and Resize enums match the IR's") {
   CHECK(static_cast<int>(fb::DType::Float32) == static_cast<int>(DType::kFloat32));
   CHECK(static_cast<int>(fb::DType::Int64) == static_cast<int>(DType::kInt64));
   CHECK(static_cast<int>(fb::PadMode::Constant) == static_cast<int>(PadMode::kConstant));
   CHECK(static_cast<int>(fb::PadMode::Reflect) == static_cast<int>(PadMode::kReflect));
   CHECK(static_cast<int>(fb::PadMode::Edge) == static_cast<int>(PadMode::kEdge));
+  CHECK(static_cast<int>(fb::ResizeMode::Linear) == static_cast<int>(ResizeMode::kLinear));
+  CHECK(static_cast<int>(fb::ResizeCoordinate::HalfPixelSymmetric) ==
+        static_cast<int>(ResizeCoordinate::kHalfPixelSymmetric));
+  CHECK(static_cast<int>(fb::ResizeCoordinate::AlignCorners) ==
+        static_cast<int>(ResizeCoordinate::kAlignCorners));
+  CHECK(static_cast<int>(fb::ResizeNearest::Ceil) == static_cast<int>(ResizeNearest::kCeil));
+  CHECK(static_cast<int>(fb::ResizeNearest::RoundPreferCeil) ==
+        static_cast<int>(ResizeNearest::kRoundPreferCeil));
 }
 
 TEST_CASE("every op in ops.def has shape inference, a MAC rule and a reference kernel") {

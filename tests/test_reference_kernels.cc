@@ -612,3 +612,84 @@ TEST_CASE("check_reference_node catches shapes changed after inference") {
   CHECK(st.code() == StatusCode::kInvalidModel);
   CHECK(st.message().find("'pool'") != std::string::npos);
 }
+
+namespace {
+
+struct ResizeCase {
+  const char* name;
+  bool from_sizes;
+  ResizeMode mode;
+  ResizeCoordinate coordinate;
+  ResizeNearest nearest;
+  Shape in, out;
+  std::vector<float> scales, expected;
+};
+
+// tests/tools/gen_resize_cases.py: ONNX's numpy Resize over x[i] = ((7 i) % 13) / 2 - 3.
+const ResizeCase kResizeCases[] = {
+#include "tests/resize_cases.inc"
+};
+
+NodeAttrs resize_attrs(ResizeMode mode, ResizeCoordinate coord, ResizeNearest nearest,
+                       std::vector<float> scales, Shape sizes) {
+  NodeAttrs a;
+  a.resize_mode = mode;
+  a.resize_coordinate = coord;
+  a.resize_nearest = nearest;
+  a.scales = std::move(scales);
+  a.sizes = std::move(sizes);
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("Resize matches ONNX's numpy Resize for every mode, transform and rounding") {
+  CHECK(std::size(kResizeCases) >= 100);
+  for (const ResizeCase& c : kResizeCases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    std::vector<float> x(size_t(shape_elements(c.in)));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = float((i * 7) % 13) * 0.5f - 3.0f;
+    NodeAttrs a = resize_attrs(c.mode, c.coordinate, c.nearest, c.scales, c.out);
+    a.resize_from_sizes = c.from_sizes;
+    expect(OpType::kResize, {{c.in, x}}, a, c.out, c.expected);
+  }
+}
+
+TEST_CASE("Resize: tf_half_pixel_for_nearest and half_pixel_symmetric, worked by hand") {
+  // tf_half_pixel_for_nearest, scale 2: x = (o + 0.5) / 2 = .25 .75 1.25 1.75 2.25 2.75,
+  // rounded (prefer floor) 0 1 1 2 2 3, clamped to 2.
+  expect(OpType::kResize, {{{1, 1, 1, 3}, {1, 2, 3}}},
+         resize_attrs(ResizeMode::kNearest, ResizeCoordinate::kTfHalfPixelForNearest,
+                      ResizeNearest::kRoundPreferFloor, {1, 1, 1, 2}, {1, 1, 1, 6}),
+         {1, 1, 1, 6}, {1, 2, 2, 3, 3, 3});
+  // half_pixel_symmetric, scale 0.6 of 4 -> floor(2.4) = 2: adjustment 2 / 2.4, offset
+  // 2 * (1 - 2 / 2.4) = 1/3; x = 1/3 + (o + .5) / .6 - .5 = 2/3, 7/3; values 3 x: 2, 7.
+  expect(OpType::kResize, {{{1, 1, 1, 4}, {0, 3, 6, 9}}},
+         resize_attrs(ResizeMode::kLinear, ResizeCoordinate::kHalfPixelSymmetric,
+                      ResizeNearest::kRoundPreferFloor, {1, 1, 1, 0.6f}, {1, 1, 1, 2}),
+         {1, 1, 1, 2}, {2, 7}, 1e-6);
+  // The same with half_pixel: x = 1/3, 2 -> 1, 6.
+  expect(OpType::kResize, {{{1, 1, 1, 4}, {0, 3, 6, 9}}},
+         resize_attrs(ResizeMode::kLinear, ResizeCoordinate::kHalfPixel,
+                      ResizeNearest::kRoundPreferFloor, {1, 1, 1, 0.6f}, {1, 1, 1, 2}),
+         {1, 1, 1, 2}, {1, 6}, 1e-6);
+}
+
+TEST_CASE("Resize: shape inference refuses what the kernels cannot do, naming the node") {
+  const NodeAttrs ok = resize_attrs(ResizeMode::kLinear, ResizeCoordinate::kHalfPixel,
+                                    ResizeNearest::kFloor, {1, 1, 2, 2}, {1, 2, 4, 4});
+  CHECK(run_op(OpType::kResize, {{{1, 2, 2, 2}, std::vector<float>(8, 1.0f)}}, ok).status.ok());
+  NodeAttrs channels = ok;
+  channels.sizes = {1, 4, 4, 4};
+  OpRun r = run_op(OpType::kResize, {{{1, 2, 2, 2}, std::vector<float>(8, 1.0f)}}, channels);
+  CHECK(r.status.code() == StatusCode::kInvalidModel);
+  CHECK(r.status.message().find("'k'") != std::string::npos);
+  CHECK(r.status.message().find("only H and W") != std::string::npos);
+  r = run_op(OpType::kResize, {{{2, 2, 2}, std::vector<float>(8, 1.0f)}}, ok);
+  CHECK(r.status.message().find("4-D") != std::string::npos);
+  NodeAttrs no_scales = ok;
+  no_scales.scales = {1, 1, 0, 2};
+  r = run_op(OpType::kResize, {{{1, 2, 2, 2}, std::vector<float>(8, 1.0f)}}, no_scales);
+  CHECK(r.status.message().find("positive") != std::string::npos);
+}

@@ -29,6 +29,10 @@ import torchvision
 
 ZOO = ["vgg19", "densenet121", "resnet152", "resnet50", "resnet18", "mobilenet_v2",
        "squeezenet1_1"]
+# Segmentation models (torchvision.models.segmentation): random weights, no pretrained
+# backbone, the raw "out" map (1 x 21 x H x W) as the output. Their heads upsample with
+# bilinear Resize (half_pixel), which is what they exist to test.
+SEGMENTATION = ["fcn_resnet50", "lraspp_mobilenet_v3_large"]
 # Constructor keyword arguments that differ from torchvision's defaults.
 EXTRA_KWARGS = {
     "googlenet": {"aux_logits": False, "transform_input": False, "init_weights": True},
@@ -38,8 +42,23 @@ EXTRA_KWARGS = {
 INPUT_SIZE = {"inception_v3": 299}
 
 
+class MainOutput(torch.nn.Module):
+    """A segmentation model's "out" tensor alone (torchvision returns a dict)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)["out"]
+
+
 def build(name, seed):
     torch.manual_seed(seed)
+    if name in SEGMENTATION:
+        ctor = getattr(torchvision.models.segmentation, name)
+        kwargs = {"weights": None, "weights_backbone": None, "aux_loss": False}
+        return MainOutput(ctor(**kwargs)).eval()
     ctor = getattr(torchvision.models, name, None)
     if ctor is None:
         raise SystemExit(f"export_zoo: torchvision has no model '{name}'")
@@ -81,8 +100,8 @@ def damp_residual_branches(model, factor=0.5):
     return blocks
 
 
-def export(name, out_dir, seed, opset, batches):
-    size = INPUT_SIZE.get(name, 224)
+def export(name, out_dir, seed, opset, batches, size=None):
+    size = size or INPUT_SIZE.get(name, 224)
     model = build(name, seed)
     n_bn = recalibrate_batchnorm(model, size, batches, seed)
     n_damped = damp_residual_branches(model)
@@ -114,10 +133,13 @@ def main():
     p.add_argument("out_dir", nargs="?", default=None, help="output folder (default build/models)")
     p.add_argument("--out", dest="out_opt", default=None, help="same as OUT_DIR")
     p.add_argument("--models", default=",".join(ZOO),
-                   help="comma-separated torchvision model names (default: the zoo)")
+                   help="comma-separated torchvision model names (default: the zoo); "
+                   "segmentation: " + ",".join(SEGMENTATION))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--opset", type=int, default=13)
     p.add_argument("--bn-batches", type=int, default=4)
+    p.add_argument("--size", type=int, default=None,
+                   help="input height and width (default 224; 299 for inception_v3)")
     p.add_argument("--skip-existing", action="store_true",
                    help="keep models whose .onnx/.npy files are already there")
     args = p.parse_args()
@@ -129,7 +151,7 @@ def main():
         if args.skip_existing and all(os.path.exists(f) for f in files):
             print(f"{name}: already exported")
             continue
-        export(name, args.out_dir, args.seed, args.opset, args.bn_batches)
+        export(name, args.out_dir, args.seed, args.opset, args.bn_batches, args.size)
     return 0
 
 

@@ -9,6 +9,7 @@ const MapperTable& op_mappers() {
     add_elementwise_mappers(t);
     add_tensor_mappers(t);
     add_linear_mappers(t);
+    add_resize_mappers(t);
     return t;
   }();
   return table;

@@ -1,5 +1,5 @@
 // ONNX op type -> mapping function onto ops.def, one family per file
-// (map_conv_pool.cc, map_elementwise.cc, map_tensor.cc, map_linear.cc).
+// (map_conv_pool.cc, map_elementwise.cc, map_tensor.cc, map_linear.cc, map_resize.cc).
 #pragma once
 
 #include <string>
@@ -24,6 +24,7 @@ void add_conv_pool_mappers(MapperTable& t);
 void add_elementwise_mappers(MapperTable& t);
 void add_tensor_mappers(MapperTable& t);
 void add_linear_mappers(MapperTable& t);
+void add_resize_mappers(MapperTable& t);  // map_resize.cc
 
 // Every family registered, built on first use.
 const MapperTable& op_mappers();

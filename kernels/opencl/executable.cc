@@ -59,9 +59,13 @@ class OpenCLExecutable final : public Executable, private OpContext {
   Expected<KernelHandle> kernel(const std::string& program, const std::string& name) override;
   Expected<DeviceTensor> tensor(int id) override;
   Expected<DeviceTensor> upload(const std::string& name, const std::vector<float>& values) override;
+  Expected<DeviceTensor> upload_ints(const std::string& name,
+                                     const std::vector<int32_t>& values) override;
   const std::string& gemm_backend() const override { return options_.gemm_backend; }
 
-  Expected<MemHandle> create_buffer(const std::string& what, size_t bytes, const float* init);
+  // `raw`: copy the bytes of `init` as they are (no fp16 conversion).
+  Expected<MemHandle> create_buffer(const std::string& what, size_t bytes, const float* init,
+                                    bool raw = false);
   Status write(int tensor, const float* src, std::vector<uint16_t>* staging, bool blocking);
   Status read(int tensor, float* dst, std::vector<uint16_t>* staging, bool blocking);
   Status run_fallback(const Step& s);
@@ -94,7 +98,7 @@ Expected<KernelHandle> OpenCLExecutable::kernel(const std::string& program,
 }
 
 Expected<MemHandle> OpenCLExecutable::create_buffer(const std::string& what, size_t bytes,
-                                                    const float* init) {
+                                                    const float* init, bool raw) {
   if (bytes > device_->info.max_alloc_bytes && device_->info.max_alloc_bytes > 0)
     return resource_exhausted(what + " needs " + std::to_string(bytes) +
                               " bytes, more than device '" + device_->info.name +
@@ -102,7 +106,7 @@ Expected<MemHandle> OpenCLExecutable::create_buffer(const std::string& what, siz
                               std::to_string(device_->info.max_alloc_bytes) + ")");
   std::vector<uint16_t> halves;
   const void* host = init;
-  if (init && device_->fp16) {
+  if (init && device_->fp16 && !raw) {
     halves.resize(bytes / 2);
     floats_to_halves(init, halves.data(), halves.size());
     host = halves.data();
@@ -153,6 +157,17 @@ Expected<DeviceTensor> OpenCLExecutable::upload(const std::string& name,
   TANDEM_ASSIGN_OR_RETURN(
       MemHandle m, create_buffer("weights '" + name + "'", values.size() * es_, values.data()));
   stats_.weight_bytes += values.size() * es_;
+  derived_.push_back(std::move(m));
+  return DeviceTensor{derived_.back().get(), 0};
+}
+
+Expected<DeviceTensor> OpenCLExecutable::upload_ints(const std::string& name,
+                                                     const std::vector<int32_t>& values) {
+  const size_t bytes = values.size() * sizeof(int32_t);
+  TANDEM_ASSIGN_OR_RETURN(MemHandle m,
+                          create_buffer("table '" + name + "'", bytes,
+                                        reinterpret_cast<const float*>(values.data()), true));
+  stats_.weight_bytes += bytes;
   derived_.push_back(std::move(m));
   return DeviceTensor{derived_.back().get(), 0};
 }

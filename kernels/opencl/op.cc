@@ -72,6 +72,7 @@ const OclOpRow kOclOps[] = {
     {OpType::kPad, make_pad_op},
     {OpType::kConcat, make_concat_op},
     {OpType::kSplit, make_split_op},
+    {OpType::kResize, make_resize_op},
 };
 
 }  // namespace

@@ -32,6 +32,9 @@ class OpContext {
   // Uploads weights derived on the host (folded BatchNorm, ...); lives as long as the range.
   virtual Expected<DeviceTensor> upload(const std::string& name,
                                         const std::vector<float>& values) = 0;
+  // Uploads 32-bit integers (index tables) as they are, also under opencl:fp16.
+  virtual Expected<DeviceTensor> upload_ints(const std::string& name,
+                                             const std::vector<int32_t>& values) = 0;
   // "own" (register-blocked OpenCL GEMM), "tiled" (local-memory tiles) or "clblast".
   virtual const std::string& gemm_backend() const = 0;
   // Bytes per stored element: 4, or 2 under opencl:fp16.
@@ -105,5 +108,6 @@ Expected<std::unique_ptr<Op>> make_transpose_op(OpContext& ctx, const Node& n);
 Expected<std::unique_ptr<Op>> make_pad_op(OpContext& ctx, const Node& n);
 Expected<std::unique_ptr<Op>> make_concat_op(OpContext& ctx, const Node& n);
 Expected<std::unique_ptr<Op>> make_split_op(OpContext& ctx, const Node& n);
+Expected<std::unique_ptr<Op>> make_resize_op(OpContext& ctx, const Node& n);
 
 }  // namespace tandem::ocl

@@ -186,6 +186,8 @@ CpuOpSupport concat_support(const Graph& g, const Node& n);
 CpuOpSupport reshape_support(const Graph& g, const Node& n);
 // Slices of NHWC activations with unit channel step (slice.cc).
 CpuOpSupport slice_support(const Graph& g, const Node& n);
+// Nearest and bilinear Resize of NHWC activations along H and W (resize.cc).
+CpuOpSupport resize_support(const Graph& g, const Node& n);
 // Reshape -> Transpose (0, 2, 1, 3, 4) -> Reshape back: a channel shuffle, which the
 // compiler runs as one kernel made for the last Reshape, with KernelArgs::absorbed =
 // {first Reshape, Transpose} (channel_shuffle.cc).
