@@ -11,8 +11,9 @@ secs=${1:-120}
 gen=()
 command -v ninja >/dev/null && gen=(-G Ninja)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -DNDEBUG" \
   -DTANDEM_FUZZ=ON -DTANDEM_SANITIZE=address,undefined -DTANDEM_BUILD_TESTS=OFF \
-  -DTANDEM_BUILD_BENCH=OFF -DTANDEM_WITH_OPENCL=OFF -DTANDEM_WITH_XNNPACK=OFF >/dev/null
+  -DTANDEM_BUILD_BENCH=OFF -DTANDEM_WITH_OPENCL=OFF -DTANDEM_WITH_XNNPACK=OFF -DTANDEM_PYTHON=OFF >/dev/null
 targets=()
 for t in fuzz_tdm_reader fuzz_onnx_converter; do
   [ -f "fuzz/$t.cc" ] && targets+=("$t")
