@@ -1,7 +1,7 @@
 // ShuffleNet's and MnasNet's data-movement ops on the cpu processor against the
 // reference: the channel shuffle the compiler recognises (Reshape -> Transpose ->
 // Reshape), NHWC slices (channel splits and spatial crops, from strided inputs),
-// and ReduceMean over H, W with and without kept dims.
+// ReduceMean over H, W with and without kept dims, and concats of 3-D tensors.
 #include <doctest/doctest.h>
 
 #include "tests/cpu_compare.h"
@@ -114,6 +114,32 @@ TEST_CASE("ReduceMean over H and W is a global average pool, with or without kep
         node(g, OpType::kReduceMean, "mean", {x}, keep ? Shape{2, 24, 1, 1} : Shape{2, 24}, a)};
     std::vector<std::string> fb, kinds;
     CHECK(compare(g, "cpu:threads=2", &fb, nullptr, nullptr, &kinds) <= kTolerance);
+    CHECK(fb.empty());
+  }
+}
+
+TEST_CASE("concats of 3-D tensors (YOLOv8's head) run natively along any axis") {
+  struct Case {
+    int64_t axis;
+    std::vector<Shape> in;
+    Shape out;
+  };
+  const std::vector<Case> cases = {
+      {-1, {{2, 6, 40}, {2, 6, 10}, {2, 6, 3}}, {2, 6, 53}},  // anchors of three levels
+      {1, {{1, 4, 30}, {1, 80, 30}}, {1, 84, 30}},            // boxes, then scores
+      {0, {{1, 3, 5}, {2, 3, 5}}, {3, 3, 5}},
+  };
+  for (const Case& k : cases) {
+    CAPTURE(k.axis);
+    Graph g;
+    std::vector<int> ins;
+    for (size_t i = 0; i < k.in.size(); ++i)
+      ins.push_back(test::add_input(g, "x" + std::to_string(i), k.in[i]));
+    NodeAttrs a;
+    a.axis = k.axis;
+    g.outputs = {node(g, OpType::kConcat, "cat", ins, k.out, a)};
+    std::vector<std::string> fb;
+    CHECK(compare(g, "cpu:threads=2", &fb) <= kTolerance);
     CHECK(fb.empty());
   }
 }
