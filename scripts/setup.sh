@@ -12,6 +12,7 @@ PKGS=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libbenchmark-dev libcli11-dev nlohmann-json3-dev
   python3-onnx python3-numpy python3-torchvision
+  python3-venv python3-yaml python3-pil python3-psutil python3-requests  # ultralytics (bench/models/export_yolo.py, --no-deps venv)
   python3-dev pybind11-dev python3-pybind11  # the Python module (python/, TANDEM_PYTHON)
   clang libclang-rt-14-dev time
   g++-aarch64-linux-gnu qemu-user-static  # NEON kernels: cross build + emulated tests

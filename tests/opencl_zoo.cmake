@@ -3,7 +3,8 @@
 set(onnx ${DIR}/${MODEL}.onnx)
 set(input ${DIR}/${MODEL}.input.npy)
 if(NOT EXISTS ${onnx} OR NOT EXISTS ${input})
-  message("SKIPPED: ${onnx} not there (run /usr/bin/python3 bench/models/export_zoo.py build/models)")
+  message("SKIPPED: ${onnx} not there (run /usr/bin/python3 bench/models/export_zoo.py build/models,\n"
+          "or bench/models/export_yolo.py build/models --models ${MODEL} for YOLO)")
   return()
 endif()
 find_program(PY NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)

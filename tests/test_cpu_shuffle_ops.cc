@@ -1,7 +1,8 @@
 // ShuffleNet's and MnasNet's data-movement ops on the cpu processor against the
 // reference: the channel shuffle the compiler recognises (Reshape -> Transpose ->
 // Reshape), NHWC slices (channel splits and spatial crops, from strided inputs),
-// and ReduceMean over H, W with and without kept dims.
+// ReduceMean over H, W with and without kept dims, concats of 3-D tensors and
+// transposes in any layout.
 #include <doctest/doctest.h>
 
 #include "tests/cpu_compare.h"
@@ -58,10 +59,13 @@ TEST_CASE("a channel shuffle runs as one kernel on NHWC data") {
     CHECK(kinds[2] == "fused");
     CHECK(kinds[3] == "xnnpack");  // the shuffle, run by the last Reshape
   }
-  // Another permutation is not a shuffle: the Transpose runs on the fallback.
-  std::vector<std::string> fb;
-  CHECK(compare(shuffle_graph(24, 5, 7, 2, {0, 1, 2, 4, 3}), "cpu:threads=2", &fb) <= kTolerance);
-  CHECK(fb == std::vector<std::string>{"transpose"});
+  // Another permutation is not a shuffle: the Transpose runs on its own kernel.
+  std::vector<std::string> fb, kinds;
+  CHECK(compare(shuffle_graph(24, 5, 7, 2, {0, 1, 2, 4, 3}), "cpu:threads=2", &fb, nullptr, nullptr,
+                &kinds) <= kTolerance);
+  CHECK(fb.empty());
+  REQUIRE(kinds.size() == 5);
+  CHECK(kinds[2] == "own");
 }
 
 TEST_CASE("NHWC slices copy runs of channels, also from concat slices") {
@@ -114,6 +118,73 @@ TEST_CASE("ReduceMean over H and W is a global average pool, with or without kep
         node(g, OpType::kReduceMean, "mean", {x}, keep ? Shape{2, 24, 1, 1} : Shape{2, 24}, a)};
     std::vector<std::string> fb, kinds;
     CHECK(compare(g, "cpu:threads=2", &fb, nullptr, nullptr, &kinds) <= kTolerance);
+    CHECK(fb.empty());
+  }
+}
+
+TEST_CASE("concats of 3-D tensors (YOLOv8's head) run natively along any axis") {
+  struct Case {
+    int64_t axis;
+    std::vector<Shape> in;
+    Shape out;
+  };
+  const std::vector<Case> cases = {
+      {-1, {{2, 6, 40}, {2, 6, 10}, {2, 6, 3}}, {2, 6, 53}},  // anchors of three levels
+      {1, {{1, 4, 30}, {1, 80, 30}}, {1, 84, 30}},            // boxes, then scores
+      {0, {{1, 3, 5}, {2, 3, 5}}, {3, 3, 5}},
+  };
+  for (const Case& k : cases) {
+    CAPTURE(k.axis);
+    Graph g;
+    std::vector<int> ins;
+    for (size_t i = 0; i < k.in.size(); ++i)
+      ins.push_back(test::add_input(g, "x" + std::to_string(i), k.in[i]));
+    NodeAttrs a;
+    a.axis = k.axis;
+    g.outputs = {node(g, OpType::kConcat, "cat", ins, k.out, a)};
+    std::vector<std::string> fb;
+    CHECK(compare(g, "cpu:threads=2", &fb) <= kTolerance);
+    CHECK(fb.empty());
+  }
+}
+
+TEST_CASE("transposes run natively from and to NHWC and logical layouts") {
+  struct Case {
+    Shape in;
+    std::vector<int64_t> perm;
+  };
+  const std::vector<Case> cases = {
+      {{1, 4, 16, 30}, {0, 2, 1, 3}},  // YOLOv8's DFL: NHWC in and out
+      {{2, 3, 5, 7}, {0, 2, 3, 1}},    // NCHW -> NHWC order
+      {{2, 6, 9}, {0, 2, 1}},          // logical
+      {{2, 3, 4, 5, 6}, {4, 0, 3, 1, 2}},
+      {{3, 8}, {}},  // empty perm: dims reversed
+  };
+  for (const Case& k : cases) {
+    CAPTURE(k.in);
+    Graph g;
+    int x = test::add_input(g, "x", k.in);
+    // A 4-D input inside a concat is read through its pixel stride (2 C).
+    std::vector<int> outputs;
+    if (k.in.size() == 4) {
+      NodeAttrs cat;
+      cat.axis = 1;
+      Shape twice = k.in;
+      twice[1] *= 2;
+      int y = test::add_input(g, "y", k.in);
+      outputs.push_back(node(g, OpType::kConcat, "cat", {x, y}, twice, cat));
+    }
+    Shape out;
+    std::vector<int64_t> perm = k.perm;
+    if (perm.empty())
+      for (size_t i = k.in.size(); i-- > 0;) perm.push_back(int64_t(i));
+    for (int64_t p : perm) out.push_back(k.in[size_t(p)]);
+    NodeAttrs a;
+    a.perm = k.perm;
+    outputs.push_back(node(g, OpType::kTranspose, "transpose", {x}, out, a));
+    g.outputs = outputs;
+    std::vector<std::string> fb;
+    CHECK(compare(g, "cpu:threads=2", &fb) <= kTolerance);
     CHECK(fb.empty());
   }
 }

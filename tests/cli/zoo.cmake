@@ -22,3 +22,22 @@ if(TANDEM_ZOO_PYTHON_RC EQUAL 0 AND TARGET tandem_onnx)
 else()
   message(STATUS "zoo_accuracy_small: skipped (needs /usr/bin/python3 with torch, torchvision, onnx)")
 endif()
+
+# YOLOv8 (issue 15): the small yolov8_tiny config (width 0.125, 320x320; same graph as
+# yolov8n: SiLU convs, C2f splits and concats, nearest Resize, decoded DFL head)
+# exported by ultralytics from a venv that bench/models/export_yolo.py makes on first
+# use (pip, ~15 s), converted and run against PyTorch, boxes and class scores checked
+# apart. Exit 77 (skipped) when the venv cannot be made (no network for pip).
+if(TANDEM_ZOO_PYTHON_RC EQUAL 0 AND TARGET tandem_onnx)
+  foreach(p reference cpu:threads=2)
+    string(REGEX REPLACE "[:=]" "_" suffix "${p}")
+    add_test(NAME zoo_accuracy_yolo_${suffix}
+             COMMAND bash ${CMAKE_SOURCE_DIR}/bench/models/zoo_accuracy.sh
+                     --build ${CMAKE_BINARY_DIR} --models-dir ${CMAKE_BINARY_DIR}/models
+                     --processor ${p} yolov8_tiny)
+    set_tests_properties(zoo_accuracy_yolo_${suffix} PROPERTIES TIMEOUT 300 LABELS "zoo;slow"
+                         SKIP_RETURN_CODE 77 RESOURCE_LOCK yolo_venv)
+  endforeach()
+  set_tests_properties(zoo_accuracy_yolo_reference PROPERTIES FIXTURES_SETUP yolo_models)
+  set_tests_properties(zoo_accuracy_yolo_cpu_threads_2 PROPERTIES FIXTURES_REQUIRED yolo_models)
+endif()

@@ -186,6 +186,12 @@ CpuOpSupport concat_support(const Graph& g, const Node& n);
 CpuOpSupport reshape_support(const Graph& g, const Node& n);
 // Slices of NHWC activations with unit channel step (slice.cc).
 CpuOpSupport slice_support(const Graph& g, const Node& n);
+// Splits of NHWC activations along channels (split.cc); views of the input where
+// the compiler placed it so (range_plan.cc).
+bool is_channel_split(const Graph& g, const Node& n);
+CpuOpSupport split_support(const Graph& g, const Node& n);
+// Transposes of float tensors of rank <= 6 in any layout (transpose.cc).
+CpuOpSupport transpose_support(const Graph& g, const Node& n);
 // Nearest and bilinear Resize of NHWC activations along H and W (resize.cc).
 CpuOpSupport resize_support(const Graph& g, const Node& n);
 // Reshape -> Transpose (0, 2, 1, 3, 4) -> Reshape back: a channel shuffle, which the

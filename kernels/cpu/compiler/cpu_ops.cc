@@ -46,6 +46,8 @@ const CpuOpRow kCpuOps[] = {
     {OpType::kSoftmax, no_options<softmax_support>},
     {OpType::kPad, no_options<pad_support>},
     {OpType::kSlice, no_options<slice_support>},
+    {OpType::kSplit, no_options<split_support>},
+    {OpType::kTranspose, no_options<transpose_support>},
     {OpType::kResize, no_options<resize_support>},
     {OpType::kBatchNormalization, no_options<batch_norm_support>},
     {OpType::kConcat, no_options<concat_support>},

@@ -145,6 +145,25 @@ void place_concat_inputs(RangePlan& p, const Node& n) {
   }
 }
 
+// A channel split whose outputs sit side by side in one buffer (YOLOv8's C2f:
+// both halves are inputs of one concat) gets its input placed there too: the
+// input's producer writes straight into the concat and the split copies nothing.
+void place_split_input(RangePlan& p, const Node& n) {
+  const Graph& g = p.g;
+  const int t = n.inputs[0];
+  if (p.place[size_t(t)].root >= 0 || p.producer[size_t(t)] < -1 || !p.is_nhwc(t) ||
+      !producer_takes_stride(p, t))
+    return;
+  const Placement p0 = p.place[size_t(n.outputs[0])];
+  int64_t expect = p0.offset;
+  for (int o : n.outputs) {
+    const Placement& po = p.place[size_t(o)];
+    if (po.root < 0 || po.root != p0.root || po.stride != p0.stride || po.offset != expect) return;
+    expect += g.tensor(o).shape[1];
+  }
+  if (p0.stride == g.tensor(t).shape[1] || readers_take_strides(p, t)) p.place[size_t(t)] = p0;
+}
+
 }  // namespace
 
 void place_tensors(RangePlan& p) {
@@ -152,10 +171,13 @@ void place_tensors(RangePlan& p) {
   const size_t nt = g.tensors.size();
   p.place.assign(nt, Placement{});
   // Concat placement, last concat first, so an earlier concat whose inputs
-  // already sit side by side becomes a view of the later one (DenseNet).
+  // already sit side by side becomes a view of the later one (DenseNet), and a
+  // split feeding a later concat reads from it.
   for (int i = p.last - 1; i >= p.first; --i) {
     const Node& n = g.nodes[size_t(i)];
-    if (n.op != OpType::kConcat || !p.sup(i).factory) continue;
+    if (!p.sup(i).factory) continue;
+    if (n.op == OpType::kSplit) place_split_input(p, n);
+    if (n.op != OpType::kConcat) continue;
     if (place_concat_output(p, n)) place_concat_inputs(p, n);
   }
   // Everything else is its own root.

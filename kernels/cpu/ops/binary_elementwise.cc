@@ -1,7 +1,7 @@
 // Add, Sub, Mul, Div with numpy broadcasting; Add's fused activation (the
 // only one the IR defines for binary ops) as output min/max. Same-shape inputs (residual adds) run
-// on an own loop split over the thread pool: XNNPACK 2022 collapses them to one dimension and one
-// thread.
+// on an own loop split over the thread pool (XNNPACK 2022 collapses them to one dimension and one
+// thread), also on pixel-strided NHWC tensors.
 #include <algorithm>
 #include <limits>
 
@@ -19,64 +19,79 @@ float act_max(const Node& n) {
 
 constexpr int64_t kChunk = 4096;  // floats per task: 16 KiB per operand
 
+// Rows of floats: a contiguous tensor is cut into rows of kChunk floats, an NHWC
+// one with pixel strides (a concat slice, YOLOv8's C2f) is one row of C floats
+// per pixel, several pixels per task.
 struct SameShapeJob {
   const float* a;
   const float* b;
   float* y;
-  int64_t count;
+  int64_t rows, length, total, stride_a, stride_b, stride_y, per_task;
   float lo, hi;
-  OpType op;
 };
 
 template <OpType kOp>
-void same_shape_chunk(void* ctx, size_t index) {
+void same_shape_rows(void* ctx, size_t index) {
   const auto* j = static_cast<const SameShapeJob*>(ctx);
-  int64_t begin = static_cast<int64_t>(index) * kChunk;
-  int64_t end = std::min(begin + kChunk, j->count);
-  const float* __restrict a = j->a;
-  const float* __restrict b = j->b;
-  float* __restrict y = j->y;
+  const int64_t first = static_cast<int64_t>(index) * j->per_task;
+  const int64_t end = std::min(j->rows, first + j->per_task);
   const float lo = j->lo, hi = j->hi;
-  for (int64_t i = begin; i < end; ++i) {
-    float v;
-    if constexpr (kOp == OpType::kAdd) v = a[i] + b[i];
-    if constexpr (kOp == OpType::kSub) v = a[i] - b[i];
-    if constexpr (kOp == OpType::kMul) v = a[i] * b[i];
-    if constexpr (kOp == OpType::kDiv) v = a[i] / b[i];
-    y[i] = std::min(std::max(v, lo), hi);
+  for (int64_t r = first; r < end; ++r) {
+    const float* __restrict a = j->a + r * j->stride_a;
+    const float* __restrict b = j->b + r * j->stride_b;
+    float* __restrict y = j->y + r * j->stride_y;
+    const int64_t count = std::min(j->length, j->total - r * j->length);
+    for (int64_t i = 0; i < count; ++i) {
+      float v;
+      if constexpr (kOp == OpType::kAdd) v = a[i] + b[i];
+      if constexpr (kOp == OpType::kSub) v = a[i] - b[i];
+      if constexpr (kOp == OpType::kMul) v = a[i] * b[i];
+      if constexpr (kOp == OpType::kDiv) v = a[i] / b[i];
+      y[i] = std::min(std::max(v, lo), hi);
+    }
   }
+}
+
+SameShapeJob same_shape_job(const KernelArgs& a) {
+  const CpuTensor &x0 = a.inputs[0], &x1 = a.inputs[1], &y = a.outputs[0];
+  SameShapeJob j{x0.data, x1.data, y.data, 0, 0, 0, 0, 0, 0, 1, act_min(*a.node), act_max(*a.node)};
+  if (x0.contiguous() && x1.contiguous() && y.contiguous()) {
+    j.total = y.elements();
+    j.length = j.stride_a = j.stride_b = j.stride_y = kChunk;
+    j.rows = (j.total + kChunk - 1) / kChunk;
+  } else {
+    j.length = y.c();
+    j.rows = y.n() * y.h() * y.w();
+    j.total = j.rows * j.length;
+    j.stride_a = x0.pixel_stride;
+    j.stride_b = x1.pixel_stride;
+    j.stride_y = y.pixel_stride;
+    j.per_task = std::max<int64_t>(1, kChunk / std::max<int64_t>(1, j.length));
+  }
+  return j;
 }
 
 class SameShapeKernel : public CpuKernel {
  public:
-  SameShapeKernel(const KernelArgs& a) {
-    const Node& n = *a.node;
-    job_ = {a.inputs[0].data,
-            a.inputs[1].data,
-            a.outputs[0].data,
-            a.outputs[0].elements(),
-            act_min(n),
-            act_max(n),
-            n.op};
-    switch (n.op) {
+  SameShapeKernel(const KernelArgs& a) : job_(same_shape_job(a)) {
+    switch (a.node->op) {
       case OpType::kAdd:
-        fn_ = same_shape_chunk<OpType::kAdd>;
+        fn_ = same_shape_rows<OpType::kAdd>;
         break;
       case OpType::kSub:
-        fn_ = same_shape_chunk<OpType::kSub>;
+        fn_ = same_shape_rows<OpType::kSub>;
         break;
       case OpType::kMul:
-        fn_ = same_shape_chunk<OpType::kMul>;
+        fn_ = same_shape_rows<OpType::kMul>;
         break;
       default:
-        fn_ = same_shape_chunk<OpType::kDiv>;
+        fn_ = same_shape_rows<OpType::kDiv>;
         break;
     }
   }
   Status run(pthreadpool_t pool) override {
-    pthreadpool_parallelize_1d(pool, fn_, &job_,
-                               static_cast<size_t>((job_.count + kChunk - 1) / kChunk),
-                               cpu_pool_flags());
+    const size_t tasks = static_cast<size_t>((job_.rows + job_.per_task - 1) / job_.per_task);
+    pthreadpool_parallelize_1d(pool, fn_, &job_, tasks, cpu_pool_flags());
     return Status();
   }
 
@@ -165,8 +180,12 @@ class BroadcastKernel : public CpuKernel {
 Expected<KernelPtr> make_binary(const KernelArgs& a) {
   const CpuTensor& x0 = a.inputs[0];
   const CpuTensor& x1 = a.inputs[1];
-  if (!x0.constant && !x1.constant && x0.shape == x1.shape && x0.nhwc == x1.nhwc)
+  if (!x0.constant && !x1.constant && x0.shape == x1.shape && x0.nhwc == x1.nhwc &&
+      x0.shape == a.outputs[0].shape && x0.nhwc == a.outputs[0].nhwc)
     return KernelPtr(new SameShapeKernel(a));
+  for (const CpuTensor* t : {&x0, &x1, &a.outputs[0]})  // XNNPACK's operands are dense
+    if (!t->contiguous())
+      return internal_error("node '" + a.node->name + "' broadcasts pixel-strided tensors");
   auto k = std::make_unique<BroadcastKernel>();
   TANDEM_RETURN_IF_ERROR(k->init(a));
   for (size_t i = 0; i < 2; ++i)
@@ -191,7 +210,12 @@ CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n) {
       return {};
     if (y.size() == 4 && x.shape.size() > 4) return {};
   }
-  if (g.tensor(n.inputs[0]).is_constant() && g.tensor(n.inputs[1]).is_constant()) return {};
+  const Tensor &x0 = g.tensor(n.inputs[0]), &x1 = g.tensor(n.inputs[1]);
+  if (x0.is_constant() && x1.is_constant()) return {};
+  // Same-shape 4-D operands (residual Adds, SiLU's x * sigmoid(x)) run on the own
+  // loop, which reads and writes pixel strides: their outputs can sit in a concat.
+  if (y.size() == 4 && !x0.is_constant() && !x1.is_constant() && x0.shape == y && x1.shape == y)
+    return strided_kernel(make_binary);
   return contiguous_kernel(make_binary);
 }
 
