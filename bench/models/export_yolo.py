@@ -107,23 +107,6 @@ def model_yaml(name, out_dir):
     return path
 
 
-def recalibrate_batchnorm(model, size, batches, seed):
-    """Re-estimates BN running statistics on random images so activations stay O(1)."""
-    import torch
-
-    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    gen = torch.Generator().manual_seed(seed + 1)
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average over all batches
-        m.train()
-    with torch.no_grad():
-        for _ in range(batches):
-            model(torch.rand(4, 3, size, size, generator=gen))
-    model.eval()
-    return len(bns)
-
-
 def export(name, out_dir, seed, opset, batches):
     import numpy as np
     import torch
@@ -133,7 +116,9 @@ def export(name, out_dir, seed, opset, batches):
     torch.manual_seed(seed)
     yolo = YOLO(model_yaml(name, out_dir))
     model = yolo.model.eval()
-    n_bn = recalibrate_batchnorm(model, size, batches, seed)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from export_zoo import recalibrate_batchnorm  # the classifiers' BN re-estimation
+    n_bn = recalibrate_batchnorm(model, size, batches, seed, batch=4, uniform=True)
     x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(seed + 2))
     with torch.no_grad():
         y = model(x)[0].numpy()  # eval mode: (decoded 1x84xA, raw maps)

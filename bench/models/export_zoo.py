@@ -66,8 +66,9 @@ def build(name, seed):
     return model.eval()
 
 
-def recalibrate_batchnorm(model, size, batches, seed):
-    """Re-estimates BN running statistics on random images so activations stay O(1)."""
+def recalibrate_batchnorm(model, size, batches, seed, batch=8, uniform=False):
+    """Re-estimates BN running statistics on random images so activations stay O(1):
+    `batches` batches of `batch` images, standard normal (or uniform in [0, 1))."""
     bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
     if not bns:
         return 0
@@ -78,7 +79,8 @@ def recalibrate_batchnorm(model, size, batches, seed):
         m.train()
     with torch.no_grad():
         for _ in range(batches):
-            model(torch.randn(8, 3, size, size, generator=gen))
+            shape = (batch, 3, size, size)
+            model(torch.rand(*shape, generator=gen) if uniform else torch.randn(*shape, generator=gen))
     model.eval()
     return len(bns)
 
