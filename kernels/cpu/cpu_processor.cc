@@ -133,6 +133,7 @@ class CpuProcessor : public Processor {
     using G = cpu::CpuKernelOptions::Gemm;
     options.fuse_residual = spec_.fuse_residual;
     options.fuse_blocks = spec_.fuse_blocks;
+    options.fuse_silu = spec_.fuse_silu;
     using N = cpu::CpuKernelOptions::Neon;
     options.neon = spec_.neon == "on" ? N::kOn : spec_.neon == "off" ? N::kOff : N::kAuto;
     options.gemm = spec_.gemm == "xnnpack" ? G::kXnnpack : spec_.gemm == "own" ? G::kOwn : G::kAuto;
@@ -238,7 +239,7 @@ Status check_choice(const std::string& text, const std::string& key, const std::
 }
 
 // The options taking one of a few words (winograd, gemm, neon, residual,
-// blocks, isa) into `spec`; false when `key` is none of them.
+// blocks, silu, isa) into `spec`; false when `key` is none of them.
 Expected<bool> parse_choice_option(const ProcessorSpec& ps, const std::string& key,
                                    const std::string& value, CpuSpec& spec) {
   const std::string& t = ps.text;
@@ -262,6 +263,9 @@ Expected<bool> parse_choice_option(const ProcessorSpec& ps, const std::string& k
   } else if (key == "blocks") {
     TANDEM_RETURN_IF_ERROR(check_choice(t, key, value, {"fused", "separate"}, "fused or separate"));
     spec.fuse_blocks = value == "fused";
+  } else if (key == "silu") {
+    TANDEM_RETURN_IF_ERROR(check_choice(t, key, value, {"fused", "separate"}, "fused or separate"));
+    spec.fuse_silu = value == "fused";
   } else {
     return false;
   }
@@ -290,11 +294,11 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
     } else {
       TANDEM_ASSIGN_OR_RETURN(bool known, parse_choice_option(ps, key, value, spec));
       if (!known)
-        return invalid_argument(
-            "cpu spec '" + ps.text + "': unknown option '" + key +
-            "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
-            "gemm=xnnpack|auto|own, residual=fused|separate, "
-            "blocks=fused|separate, neon=auto|on|off, isa=auto|avx512|avx2|generic)");
+        return invalid_argument("cpu spec '" + ps.text + "': unknown option '" + key +
+                                "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
+                                "gemm=xnnpack|auto|own, residual=fused|separate, "
+                                "blocks=fused|separate, silu=fused|separate, neon=auto|on|off, "
+                                "isa=auto|avx512|avx2|generic)");
     }
   }
   if (!have_threads)
@@ -315,6 +319,7 @@ std::string cpu_spec_text(const CpuSpec& spec) {
   if (spec.gemm != "auto") s += ",gemm=" + spec.gemm;
   if (!spec.fuse_residual) s += ",residual=separate";
   if (!spec.fuse_blocks) s += ",blocks=separate";
+  if (!spec.fuse_silu) s += ",silu=separate";
   if (spec.neon != "auto") s += ",neon=" + spec.neon;
   if (spec.isa != "auto") s += ",isa=" + spec.isa;
   return s;

@@ -19,6 +19,7 @@ struct CpuSpec {
   std::string gemm = "auto";      // dense convs: xnnpack, auto (own GEMM where faster), own
   bool fuse_residual = true;      // residual=fused|separate: Adds in the GEMM conv's epilogue
   bool fuse_blocks = true;        // blocks=fused|separate: inverted residual blocks as one kernel
+  bool fuse_silu = true;          // silu=fused|separate: Conv -> SiLU in the conv's epilogue
   std::string neon = "auto";      // own NEON kernels: auto (aarch64 hooks), on, off
   std::string isa = "auto";       // own x86 kernels: auto (the CPU's best), avx512, avx2, generic
 };

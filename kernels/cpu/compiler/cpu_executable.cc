@@ -230,6 +230,7 @@ KernelArgs CpuExecutable::node_args(const RangePlan& p, int node) const {
   args.activation = p.activation_of(node);
   const FusionGroup* grp = p.group(node);
   args.residual = view(p, grp && grp->kernel_node == node ? grp->residual : -1);
+  args.silu = grp && grp->kernel_node == node && grp->gate >= 0;
   args.workspace = workspace_.get();
   args.options = p.options;
   for (int t : n.inputs) args.inputs.push_back(view(p, t));

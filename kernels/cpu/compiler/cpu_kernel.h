@@ -64,6 +64,9 @@ struct CpuKernelOptions {
   // MobileNet's inverted residual block (1x1 expansion, 3x3 depthwise, 1x1
   // projection) runs as one kernel, row by row (inverted_residual.cc).
   bool fuse_blocks = true;
+  // Conv -> Sigmoid -> Mul (SiLU, YOLO's and EfficientNet's activation) runs in
+  // the epilogue of a GEMM or Winograd conv.
+  bool fuse_silu = true;
   enum class Neon { kAuto, kOn, kOff };
   // The own NEON kernels (1x1 GEMM, 3x3 depthwise): where the selection hooks say
   // (aarch64 only), wherever they apply (off ARM: their scalar twins, a test mode), never.
@@ -86,6 +89,8 @@ struct KernelArgs {
   // The other operand of an Add fused into this conv (ResNet's residual; data
   // nullptr when none): the kernel adds it before `activation`.
   CpuTensor residual;
+  // x * sigmoid(x) after `activation` (a Conv -> SiLU pair; CpuOpSupport::applies_silu).
+  bool silu = false;
   // Earlier nodes whose work this node's kernel does, in graph order, with their
   // inputs (fusion.cc): an inverted residual block's expansion and depthwise
   // conv, a shuffle's Reshape and Transpose, a SiLU's gate. Empty when none.
@@ -114,7 +119,15 @@ struct CpuOpSupport {
   // Can add the other operand of a following Add (and take its activation) in its
   // epilogue: KernelArgs::residual.
   bool adds_residual = false;
+  // Can apply x * sigmoid(x) to its output in its epilogue: KernelArgs::silu.
+  bool applies_silu = false;
 };
+
+// y[i] = x[i] * sigmoid(x[i]) for i < c (alpha, beta unused), on the vector SiLU of
+// `isa` (x86/gated_rows.h) or the portable loop: what the gated kernel runs, so a
+// conv that applies SiLU in its epilogue gives the same bits.
+using GatedRowFn = void (*)(const float* x, float* y, int64_t c, float alpha, float beta);
+GatedRowFn silu_row_for(CpuIsa isa);
 
 // Named rows for the per-op support functions (instead of {factory, true, true}).
 // A kernel that reads and writes pixel-strided NHWC tensors (concat slices).

@@ -2,7 +2,7 @@
 // graph passes cannot do, because they depend on the cpu kernels:
 // - into a producer's epilogue: BatchNormalization -> Relu/Clip (DenseNet's
 //   pre-activation, which no pass folds), Conv -> Add (ResNet's residual, on the
-//   GEMM conv);
+//   GEMM conv), Conv -> Sigmoid -> Mul (SiLU, on the GEMM and Winograd convs);
 // - into a later node's kernel: MobileNet's inverted residual block (the
 //   projection runs the block row by row, inverted_residual.cc), ShuffleNet's
 //   channel shuffle (channel_shuffle.cc), x * gate(x) with a Sigmoid (SiLU) or
@@ -150,6 +150,38 @@ void fuse_channel_shuffles(RangePlan& p) {
   }
 }
 
+// Conv -> SiLU (YOLO, EfficientNet): a Sigmoid gate and the Mul(x, gate) whose x
+// a conv that applies SiLU in its epilogue (CpuOpSupport::applies_silu) produces,
+// with no activation or epilogue of its own and read by those two nodes only: the
+// conv writes x * sigmoid(x) into the Mul's output; the gate and the Mul do nothing.
+void fuse_conv_silu(RangePlan& p) {
+  const Graph& g = p.g;
+  if (!p.options.fuse_silu) return;
+  for (int j = p.first; j < p.last; ++j) {
+    const Node& mul = g.nodes[size_t(j)];
+    if (mul.op != OpType::kMul || !p.sup(j).factory || mul.inputs.size() != 2 || p.group(j))
+      continue;
+    for (int s : mul.inputs) {
+      const int gate = p.producer[size_t(s)];
+      if (gate < p.first || g.nodes[size_t(gate)].op != OpType::kSigmoid || !single_use(p, s) ||
+          p.group(gate))
+        continue;
+      const int x = gated_input(g, g.nodes[size_t(gate)], mul);
+      const int conv = x < 0 ? -1 : p.producer[size_t(x)];
+      if (conv < p.first || !p.sup(conv).applies_silu || p.group(conv) ||
+          g.nodes[size_t(conv)].attrs.activation.active())
+        continue;
+      if (p.readers[size_t(x)].size() != 2 || p.is_output[size_t(x)] ||
+          p.place[size_t(x)].root != x || !p.is_nhwc(x) || !p.is_nhwc(mul.outputs[0]))
+        continue;
+      join_epilogue(p, conv, x, j, FusedActivation{}, -1);
+      p.groups[size_t(p.group_of[size_t(conv - p.first)])].gate = gate;
+      p.group_of[size_t(gate - p.first)] = p.group_of[size_t(conv - p.first)];
+      break;
+    }
+  }
+}
+
 // SiLU (EfficientNet) and HardSwish as exported at opset 13 (MobileNetV3):
 // Sigmoid or HardSigmoid (x) -> Mul(x, that) with the gate read only there: the
 // Mul runs x * gate(x) in one pass from x; the gate node does nothing.
@@ -157,11 +189,11 @@ void fuse_gated_activations(RangePlan& p) {
   const Graph& g = p.g;
   for (int j = p.first; j < p.last; ++j) {
     const Node& mul = g.nodes[size_t(j)];
-    if (mul.op != OpType::kMul || !p.sup(j).factory || mul.inputs.size() != 2) continue;
+    if (mul.op != OpType::kMul || !p.sup(j).factory || mul.inputs.size() != 2 || p.group(j))
+      continue;
     for (int s : mul.inputs) {
       const int gate = p.producer[size_t(s)];
-      if (gate < p.first || !p.sup(gate).factory || !single_use(p, s) || p.absorbed_by(gate) >= 0)
-        continue;
+      if (gate < p.first || !p.sup(gate).factory || !single_use(p, s) || p.group(gate)) continue;
       const int x = gated_input(g, g.nodes[size_t(gate)], mul);
       if (x < 0 || p.is_nhwc(x) != p.is_nhwc(mul.outputs[0])) continue;
       absorb(p, j, {gate}, make_gated);
@@ -177,6 +209,7 @@ void plan_fusions(RangePlan& p) {
   fuse_residual_adds(p);
   fuse_inverted_residuals(p);
   fuse_channel_shuffles(p);
+  fuse_conv_silu(p);
   fuse_gated_activations(p);
 }
 

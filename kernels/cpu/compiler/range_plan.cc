@@ -31,13 +31,13 @@ FusedActivation RangePlan::activation_of(int node) const {
 
 int RangePlan::absorbed_by(int node) const {
   const FusionGroup* grp = group(node);
-  if (!grp || grp->kernel_node == node || grp->epilogue == node) return -1;
+  if (!grp || grp->kernel_node == node || grp->epilogue == node || grp->gate == node) return -1;
   return grp->kernel_node;
 }
 
 int RangePlan::epilogue_of(int node) const {
   const FusionGroup* grp = group(node);
-  return grp && grp->epilogue == node ? grp->kernel_node : -1;
+  return grp && (grp->epilogue == node || grp->gate == node) ? grp->kernel_node : -1;
 }
 
 namespace {

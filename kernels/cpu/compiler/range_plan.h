@@ -32,6 +32,9 @@ struct FusionGroup {
   int epilogue = -1;
   FusedActivation activation;  // applied by the kernel (KernelArgs::activation)
   int residual = -1;           // tensor it adds before `activation` (KernelArgs::residual)
+  // A SiLU in the epilogue: the Sigmoid gate (a second epilogue node, `epilogue`
+  // being the Mul) whose x * sigmoid(x) the kernel applies (KernelArgs::silu).
+  int gate = -1;
   // With absorbed nodes: the kernel that does them, its scratch, and whether it
   // is an inverted residual block (counted by cpu_fused_blocks).
   KernelFactory fused_factory = nullptr;

@@ -76,14 +76,18 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
     return strided_kernel(make_dwconv);
   using W = CpuKernelOptions::Winograd;
   if (options.winograd != W::kOff && winograd_f43_applicable(g, n) &&
-      (options.winograd == W::kOn || winograd_f43_profitable(g, n, options.threads, options.isa)))
-    return strided_kernel(make_winograd_f43, winograd_f43_workspace_floats(g, n));
+      (options.winograd == W::kOn || winograd_f43_profitable(g, n, options.threads, options.isa))) {
+    CpuOpSupport s = strided_kernel(make_winograd_f43, winograd_f43_workspace_floats(g, n));
+    s.applies_silu = true;
+    return s;
+  }
   using G = CpuKernelOptions::Gemm;
   if (options.gemm != G::kXnnpack && gemm_conv_applicable(g, n, options.isa) &&
       (options.gemm == G::kOwn || gemm_conv_profitable(g, n, options.isa))) {
     CpuOpSupport s = strided_kernel(make_gemm_conv, gemm_conv_workspace_floats(g, n));
     s.reads_nchw = gemm_conv_reads_nchw(g, n);
     s.adds_residual = true;
+    s.applies_silu = true;
     return s;
   }
   return strided_kernel(make_conv2d);

@@ -64,6 +64,7 @@ class GemmConvKernel : public CpuKernel {
       call_.lo = a.activation.min;
       call_.hi = a.activation.max;
     }
+    call_.silu = a.silu;
     consumed_constants.push_back(nd.inputs[1]);
     if (bias) consumed_constants.push_back(nd.inputs[2]);
     return Status();

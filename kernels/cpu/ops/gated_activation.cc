@@ -29,7 +29,7 @@ void hard_row(const float* __restrict x, float* __restrict y, int64_t c, float a
   for (int64_t i = 0; i < c; ++i) y[i] = x[i] * std::min(std::max(alpha * x[i] + beta, 0.0f), 1.0f);
 }
 
-using RowFn = void (*)(const float*, float*, int64_t, float, float);
+using RowFn = GatedRowFn;
 
 class GatedKernel : public CpuKernel {
  public:
@@ -42,11 +42,12 @@ class GatedKernel : public CpuKernel {
     hard_ = gate.op == OpType::kHardSigmoid;
     alpha_ = gate.attrs.alpha;
     beta_ = gate.attrs.beta;
-    if (hard_) row_ = hard_row;
     isa_ = a.options.isa;
+    row_ = silu_row_for(isa_);
+    if (hard_) row_ = hard_row;
 #if defined(__x86_64__)
-    if (isa_ == CpuIsa::kAvx512) row_ = hard_ ? avx512::hard_row : avx512::silu_row;
-    if (isa_ == CpuIsa::kAvx2) row_ = hard_ ? avx2::hard_row : avx2::silu_row;
+    if (hard_ && isa_ == CpuIsa::kAvx512) row_ = avx512::hard_row;
+    if (hard_ && isa_ == CpuIsa::kAvx2) row_ = avx2::hard_row;
 #else
     isa_ = CpuIsa::kGeneric;
 #endif
@@ -86,6 +87,15 @@ class GatedKernel : public CpuKernel {
 };
 
 }  // namespace
+
+GatedRowFn silu_row_for(CpuIsa isa) {
+#if defined(__x86_64__)
+  if (isa == CpuIsa::kAvx512) return avx512::silu_row;
+  if (isa == CpuIsa::kAvx2) return avx2::silu_row;
+#endif
+  (void)isa;
+  return silu_row_scalar;
+}
 
 int gated_input(const Graph& g, const Node& gate, const Node& mul) {
   if ((gate.op != OpType::kSigmoid && gate.op != OpType::kHardSigmoid) || mul.op != OpType::kMul ||

@@ -125,6 +125,7 @@ class WinogradKernel : public CpuKernel {
   float* p_ = nullptr;  // 36 x [tiles, M]
   std::vector<float> bias_;
   float lo_ = 0, hi_ = 0;
+  GatedRowFn silu_ = nullptr;  // x * sigmoid(x) after the clamp (a fused SiLU), or none
   XnnOperator gemm_[36];
   PackedGemmB own_[36];  // the own GEMM of options.isa where it has one, else XNNPACK's
 
@@ -231,6 +232,7 @@ void WinogradKernel::output_tile(void* ctx, size_t index) {
         for (int l = 0; l < kLanes; ++l)
           o[i][j][l] = std::min(std::max(o[i][j][l] + bias[l], lo), hi);
     }
+    if (k->silu_) k->silu_(&o[0][0][0], &o[0][0][0], 4 * 4 * kLanes, 0, 0);
     for (int i = 0; i < 4; ++i) {
       int64_t yy = ti * kTile + i;
       if (yy >= q.oh) break;
@@ -259,6 +261,7 @@ Status WinogradKernel::init(const KernelArgs& a) {
   p_ = a.workspace + 36 * q_.tiles * q_.c;
   lo_ = n.attrs.activation.min;
   hi_ = n.attrs.activation.max;
+  if (a.silu) silu_ = silu_row_for(a.options.isa);
   bias_.assign(size_t(q_.m), 0.0f);
   if (a.inputs.size() > 2 && a.inputs[2].data)
     std::copy(a.inputs[2].data, a.inputs[2].data + q_.m, bias_.begin());

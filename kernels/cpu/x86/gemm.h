@@ -1,6 +1,6 @@
 // Own f32 GEMM for x86-64, one source over the vector width (gemm_kernel.h on
 // the SIMD layer), instantiated for AVX-512 (gemm_avx512.cc) and AVX2 + FMA3
-// (gemm_avx2.cc): C[M, N] = clamp(A[M, K] * B[K, N] + bias [+ R]).
+// (gemm_avx2.cc): C[M, N] = clamp(A[M, K] * B[K, N] + bias [+ R]) [then SiLU].
 //
 // Why: XNNPACK 2022's AVX-512 GEMM uses 7x16 tiles and runs ResNet-50's 1x1
 // convolutions at ~185 GFLOP/s here, where ONNX Runtime's kernels reach ~235 of the
@@ -91,6 +91,10 @@ struct GemmCall {
   const float* r = nullptr;
   int64_t ldr = 0;
   float lo = -__builtin_inff(), hi = __builtin_inff();
+  // x * sigmoid(x) after the clamp (a Conv -> SiLU pair fused by the compiler),
+  // with the same vector SiLU as the separate gated kernel (gated_rows_impl.h),
+  // so fusing changes no bit.
+  bool silu = false;
 };
 
 // Runs C = clamp(A * B + bias [+ R]) on `pool` (nullptr: the calling thread) with

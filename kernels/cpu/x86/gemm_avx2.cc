@@ -31,6 +31,7 @@ constexpr int64_t kMC = 144;
 constexpr int64_t kPrefetchRows = 384;
 constexpr int64_t kPanelMajorBytes = 512 << 10;
 
+#include "kernels/cpu/x86/gated_rows_impl.h"
 #include "kernels/cpu/x86/gemm_kernel.h"
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The blocked GEMM of gemm.h, written once over the SIMD layer. Not a normal
 // header: gemm_avx512.cc and gemm_avx2.cc include it inside their target
 // pragma and a namespace of their own (tandem::cpu::avx512 / ::avx2), after
-// <algorithm>, <array>, <utility>, gemm.h and their simd_*.h, and after defining
+// <algorithm>, <array>, <utility>, gemm.h, their simd_*.h and
+// gated_rows_impl.h (silu_v), and after defining
 //
 //   using S = Avx512F32;            // the vector type (simd_avx512.h / simd_avx2.h)
 //   constexpr int kMR = 12;         // rows per micro-tile
@@ -30,6 +31,7 @@ struct Tile {
   int64_t ldr;
   bool first, last;
   bool full;  // all columns the kernel covers are live (no masked loads or stores)
+  bool silu;  // x * sigmoid(x) after the clamp
   float lo, hi;
   S::Mask mask[kVecs];  // live lanes of each vector of a tile row
 };
@@ -87,6 +89,7 @@ void micro_kernel(const Tile& t) {
       for (int v = 0; v < NV; ++v) {
         if (t.r) c[r][v] = S::add(c[r][v], S::load_mask(t.mask[v], t.r + r * t.ldr + v * L));
         c[r][v] = S::clamp(c[r][v], lo, hi);
+        if (t.silu) c[r][v] = silu_v<S>(c[r][v]);
       }
   }
 #pragma GCC unroll 24
@@ -133,6 +136,7 @@ inline void gemm_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, in
   t.ldr = call.ldr;
   t.lo = call.lo;
   t.hi = call.hi;
+  t.silu = call.silu;
   auto run_panel_block = [&](int64_t j, int64_t k0) {
     t.kc = std::min(kKC, k - k0);
     t.first = k0 == 0;
