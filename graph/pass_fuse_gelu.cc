@@ -1,6 +1,7 @@
 // fuse_gelu: GELU as PyTorch exports it becomes one Gelu node.
 //   erf form:  x * 0.5 * (1 + Erf(x / sqrt 2))     (Div by sqrt 2 or Mul by 1/sqrt 2)
-//   tanh form: x * 0.5 * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))  (x^3 as Pow(x, 3))
+//   tanh form: x * 0.5 * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))
+//              (x^3 as Pow(x, 3), or Mul(x, Mul(x, x)) as torch.onnx writes it)
 // in every operand order of the commutative ops, the 0.5 applied to x first or
 // to the product last. Only exact matches: the constants within 1e-6, every inner
 // tensor read once.
@@ -82,7 +83,28 @@ bool match_erf(const Graph& g, const Uses& u, const std::vector<bool>& dead, int
   return match_tail(g, u, dead, f, m);
 }
 
-// Tanh node `f`: its input is sqrt(2/pi) * (x + 0.044715 * Pow(x, 3)).
+// `cube` is x^3 made for this pattern alone: Pow(x, 3), or Mul(x, Mul(x, x)) in either
+// order (what torch.onnx writes for gelu(approximate="tanh")). Appends its nodes.
+bool cube_of(const Graph& g, const Uses& u, const std::vector<bool>& dead, int cube, int x,
+             std::vector<int>* nodes) {
+  if (!u.single_use(cube)) return false;
+  if (const Node* pw = producer_of(g, u, dead, cube, OpType::kPow)) {
+    if (pw->inputs.size() != 2 || pw->inputs[0] != x || !scalar_near(g, pw->inputs[1], 3.0, 0.0))
+      return false;
+    nodes->push_back(producer_index(u, cube));
+    return true;
+  }
+  const Node* m = producer_of(g, u, dead, cube, OpType::kMul);
+  if (!m || m->inputs.size() != 2 || m->attrs.activation.active()) return false;
+  const int sq = other_input(*m, x);
+  if (sq < 0 || sq == x || !u.single_use(sq)) return false;
+  const Node* s = producer_of(g, u, dead, sq, OpType::kMul);
+  if (!s || s->inputs != std::vector<int>{x, x} || s->attrs.activation.active()) return false;
+  nodes->insert(nodes->end(), {producer_index(u, sq), producer_index(u, cube)});
+  return true;
+}
+
+// Tanh node `f`: its input is sqrt(2/pi) * (x + 0.044715 * x^3).
 bool match_tanh(const Graph& g, const Uses& u, const std::vector<bool>& dead, int f, GeluMatch* m) {
   const double k = std::sqrt(2.0 / M_PI);
   const int t = g.nodes[size_t(f)].inputs[0];
@@ -96,17 +118,17 @@ bool match_tanh(const Graph& g, const Uses& u, const std::vector<bool>& dead, in
   for (int side = 0; side < 2; ++side) {
     const int x = add->inputs[size_t(side)], c = add->inputs[size_t(1 - side)];
     const int cs = scale_producer(g, u, dead, c);
-    if (cs < 0 || !u.single_use(c) || g.nodes[size_t(cs)].op != OpType::kMul) continue;
+    if (cs < 0 || !u.single_use(c) || g.nodes[size_t(cs)].op != OpType::kMul ||
+        g.tensor(x).is_constant())
+      continue;
     const Node& cn = g.nodes[size_t(cs)];
     const int cube = scalar_near(g, cn.inputs[0], 0.044715) ? cn.inputs[1] : cn.inputs[0];
-    if (!scaled_by(g, cn, cube, 0.044715) || !u.single_use(cube)) continue;
-    const Node* pw = producer_of(g, u, dead, cube, OpType::kPow);
-    if (!pw || pw->inputs.size() != 2 || pw->inputs[0] != x ||
-        !scalar_near(g, pw->inputs[1], 3.0, 0.0) || g.tensor(x).is_constant())
-      continue;
+    std::vector<int> nodes;
+    if (!scaled_by(g, cn, cube, 0.044715) || !cube_of(g, u, dead, cube, x, &nodes)) continue;
     m->x = x;
     m->mode = GeluApproximate::kTanh;
-    m->nodes = {producer_index(u, cube), cs, producer_index(u, inner), ks};
+    m->nodes = nodes;
+    m->nodes.insert(m->nodes.end(), {cs, producer_index(u, inner), ks});
     return match_tail(g, u, dead, f, m);
   }
   return false;

@@ -170,6 +170,28 @@ TEST_CASE("fuse_gelu: erf forms in every order and the tanh form") {
   CHECK(f.nodes[0].attrs.gelu_approximate == GeluApproximate::kTanh);
 }
 
+TEST_CASE("fuse_gelu: the tanh form as torch.onnx writes it (x^3 as Mul(x, Mul(x, x)))") {
+  // gelu(approximate="tanh") exported at opsets 14 and 17, node for node, constants first.
+  Graph g;
+  int x = test::add_input(g, "x", {1, 5, 32});
+  int sq = op(g, OpType::kMul, "sq", {x, x});
+  int cube = op(g, OpType::kMul, "cube", {x, sq});
+  int c = op(g, OpType::kMul, "c", {scalar(g, "k1", 0.044715f), cube});
+  int in = op(g, OpType::kAdd, "in", {x, c});
+  int u = op(g, OpType::kMul, "u", {scalar(g, "k2", 0.7978846f), in});
+  int t = op(g, OpType::kTanh, "tanh", {u});
+  int a = op(g, OpType::kAdd, "one", {scalar(g, "c1", 1.0f), t});
+  int m = op(g, OpType::kMul, "m", {x, a});
+  g.outputs = {op(g, OpType::kMul, "half", {scalar(g, "h", 0.5f), m})};
+  Graph f = passes_keep_values(g);
+  REQUIRE(f.nodes.size() == 1);
+  CHECK(f.nodes[0].op == OpType::kGelu);
+  CHECK(f.nodes[0].attrs.gelu_approximate == GeluApproximate::kTanh);
+  // x * x read elsewhere: not this pattern's own, so nothing fuses.
+  g.outputs.push_back(sq);
+  CHECK(count_op(passes_keep_values(g), OpType::kGelu) == 0);
+}
+
 TEST_CASE("fuse_gelu leaves near-misses alone") {
   for (int miss = 0; miss < 2; ++miss) {
     CAPTURE(miss);
