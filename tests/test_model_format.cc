@@ -88,7 +88,7 @@ bool same_attrs(const NodeAttrs& a, const NodeAttrs& b) {
          a.perm == b.perm && a.axes == b.axes && a.keepdims == b.keepdims && a.starts == b.starts &&
          a.ends == b.ends && a.steps == b.steps && a.split == b.split && a.shape == b.shape &&
          a.pad_mode == b.pad_mode && a.pad_value == b.pad_value &&
-         same_activation(a.activation, b.activation);
+         a.gelu_approximate == b.gelu_approximate && same_activation(a.activation, b.activation);
 }
 
 void require_ok(const Status& st) {
@@ -303,7 +303,15 @@ Graph every_op_params_graph() {
   a.dilations = {2, 2};
   int w = test::add_random_constant(g, "dw_w", {4, 1, 3, 3}, 9);
   int dw = test::add_simple_node(g, OpType::kConv, "dwconv", {x, w, -1}, a);
-  g.outputs = {rm, mm, dw};
+  a = {};
+  a.axes = {2, 3};
+  a.epsilon = 1e-6f;
+  int ln = test::add_simple_node(g, OpType::kLayerNormalization, "layernorm",
+                                 {dw, test::add_random_constant(g, "ln_s", {6, 6}, 10), -1}, a);
+  a = {};
+  a.gelu_approximate = GeluApproximate::kTanh;
+  int ge = test::add_simple_node(g, OpType::kGelu, "gelu", {ln}, a);
+  g.outputs = {rm, mm, ge};
   return g;
 }
 

@@ -17,6 +17,13 @@ ResNets are better conditioned; halving the scale of each residual branch's
 last BatchNorm (in the spirit of SkipInit/Fixup initialisations) brings that
 gap to 1.4e-6 while the outputs keep their signal.
 
+ConvNeXt initialises its layer scale to 1e-6, so with random weights every
+block is the identity to within 1e-6 and the output checks nothing of the
+blocks; the scales are redrawn uniform in [0.1, 0.3] (set_layer_scales) so each
+block's LayerNorm, GELU and 1x1 convs carry into the output. convnext_mini is a
+2-stage ConvNeXt (16 and 32 channels, 2 blocks each, 10 classes, 64x64 input)
+with the same graph, small enough for ctest.
+
 Run with Debian's Python (/usr/bin/python3), which has torch and torchvision.
 """
 import argparse
@@ -38,8 +45,10 @@ EXTRA_KWARGS = {
     "googlenet": {"aux_logits": False, "transform_input": False, "init_weights": True},
     "inception_v3": {"aux_logits": False, "transform_input": False, "init_weights": True},
 }
-# Models whose architecture needs a larger input than 224x224.
-INPUT_SIZE = {"inception_v3": 299}
+# Models whose architecture needs another input size than 224x224.
+INPUT_SIZE = {"inception_v3": 299, "convnext_mini": 64}
+# Opsets other than 13 (the --opset default): the transformer-era models as issue 15 exports them.
+OPSET = {"convnext_tiny": 14, "convnext_mini": 14}
 
 
 class MainOutput(torch.nn.Module):
@@ -53,8 +62,29 @@ class MainOutput(torch.nn.Module):
         return self.model(x)["out"]
 
 
+def convnext_mini():
+    """A 2-stage ConvNeXt with ConvNeXt-Tiny's blocks and layers, for tests."""
+    from torchvision.models.convnext import CNBlockConfig, ConvNeXt
+    stages = [CNBlockConfig(16, 32, 2), CNBlockConfig(32, None, 2)]
+    return ConvNeXt(stages, stochastic_depth_prob=0.0, num_classes=10)
+
+
+def set_layer_scales(model, seed, lo=0.1, hi=0.3):
+    """Redraws ConvNeXt's per-channel layer scales (init 1e-6) uniform in [lo, hi)."""
+    gen = torch.Generator().manual_seed(seed + 3)
+    blocks = 0
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torchvision.models.convnext.CNBlock):
+                m.layer_scale.copy_(torch.rand(m.layer_scale.shape, generator=gen) * (hi - lo) + lo)
+                blocks += 1
+    return blocks
+
+
 def build(name, seed):
     torch.manual_seed(seed)
+    if name == "convnext_mini":
+        return convnext_mini().eval()
     if name in SEGMENTATION:
         ctor = getattr(torchvision.models.segmentation, name)
         kwargs = {"weights": None, "weights_backbone": None, "aux_loss": False}
@@ -106,7 +136,7 @@ def export(name, out_dir, seed, opset, batches, size=None):
     size = size or INPUT_SIZE.get(name, 224)
     model = build(name, seed)
     n_bn = recalibrate_batchnorm(model, size, batches, seed)
-    n_damped = damp_residual_branches(model)
+    n_damped = damp_residual_branches(model) + set_layer_scales(model, seed)
     gen = torch.Generator().manual_seed(seed + 2)
     x = torch.randn(1, 3, size, size, generator=gen)
     with torch.no_grad():
@@ -126,7 +156,7 @@ def export(name, out_dir, seed, opset, batches, size=None):
     y64 = y64.numpy()
     fp32_gap = np.abs(yv - y64).max() / np.abs(y64).max()
     print(f"{name}: {onnx_path} input 1x3x{size}x{size}, {n_bn} BN layers re-estimated, "
-          f"{n_damped} residual branches damped, output max|y| {np.abs(yv).max():.3g} "
+          f"{n_damped} residual branches damped or scaled, output max|y| {np.abs(yv).max():.3g} "
           f"std {yv.std():.3g}, torch fp32 vs fp64 rel err {fp32_gap:.2e}")
 
 
@@ -138,7 +168,8 @@ def main():
                    help="comma-separated torchvision model names (default: the zoo); "
                    "segmentation: " + ",".join(SEGMENTATION))
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--opset", type=int, default=13)
+    p.add_argument("--opset", type=int, default=None,
+                   help="ONNX opset (default 13; 14 for " + ", ".join(OPSET) + ")")
     p.add_argument("--bn-batches", type=int, default=4)
     p.add_argument("--size", type=int, default=None,
                    help="input height and width (default 224; 299 for inception_v3)")
@@ -153,7 +184,8 @@ def main():
         if args.skip_existing and all(os.path.exists(f) for f in files):
             print(f"{name}: already exported")
             continue
-        export(name, args.out_dir, args.seed, args.opset, args.bn_batches, args.size)
+        opset = args.opset or OPSET.get(name, 13)
+        export(name, args.out_dir, args.seed, opset, args.bn_batches, args.size)
     return 0
 
 

@@ -91,6 +91,9 @@ struct KernelArgs {
   CpuTensor residual;
   // x * sigmoid(x) after `activation` (a Conv -> SiLU pair; CpuOpSupport::applies_silu).
   bool silu = false;
+  // A Gelu after this conv whose work the GEMM conv does on each finished tile
+  // row (fusion.cc; nullptr when none).
+  const Node* gelu = nullptr;
   // Earlier nodes whose work this node's kernel does, in graph order, with their
   // inputs (fusion.cc): an inverted residual block's expansion and depthwise
   // conv, a shuffle's Reshape and Transpose, a SiLU's gate. Empty when none.
@@ -190,8 +193,13 @@ CpuOpSupport fully_connected_support(const Graph& g, const Node& n);
 CpuOpSupport pooling_support(const Graph& g, const Node& n);
 CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n);
 CpuOpSupport unary_elementwise_support(const Graph& g, const Node& n);
-// HardSigmoid and Tanh on own loops (unary_own.cc).
+// HardSigmoid, Tanh, Erf and Sqrt on own loops (unary_own.cc).
 CpuOpSupport unary_own_support(const Graph& g, const Node& n);
+// Gelu rows (gelu.cc), Pow by a constant scalar (pow.cc).
+CpuOpSupport gelu_support(const Graph& g, const Node& n);
+CpuOpSupport pow_support(const Graph& g, const Node& n);
+// LayerNormalization over NHWC channels or the last axes of other ranks (layer_norm.cc).
+CpuOpSupport layer_norm_support(const Graph& g, const Node& n);
 CpuOpSupport softmax_support(const Graph& g, const Node& n);
 CpuOpSupport pad_support(const Graph& g, const Node& n);
 CpuOpSupport batch_norm_support(const Graph& g, const Node& n);

@@ -95,6 +95,9 @@ struct GemmCall {
   // with the same vector SiLU as the separate gated kernel (gated_rows_impl.h),
   // so fusing changes no bit.
   bool silu = false;
+  // Optional: run on each finished row of a C tile, in place, while it is in L1
+  // (a Gelu fused after the conv: x86/norm_rows.h); after the clamp.
+  void (*row_op)(const float* x, float* y, int64_t n) = nullptr;
 };
 
 // Runs C = clamp(A * B + bias [+ R]) on `pool` (nullptr: the calling thread) with
