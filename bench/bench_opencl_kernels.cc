@@ -129,6 +129,15 @@ void BM_conv2d_3x3(benchmark::State& state) {  // ResNet/VGG 3x3, scaled
   node(g, OpType::kConv, {x, weight(g, "w", {32, 32, 3, 3}), weight(g, "b", {32})}, conv(3, 1, 1));
   run_graph(state, std::move(g));
 }
+// Real ResNet-50 / VGG19 convolution shapes: C, M, H (= W), K (pad K / 2).
+void BM_conv_layer(benchmark::State& state) {
+  const int C = int(state.range(0)), M = int(state.range(1)), H = int(state.range(2));
+  const int K = int(state.range(3));
+  Graph g;
+  int x = input(g, "x", {1, C, H, H});
+  node(g, OpType::kConv, {x, weight(g, "w", {M, C, K, K}), weight(g, "b", {M})}, conv(K, 1, K / 2));
+  run_graph(state, std::move(g));
+}
 void BM_conv2d_7x7s2(benchmark::State& state) {  // ResNet stem on a 112x112 image
   Graph g;
   int x = input(g, "x", {1, 3, 112, 112});
@@ -302,6 +311,18 @@ BENCHMARK_CAPTURE(BM_model_small_resnet, reference, std::string("reference"))
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_conv2d_3x3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_conv_layer)
+    ->Args({64, 64, 56, 3})
+    ->Args({128, 128, 28, 3})
+    ->Args({256, 256, 14, 3})
+    ->Args({512, 512, 7, 3})
+    ->Args({256, 64, 56, 1})
+    ->Args({512, 128, 28, 1})
+    ->Args({1024, 256, 14, 1})
+    ->Args({2048, 512, 7, 1})
+    ->Args({128, 128, 112, 3})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_conv2d_7x7s2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_conv2d_grouped)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_conv1x1, own, std::string("opencl"))

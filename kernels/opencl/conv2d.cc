@@ -1,5 +1,8 @@
 // Conv: 1x1 stride-1 unpadded -> GEMM; depthwise 3x3 -> its own kernel; else direct.
+#include "kernels/opencl/conv_igemm.h"
 #include "kernels/opencl/gemm.h"
+
+#include <cstdlib>
 
 namespace tandem::ocl {
 
@@ -32,6 +35,15 @@ Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
   }
   cl_mem b_mem = has_bias ? b.mem : w.mem;
 
+  // Stride-1 dense convolutions: vectorised implicit GEMM (TANDEM_OPENCL_CONV=direct skips it).
+  static const bool igemm = [] {
+    const char* e = std::getenv("TANDEM_OPENCL_CONV");
+    return !(e && std::string(e) == "direct");
+  }();
+  if (igemm) {
+    TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Op> fast, make_conv_igemm_op(ctx, n));
+    if (fast) return fast;
+  }
   if (KH == 1 && KW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0 && PB == 0 && PR == 0 &&
       groups == 1) {
     // Y[n] (M x HW) = W (M x C) * X[n] (C x HW), bias per row.
