@@ -35,7 +35,7 @@ Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
   }
   cl_mem b_mem = has_bias ? b.mem : w.mem;
 
-  // Stride-1 dense convolutions: vectorised implicit GEMM (TANDEM_OPENCL_CONV=direct skips it).
+  // Dense stride-1/2 convolutions: vectorised implicit GEMM (TANDEM_OPENCL_CONV=direct skips it).
   static const bool igemm = [] {
     const char* e = std::getenv("TANDEM_OPENCL_CONV");
     return !(e && std::string(e) == "direct");

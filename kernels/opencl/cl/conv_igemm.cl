@@ -1,11 +1,14 @@
-// Stride-1 convolution as an implicit GEMM with explicit vectors, for PoCL's
-// CPU device (LLVM maps float16 onto AVX-512/AVX2 registers) and GPUs alike.
-// The input is zero-padded once per run into a "wide" plane of Hp x Wp, so the
-// output computed at wide index q = oh * Wp + ow reads input q + kh * Wp + kw:
-// VW consecutive outputs read VW consecutive inputs, one vector load per tap.
-// Lanes with ow >= OW are computed and dropped. Each work-item computes
-// RB = 8 output channels x VW wide outputs (8 vector accumulators); weights are
-// reordered at compile time to [M / 8][C * KH * KW][8], one vload8 per tap.
+// Convolution as an implicit GEMM with explicit vectors, for PoCL's CPU device
+// (LLVM maps float16 onto AVX-512/AVX2 registers) and GPUs alike.
+// The input is zero-padded once per run and split into S x S stride phases,
+// each a "wide" plane of Hs x Ws, so the output computed at wide index
+// q = oh * Ws + ow reads, for tap (c, kh, kw), input q + off[tap] with
+// off = plane of (c, kh % S, kw % S) + (kh / S) * Ws + kw / S: VW consecutive
+// outputs read VW consecutive inputs, one vector load per tap (any stride,
+// kernel size or dilation; the tap table is built at compile time). Lanes with
+// ow >= OW are computed and dropped. Each work-item computes 8 output channels
+// x VW wide outputs (8 vector accumulators); weights are reordered at compile
+// time to [M / 8][C * KH * KW][8], one vload8 per tap.
 #define VW 16
 #ifdef TANDEM_FP16
 #define LDV(p, o) vload_half16(0, (p) + (o))
@@ -15,15 +18,17 @@
 #define LD8(p, o) vload8(0, (p) + (o))
 #endif
 
-// Copies each H x W plane of x into the interior of its Hp x Wp plane of xp
-// (borders stay zero: written once at compile time).
-kernel void pad_planes(global const real* x, int x_off, global real* xp, int xp_off, int H, int W,
-                       int Hp, int Wp, int PT, int PL) {
+// Copies each H x W plane of x, padded by (PT, PL), into its S x S phase
+// planes of Hs x Ws in xp (borders stay zero: written once at compile time).
+kernel void pad_phases(global const real* x, int x_off, global real* xp, int xp_off, int H, int W,
+                       int Hs, int Ws, int PT, int PL, int S) {
   const int p = get_global_id(0);
   const int plane = get_global_id(1);
   if (p >= H * W) return;
-  const int h = p / W, w = p - h * W;
-  ST(xp, xp_off + plane * Hp * Wp + (h + PT) * Wp + w + PL, LD(x, x_off + plane * H * W + p));
+  const int h = p / W + PT, w = p % W + PL;
+  const int phase = (h % S) * S + w % S;
+  ST(xp, xp_off + ((plane * S * S + phase) * Hs + h / S) * Ws + w / S,
+     LD(x, x_off + plane * H * W + p));
 }
 
 // Loads VW inputs at o.. of a plane of `limit` readable elements, clamping the
@@ -69,37 +74,43 @@ void store_lanes(global real* y, int base, float16 acc, float bias, float lo, fl
   }
 }
 
-kernel void conv_igemm_m8(global const real* x, int x_off, int plane, int limit, int Wp,
-                          global const real* w, global const real* bias, global real* y,
-                          int y_off, int C, int KH, int KW, int M, int OH, int OW, float lo,
-                          float hi) {
-  const int q0 = get_global_id(0) * VW;
-  const int mb = get_global_id(1);
-  const int n = get_global_id(2);
-  const global real* xn = x + x_off + n * C * plane + q0;
-  const global real* wb = w + mb * C * KH * KW * 8;
+inline void igemm_m8(int q0, int mb, int n, global const real* x, int x_off, int batch_stride,
+                     int limit, int reach, global const int* off, int K, int Ws,
+                     global const real* w, global const real* bias, global real* y, int y_off,
+                     int M, int OH, int OW, float lo, float hi) {
+  const global real* xn = x + x_off + n * batch_stride;
+  const global real* wb = w + mb * K * 8;
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  if (q0 + VW + (KH - 1) * Wp + KW - 1 <= limit) {
-    for (int c = 0; c < C; ++c) {
-      const global real* xc = xn + c * plane;
-      for (int kh = 0; kh < KH; ++kh)
-        for (int kw = 0; kw < KW; ++kw) TAP(LDV(xc, kh * Wp + kw))
-    }
-  } else {
-    for (int c = 0; c < C; ++c) {
-      const global real* xc = x + x_off + (n * C + c) * plane;
-      for (int kh = 0; kh < KH; ++kh)
-        for (int kw = 0; kw < KW; ++kw) TAP(load_clamped(xc, q0 + kh * Wp + kw, limit))
-    }
+  if (q0 + VW + reach <= limit) {
+    const global real* xq = xn + q0;
+    for (int t = 0; t < K; ++t) TAP(LDV(xq, off[t]))
+  } else {  // the last tiles of an unpadded input: clamp what dropped lanes read
+    for (int t = 0; t < K; ++t) TAP(load_clamped(xn, q0 + off[t], limit))
   }
   const float8 b = LD8(bias, mb * 8);
   const int base = y_off + (n * M + mb * 8) * OH * OW;
-  store_lanes(y, base, a0, b.s0, lo, hi, q0, Wp, OH, OW);
-  store_lanes(y, base + OH * OW, a1, b.s1, lo, hi, q0, Wp, OH, OW);
-  store_lanes(y, base + 2 * OH * OW, a2, b.s2, lo, hi, q0, Wp, OH, OW);
-  store_lanes(y, base + 3 * OH * OW, a3, b.s3, lo, hi, q0, Wp, OH, OW);
-  store_lanes(y, base + 4 * OH * OW, a4, b.s4, lo, hi, q0, Wp, OH, OW);
-  store_lanes(y, base + 5 * OH * OW, a5, b.s5, lo, hi, q0, Wp, OH, OW);
-  store_lanes(y, base + 6 * OH * OW, a6, b.s6, lo, hi, q0, Wp, OH, OW);
-  store_lanes(y, base + 7 * OH * OW, a7, b.s7, lo, hi, q0, Wp, OH, OW);
+  store_lanes(y, base, a0, b.s0, lo, hi, q0, Ws, OH, OW);
+  store_lanes(y, base + OH * OW, a1, b.s1, lo, hi, q0, Ws, OH, OW);
+  store_lanes(y, base + 2 * OH * OW, a2, b.s2, lo, hi, q0, Ws, OH, OW);
+  store_lanes(y, base + 3 * OH * OW, a3, b.s3, lo, hi, q0, Ws, OH, OW);
+  store_lanes(y, base + 4 * OH * OW, a4, b.s4, lo, hi, q0, Ws, OH, OW);
+  store_lanes(y, base + 5 * OH * OW, a5, b.s5, lo, hi, q0, Ws, OH, OW);
+  store_lanes(y, base + 6 * OH * OW, a6, b.s6, lo, hi, q0, Ws, OH, OW);
+  store_lanes(y, base + 7 * OH * OW, a7, b.s7, lo, hi, q0, Ws, OH, OW);
+}
+
+#define IGEMM_ARGS                                                                       \
+  global const real *x, int x_off, int batch_stride, int limit, int reach,               \
+      global const int *off, int K, int Ws, global const real *w, global const real *bias, \
+      global real *y, int y_off, int M, int OH, int OW, float lo, float hi
+#define IGEMM_PASS \
+  x, x_off, batch_stride, limit, reach, off, K, Ws, w, bias, y, y_off, M, OH, OW, lo, hi
+
+// Work-items along pixels first: one block of weights stays hot while the input streams.
+kernel void conv_igemm_m8(IGEMM_ARGS) {
+  igemm_m8(get_global_id(0) * VW, get_global_id(1), get_global_id(2), IGEMM_PASS);
+}
+// Along output-channel blocks first: one input window stays hot while the weights stream.
+kernel void conv_igemm_m8_mfirst(IGEMM_ARGS) {
+  igemm_m8(get_global_id(1) * VW, get_global_id(0), get_global_id(2), IGEMM_PASS);
 }
