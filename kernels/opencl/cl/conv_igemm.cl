@@ -7,8 +7,8 @@
 // outputs read VW consecutive inputs, one vector load per tap (any stride,
 // kernel size or dilation; the tap table is built at compile time). Lanes with
 // ow >= OW are computed and dropped. Each work-item computes 8 output channels
-// x VW wide outputs (8 vector accumulators); weights are reordered at compile
-// time to [M / 8][C * KH * KW][8], one vload8 per tap.
+// x 2 * VW wide outputs (16 vector accumulators); weights are reordered at
+// compile time to [M / 8][C * KH * KW][8], 8 consecutive scalars per tap.
 #define VW 16
 #ifdef TANDEM_FP16
 #define LDV(p, o) vload_half16(0, (p) + (o))
@@ -39,21 +39,6 @@ float16 load_clamped(const global real* p, int o, int limit) {
   return vload16(0, v);
 }
 
-#define TAP(XV)                                         \
-  {                                                     \
-    const float16 xv = XV;                              \
-    const float8 wv = LD8(wb, 0);                       \
-    wb += 8;                                            \
-    a0 = fma((float16)wv.s0, xv, a0);                   \
-    a1 = fma((float16)wv.s1, xv, a1);                   \
-    a2 = fma((float16)wv.s2, xv, a2);                   \
-    a3 = fma((float16)wv.s3, xv, a3);                   \
-    a4 = fma((float16)wv.s4, xv, a4);                   \
-    a5 = fma((float16)wv.s5, xv, a5);                   \
-    a6 = fma((float16)wv.s6, xv, a6);                   \
-    a7 = fma((float16)wv.s7, xv, a7);                   \
-  }
-
 void store_lanes(global real* y, int base, float16 acc, float bias, float lo, float hi, int q0,
                  int Wp, int OH, int OW) {
   acc = fmin(fmax(acc + bias, lo), hi);
@@ -74,31 +59,6 @@ void store_lanes(global real* y, int base, float16 acc, float bias, float lo, fl
   }
 }
 
-inline void igemm_m8(int q0, int mb, int n, global const real* x, int x_off, int batch_stride,
-                     int limit, int reach, global const int* off, int K, int Ws,
-                     global const real* w, global const real* bias, global real* y, int y_off,
-                     int M, int OH, int OW, float lo, float hi) {
-  const global real* xn = x + x_off + n * batch_stride;
-  const global real* wb = w + mb * K * 8;
-  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  if (q0 + VW + reach <= limit) {
-    const global real* xq = xn + q0;
-    for (int t = 0; t < K; ++t) TAP(LDV(xq, off[t]))
-  } else {  // the last tiles of an unpadded input: clamp what dropped lanes read
-    for (int t = 0; t < K; ++t) TAP(load_clamped(xn, q0 + off[t], limit))
-  }
-  const float8 b = LD8(bias, mb * 8);
-  const int base = y_off + (n * M + mb * 8) * OH * OW;
-  store_lanes(y, base, a0, b.s0, lo, hi, q0, Ws, OH, OW);
-  store_lanes(y, base + OH * OW, a1, b.s1, lo, hi, q0, Ws, OH, OW);
-  store_lanes(y, base + 2 * OH * OW, a2, b.s2, lo, hi, q0, Ws, OH, OW);
-  store_lanes(y, base + 3 * OH * OW, a3, b.s3, lo, hi, q0, Ws, OH, OW);
-  store_lanes(y, base + 4 * OH * OW, a4, b.s4, lo, hi, q0, Ws, OH, OW);
-  store_lanes(y, base + 5 * OH * OW, a5, b.s5, lo, hi, q0, Ws, OH, OW);
-  store_lanes(y, base + 6 * OH * OW, a6, b.s6, lo, hi, q0, Ws, OH, OW);
-  store_lanes(y, base + 7 * OH * OW, a7, b.s7, lo, hi, q0, Ws, OH, OW);
-}
-
 #define IGEMM_ARGS                                                                       \
   global const real *x, int x_off, int batch_stride, int limit, int reach,               \
       global const int *off, int K, int Ws, global const real *w, global const real *bias, \
@@ -106,11 +66,74 @@ inline void igemm_m8(int q0, int mb, int n, global const real* x, int x_off, int
 #define IGEMM_PASS \
   x, x_off, batch_stride, limit, reach, off, K, Ws, w, bias, y, y_off, M, OH, OW, lo, hi
 
+// Weights as scalar loads (broadcast straight from memory on x86: load ports,
+// not the shuffle port that the FMA units share). Two vectors of outputs per
+// tap: 16 accumulators, each weight feeds 2 FMAs.
+#define TAP2(XV, XW)                        \
+  {                                         \
+    const float16 xv = XV, xw = XW;         \
+    float16 wk = (float16)LD(wb, 0);        \
+    a0 = fma(wk, xv, a0);                   \
+    b0 = fma(wk, xw, b0);                   \
+    wk = (float16)LD(wb, 1);                \
+    a1 = fma(wk, xv, a1);                   \
+    b1 = fma(wk, xw, b1);                   \
+    wk = (float16)LD(wb, 2);                \
+    a2 = fma(wk, xv, a2);                   \
+    b2 = fma(wk, xw, b2);                   \
+    wk = (float16)LD(wb, 3);                \
+    a3 = fma(wk, xv, a3);                   \
+    b3 = fma(wk, xw, b3);                   \
+    wk = (float16)LD(wb, 4);                \
+    a4 = fma(wk, xv, a4);                   \
+    b4 = fma(wk, xw, b4);                   \
+    wk = (float16)LD(wb, 5);                \
+    a5 = fma(wk, xv, a5);                   \
+    b5 = fma(wk, xw, b5);                   \
+    wk = (float16)LD(wb, 6);                \
+    a6 = fma(wk, xv, a6);                   \
+    b6 = fma(wk, xw, b6);                   \
+    wk = (float16)LD(wb, 7);                \
+    a7 = fma(wk, xv, a7);                   \
+    b7 = fma(wk, xw, b7);                   \
+    wb += 8;                                \
+  }
+
+#define STORE8(A0, A1, A2, A3, A4, A5, A6, A7, Q)                                 \
+  {                                                                               \
+    store_lanes(y, base, A0, b.s0, lo, hi, Q, Ws, OH, OW);                        \
+    store_lanes(y, base + OH * OW, A1, b.s1, lo, hi, Q, Ws, OH, OW);              \
+    store_lanes(y, base + 2 * OH * OW, A2, b.s2, lo, hi, Q, Ws, OH, OW);          \
+    store_lanes(y, base + 3 * OH * OW, A3, b.s3, lo, hi, Q, Ws, OH, OW);          \
+    store_lanes(y, base + 4 * OH * OW, A4, b.s4, lo, hi, Q, Ws, OH, OW);          \
+    store_lanes(y, base + 5 * OH * OW, A5, b.s5, lo, hi, Q, Ws, OH, OW);          \
+    store_lanes(y, base + 6 * OH * OW, A6, b.s6, lo, hi, Q, Ws, OH, OW);          \
+    store_lanes(y, base + 7 * OH * OW, A7, b.s7, lo, hi, Q, Ws, OH, OW);          \
+  }
+
+inline void igemm_m8x2(int q0, int mb, int n, IGEMM_ARGS) {
+  const global real* xn = x + x_off + n * batch_stride;
+  const global real* wb = w + mb * K * 8;
+  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+  if (q0 + 2 * VW + reach <= limit) {
+    const global real* xq = xn + q0;
+    for (int t = 0; t < K; ++t) TAP2(LDV(xq, off[t]), LDV(xq, off[t] + VW))
+  } else {
+    for (int t = 0; t < K; ++t)
+      TAP2(load_clamped(xn, q0 + off[t], limit), load_clamped(xn, q0 + VW + off[t], limit))
+  }
+  const float8 b = LD8(bias, mb * 8);
+  const int base = y_off + (n * M + mb * 8) * OH * OW;
+  STORE8(a0, a1, a2, a3, a4, a5, a6, a7, q0)
+  STORE8(b0, b1, b2, b3, b4, b5, b6, b7, q0 + VW)
+}
+
 // Work-items along pixels first: one block of weights stays hot while the input streams.
-kernel void conv_igemm_m8(IGEMM_ARGS) {
-  igemm_m8(get_global_id(0) * VW, get_global_id(1), get_global_id(2), IGEMM_PASS);
+kernel void conv_igemm_m8x2(IGEMM_ARGS) {
+  igemm_m8x2(get_global_id(0) * 2 * VW, get_global_id(1), get_global_id(2), IGEMM_PASS);
 }
 // Along output-channel blocks first: one input window stays hot while the weights stream.
-kernel void conv_igemm_m8_mfirst(IGEMM_ARGS) {
-  igemm_m8(get_global_id(1) * VW, get_global_id(0), get_global_id(2), IGEMM_PASS);
+kernel void conv_igemm_m8x2_mfirst(IGEMM_ARGS) {
+  igemm_m8x2(get_global_id(1) * 2 * VW, get_global_id(0), get_global_id(2), IGEMM_PASS);
 }
