@@ -321,6 +321,8 @@ BENCHMARK(BM_conv_layer)
     ->Args({1024, 256, 14, 1})
     ->Args({2048, 512, 7, 1})
     ->Args({128, 128, 112, 3})
+    ->Args({64, 64, 224, 3})
+    ->Args({256, 256, 56, 3})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_conv2d_7x7s2)->Unit(benchmark::kMillisecond)->UseRealTime();

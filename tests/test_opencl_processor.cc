@@ -293,6 +293,7 @@ TEST_CASE("opencl op: implicit-GEMM convolutions") {
       {"3x3 dilation 2 pad 2", {1, 8, 11, 9}, 8, 3, 1, 2, 2},
       {"7x7 stride 2 pad 3 (stem)", {1, 3, 30, 30}, 16, 7, 2, 3, 1},
       {"5x5 pad 2, batch 2", {2, 5, 9, 21}, 24, 5, 1, 2, 1},
+      {"3x3 on a plane over 1 MiB (channel blocks first)", {1, 16, 130, 129}, 8, 3, 1, 1, 1},
   };
   for (const Case& c : cases) {
     Graph g;

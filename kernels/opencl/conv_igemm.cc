@@ -111,10 +111,12 @@ Expected<std::unique_ptr<Op>> make_conv_igemm_op(OpContext& ctx, const Node& n) 
   const int per_item = 2 * kVW;
   const size_t tiles = (size_t(g.OH) * g.Ws() + per_item - 1) / per_item;
   const std::string kname = "conv_igemm_m8x2";
-  // 1x1: channel blocks first (the C x 16 input window stays in L1 while the
-  // weights stream from L2); KxK: pixels first (one block's weights stay hot).
-  // Measured on PoCL, one core: 1x1 35-58 -> 57-70 GFLOP/s, 3x3 no clear winner.
-  const bool mfirst = g.KH * g.KW == 1;
+  // Inputs larger than ~half an L2 (1 MiB): channel blocks first, so the C x 32
+  // input window stays hot while the weights stream from L2; smaller inputs:
+  // pixels first (one block's weights stay hot, the input stays in L2).
+  // Measured on PoCL, one core: 128->128 at 112 52-69 -> 91-95 GFLOP/s,
+  // 256->256 at 56 48-72 -> 97-113; 2048->512 at 7 (1x1) 29-38 -> 42-46.
+  const bool mfirst = int64_t(batch_stride) * int64_t(ctx.element_size()) > (int64_t(1) << 20);
   const size_t mblocks = size_t(g.M / kRB);
   TANDEM_ASSIGN_OR_RETURN(
       Launch l,
