@@ -6,7 +6,10 @@
 
 namespace tandem::ocl {
 
-Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
+namespace {
+
+// GEMM for 1x1, depthwise3x3.cl, or conv2d.cl.
+Expected<std::unique_ptr<Op>> make_conv2d_direct_op(OpContext& ctx, const Node& n) {
   const Shape& xs = shape_of(ctx, n.inputs[0]);
   const Shape& ws = shape_of(ctx, n.inputs[1]);
   const Shape& ys = shape_of(ctx, n.outputs[0]);
@@ -35,15 +38,6 @@ Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
   }
   cl_mem b_mem = has_bias ? b.mem : w.mem;
 
-  // Dense stride-1/2 convolutions: vectorised implicit GEMM (TANDEM_OPENCL_CONV=direct skips it).
-  static const bool igemm = [] {
-    const char* e = std::getenv("TANDEM_OPENCL_CONV");
-    return !(e && std::string(e) == "direct");
-  }();
-  if (igemm) {
-    TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Op> fast, make_conv_igemm_op(ctx, n));
-    if (fast) return fast;
-  }
   if (KH == 1 && KW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0 && PB == 0 && PR == 0 &&
       groups == 1) {
     // Y[n] (M x HW) = W (M x C) * X[n] (C x HW), bias per row.
@@ -92,6 +86,21 @@ Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
       y.mem, y.offset, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, groups, lo, hi));
   op->launches.push_back(std::move(l));
   return std::unique_ptr<Op>(std::move(op));
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
+  // Dense stride-1/2 convolutions: vectorised implicit GEMM (TANDEM_OPENCL_CONV=direct skips it).
+  static const bool igemm = [] {
+    const char* e = std::getenv("TANDEM_OPENCL_CONV");
+    return !(e && std::string(e) == "direct");
+  }();
+  if (igemm) {
+    TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Op> fast, make_conv_igemm_op(ctx, n));
+    if (fast) return fast;
+  }
+  return make_conv2d_direct_op(ctx, n);
 }
 
 }  // namespace tandem::ocl
