@@ -95,8 +95,9 @@ Expected<std::unique_ptr<Op>> make_conv_igemm_op(OpContext& ctx, const Node& n) 
     const int slack = 3 * kVW + g.Ws() + 8;
     TANDEM_ASSIGN_OR_RETURN(
         xp, ctx.upload(n.name + ".phases", std::vector<float>(size_t(g.N) * batch_stride + slack)));
-    TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "conv_igemm", "pad_phases",
-                                                  {size_t(g.H) * g.W, size_t(g.N) * g.C, 1}, 2));
+    TANDEM_ASSIGN_OR_RETURN(
+        Launch l, make_launch(ctx, "conv_igemm", "pad_phases",
+                              {size_t(g.W + 15) / 16, size_t(g.H), size_t(g.N) * g.C}, 3));
     TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, x.mem, x.offset, xp.mem,
                                            xp.offset, g.H, g.W, g.Hs(), g.Ws(), g.PT, g.PL, g.S));
     op->launches.push_back(std::move(l));

@@ -12,23 +12,31 @@
 #define VW 16
 #ifdef TANDEM_FP16
 #define LDV(p, o) vload_half16(0, (p) + (o))
+#define STV(v, p, o) vstore_half16((v), 0, (p) + (o))
 #define LD8(p, o) vload_half8(0, (p) + (o))
 #else
 #define LDV(p, o) vload16(0, (p) + (o))
+#define STV(v, p, o) vstore16((v), 0, (p) + (o))
 #define LD8(p, o) vload8(0, (p) + (o))
 #endif
 
 // Copies each H x W plane of x, padded by (PT, PL), into its S x S phase
 // planes of Hs x Ws in xp (borders stay zero: written once at compile time).
+// A work-item copies 16 consecutive elements of one row: (w chunk, h, plane).
 kernel void pad_phases(global const real* x, int x_off, global real* xp, int xp_off, int H, int W,
                        int Hs, int Ws, int PT, int PL, int S) {
-  const int p = get_global_id(0);
-  const int plane = get_global_id(1);
-  if (p >= H * W) return;
-  const int h = p / W + PT, w = p % W + PL;
-  const int phase = (h % S) * S + w % S;
-  ST(xp, xp_off + ((plane * S * S + phase) * Hs + h / S) * Ws + w / S,
-     LD(x, x_off + plane * H * W + p));
+  const int w0 = get_global_id(0) * 16, h = get_global_id(1), plane = get_global_id(2);
+  const global real* src = x + x_off + (plane * H + h) * W;
+  const int hp = h + PT;
+  global real* dst = xp + xp_off + ((plane * S * S + (hp % S) * S) * Hs + hp / S) * Ws;
+  if (S == 1 && w0 + 16 <= W) {
+    STV(LDV(src, w0), dst, w0 + PL);
+    return;
+  }
+  for (int w = w0; w < min(w0 + 16, W); ++w) {
+    const int wp = w + PL;
+    ST(dst, (wp % S) * Hs * Ws + wp / S, LD(src, w));
+  }
 }
 
 // Loads VW inputs at o.. of a plane of `limit` readable elements, clamping the
