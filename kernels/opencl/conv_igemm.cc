@@ -63,6 +63,9 @@ Expected<ConvGeom> geometry(OpContext& ctx, const Node& n) {
       g.OW == (g.W + g.PL + g.PR - g.DW * (g.KW - 1) - 1) / g.S + 1 &&
       int64_t(g.N) * g.C * g.S * g.S * g.plane() < (int64_t(1) << 30);
   if (!ok) return unsupported("not an implicit-GEMM convolution");
+  // opencl:gemm=tiled|clblast keeps 1x1 convolutions on the GEMM they name.
+  if (g.direct() && g.KH * g.KW == 1 && ctx.gemm_backend() != "own")
+    return unsupported("1x1 convolution on the gemm= backend");
   return g;
 }
 
