@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <random>
@@ -33,6 +34,12 @@ Processor* processor(std::string spec) {
     it = procs.emplace(spec, std::move(p).value()).first;
   }
   return it->second.get();
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
 std::vector<float> randoms(size_t n, uint32_t seed) {
@@ -107,6 +114,7 @@ void run_graph(benchmark::State& state, Graph g, const std::string& spec = "open
     state.SkipWithError(w.to_string().c_str());
     return;
   }
+  const double cpu0 = process_cpu_seconds();
   for (auto _ : state) {
     Status r = (*exe)->run(in_ptrs.data(), out_ptrs.data());
     if (!r.ok()) {
@@ -114,11 +122,16 @@ void run_graph(benchmark::State& state, Graph g, const std::string& spec = "open
       return;
     }
   }
+  const double cpu_s = process_cpu_seconds() - cpu0;
   const OpenCLRangeStats* s = opencl_range_stats(**exe);
   const double macs = double(graph_macs(g));
   if (macs > 0)
     state.counters["GFLOPS"] =
         benchmark::Counter(2 * macs, benchmark::Counter::kIsIterationInvariantRate);
+  // Per second of process CPU time (all threads, PoCL's workers included): on a
+  // shared machine wall time also counts other processes' slices on our core.
+  if (macs > 0 && cpu_s > 0)
+    state.counters["cpu_GFLOPS"] = 2 * macs * double(state.iterations()) / cpu_s / 1e9;
   if (s && s->runs)
     state.counters["transfer_MB"] = double(s->upload_bytes + s->download_bytes) / s->runs / 1e6;
 }

@@ -1,6 +1,7 @@
 #include "kernels/opencl/conv_igemm.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace tandem::ocl {
 namespace {
@@ -69,6 +70,13 @@ Expected<ConvGeom> geometry(OpContext& ctx, const Node& n) {
   return g;
 }
 
+// Work-items per work-group along dim 0: 1 (no cross-item vectorisation
+// needed), or TANDEM_IGEMM_WG=N for measuring (0: the driver picks).
+size_t wg_size() {
+  const char* e = std::getenv("TANDEM_IGEMM_WG");
+  return e ? size_t(std::atoi(e)) : 1;
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<Op>> make_conv_igemm_op(OpContext& ctx, const Node& n) {
@@ -120,12 +128,15 @@ Expected<std::unique_ptr<Op>> make_conv_igemm_op(OpContext& ctx, const Node& n) 
   // pixels first (one block's weights stay hot, the input stays in L2).
   // Measured on PoCL, one core: 128->128 at 112 52-69 -> 91-95 GFLOP/s,
   // 256->256 at 56 48-72 -> 97-113; 2048->512 at 7 (1x1) 29-38 -> 42-46.
-  const bool mfirst = int64_t(batch_stride) * int64_t(ctx.element_size()) > (int64_t(1) << 20);
+  const char* order = std::getenv("TANDEM_IGEMM_ORDER");  // m or p: for measuring
+  const bool mfirst =
+      order ? order[0] == 'm'
+            : int64_t(batch_stride) * int64_t(ctx.element_size()) > (int64_t(1) << 20);
   const size_t mblocks = size_t(g.M / kRB);
   TANDEM_ASSIGN_OR_RETURN(
-      Launch l,
-      make_launch(ctx, "conv_igemm", mfirst ? kname + "_mfirst" : kname,
-                  {mfirst ? mblocks : tiles, mfirst ? tiles : mblocks, size_t(g.N)}, 3, {1, 1, 1}));
+      Launch l, make_launch(ctx, "conv_igemm", mfirst ? kname + "_mfirst" : kname,
+                            {mfirst ? mblocks : tiles, mfirst ? tiles : mblocks, size_t(g.N)}, 3,
+                            {wg_size(), 1, 1}));
   TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, xp.mem, xp.offset, batch_stride,
                                          limit, reach, offs.mem, g.K(), g.Ws(), w.mem, b.mem, y.mem,
                                          y.offset, g.M, g.OH, g.OW, n.attrs.activation.min,
