@@ -79,6 +79,30 @@ size_t wg_size() {
 
 }  // namespace
 
+Expected<Launch> make_igemm_launch(OpContext& ctx, const IgemmArgs& a, const std::string& node) {
+  // 8 channels x 32 outputs per work-item, weights as scalar broadcasts; 8 x 16
+  // with vload8'd weights measured 30-65 GFLOP/s vs 62-107 on 3x3 layers
+  // (PoCL, one core, docs/opencl.md).
+  const size_t tiles = (size_t(a.OH) * a.Ws + 2 * kVW - 1) / (2 * kVW);
+  // Inputs larger than ~half an L2 (1 MiB): channel blocks first, so the C x 32
+  // input window stays hot while the weights stream from L2; smaller inputs:
+  // pixels first (one block's weights stay hot, the input stays in L2).
+  const char* order = std::getenv("TANDEM_IGEMM_ORDER");  // m or p: for measuring
+  const bool mfirst =
+      order ? order[0] == 'm'
+            : int64_t(a.batch_stride) * int64_t(ctx.element_size()) > (int64_t(1) << 20);
+  const size_t mblocks = size_t(a.M / kRB);
+  TANDEM_ASSIGN_OR_RETURN(
+      Launch l,
+      make_launch(ctx, "conv_igemm", mfirst ? "conv_igemm_m8x2_mfirst" : "conv_igemm_m8x2",
+                  {mfirst ? mblocks : tiles, mfirst ? tiles : mblocks, size_t(a.N)}, 3,
+                  {wg_size(), 1, 1}));
+  TANDEM_RETURN_IF_ERROR(set_kernel_args(
+      l.kernel.get(), node, a.x.mem, a.x.offset, a.batch_stride, a.limit, a.reach, a.off.mem, a.K,
+      a.Ws, a.w.mem, a.w_bstride, a.bias.mem, a.y.mem, a.y.offset, a.M, a.OH, a.OW, a.lo, a.hi));
+  return l;
+}
+
 Expected<std::unique_ptr<Op>> make_conv_igemm_op(OpContext& ctx, const Node& n) {
   Expected<ConvGeom> geom = geometry(ctx, n);
   if (!geom.ok()) return std::unique_ptr<Op>();
@@ -116,31 +140,24 @@ Expected<std::unique_ptr<Op>> make_conv_igemm_op(OpContext& ctx, const Node& n) 
   } else {
     xp = x;
   }
-  const int reach = *std::max_element(off.begin(), off.end());
-  // 8 channels x 32 outputs per work-item, weights as scalar broadcasts; 8 x 16
-  // with vload8'd weights measured 30-65 GFLOP/s vs 62-107 on 3x3 layers
-  // (PoCL, one core, docs/opencl.md).
-  const int per_item = 2 * kVW;
-  const size_t tiles = (size_t(g.OH) * g.Ws() + per_item - 1) / per_item;
-  const std::string kname = "conv_igemm_m8x2";
-  // Inputs larger than ~half an L2 (1 MiB): channel blocks first, so the C x 32
-  // input window stays hot while the weights stream from L2; smaller inputs:
-  // pixels first (one block's weights stay hot, the input stays in L2).
-  // Measured on PoCL, one core: 128->128 at 112 52-69 -> 91-95 GFLOP/s,
-  // 256->256 at 56 48-72 -> 97-113; 2048->512 at 7 (1x1) 29-38 -> 42-46.
-  const char* order = std::getenv("TANDEM_IGEMM_ORDER");  // m or p: for measuring
-  const bool mfirst =
-      order ? order[0] == 'm'
-            : int64_t(batch_stride) * int64_t(ctx.element_size()) > (int64_t(1) << 20);
-  const size_t mblocks = size_t(g.M / kRB);
-  TANDEM_ASSIGN_OR_RETURN(
-      Launch l, make_launch(ctx, "conv_igemm", mfirst ? kname + "_mfirst" : kname,
-                            {mfirst ? mblocks : tiles, mfirst ? tiles : mblocks, size_t(g.N)}, 3,
-                            {wg_size(), 1, 1}));
-  TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, xp.mem, xp.offset, batch_stride,
-                                         limit, reach, offs.mem, g.K(), g.Ws(), w.mem, b.mem, y.mem,
-                                         y.offset, g.M, g.OH, g.OW, n.attrs.activation.min,
-                                         n.attrs.activation.max));
+  IgemmArgs a;
+  a.x = xp;
+  a.off = offs;
+  a.w = w;
+  a.bias = b;
+  a.y = y;
+  a.batch_stride = batch_stride;
+  a.limit = limit;
+  a.reach = *std::max_element(off.begin(), off.end());
+  a.K = g.K();
+  a.Ws = g.Ws();
+  a.N = g.N;
+  a.M = g.M;
+  a.OH = g.OH;
+  a.OW = g.OW;
+  a.lo = n.attrs.activation.min;
+  a.hi = n.attrs.activation.max;
+  TANDEM_ASSIGN_OR_RETURN(Launch l, make_igemm_launch(ctx, a, n.name));
   op->launches.push_back(std::move(l));
   return std::unique_ptr<Op>(std::move(op));
 }

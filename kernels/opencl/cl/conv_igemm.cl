@@ -69,10 +69,11 @@ void store_lanes(global real* y, int base, float16 acc, float bias, float lo, fl
 
 #define IGEMM_ARGS                                                                       \
   global const real *x, int x_off, int batch_stride, int limit, int reach,               \
-      global const int *off, int K, int Ws, global const real *w, global const real *bias, \
-      global real *y, int y_off, int M, int OH, int OW, float lo, float hi
+      global const int *off, int K, int Ws, global const real *w, int w_bstride,           \
+      global const real *bias, global real *y, int y_off, int M, int OH, int OW, float lo, \
+      float hi
 #define IGEMM_PASS \
-  x, x_off, batch_stride, limit, reach, off, K, Ws, w, bias, y, y_off, M, OH, OW, lo, hi
+  x, x_off, batch_stride, limit, reach, off, K, Ws, w, w_bstride, bias, y, y_off, M, OH, OW, lo, hi
 
 // Weights as scalar loads (broadcast straight from memory on x86: load ports,
 // not the shuffle port that the FMA units share). Two vectors of outputs per
@@ -121,7 +122,7 @@ void store_lanes(global real* y, int base, float16 acc, float bias, float lo, fl
 
 inline void igemm_m8x2(int q0, int mb, int n, IGEMM_ARGS) {
   const global real* xn = x + x_off + n * batch_stride;
-  const global real* wb = w + mb * K * 8;
+  const global real* wb = w + n * w_bstride + mb * K * 8;  // per-batch weights: Winograd
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
   float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
   if (q0 + 2 * VW + reach <= limit) {
