@@ -336,6 +336,7 @@ BENCHMARK(BM_conv_layer)
     ->Args({128, 128, 112, 3})
     ->Args({64, 64, 224, 3})
     ->Args({256, 256, 56, 3})
+    ->Args({512, 512, 28, 3})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_conv2d_7x7s2)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -308,6 +308,23 @@ TEST_CASE("opencl op: implicit-GEMM convolutions") {
   }
 }
 
+// conv_winograd.cc: F(2x2, 3x3) where it pays (C, M >= 128, outputs 28-56
+// wide), with odd output sizes that leave partial tiles, and a fused clamp.
+TEST_CASE("opencl op: Winograd 3x3 convolutions") {
+  for (const Shape& x : {Shape{1, 128, 28, 28}, Shape{1, 136, 29, 31}}) {
+    Graph g;
+    int in = add_input(g, "x", x);
+    NodeAttrs a = conv_attrs({3, 3}, {1, 1}, {1, 1, 1, 1});
+    a.activation.min = 0;
+    a.activation.max = 6;
+    add_simple_node(g, OpType::kConv, "conv",
+                    {in, add_random_constant(g, "w", {128, x[1], 3, 3}, 21),
+                     add_random_constant(g, "b", {128}, 22)},
+                    a);
+    check_case(g, "winograd " + std::to_string(x[2]) + "x" + std::to_string(x[3]), -2, 2);
+  }
+}
+
 TEST_CASE("opencl op: gemm and matmul") {
   {
     Graph g;  // fully connected, batch 1 (gemv), trans_b, bias

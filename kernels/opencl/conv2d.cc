@@ -1,5 +1,6 @@
 // Conv: 1x1 stride-1 unpadded -> GEMM; depthwise 3x3 -> its own kernel; else direct.
 #include "kernels/opencl/conv_igemm.h"
+#include "kernels/opencl/conv_winograd.h"
 #include "kernels/opencl/gemm.h"
 
 #include <cstdlib>
@@ -97,6 +98,8 @@ Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
     return !(e && std::string(e) == "direct");
   }();
   if (igemm) {
+    TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Op> wino, make_conv_winograd_op(ctx, n));
+    if (wino) return wino;
     TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Op> fast, make_conv_igemm_op(ctx, n));
     if (fast) return fast;
   }
