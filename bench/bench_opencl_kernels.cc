@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <random>
@@ -33,6 +34,12 @@ Processor* processor(std::string spec) {
     it = procs.emplace(spec, std::move(p).value()).first;
   }
   return it->second.get();
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
 std::vector<float> randoms(size_t n, uint32_t seed) {
@@ -107,6 +114,7 @@ void run_graph(benchmark::State& state, Graph g, const std::string& spec = "open
     state.SkipWithError(w.to_string().c_str());
     return;
   }
+  const double cpu0 = process_cpu_seconds();
   for (auto _ : state) {
     Status r = (*exe)->run(in_ptrs.data(), out_ptrs.data());
     if (!r.ok()) {
@@ -114,11 +122,16 @@ void run_graph(benchmark::State& state, Graph g, const std::string& spec = "open
       return;
     }
   }
+  const double cpu_s = process_cpu_seconds() - cpu0;
   const OpenCLRangeStats* s = opencl_range_stats(**exe);
   const double macs = double(graph_macs(g));
   if (macs > 0)
     state.counters["GFLOPS"] =
         benchmark::Counter(2 * macs, benchmark::Counter::kIsIterationInvariantRate);
+  // Per second of process CPU time (all threads, PoCL's workers included): on a
+  // shared machine wall time also counts other processes' slices on our core.
+  if (macs > 0 && cpu_s > 0)
+    state.counters["cpu_GFLOPS"] = 2 * macs * double(state.iterations()) / cpu_s / 1e9;
   if (s && s->runs)
     state.counters["transfer_MB"] = double(s->upload_bytes + s->download_bytes) / s->runs / 1e6;
 }
@@ -127,6 +140,15 @@ void BM_conv2d_3x3(benchmark::State& state) {  // ResNet/VGG 3x3, scaled
   Graph g;
   int x = input(g, "x", {1, 32, 28, 28});
   node(g, OpType::kConv, {x, weight(g, "w", {32, 32, 3, 3}), weight(g, "b", {32})}, conv(3, 1, 1));
+  run_graph(state, std::move(g));
+}
+// Real ResNet-50 / VGG19 convolution shapes: C, M, H (= W), K (pad K / 2).
+void BM_conv_layer(benchmark::State& state) {
+  const int C = int(state.range(0)), M = int(state.range(1)), H = int(state.range(2));
+  const int K = int(state.range(3));
+  Graph g;
+  int x = input(g, "x", {1, C, H, H});
+  node(g, OpType::kConv, {x, weight(g, "w", {M, C, K, K}), weight(g, "b", {M})}, conv(K, 1, K / 2));
   run_graph(state, std::move(g));
 }
 void BM_conv2d_7x7s2(benchmark::State& state) {  // ResNet stem on a 112x112 image
@@ -302,6 +324,21 @@ BENCHMARK_CAPTURE(BM_model_small_resnet, reference, std::string("reference"))
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_conv2d_3x3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_conv_layer)
+    ->Args({64, 64, 56, 3})
+    ->Args({128, 128, 28, 3})
+    ->Args({256, 256, 14, 3})
+    ->Args({512, 512, 7, 3})
+    ->Args({256, 64, 56, 1})
+    ->Args({512, 128, 28, 1})
+    ->Args({1024, 256, 14, 1})
+    ->Args({2048, 512, 7, 1})
+    ->Args({128, 128, 112, 3})
+    ->Args({64, 64, 224, 3})
+    ->Args({256, 256, 56, 3})
+    ->Args({512, 512, 28, 3})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_conv2d_7x7s2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_conv2d_grouped)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_conv1x1, own, std::string("opencl"))

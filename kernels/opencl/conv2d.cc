@@ -1,9 +1,16 @@
 // Conv: 1x1 stride-1 unpadded -> GEMM; depthwise 3x3 -> its own kernel; else direct.
+#include "kernels/opencl/conv_igemm.h"
+#include "kernels/opencl/conv_winograd.h"
 #include "kernels/opencl/gemm.h"
+
+#include <cstdlib>
 
 namespace tandem::ocl {
 
-Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
+namespace {
+
+// GEMM for 1x1, depthwise3x3.cl, or conv2d.cl.
+Expected<std::unique_ptr<Op>> make_conv2d_direct_op(OpContext& ctx, const Node& n) {
   const Shape& xs = shape_of(ctx, n.inputs[0]);
   const Shape& ws = shape_of(ctx, n.inputs[1]);
   const Shape& ys = shape_of(ctx, n.outputs[0]);
@@ -80,6 +87,23 @@ Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
       y.mem, y.offset, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, groups, lo, hi));
   op->launches.push_back(std::move(l));
   return std::unique_ptr<Op>(std::move(op));
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Op>> make_conv2d_op(OpContext& ctx, const Node& n) {
+  // Dense stride-1/2 convolutions: vectorised implicit GEMM (TANDEM_OPENCL_CONV=direct skips it).
+  static const bool igemm = [] {
+    const char* e = std::getenv("TANDEM_OPENCL_CONV");
+    return !(e && std::string(e) == "direct");
+  }();
+  if (igemm) {
+    TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Op> wino, make_conv_winograd_op(ctx, n));
+    if (wino) return wino;
+    TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<Op> fast, make_conv_igemm_op(ctx, n));
+    if (fast) return fast;
+  }
+  return make_conv2d_direct_op(ctx, n);
 }
 
 }  // namespace tandem::ocl

@@ -51,6 +51,16 @@ Expected<std::unique_ptr<Op>> make_elementwise_op(OpContext& ctx, const Node& n)
   const int total = static_cast<int>(shape_elements(ys));
   auto op = std::make_unique<LaunchOp>();
   op->node_name = n.name;
+  if (as == ys && bs == ys) {  // same shapes (residual adds): 16 elements per work-item
+    const char* names[] = {"add_v16", "sub_v16", "mul_v16", "div_v16"};
+    TANDEM_ASSIGN_OR_RETURN(
+        Launch l, make_launch(ctx, "vec_ops", names[op_code], {size_t(total + 15) / 16, 1, 1}, 1));
+    TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, a.mem, a.offset, b.mem, b.offset,
+                                           y.mem, y.offset, total, n.attrs.activation.min,
+                                           n.attrs.activation.max));
+    op->launches.push_back(std::move(l));
+    return std::unique_ptr<Op>(std::move(op));
+  }
   TANDEM_ASSIGN_OR_RETURN(Launch l,
                           make_launch(ctx, "elementwise", "binary", {size_t(total), 1, 1}, 1));
   TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), n.name, a.mem, a.offset, sa[0], sa[1],

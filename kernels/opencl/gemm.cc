@@ -15,6 +15,16 @@ Expected<std::unique_ptr<Op>> make_own_gemm(OpContext& ctx, const GemmArgs& a,
   auto op = std::make_unique<LaunchOp>();
   op->node_name = node;
   cl_mem c_mem = a.C.mem ? a.C.mem : a.Y.mem;  // any valid buffer when there is no C
+  if (a.M == 1 && a.batch == 1 && a.a_sk == 1 && a.b_sk == 1 &&
+      a.b_sn == a.K) {  // FC rows: 16-wide (vec_ops.cl)
+    TANDEM_ASSIGN_OR_RETURN(Launch l,
+                            make_launch(ctx, "vec_ops", "gemv_rows_v16", {size_t(a.N), 1, 1}, 1));
+    TANDEM_RETURN_IF_ERROR(set_kernel_args(
+        l.kernel.get(), node, a.N, a.K, a.A.mem, a.A.offset, a.B.mem, a.B.offset, c_mem, a.C.offset,
+        a.c_sn, a.C.mem ? 1 : 0, a.alpha, a.beta, a.Y.mem, a.Y.offset, a.lo, a.hi));
+    op->launches.push_back(std::move(l));
+    return std::unique_ptr<Op>(std::move(op));
+  }
   if (a.M == 1 && a.batch == 1) {
     TANDEM_ASSIGN_OR_RETURN(Launch l, make_launch(ctx, "gemm", "gemv", {size_t(a.N), 1, 1}, 1));
     TANDEM_RETURN_IF_ERROR(set_kernel_args(l.kernel.get(), node, a.N, a.K, a.A.mem, a.A.offset,

@@ -1,9 +1,12 @@
 // The opencl processor: spec parsing, device selection, registration.
 #include "kernels/opencl/opencl_processor.h"
 
+#include <sched.h>
+
 #include <cctype>
 
 #include "kernels/opencl/executable.h"
+#include "kernels/opencl/pocl_cores.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace tandem {
@@ -12,17 +15,33 @@ namespace {
 class OpenCLProcessor final : public Processor {
  public:
   OpenCLProcessor(std::string spec, std::shared_ptr<ocl::DeviceContext> device,
-                  std::shared_ptr<ocl::ProgramCache> programs, ocl::CompileOptions options)
+                  std::shared_ptr<ocl::ProgramCache> programs, ocl::CompileOptions options,
+                  std::vector<int> cores)
       : spec_(std::move(spec)),
         device_(std::move(device)),
         programs_(std::move(programs)),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        cores_(std::move(cores)) {}
 
   std::string spec() const override { return spec_; }
   std::string description() const override {
+    std::string cores;
+    for (int c : cores_) cores += (cores.empty() ? ", cores " : "+") + std::to_string(c);
     return ocl::device_summary(device_->info) + (device_->fp16 ? ", fp16" : ", fp32") +
-           ", gemm=" + options_.gemm_backend;
+           ", gemm=" + options_.gemm_backend + cores;
   }
+  // The stage worker only enqueues and waits, on the device's cores.
+  Status bind_current_thread() override {
+    if (cores_.empty()) return Status();
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int c : cores_) CPU_SET(c, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0)
+      return internal_error(spec_ + ": sched_setaffinity of the calling thread failed");
+    return Status();
+  }
+  std::vector<int> cores() const override { return cores_; }
+  int threads() const override { return cores_.empty() ? 1 : static_cast<int>(cores_.size()); }
   // Everything with a reference kernel runs: natively or through the fallback.
   bool supports(const Graph&, const Node& n) const override {
     return reference_kernel(n.op) != nullptr || n.op == OpType::kReshape ||
@@ -37,6 +56,7 @@ class OpenCLProcessor final : public Processor {
   std::shared_ptr<ocl::DeviceContext> device_;
   std::shared_ptr<ocl::ProgramCache> programs_;
   ocl::CompileOptions options_;
+  std::vector<int> cores_;
 };
 
 bool all_digits(const std::string& s) {
@@ -53,7 +73,9 @@ Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& 
   bool fp16 = false, fp16_storage_only = false;
   ocl::CompileOptions options;
   const std::string valid =
-      "valid options: N (device index), device=N, fp16, fp16=storage, gemm=own|tiled|clblast";
+      "valid options: N (device index), device=N, fp16, fp16=storage, gemm=own|tiled|clblast, "
+      "cores=A|A-B|A+B (CPU devices of PoCL)";
+  std::vector<int> cores;
   for (const auto& [key, value] : spec.options) {
     if (value.empty() && all_digits(key)) {
       index = std::stoi(key);
@@ -64,6 +86,8 @@ Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& 
       fp16_storage_only = value == "storage";
     } else if (key == "gemm" && (value == "own" || value == "tiled" || value == "clblast")) {
       options.gemm_backend = value;
+    } else if (key == "cores" && cores.empty()) {
+      TANDEM_ASSIGN_OR_RETURN(cores, ocl::parse_opencl_cores(value, spec.text));
     } else {
       return invalid_argument("processor spec '" + spec.text + "': bad option '" + key +
                               (value.empty() ? "" : "=" + value) + "'; " + valid);
@@ -71,14 +95,20 @@ Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& 
   }
   TANDEM_ASSIGN_OR_RETURN(std::vector<ocl::DeviceInfo> devices, ocl::list_opencl_devices());
   TANDEM_ASSIGN_OR_RETURN(ocl::DeviceInfo info, ocl::select_opencl_device(devices, index));
+  if (!cores.empty()) {
+    Expected<ocl::DeviceInfo> confined = ocl::confine_to_cores(info, cores);
+    if (!confined.ok()) return confined.status().with_context("processor spec '" + spec.text + "'");
+    info = std::move(confined).value();
+  }
   TANDEM_ASSIGN_OR_RETURN(std::shared_ptr<ocl::DeviceContext> device,
                           ocl::open_device_context(info, fp16, fp16_storage_only));
   auto programs = std::make_shared<ocl::ProgramCache>(device, ocl::default_opencl_cache_dir());
   std::string canonical = "opencl:" + std::to_string(index);
   if (fp16) canonical += fp16_storage_only ? ",fp16=storage" : ",fp16";
   if (options.gemm_backend != "own") canonical += ",gemm=" + options.gemm_backend;
+  if (!cores.empty()) canonical += ",cores=" + ocl::cores_spec_text(cores);
   return std::unique_ptr<Processor>(std::make_unique<OpenCLProcessor>(
-      canonical, std::move(device), std::move(programs), options));
+      canonical, std::move(device), std::move(programs), options, std::move(cores)));
 }
 
 void register_opencl_processor(ProcessorRegistry& r) {

@@ -33,3 +33,16 @@ endforeach()
 set_tests_properties(opencl_zoo_yolov8_tiny PROPERTIES FIXTURES_REQUIRED yolo_models)
 # convnext_mini comes from zoo_accuracy_convnext_reference.
 set_tests_properties(opencl_zoo_convnext_mini PROPERTIES FIXTURES_REQUIRED convnext_models)
+
+# A pipelined cpu + opencl run, each confined to its own core (opencl:cores=,
+# docs/opencl.md), against the reference: the hand-over between processors.
+cmake_host_system_information(RESULT host_cores QUERY NUMBER_OF_LOGICAL_CORES)
+if(TANDEM_WITH_XNNPACK AND host_cores GREATER 1)
+  add_test(NAME opencl_pipeline_zoo_squeezenet1_1
+           COMMAND ${CMAKE_COMMAND} -DT=$<TARGET_FILE:tandem_cli> -DMODEL=squeezenet1_1
+                   -DDIR=${CMAKE_BINARY_DIR}/models -DCACHE=${CMAKE_BINARY_DIR}/test_tmp/opencl_cache
+                   "-DPIPELINE=cpu:cores=0,opencl:0,cores=1"
+                   -P ${CMAKE_SOURCE_DIR}/tests/opencl_zoo.cmake)
+  set_tests_properties(opencl_pipeline_zoo_squeezenet1_1 PROPERTIES SKIP_REGULAR_EXPRESSION
+                       "SKIPPED:" TIMEOUT 600 FIXTURES_REQUIRED zoo_models)
+endif()
