@@ -97,6 +97,18 @@ def runner_cmd(peer, model_file, onnx, threads, args):
     return cmd
 
 
+def limits_openvino(args):
+    """With Tandem restricted to AVX2, OpenVINO is too: its oneDNN kernels honour
+    ONEDNN_MAX_CPU_ISA (run_openvino.py reports how many primitives still say avx512)."""
+    return "isa=avx2" in args.tandem_spec
+
+
+def peer_env(peer, args):
+    if peer.startswith("openvino") and limits_openvino(args):
+        return {"ONEDNN_MAX_CPU_ISA": "AVX2"}
+    return None
+
+
 def measure_one(peer, name, onnx, threads, args, ctx):
     """One process: a measurement record (fps, ms, rss_kib, ...) or one with 'error'."""
     rec = {"model": name, "threads": threads, "peer": peer}
@@ -112,7 +124,7 @@ def measure_one(peer, name, onnx, threads, args, ctx):
                    str(args.runs * threads), "--rounds", "1", "--json"]
         else:
             cmd = runner_cmd(peer, model_file, onnx, threads, args)
-        result, rss, out = measure.run_measured(cmd, args.timeout)
+        result, rss, out = measure.run_measured(cmd, args.timeout, peer_env(peer, args))
     except (convert.ConvertError, RuntimeError, OSError) as e:
         rec["error"] = str(e)
         return rec
@@ -200,9 +212,14 @@ def header_lines(mach, probe, versions, skipped, args):
         rss = v.get("import_rss_kib")
         note = f" (Python runner; import alone peaks at {rss / 1024:.0f} MiB RSS)" if rss else ""
         lines.append(f"- {report.LABEL[p]} {v.get('version', v.get('error'))}{note}")
-    if "isa=" in args.tandem_spec:
-        lines.append("- the peers use every ISA extension the CPU has (none of them has a switch "
-                     "to restrict it); only Tandem's own kernels are restricted")
+    if limits_openvino(args):
+        lines.append("- OpenVINO runs with ONEDNN_MAX_CPU_ISA=AVX2 (its convolutions become "
+                     "brgconv_avx2; the avx512 column of the JSON counts primitives that still "
+                     "say avx512); ONNX Runtime, MNN and ncnn use every ISA extension the CPU "
+                     "has (none of them has a switch to restrict it)")
+    elif "isa=" in args.tandem_spec:
+        lines.append("- the peers use every ISA extension the CPU has; only Tandem's own "
+                     "kernels are restricted")
     for p, why in skipped.items():
         lines.append(f"- skipped {p}: {why}")
     lines.append(f"- {args.rounds} round(s), each process {args.warmup} warm-up + {args.runs} "

@@ -11,12 +11,14 @@ import tempfile
 GNU_TIME = "/usr/bin/time"
 
 
-def run_measured(cmd, timeout_s):
-    """Runs cmd (its own process group) under `time -f %M`: (last JSON line of stdout as a
-    dict, peak RSS KiB, full stdout) or raises RuntimeError naming what went wrong."""
+def run_measured(cmd, timeout_s, env=None):
+    """Runs cmd (its own process group) under `time -f %M`, with `env` added to the
+    environment: (last JSON line of stdout as a dict, peak RSS KiB, full stdout) or raises
+    RuntimeError naming what went wrong."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         p = subprocess.Popen([GNU_TIME, "-f", "%M", "-o", rss.name] + cmd, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+                             stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env={**os.environ, **(env or {})})
         try:
             out, err = p.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:

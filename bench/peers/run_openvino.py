@@ -22,6 +22,22 @@ def compile_model(path, threads, hint):
     return ov.Core().compile_model(path, "CPU", config)
 
 
+def primitive_isas(compiled):
+    """How many executed primitives name avx512 / avx2 in their type (e.g.
+    brgconv_avx512_1x1_f32): shows whether ONEDNN_MAX_CPU_ISA took effect."""
+    counts = {"avx512_prims": 0, "avx2_prims": 0}
+    for op in compiled.get_runtime_model().get_ops():
+        info = op.get_rt_info()
+        if "primitiveType" not in info:
+            continue
+        kind = info["primitiveType"].astype(str)
+        if "avx512" in kind:
+            counts["avx512_prims"] += 1
+        elif "avx2" in kind:
+            counts["avx2_prims"] += 1
+    return counts
+
+
 def run_latency(compiled, x, args, setup_ms):
     req = compiled.create_infer_request()
     req.set_input_tensor(ov.Tensor(x))
@@ -29,7 +45,8 @@ def run_latency(compiled, x, args, setup_ms):
     y = req.get_output_tensor().data.copy()
     ms, cpu_ms = time_frames(req.infer, args.warmup, args.runs)
     emit("openvino", ov.__version__, args, ms, cpu_ms, setup_ms, rel_err(y, args.expect),
-         hint="latency", streams=int(compiled.get_property("NUM_STREAMS")))
+         hint="latency", streams=int(compiled.get_property("NUM_STREAMS")),
+         **primitive_isas(compiled))
 
 
 def run_throughput(compiled, x, args, setup_ms):
@@ -62,7 +79,8 @@ def run_throughput(compiled, x, args, setup_ms):
     cpu_ms = (time.process_time() - c0) * 1e3 / total
     emit("openvino", ov.__version__, args, latencies, [cpu_ms], setup_ms,
          rel_err(y, args.expect), fps=total * 1e3 / wall_ms, hint="throughput",
-         streams=int(compiled.get_property("NUM_STREAMS")), infer_requests=nreq, frames=total)
+         streams=int(compiled.get_property("NUM_STREAMS")), infer_requests=nreq, frames=total,
+         **primitive_isas(compiled))
 
 
 def main():
