@@ -2,27 +2,15 @@
 // gated_rows_avx512.cc and gated_rows_avx2.cc inside their target region and
 // per-ISA namespace (see simd_avx512.h).
 //
-// Sigmoid: exp by range reduction (x = n ln2 + r, |r| <= ln2/2, degree-6 Taylor
-// polynomial, times 2^n), relative error ~1e-7; the same operations in the same
-// order on every level.
+// Sigmoid on exp_v (exp_impl.h), relative error ~1e-7.
+#include "kernels/cpu/x86/exp_impl.h"
 
 // x * sigmoid(x), one vector.
 template <class S>
 inline typename S::V silu_v(typename S::V x) {
   using V = typename S::V;
   // e = exp(-x), with -x clamped so that e stays finite (sigmoid is 0 or 1 there).
-  const V t = S::clamp(S::sub(S::zero(), x), S::set1(-87.0f), S::set1(87.0f));
-  const V n = S::round(S::mul(t, S::set1(1.44269504f)));
-  V r = S::fnmadd(n, S::set1(0.693145752f), t);  // ln2, high part
-  r = S::fnmadd(n, S::set1(1.42860677e-6f), r);  // ln2, low part
-  V p = S::set1(1.0f / 720);
-  p = S::fmadd(p, r, S::set1(1.0f / 120));
-  p = S::fmadd(p, r, S::set1(1.0f / 24));
-  p = S::fmadd(p, r, S::set1(1.0f / 6));
-  p = S::fmadd(p, r, S::set1(0.5f));
-  p = S::fmadd(p, r, S::set1(1.0f));
-  p = S::fmadd(p, r, S::set1(1.0f));
-  const V e = S::scale2(p, n);  // n in [-126, 126]
+  const V e = exp_v<S>(S::clamp(S::sub(S::zero(), x), S::set1(-87.0f), S::set1(87.0f)));
   return S::div(x, S::add(S::set1(1.0f), e));
 }
 

@@ -2,26 +2,11 @@
 // norm_rows_avx512.cc and norm_rows_avx2.cc inside their target region and
 // per-ISA namespace (see simd_avx512.h).
 //
-// exp: range reduction x = n ln2 + r, |r| <= ln2/2, degree-6 Taylor polynomial,
-// times 2^n (relative error ~1e-7). Phi(x) = 1 - Q(x) for x >= 0 and Q(-x)
+// exp: exp_v (exp_impl.h, relative error ~1e-7). Phi(x) = 1 - Q(x) for x >= 0 and Q(-x)
 // otherwise, Q(x) = 0.5 erfc(x / sqrt 2) by Abramowitz-Stegun 7.1.26, so the
 // negative tail has no cancellation.
 
-template <class S>
-inline typename S::V exp_v(typename S::V t) {  // t in [-87, 87]
-  using V = typename S::V;
-  const V n = S::round(S::mul(t, S::set1(1.44269504f)));
-  V r = S::fnmadd(n, S::set1(0.693145752f), t);
-  r = S::fnmadd(n, S::set1(1.42860677e-6f), r);
-  V p = S::set1(1.0f / 720);
-  p = S::fmadd(p, r, S::set1(1.0f / 120));
-  p = S::fmadd(p, r, S::set1(1.0f / 24));
-  p = S::fmadd(p, r, S::set1(1.0f / 6));
-  p = S::fmadd(p, r, S::set1(0.5f));
-  p = S::fmadd(p, r, S::set1(1.0f));
-  p = S::fmadd(p, r, S::set1(1.0f));
-  return S::scale2(p, n);
-}
+#include "kernels/cpu/x86/exp_impl.h"
 
 // x * Phi(x), erf form.
 template <class S>
