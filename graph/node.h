@@ -90,6 +90,10 @@ struct NodeAttrs {
   bool resize_from_sizes = false;  // the model gave sizes: the transform uses out / in exactly
 
   FusedActivation activation;  // Conv, Gemm, MatMul, Add after fusion
+
+  // QConv, QGemm: output clamp in the quantized domain (a fused Relu/Clip).
+  int32_t qmin = -128;
+  int32_t qmax = 127;
 };
 
 struct Node {

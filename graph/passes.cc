@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "graph/quant_rules.h"
 #include "graph/shape_inference.h"
 
 namespace tandem {
@@ -298,6 +299,8 @@ Expected<int> pass_fold_constants(Graph& g, const ConstantEvaluator& evaluate) {
       if (!is_f32_constant(g, t)) all_const = false;
     }
     if (!any || !all_const || n.outputs.empty()) continue;
+    // Folded values are float32: int8 outputs (QuantizeLinear of a constant) stay nodes.
+    if (op_output_dtype(n.op) != DType::kFloat32) continue;
     // Graph outputs stay produced by a node: the runtime hands them out from activations.
     if (std::any_of(n.outputs.begin(), n.outputs.end(),
                     [&](int t) { return is_output[size_t(t)]; }))
@@ -385,10 +388,12 @@ Expected<std::vector<PassReport>> run_default_passes(Graph& g, const ConstantEva
   if (!st.ok()) return st.with_context("passes");
   using Pass = std::function<Expected<int>(Graph&)>;
   auto fold_constants = [&evaluate](Graph& graph) { return pass_fold_constants(graph, evaluate); };
-  // Identity first (it hides producers), constants before BN folding (BN
+  // Identity first (it hides producers), QDQ groups before anything fuses into
+  // their float ops, constants before BN folding (BN
   // parameters may be computed), BN before fusion (Conv-BN-Relu), DCE last.
   const std::pair<const char*, Pass> passes[] = {
-      {"remove_identity", pass_remove_identity}, {"fold_constants", fold_constants},
+      {"remove_identity", pass_remove_identity}, {"fuse_qdq", pass_fuse_qdq},
+      {"fold_constants", fold_constants},
       {"fold_batchnorm", pass_fold_batchnorm},   {"fuse_activations", pass_fuse_activations},
       {"eliminate_dead", pass_eliminate_dead},
   };
