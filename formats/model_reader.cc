@@ -111,16 +111,18 @@ Status check_blob(const fb::Model& m, const uint8_t* data, size_t size) {
 Status read_quantization(const fb::Quantization* q, const std::string& label, Tensor& t) {
   const bool quantized = t.dtype == DType::kInt8 || t.dtype == DType::kInt32;
   if (!q) {
-    if (quantized) return invalid_model(label + " is " + dtype_name(t.dtype) + " without quantization");
+    if (quantized)
+      return invalid_model(label + " is " + dtype_name(t.dtype) + " without quantization");
     return Status();
   }
-  if (!quantized) return invalid_model(label + " is " + dtype_name(t.dtype) + " but has quantization");
+  if (!quantized)
+    return invalid_model(label + " is " + dtype_name(t.dtype) + " but has quantization");
   const size_t count = q->scale() ? q->scale()->size() : 0;
   const size_t zps = q->zero_point() ? q->zero_point()->size() : 0;
   const int axis = q->axis();
   const int64_t rank = static_cast<int64_t>(t.shape.size());
-  if (count == 0 || zps != count || axis < -1 || axis >= rank ||
-      (axis < 0 && count != 1) || (axis >= 0 && int64_t(count) != t.shape[size_t(axis)]))
+  if (count == 0 || zps != count || axis < -1 || axis >= rank || (axis < 0 && count != 1) ||
+      (axis >= 0 && int64_t(count) != t.shape[size_t(axis)]))
     return invalid_model(label + " has " + std::to_string(count) + " scales and " +
                          std::to_string(zps) + " zero points for axis " + std::to_string(axis) +
                          " of shape " + shape_to_string(t.shape));
@@ -130,8 +132,10 @@ Status read_quantization(const fb::Quantization* q, const std::string& label, Te
     const int32_t z = q->zero_point()->Get(flatbuffers::uoffset_t(k));
     if (!(s > 0.0f) || !std::isfinite(s) || z < lo || z > hi)
       return invalid_model(label + " has scale " + std::to_string(s) + " / zero point " +
-                           std::to_string(z) + " (scales must be positive and finite, zero points "
-                           "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "])");
+                           std::to_string(z) +
+                           " (scales must be positive and finite, zero points "
+                           "in [" +
+                           std::to_string(lo) + ", " + std::to_string(hi) + "])");
   }
   t.quant.scale.assign(q->scale()->begin(), q->scale()->end());
   t.quant.zero_point.assign(q->zero_point()->begin(), q->zero_point()->end());

@@ -392,10 +392,9 @@ Expected<std::vector<PassReport>> run_default_passes(Graph& g, const ConstantEva
   // their float ops, constants before BN folding (BN
   // parameters may be computed), BN before fusion (Conv-BN-Relu), DCE last.
   const std::pair<const char*, Pass> passes[] = {
-      {"remove_identity", pass_remove_identity}, {"fuse_qdq", pass_fuse_qdq},
-      {"fold_constants", fold_constants},
-      {"fold_batchnorm", pass_fold_batchnorm},   {"fuse_activations", pass_fuse_activations},
-      {"eliminate_dead", pass_eliminate_dead},
+      {"remove_identity", pass_remove_identity},   {"fuse_qdq", pass_fuse_qdq},
+      {"fold_constants", fold_constants},          {"fold_batchnorm", pass_fold_batchnorm},
+      {"fuse_activations", pass_fuse_activations}, {"eliminate_dead", pass_eliminate_dead},
   };
   std::vector<PassReport> reports;
   for (const auto& [name, pass] : passes) {

@@ -190,8 +190,8 @@ OpType int8_inputs(Graph& g, const Uses& u, const Node& n, std::vector<int>* ins
       }
       if (n.op == OpType::kAdd && g.tensor((*ins)[0]).shape != g.tensor((*ins)[1]).shape)
         return ins->clear(), OpType::kIdentity;
-      return n.op == OpType::kAdd      ? OpType::kQAdd
-             : n.op == OpType::kConcat ? OpType::kQConcat
+      return n.op == OpType::kAdd       ? OpType::kQAdd
+             : n.op == OpType::kConcat  ? OpType::kQConcat
              : n.op == OpType::kMaxPool ? OpType::kQMaxPool
                                         : OpType::kQGlobalAveragePool;
     default:

@@ -38,8 +38,7 @@ inline float dequantize(int32_t q, float scale, int32_t zp) {
 
 // Quantize(Dequantize(q)) from one quantization to another (QConcat, QMaxPool).
 inline int8_t requantize_value(int8_t q, const Quantization& from, const Quantization& to) {
-  return quantize(dequantize(q, from.scale[0], from.zero_point[0]), to.scale[0],
-                  to.zero_point[0]);
+  return quantize(dequantize(q, from.scale[0], from.zero_point[0]), to.scale[0], to.zero_point[0]);
 }
 
 // The multiplier of output channel m: (sx * sw[m]) / sy.
@@ -54,8 +53,7 @@ struct AddFactors {
   float fa, fb;
   int32_t za, zb, zy;
 };
-inline AddFactors add_factors(const Quantization& a, const Quantization& b,
-                              const Quantization& y) {
+inline AddFactors add_factors(const Quantization& a, const Quantization& b, const Quantization& y) {
   return {a.scale[0] / y.scale[0], b.scale[0] / y.scale[0], a.zero_point[0], b.zero_point[0],
           y.zero_point[0]};
 }

@@ -28,8 +28,9 @@ Status check_weights(const Graph& g, int id, const std::string& what) {
     return fail(what, "weights '" + t.name + "' are quantized along axis " +
                           std::to_string(t.quant.axis) + ", only per output channel (0)");
   for (int32_t z : t.quant.zero_point)
-    if (z != 0) return fail(what, "weights '" + t.name + "' are not symmetric (zero point " +
-                                      std::to_string(z) + ")");
+    if (z != 0)
+      return fail(what, "weights '" + t.name + "' are not symmetric (zero point " +
+                            std::to_string(z) + ")");
   return Status();
 }
 

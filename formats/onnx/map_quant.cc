@@ -16,8 +16,9 @@ Expected<Quantization> read_quantization(const ImportContext& ctx, const onnx::N
     return unsupported(what + ": the scale must be a float32 constant");
   const ConstValue* zp = ctx.has_input(n, 2) ? ctx.constant(n.input(2)) : nullptr;
   if (!zp)
-    return unsupported(what + ": no zero point (ONNX's default is uint8; Tandem runs int8, "
-                              "quantize with activation_type=QInt8)");
+    return unsupported(what +
+                       ": no zero point (ONNX's default is uint8; Tandem runs int8, "
+                       "quantize with activation_type=QInt8)");
   if (zp->elem_type != onnx::TensorProto::INT8 && zp->elem_type != onnx::TensorProto::INT32)
     return unsupported(what + ": zero point is " + elem_type_name(zp->elem_type) +
                        "; Tandem runs int8 activations and weights (QInt8)");
@@ -49,8 +50,8 @@ Status map_quantize_linear(ImportContext& ctx, const onnx::NodeProto& n) {
 }
 
 // A quantized initializer as a graph constant of its own dtype.
-Expected<int> quantized_constant(ImportContext& ctx, const onnx::NodeProto& n,
-                                 const ConstValue& c, const Quantization& q) {
+Expected<int> quantized_constant(ImportContext& ctx, const onnx::NodeProto& n, const ConstValue& c,
+                                 const Quantization& q) {
   Tensor t;
   t.name = n.input(0);
   t.shape = c.shape;
