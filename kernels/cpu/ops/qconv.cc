@@ -1,0 +1,100 @@
+// QConv and QGemm on XNNPACK's qc8 convolution (int8 NHWC, per-channel weight
+// scales, int32 bias, fp32 requantization with round half to even: the
+// arithmetic of docs/int8.md). QGemm is a 1x1 convolution over N "pixels".
+#include "graph/quant_math.h"
+#include "kernels/cpu/compiler/cpu_kernel.h"
+
+namespace tandem::cpu {
+namespace {
+
+uint32_t attr_at(const std::vector<int64_t>& v, size_t i, int64_t d) {
+  return v.size() > i ? static_cast<uint32_t>(v[i]) : static_cast<uint32_t>(d);
+}
+
+struct QConvShape {
+  int64_t groups = 1, m = 0, cg = 0, kh = 1, kw = 1;
+  size_t batch = 0, h = 1, w = 1, in_stride = 0, out_stride = 0;
+};
+
+// ONNX [M, C/g, kh, kw] -> XNNPACK [g, M/g, kh, kw, C/g]; one scale per output channel.
+Expected<KernelPtr> make_qc8(const KernelArgs& a, const QConvShape& s) {
+  const Node& n = *a.node;
+  const NodeAttrs& at = n.attrs;
+  const Tensor& xt = a.g->tensor(n.inputs[0]);
+  const Tensor& wt = a.g->tensor(n.inputs[1]);
+  const Tensor& yt = a.g->tensor(n.outputs[0]);
+  const int8_t* w = a.inputs[1].i8();
+  std::vector<int8_t> packed(static_cast<size_t>(s.m * s.cg * s.kh * s.kw));
+  for (int64_t o = 0; o < s.m; ++o)
+    for (int64_t i = 0; i < s.cg; ++i)
+      for (int64_t r = 0; r < s.kh * s.kw; ++r)
+        packed[size_t((o * s.kh * s.kw + r) * s.cg + i)] = w[(o * s.cg + i) * s.kh * s.kw + r];
+  std::vector<float> scales(static_cast<size_t>(s.m));
+  for (int64_t o = 0; o < s.m; ++o)
+    scales[size_t(o)] = wt.quant.scale.size() == 1 ? wt.quant.scale[0] : wt.quant.scale[size_t(o)];
+  const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
+  const auto* bias = has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr;
+  xnn_operator_t op = nullptr;
+  enum xnn_status st = xnn_create_convolution2d_nhwc_qc8(
+      attr_at(at.pads, 0, 0), attr_at(at.pads, 3, 0), attr_at(at.pads, 2, 0),
+      attr_at(at.pads, 1, 0), uint32_t(s.kh), uint32_t(s.kw), attr_at(at.strides, 0, 1),
+      attr_at(at.strides, 1, 1), attr_at(at.dilations, 0, 1), attr_at(at.dilations, 1, 1),
+      uint32_t(s.groups), size_t(s.cg), size_t(s.m / s.groups), s.in_stride, s.out_stride,
+      int8_t(xt.quant.zero_point[0]), xt.quant.scale[0], scales.data(), packed.data(), bias,
+      int8_t(yt.quant.zero_point[0]), yt.quant.scale[0], int8_t(at.qmin), int8_t(at.qmax),
+      cpu_xnn_flags(), &op);
+  if (st != xnn_status_success) return xnn_error(st, "create qc8 convolution", n);
+  XnnOperator owned(op);
+  st = xnn_setup_convolution2d_nhwc_qc8(op, s.batch, s.h, s.w, a.inputs[0].i8(), a.outputs[0].i8(),
+                                        a.pool);
+  if (st != xnn_status_success) return xnn_error(st, "setup qc8 convolution", n);
+  auto k = std::make_unique<XnnKernel>(std::move(owned), n.name);
+  k->consumed_constants.push_back(n.inputs[1]);
+  if (has_bias) k->consumed_constants.push_back(n.inputs[2]);
+  return KernelPtr(std::move(k));
+}
+
+Expected<KernelPtr> make_qconv(const KernelArgs& a) {
+  const CpuTensor& x = a.inputs[0];
+  const CpuTensor& w = a.inputs[1];
+  QConvShape s;
+  s.groups = a.node->attrs.group;
+  s.m = w.shape[0], s.cg = w.shape[1], s.kh = w.shape[2], s.kw = w.shape[3];
+  s.batch = size_t(x.n()), s.h = size_t(x.h()), s.w = size_t(x.w());
+  s.in_stride = size_t(x.pixel_stride), s.out_stride = size_t(a.outputs[0].pixel_stride);
+  return make_qc8(a, s);
+}
+
+// x [N, K] -> N pixels of K channels; y [N, M].
+Expected<KernelPtr> make_qgemm(const KernelArgs& a) {
+  const CpuTensor& x = a.inputs[0];
+  QConvShape s;
+  s.m = a.inputs[1].shape[0], s.cg = a.inputs[1].shape[1];
+  s.batch = size_t(x.shape[0]);
+  s.in_stride = size_t(s.cg), s.out_stride = size_t(s.m);
+  return make_qc8(a, s);
+}
+
+// XNNPACK's qc8 requantization takes scales in [2^-32, 256).
+bool multipliers_in_range(const Graph& g, const Node& n) {
+  const Quantization& qx = g.tensor(n.inputs[0]).quant;
+  const Quantization& qw = g.tensor(n.inputs[1]).quant;
+  const Quantization& qy = g.tensor(n.outputs[0]).quant;
+  for (size_t m = 0; m < size_t(g.tensor(n.inputs[1]).shape[0]); ++m) {
+    const float r = qmath::conv_multiplier(qx, qw, m, qy);
+    if (!(r >= 0x1.0p-32f && r < 256.0f)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+CpuOpSupport qconv_support(const Graph& g, const Node& n) {
+  if (n.inputs.size() < 2 || !multipliers_in_range(g, n)) return {};
+  if (n.op == OpType::kQGemm) return contiguous_kernel(make_qgemm);
+  const NodeAttrs& at = n.attrs;
+  if (at.pads.size() != 0 && at.pads.size() != 4) return {};
+  return contiguous_kernel(make_qconv);
+}
+
+}  // namespace tandem::cpu
