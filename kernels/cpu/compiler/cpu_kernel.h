@@ -18,8 +18,8 @@ namespace tandem::cpu {
 
 // One tensor as a kernel sees it.
 struct CpuTensor {
-  float* data = nullptr;     // constants: points at the (read-only) ConstantData; int8 data
-                             // of int8 tensors (i8())
+  float* data = nullptr;  // constants: points at the (read-only) ConstantData; int8 data
+                          // of int8 tensors (i8())
   int8_t* i8() const { return reinterpret_cast<int8_t*>(data); }
   Shape shape;               // logical shape (ONNX order)
   bool nhwc = false;         // 4-D activation stored NHWC

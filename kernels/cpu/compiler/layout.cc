@@ -71,8 +71,8 @@ void to_nhwc(const T* src, int64_t n, int64_t c, int64_t h, int64_t w, T* dst, i
     return;
   }
   TransposeJob<T> job{src, dst, c, hw, dst_stride, (hw + kTile - 1) / kTile};
-  pthreadpool_parallelize_1d(pool, to_nhwc_tile<T>, &job,
-                             static_cast<size_t>(n * job.pixel_tiles), cpu_pool_flags());
+  pthreadpool_parallelize_1d(pool, to_nhwc_tile<T>, &job, static_cast<size_t>(n * job.pixel_tiles),
+                             cpu_pool_flags());
 }
 
 template <typename T>
@@ -84,8 +84,8 @@ void to_nchw(const T* src, int64_t src_stride, int64_t n, int64_t c, int64_t h, 
     return;
   }
   TransposeJob<T> job{src, dst, c, hw, src_stride, (hw + kTile - 1) / kTile};
-  pthreadpool_parallelize_1d(pool, to_nchw_tile<T>, &job,
-                             static_cast<size_t>(n * job.pixel_tiles), cpu_pool_flags());
+  pthreadpool_parallelize_1d(pool, to_nchw_tile<T>, &job, static_cast<size_t>(n * job.pixel_tiles),
+                             cpu_pool_flags());
 }
 
 }  // namespace
