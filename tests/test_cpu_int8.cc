@@ -9,6 +9,7 @@
 
 #include "engine/executor.h"
 #include "kernels/reference/reference_kernels.h"
+#include "scheduler/pipeline.h"
 #include "tests/cpu_compare.h"
 #include "tests/onnx_builder.h"
 #include "tests/onnx_convert_helpers.h"
@@ -194,4 +195,25 @@ TEST_CASE("int8 tensors cross a cut between cpu and reference ranges unchanged")
   cpu_test::Tensors out_a = cpu_test::run_range(*ref, g, cut, int(g.nodes.size()), mid_cpu);
   cpu_test::Tensors out_b = cpu_test::run_range(*cpu, g, cut, int(g.nodes.size()), mid_ref);
   CHECK(out_a[0] == out_b[0]);
+}
+
+TEST_CASE("a pipeline hands int8 activations between stages in int8 slots") {
+  Graph g = converted_int8_model();
+  int cut = -1;  // after the QAdd: only its int8 output crosses
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (g.nodes[i].op == OpType::kQAdd) cut = int(i) + 1;
+  REQUIRE(cut > 0);
+  auto a = cpu_test::make("cpu:threads=1");
+  auto b = cpu_test::make("reference");
+  const int n = int(g.nodes.size());
+  auto pipe = Pipeline::create(g, {StageSpec(a.get(), 0, cut), StageSpec(b.get(), cut, n)});
+  REQUIRE_MESSAGE(pipe.ok(), pipe.status().to_string());
+  const std::vector<float> whole = run_whole(g, "reference", nullptr);
+  cpu_test::Tensors in = cpu_test::random_inputs(g, 0, n, 3);
+  for (float& v : in[0]) v *= 3.0f;
+  for (int frame = 0; frame < 3; ++frame) {
+    auto out = (*pipe)->run(in);
+    REQUIRE_MESSAGE(out.ok(), out.status().to_string());
+    CHECK((*out)[0] == whole);
+  }
 }
