@@ -8,6 +8,7 @@
 #include <random>
 
 #include "engine/executor.h"
+#include "kernels/cpu/x86/qgemm_vnni.h"
 #include "kernels/reference/reference_kernels.h"
 #include "scheduler/pipeline.h"
 #include "tests/cpu_compare.h"
@@ -162,12 +163,16 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
   double spread = 0;
   for (float v : ref) spread = std::max(spread, double(std::abs(v)));
   CHECK(spread > 0.2);  // the output carries signal, not one saturated value
-  for (const char* spec : {"cpu:threads=1", "cpu:threads=2"}) {
+  const bool vnni = cpu::qgemm_vnni_available();
+  for (const char* spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,gemm=xnnpack"}) {
     INFO(spec);
     std::vector<std::string> kinds;
     const std::vector<float> got = run_whole(g, spec, &kinds);
     CHECK(cpu_test::count_kind(kinds, "reference") == 0);
-    CHECK(cpu_test::count_kind(kinds, "xnnpack") == 6);  // 4 QConv, QGemm, QMaxPool
+    // 4 QConv, QGemm, QMaxPool; the 1x1 conv on the own VNNI GEMM where the CPU has it
+    const bool own = vnni && std::string(spec).find("xnnpack") == std::string::npos;
+    CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == (own ? 1 : 0));
+    CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? 5 : 6));
     REQUIRE(got.size() == ref.size());
     CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
   }

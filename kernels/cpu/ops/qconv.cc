@@ -1,8 +1,11 @@
 // QConv and QGemm on XNNPACK's qc8 convolution (int8 NHWC, per-channel weight
 // scales, int32 bias, fp32 requantization with round half to even: the
 // arithmetic of docs/int8.md). QGemm is a 1x1 convolution over N "pixels".
+#include <algorithm>
+
 #include "graph/quant_math.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
+#include "kernels/cpu/x86/qgemm_vnni.h"
 
 namespace tandem::cpu {
 namespace {
@@ -87,13 +90,67 @@ bool multipliers_in_range(const Graph& g, const Node& n) {
   return true;
 }
 
+// A 1x1 stride-1 unpadded dense QConv as one GEMM over the NHWC pixels (x86/qgemm_vnni.h).
+class QConvVnni final : public CpuKernel {
+ public:
+  explicit QConvVnni(const KernelArgs& a)
+      : x_(a.inputs[0].i8()),
+        y_(a.outputs[0].i8()),
+        rows_(a.inputs[0].n() * a.inputs[0].h() * a.inputs[0].w()),
+        x_stride_(a.inputs[0].pixel_stride),
+        y_stride_(a.outputs[0].pixel_stride) {
+    const Graph& g = *a.g;
+    const Node& n = *a.node;
+    const Quantization& qx = g.tensor(n.inputs[0]).quant;
+    const Quantization& qw = g.tensor(n.inputs[1]).quant;
+    const Quantization& qy = g.tensor(n.outputs[0]).quant;
+    const int64_t m = a.inputs[1].shape[0], k = a.inputs[1].shape[1];
+    std::vector<float> mult(static_cast<size_t>(m));
+    for (int64_t o = 0; o < m; ++o) mult[size_t(o)] = qmath::conv_multiplier(qx, qw, size_t(o), qy);
+    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
+    w_ = qgemm_vnni_pack(a.inputs[1].i8(), m, k,
+                         has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
+                         qx.zero_point[0], mult, qy.zero_point[0], n.attrs.qmin, n.attrs.qmax);
+    consumed_constants.push_back(n.inputs[1]);
+    if (has_bias) consumed_constants.push_back(n.inputs[2]);
+  }
+  Status run(pthreadpool_t pool) override {
+    qgemm_vnni_run(w_, x_, x_stride_, rows_, y_, y_stride_, pool, cpu_pool_flags());
+    return Status();
+  }
+  const char* kind() const override { return "qgemm_vnni"; }
+
+ private:
+  const int8_t* x_;
+  int8_t* y_;
+  int64_t rows_, x_stride_, y_stride_;
+  QGemmVnniWeights w_;
+};
+
+Expected<KernelPtr> make_qconv_vnni(const KernelArgs& a) {
+  return KernelPtr(new QConvVnni(a));
+}
+
+bool vnni_applicable(const Graph& g, const Node& n) {
+  const Shape& w = g.tensor(n.inputs[1]).shape;
+  const NodeAttrs& at = n.attrs;
+  auto all = [](const std::vector<int64_t>& v, int64_t value) {
+    return std::all_of(v.begin(), v.end(), [&](int64_t x) { return x == value; });
+  };
+  return n.op == OpType::kQConv && at.group == 1 && w[2] == 1 && w[3] == 1 && w[1] % 4 == 0 &&
+         all(at.strides, 1) && all(at.pads, 0) && all(at.dilations, 1);
+}
+
 }  // namespace
 
-CpuOpSupport qconv_support(const Graph& g, const Node& n) {
+CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
   if (n.inputs.size() < 2 || !multipliers_in_range(g, n)) return {};
   if (n.op == OpType::kQGemm) return contiguous_kernel(make_qgemm);
   const NodeAttrs& at = n.attrs;
   if (at.pads.size() != 0 && at.pads.size() != 4) return {};
+  if (options.gemm != CpuKernelOptions::Gemm::kXnnpack && options.isa >= CpuIsa::kAvx512 &&
+      qgemm_vnni_available() && vnni_applicable(g, n))
+    return contiguous_kernel(make_qconv_vnni);
   return contiguous_kernel(make_qconv);
 }
 

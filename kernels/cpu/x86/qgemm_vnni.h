@@ -1,0 +1,36 @@
+// Own int8 GEMM on AVX-512 VNNI (vpdpbusd) for 1x1 stride-1 QConv: C[P, M] =
+// requantize(A[P, K] x W[M, K]^T), A and C int8 NHWC rows. The arithmetic is the
+// reference's (docs/int8.md), so results are bit-identical: int32 sums exact,
+// then float(acc) * multiplier, clamp, round half to even, + zero point.
+#pragma once
+
+#include <pthreadpool.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace tandem::cpu {
+
+// True when this CPU has AVX-512 VNNI (and BW/VL for the epilogue).
+bool qgemm_vnni_available();
+
+// Weights packed for the kernel: per 16-column block, K/4 groups of 16 x 4 bytes;
+// the activation zero point and the unsigned shift folded into the bias.
+struct QGemmVnniWeights {
+  int64_t k = 0, m = 0, blocks = 0;  // blocks = ceil(m / 16)
+  std::vector<int8_t> packed;        // blocks * (k / 4) * 64 bytes, 64-byte aligned start
+  std::vector<int32_t> bias;         // blocks * 16: B[m] - (128 + zx) * sum_k W[m][k]
+  std::vector<float> multiplier;     // blocks * 16: (sx * sw[m]) / sy
+  int32_t zy = 0, lo = -128, hi = 127;
+};
+
+// w: [m, k] int8 (k a multiple of 4), bias may be null.
+QGemmVnniWeights qgemm_vnni_pack(const int8_t* w, int64_t m, int64_t k, const int32_t* bias,
+                                 int32_t zx, const std::vector<float>& multiplier, int32_t zy,
+                                 int32_t lo, int32_t hi);
+
+// C[p, :] for p in [0, rows): a rows of `a_stride` bytes, c rows of `c_stride`.
+void qgemm_vnni_run(const QGemmVnniWeights& w, const int8_t* a, int64_t a_stride, int64_t rows,
+                    int8_t* c, int64_t c_stride, pthreadpool_t pool, uint32_t pool_flags);
+
+}  // namespace tandem::cpu
