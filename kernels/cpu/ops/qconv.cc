@@ -5,6 +5,7 @@
 
 #include "graph/quant_math.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
+#include "kernels/cpu/ops/conv_geometry.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
 
 namespace tandem::cpu {
@@ -104,26 +105,40 @@ class QConvVnni final : public CpuKernel {
     const Quantization& qx = g.tensor(n.inputs[0]).quant;
     const Quantization& qw = g.tensor(n.inputs[1]).quant;
     const Quantization& qy = g.tensor(n.outputs[0]).quant;
-    const int64_t m = a.inputs[1].shape[0], k = a.inputs[1].shape[1];
+    const Shape& ws = a.inputs[1].shape;
+    const int64_t m = ws[0], k = ws[1] * ws[2] * ws[3];
     std::vector<float> mult(static_cast<size_t>(m));
     for (int64_t o = 0; o < m; ++o) mult[size_t(o)] = qmath::conv_multiplier(qx, qw, size_t(o), qy);
     const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
-    w_ = qgemm_vnni_pack(a.inputs[1].i8(), m, k,
+    const ConvGeometry q = conv_geometry(g, n);
+    direct_ = q.direct();
+    geo_ = {q.n,  q.h,  q.w,  q.c,  q.oh,
+            q.ow, q.kh, q.kw, q.sh, q.sw,
+            q.dh, q.dw, q.pt, q.pl, qx.zero_point[0]};
+    const std::vector<int8_t> patch_w =
+        direct_ ? std::vector<int8_t>()
+                : qconv_vnni_patch_weights(a.inputs[1].i8(), m, ws[1], ws[2], ws[3]);
+    w_ = qgemm_vnni_pack(direct_ ? a.inputs[1].i8() : patch_w.data(), m, k,
                          has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
                          qx.zero_point[0], mult, qy.zero_point[0], n.attrs.qmin, n.attrs.qmax);
     consumed_constants.push_back(n.inputs[1]);
     if (has_bias) consumed_constants.push_back(n.inputs[2]);
   }
   Status run(pthreadpool_t pool) override {
-    qgemm_vnni_run(w_, x_, x_stride_, rows_, y_, y_stride_, pool, cpu_pool_flags());
+    if (direct_)
+      qgemm_vnni_run(w_, x_, x_stride_, rows_, y_, y_stride_, pool, cpu_pool_flags());
+    else
+      qconv_vnni_run(w_, geo_, x_, y_, pool, cpu_pool_flags());
     return Status();
   }
-  const char* kind() const override { return "qgemm_vnni"; }
+  const char* kind() const override { return direct_ ? "qgemm_vnni" : "qconv_vnni"; }
 
  private:
   const int8_t* x_;
   int8_t* y_;
   int64_t rows_, x_stride_, y_stride_;
+  bool direct_ = true;
+  QConvVnniGeometry geo_{};
   QGemmVnniWeights w_;
 };
 
@@ -137,8 +152,10 @@ bool vnni_applicable(const Graph& g, const Node& n) {
   auto all = [](const std::vector<int64_t>& v, int64_t value) {
     return std::all_of(v.begin(), v.end(), [&](int64_t x) { return x == value; });
   };
-  return n.op == OpType::kQConv && at.group == 1 && w[2] == 1 && w[3] == 1 && w[1] % 4 == 0 &&
-         all(at.strides, 1) && all(at.pads, 0) && all(at.dilations, 1);
+  if (n.op != OpType::kQConv || at.group != 1 || w[1] % 4 != 0) return false;
+  if (w[2] == 1 && w[3] == 1 && all(at.strides, 1) && all(at.pads, 0) && all(at.dilations, 1))
+    return true;                                    // the input's rows are the GEMM's A
+  return w[1] * w[2] * w[3] <= kQConvVnniMaxDepth;  // patches on the stack
 }
 
 }  // namespace

@@ -33,6 +33,16 @@ QGemmVnniWeights qgemm_vnni_pack(const int8_t* w, int64_t m, int64_t k, const in
   return p;
 }
 
+std::vector<int8_t> qconv_vnni_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
+                                             int64_t kw) {
+  std::vector<int8_t> out(size_t(m * c * kh * kw));
+  for (int64_t o = 0; o < m; ++o)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t r = 0; r < kh * kw; ++r)
+        out[size_t(o * kh * kw * c + r * c + ci)] = w[(o * c + ci) * kh * kw + r];
+  return out;
+}
+
 #if defined(__x86_64__)
 
 bool qgemm_vnni_available() {
@@ -142,6 +152,47 @@ void task(void* ctx, size_t i, size_t jp) {
     rows_tile<1>(jb, r0, r1, j);
 }
 
+constexpr int64_t kPatchRows = 16;
+
+struct ConvJob {
+  const QGemmVnniWeights* w;
+  const QConvVnniGeometry* g;
+  const int8_t* x;
+  int8_t* y;
+  int64_t rows;
+};
+
+// Output pixel p's kh*kw*C inputs, the zero point where the window leaves the input.
+void gather_patch(const QConvVnniGeometry& g, const int8_t* x, int64_t p, int8_t* dst) {
+  const int64_t ox = p % g.ow, oy = (p / g.ow) % g.oh, img = p / (g.ow * g.oh);
+  const int8_t* xi = x + img * g.h * g.w * g.c;
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+    for (int64_t kx = 0; kx < g.kw; ++kx, dst += g.c) {
+      const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
+      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w)
+        __builtin_memset(dst, g.zx, size_t(g.c));
+      else
+        __builtin_memcpy(dst, xi + (iy * g.w + ix) * g.c, size_t(g.c));
+    }
+  }
+}
+
+void conv_task(void* ctx, size_t i) {
+  const ConvJob& cj = *static_cast<const ConvJob*>(ctx);
+  alignas(64) int8_t patch[kPatchRows * kQConvVnniMaxDepth];
+  const int64_t r0 = int64_t(i) * kPatchRows, r1 = std::min(cj.rows, r0 + kPatchRows);
+  const int64_t depth = cj.w->k;
+  for (int64_t p = r0; p < r1; ++p) gather_patch(*cj.g, cj.x, p, patch + (p - r0) * depth);
+  const Job jb{cj.w, patch, depth, r1 - r0, cj.y + r0 * cj.w->m, cj.w->m};
+  for (int64_t j = 0; j < cj.w->blocks; j += 2) {
+    if (j + 1 < cj.w->blocks)
+      rows_tile<2>(jb, 0, r1 - r0, j);
+    else
+      rows_tile<1>(jb, 0, r1 - r0, j);
+  }
+}
+
 }  // namespace
 
 #if defined(__clang__)
@@ -157,11 +208,20 @@ void qgemm_vnni_run(const QGemmVnniWeights& w, const int8_t* a, int64_t a_stride
                              size_t((w.blocks + 1) / 2), pool_flags);
 }
 
+void qconv_vnni_run(const QGemmVnniWeights& w, const QConvVnniGeometry& g, const int8_t* x,
+                    int8_t* y, pthreadpool_t pool, uint32_t pool_flags) {
+  ConvJob cj{&w, &g, x, y, g.n * g.oh * g.ow};
+  pthreadpool_parallelize_1d(pool, conv_task, &cj, size_t((cj.rows + kPatchRows - 1) / kPatchRows),
+                             pool_flags);
+}
+
 #else
 
 bool qgemm_vnni_available() {
   return false;
 }
+void qconv_vnni_run(const QGemmVnniWeights&, const QConvVnniGeometry&, const int8_t*, int8_t*,
+                    pthreadpool_t, uint32_t) {}
 void qgemm_vnni_run(const QGemmVnniWeights&, const int8_t*, int64_t, int64_t, int8_t*, int64_t,
                     pthreadpool_t, uint32_t) {}
 

@@ -33,4 +33,18 @@ QGemmVnniWeights qgemm_vnni_pack(const int8_t* w, int64_t m, int64_t k, const in
 void qgemm_vnni_run(const QGemmVnniWeights& w, const int8_t* a, int64_t a_stride, int64_t rows,
                     int8_t* c, int64_t c_stride, pthreadpool_t pool, uint32_t pool_flags);
 
+// A dense conv as the same GEMM over patches: each task gathers kPatchRows
+// output pixels' kh*kw*C inputs (C a multiple of 4; padding reads the input zero
+// point) on its stack, then multiplies them by all columns.
+struct QConvVnniGeometry {
+  int64_t n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
+  int32_t zx;
+};
+constexpr int64_t kQConvVnniMaxDepth = 4608;  // kh*kw*C at most (3x3 x 512)
+// Weights [m, C, kh, kw] in the patch order (ky, kx, c) for qgemm_vnni_pack.
+std::vector<int8_t> qconv_vnni_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
+                                             int64_t kw);
+void qconv_vnni_run(const QGemmVnniWeights& w, const QConvVnniGeometry& g, const int8_t* x,
+                    int8_t* y, pthreadpool_t pool, uint32_t pool_flags);
+
 }  // namespace tandem::cpu
