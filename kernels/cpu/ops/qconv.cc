@@ -106,12 +106,12 @@ class QConvVnni final : public CpuKernel {
     const Quantization& qw = g.tensor(n.inputs[1]).quant;
     const Quantization& qy = g.tensor(n.outputs[0]).quant;
     const Shape& ws = a.inputs[1].shape;
-    const int64_t m = ws[0], k = ws[1] * ws[2] * ws[3];
+    const int64_t m = ws[0], k = (ws[1] + 3) / 4 * 4 * ws[2] * ws[3];
     std::vector<float> mult(static_cast<size_t>(m));
     for (int64_t o = 0; o < m; ++o) mult[size_t(o)] = qmath::conv_multiplier(qx, qw, size_t(o), qy);
     const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
     const ConvGeometry q = conv_geometry(g, n);
-    direct_ = q.direct();
+    direct_ = q.direct() && q.c % 4 == 0;
     geo_ = {q.n,  q.h,  q.w,  q.c,  q.oh,
             q.ow, q.kh, q.kw, q.sh, q.sw,
             q.dh, q.dw, q.pt, q.pl, qx.zero_point[0]};
@@ -152,10 +152,11 @@ bool vnni_applicable(const Graph& g, const Node& n) {
   auto all = [](const std::vector<int64_t>& v, int64_t value) {
     return std::all_of(v.begin(), v.end(), [&](int64_t x) { return x == value; });
   };
-  if (n.op != OpType::kQConv || at.group != 1 || w[1] % 4 != 0) return false;
-  if (w[2] == 1 && w[3] == 1 && all(at.strides, 1) && all(at.pads, 0) && all(at.dilations, 1))
-    return true;                                    // the input's rows are the GEMM's A
-  return w[1] * w[2] * w[3] <= kQConvVnniMaxDepth;  // patches on the stack
+  if (n.op != OpType::kQConv || at.group != 1) return false;
+  const bool direct =
+      w[2] == 1 && w[3] == 1 && all(at.strides, 1) && all(at.pads, 0) && all(at.dilations, 1);
+  if (direct && w[1] % 4 == 0) return true;                       // A: the input's rows
+  return (w[1] + 3) / 4 * 4 * w[2] * w[3] <= kQConvVnniMaxDepth;  // patches on the stack
 }
 
 }  // namespace

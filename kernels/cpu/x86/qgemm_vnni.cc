@@ -35,11 +35,12 @@ QGemmVnniWeights qgemm_vnni_pack(const int8_t* w, int64_t m, int64_t k, const in
 
 std::vector<int8_t> qconv_vnni_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
                                              int64_t kw) {
-  std::vector<int8_t> out(size_t(m * c * kh * kw));
+  const int64_t cp = (c + 3) / 4 * 4;
+  std::vector<int8_t> out(size_t(m * cp * kh * kw), 0);
   for (int64_t o = 0; o < m; ++o)
     for (int64_t ci = 0; ci < c; ++ci)
       for (int64_t r = 0; r < kh * kw; ++r)
-        out[size_t(o * kh * kw * c + r * c + ci)] = w[(o * c + ci) * kh * kw + r];
+        out[size_t(o * kh * kw * cp + r * cp + ci)] = w[(o * c + ci) * kh * kw + r];
   return out;
 }
 
@@ -166,14 +167,17 @@ struct ConvJob {
 void gather_patch(const QConvVnniGeometry& g, const int8_t* x, int64_t p, int8_t* dst) {
   const int64_t ox = p % g.ow, oy = (p / g.ow) % g.oh, img = p / (g.ow * g.oh);
   const int8_t* xi = x + img * g.h * g.w * g.c;
+  const int64_t cp = g.cp();
   for (int64_t ky = 0; ky < g.kh; ++ky) {
     const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
-    for (int64_t kx = 0; kx < g.kw; ++kx, dst += g.c) {
+    for (int64_t kx = 0; kx < g.kw; ++kx, dst += cp) {
       const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
-      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w)
-        __builtin_memset(dst, g.zx, size_t(g.c));
-      else
+      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+        __builtin_memset(dst, g.zx, size_t(cp));
+      } else {
         __builtin_memcpy(dst, xi + (iy * g.w + ix) * g.c, size_t(g.c));
+        if (cp > g.c) __builtin_memset(dst + g.c, g.zx, size_t(cp - g.c));
+      }
     }
   }
 }

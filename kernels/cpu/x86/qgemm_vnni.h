@@ -34,14 +34,16 @@ void qgemm_vnni_run(const QGemmVnniWeights& w, const int8_t* a, int64_t a_stride
                     int8_t* c, int64_t c_stride, pthreadpool_t pool, uint32_t pool_flags);
 
 // A dense conv as the same GEMM over patches: each task gathers kPatchRows
-// output pixels' kh*kw*C inputs (C a multiple of 4; padding reads the input zero
-// point) on its stack, then multiplies them by all columns.
+// output pixels' kh*kw*cp inputs on its stack (cp = C rounded up to 4, the extra
+// channels and the padding read the input zero point), then multiplies them by
+// all columns.
 struct QConvVnniGeometry {
   int64_t n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
   int32_t zx;
+  int64_t cp() const { return (c + 3) / 4 * 4; }
 };
-constexpr int64_t kQConvVnniMaxDepth = 4608;  // kh*kw*C at most (3x3 x 512)
-// Weights [m, C, kh, kw] in the patch order (ky, kx, c) for qgemm_vnni_pack.
+constexpr int64_t kQConvVnniMaxDepth = 4608;  // kh*kw*cp at most (3x3 x 512)
+// Weights [m, C, kh, kw] in the patch order (ky, kx, c of cp; zero for c >= C).
 std::vector<int8_t> qconv_vnni_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
                                              int64_t kw);
 void qconv_vnni_run(const QGemmVnniWeights& w, const QConvVnniGeometry& g, const int8_t* x,
