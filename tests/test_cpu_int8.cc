@@ -8,6 +8,7 @@
 #include <random>
 
 #include "engine/executor.h"
+#include "kernels/cpu/x86/qdwconv_avx512.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
 #include "kernels/reference/reference_kernels.h"
 #include "scheduler/pipeline.h"
@@ -170,11 +171,13 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
     const std::vector<float> got = run_whole(g, spec, &kinds);
     CHECK(cpu_test::count_kind(kinds, "reference") == 0);
     // 4 QConv, QGemm, QMaxPool on XNNPACK; where the CPU has VNNI, the 1x1 conv on the
-    // own GEMM, the stem (C = 3, padded to 4) and the 3x3 on its patches (dw is grouped)
+    // own GEMM, the stem (C = 3, padded to 4) and the 3x3 on its patches, the depthwise
+    // conv on the own AVX-512 loop
     const bool own = vnni && std::string(spec).find("xnnpack") == std::string::npos;
     CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == (own ? 1 : 0));
     CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == (own ? 2 : 0));
-    CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? 3 : 6));
+    CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == (own ? 1 : 0));
+    CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? 2 : 6));
     REQUIRE(got.size() == ref.size());
     CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
   }
@@ -248,4 +251,27 @@ TEST_CASE("the own VNNI GEMM's edges: strided patches, column and row tails, wid
   }
   REQUIRE(got.size() == ref.size());
   CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 and 2, channel tails") {
+  for (int64_t k : {3, 5})
+    for (int64_t stride : {1, 2}) {
+      INFO("k " << k << " stride " << stride);
+      QdqBuilder q;
+      q.b.input("x", {1, 20, 9, 11});  // 20 channels: one full block of 16 and a tail of 4
+      const std::string x = q.qdq("x", 0.03f, 9);
+      const std::string d = q.qdq(q.conv("dw", x, 0.03f, 20, 20, k, stride, 20), 0.02f, -30);
+      q.b.node("Identity", {d}, {"y"});
+      q.b.output("y");
+      ConvertOptions o;
+      o.evaluate_constants = run_reference_node;
+      Graph g = convert_ok(q.b, "cpu_int8_dw.onnx", o);
+      const std::vector<float> ref = run_whole(g, "reference", nullptr);
+      std::vector<std::string> kinds;
+      const std::vector<float> got = run_whole(g, "cpu:threads=2", &kinds);
+      if (cpu::qdwconv_avx512_available())
+        CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == 1);
+      REQUIRE(got.size() == ref.size());
+      CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+    }
 }

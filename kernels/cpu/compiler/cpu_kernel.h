@@ -211,7 +211,8 @@ Expected<KernelPtr> make_gated(const KernelArgs& args);
 // The 8-bit ops (docs/int8.md): QConv/QGemm on XNNPACK qc8 (qconv.cc);
 // QuantizeLinear, DequantizeLinear, QAdd on own loops (qelementwise.cc);
 // QMaxPool (XNNPACK s8), QGlobalAveragePool, channel QConcat (qpool.cc).
-// 1x1 stride-1 QConvs on the own VNNI GEMM where the CPU has it (isa >= avx512, gemm != xnnpack).
+// Dense QConvs on the own VNNI GEMM, depthwise ones on the own AVX-512 loop, where the
+// CPU has them (isa >= avx512, gemm != xnnpack); XNNPACK qc8 otherwise.
 CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
 CpuOpSupport qelementwise_support(const Graph& g, const Node& n);
 CpuOpSupport qpool_support(const Graph& g, const Node& n);

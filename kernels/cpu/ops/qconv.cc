@@ -6,6 +6,7 @@
 #include "graph/quant_math.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
 #include "kernels/cpu/ops/conv_geometry.h"
+#include "kernels/cpu/x86/qdwconv_avx512.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
 
 namespace tandem::cpu {
@@ -146,6 +147,54 @@ Expected<KernelPtr> make_qconv_vnni(const KernelArgs& a) {
   return KernelPtr(new QConvVnni(a));
 }
 
+// A depthwise QConv (one filter per channel) on the own AVX-512 loop (x86/qdwconv_avx512.h).
+class QDwConvAvx512 final : public CpuKernel {
+ public:
+  explicit QDwConvAvx512(const KernelArgs& a) : x_(a.inputs[0].i8()), y_(a.outputs[0].i8()) {
+    const Graph& g = *a.g;
+    const Node& n = *a.node;
+    const Quantization& qx = g.tensor(n.inputs[0]).quant;
+    const Quantization& qw = g.tensor(n.inputs[1]).quant;
+    const Quantization& qy = g.tensor(n.outputs[0]).quant;
+    const ConvGeometry q = conv_geometry(g, n);
+    geo_ = {q.n, q.h, q.w, q.c, q.oh, q.ow, q.kh, q.kw, q.sh, q.sw, q.pt, q.pl, qx.zero_point[0]};
+    std::vector<float> mult(static_cast<size_t>(q.m));
+    for (int64_t o = 0; o < q.m; ++o)
+      mult[size_t(o)] = qmath::conv_multiplier(qx, qw, size_t(o), qy);
+    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
+    w_ = qdwconv_pack(a.inputs[1].i8(), geo_,
+                      has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr, mult,
+                      qy.zero_point[0], n.attrs.qmin, n.attrs.qmax);
+    consumed_constants.push_back(n.inputs[1]);
+    if (has_bias) consumed_constants.push_back(n.inputs[2]);
+  }
+  Status run(pthreadpool_t pool) override {
+    qdwconv_run(w_, geo_, x_, y_, pool, cpu_pool_flags());
+    return Status();
+  }
+  const char* kind() const override { return "qdwconv_avx512"; }
+
+ private:
+  const int8_t* x_;
+  int8_t* y_;
+  QDwGeometry geo_{};
+  QDwWeights w_;
+};
+
+Expected<KernelPtr> make_qdwconv(const KernelArgs& a) {
+  return KernelPtr(new QDwConvAvx512(a));
+}
+
+bool qdw_applicable(const Graph& g, const Node& n) {
+  const Shape& x = g.tensor(n.inputs[0]).shape;
+  const Shape& w = g.tensor(n.inputs[1]).shape;
+  const NodeAttrs& at = n.attrs;
+  for (int64_t d : at.dilations)
+    if (d != 1) return false;
+  return n.op == OpType::kQConv && at.group == x[1] && w[0] == x[1] && w[1] == 1 && w[2] <= 5 &&
+         w[3] <= 5;
+}
+
 bool vnni_applicable(const Graph& g, const Node& n) {
   const Shape& w = g.tensor(n.inputs[1]).shape;
   const NodeAttrs& at = n.attrs;
@@ -166,9 +215,12 @@ CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions
   if (n.op == OpType::kQGemm) return contiguous_kernel(make_qgemm);
   const NodeAttrs& at = n.attrs;
   if (at.pads.size() != 0 && at.pads.size() != 4) return {};
-  if (options.gemm != CpuKernelOptions::Gemm::kXnnpack && options.isa >= CpuIsa::kAvx512 &&
-      qgemm_vnni_available() && vnni_applicable(g, n))
+  const bool own =
+      options.gemm != CpuKernelOptions::Gemm::kXnnpack && options.isa >= CpuIsa::kAvx512;
+  if (own && qgemm_vnni_available() && vnni_applicable(g, n))
     return contiguous_kernel(make_qconv_vnni);
+  if (own && qdwconv_avx512_available() && qdw_applicable(g, n))
+    return contiguous_kernel(make_qdwconv);
   return contiguous_kernel(make_qconv);
 }
 
