@@ -191,8 +191,8 @@ bool qdw_applicable(const Graph& g, const Node& n) {
   const NodeAttrs& at = n.attrs;
   for (int64_t d : at.dilations)
     if (d != 1) return false;
-  return n.op == OpType::kQConv && at.group == x[1] && w[0] == x[1] && w[1] == 1 && w[2] <= 5 &&
-         w[3] <= 5;
+  return n.op == OpType::kQConv && at.group == x[1] && w[0] == x[1] && w[1] == 1 && w[2] == w[3] &&
+         (w[2] == 3 || w[2] == 5);
 }
 
 bool vnni_applicable(const Graph& g, const Node& n) {

@@ -1,4 +1,4 @@
-// Own int8 depthwise conv (kh x kw, any stride and pads, undilated) on AVX-512:
+// Own int8 depthwise conv (3x3 or 5x5, any stride and pads, undilated) on AVX-512:
 // 16 channels per vector, products summed in float, which is exact here
 // (|x| <= 128, |w| <= 127, at most 25 taps: |sum| < 2^24), then the bias and
 // the zero point's share in int32 and the reference's requantization, so
