@@ -174,6 +174,9 @@ void gather_patch(const QConvVnniGeometry& g, const int8_t* x, int64_t p, int8_t
       const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
       if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
         __builtin_memset(dst, g.zx, size_t(cp));
+      } else if (cp == 4) {  // stems (C = 3): byte moves, not two library calls
+        const int8_t* src = xi + (iy * g.w + ix) * g.c;
+        for (int64_t ci = 0; ci < 4; ++ci) dst[ci] = ci < g.c ? src[ci] : int8_t(g.zx);
       } else {
         __builtin_memcpy(dst, xi + (iy * g.w + ix) * g.c, size_t(g.c));
         if (cp > g.c) __builtin_memset(dst + g.c, g.zx, size_t(cp - g.c));
