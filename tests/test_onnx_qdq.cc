@@ -126,11 +126,38 @@ TEST_CASE("QDQ MatMul with [K, N] weights becomes QGemm with [N, K] weights") {
   CHECK(g.tensor(q.outputs[0]).shape == Shape{1, 2});
 }
 
-TEST_CASE("QDQ errors name the node: uint8 activations, mismatched scales") {
-  Status st = convert_error(qdq_conv(onnx::TensorProto::UINT8), "qdq_uint8.onnx");
+TEST_CASE("QDQ: uint8 activations are shifted onto int8 and compute the same") {
+  Graph g8 = convert_ok(qdq_conv(), "qdq_int8_in.onnx", with_passes());
+  Graph gu = convert_ok(qdq_conv(onnx::TensorProto::UINT8), "qdq_uint8_in.onnx", with_passes());
+  const Node& q = single(gu, OpType::kQConv);
+  CHECK(gu.tensor(q.inputs[0]).quant == Quantization{{0.05f}, {-3}, -1});  // 125 - 128
+  std::vector<float> x = random_floats(32, 5, -2.0f, 2.0f);
+  std::vector<float> y8(48), yu(48);
+  for (Graph* g : {&g8, &gu}) {
+    std::vector<std::vector<float>> buf(g->tensors.size());
+    for (size_t t = 0; t < g->tensors.size(); ++t)
+      buf[t].resize(size_t(std::max<int64_t>(1, shape_elements(g->tensors[t].shape))));
+    buf[size_t(g->inputs[0])] = x;
+    for (const Node& n : g->nodes) {
+      std::vector<const float*> in;
+      for (int t : n.inputs)
+        in.push_back(g->tensor(t).is_constant() ? g->tensor(t).data->f32() : buf[size_t(t)].data());
+      float* out = buf[size_t(n.outputs[0])].data();
+      REQUIRE(run_reference_node(*g, n, in.data(), &out).ok());
+    }
+    (g == &g8 ? y8 : yu) = buf[size_t(g->outputs[0])];
+  }
+  CHECK(y8 == yu);
+  double peak = 0;
+  for (float v : y8) peak = std::max(peak, double(v));
+  CHECK(peak > 0.1);
+}
+
+TEST_CASE("QDQ errors name the node: other zero point types, mismatched scales") {
+  Status st = convert_error(qdq_conv(onnx::TensorProto::INT16), "qdq_int16.onnx");
   CHECK(st.code() == StatusCode::kUnsupported);
-  CHECK(contains(st.message(), "'q_in' (QuantizeLinear)"));
-  CHECK(contains(st.message(), "QInt8"));
+  CHECK(contains(st.message(), "tensor 'zx' is INT16"));
+  CHECK(contains(st.message(), "INT16"));
 
   OnnxBuilder b = qdq_conv();
   for (auto& n : *b.graph()->mutable_node())

@@ -26,29 +26,34 @@ if ! "$PY" -c "import onnxruntime.quantization" 2>/dev/null; then
 fi
 OUT="$BUILD/test_data/int8"
 mkdir -p "$OUT"
-"$PY" "$HERE/quantize_zoo.py" --tiny "$OUT" 2>&1 | grep -v "WARNING\|Removing initializer" || true
 M="$OUT/tiny_cnn"
-"$BUILD/tandem" convert "$M.int8.onnx" -o "$M.int8.tdm" | grep -E "^ops:"
-for p in reference cpu:threads=1 cpu:threads=2; do
-  "$BUILD/tandem" run "$M.int8.tdm" --input "$M.input.npy" --output "$M.int8.${p//[:=]/_}.npy" \
-    --processor "$p" | tail -1
-done
-cmp "$M.int8.reference.npy" "$M.int8.cpu_threads_1.npy"
-cmp "$M.int8.reference.npy" "$M.int8.cpu_threads_2.npy"
-/usr/bin/python3 - "$M" "$UNITS" <<'PY'
+# int8 activations (QInt8), and uint8 ones (QUInt8, PyTorch's quint8) shifted onto int8.
+for act in int8 uint8; do
+  tag=$([ "$act" = int8 ] && echo int8 || echo u8int8)
+  "$PY" "$HERE/quantize_zoo.py" --tiny "$OUT" --activations "$act" 2>&1 |
+    grep -v "WARNING\|Removing initializer" || true
+  "$BUILD/tandem" convert "$M.$tag.onnx" -o "$M.$tag.tdm" | grep -E "^ops:"
+  for p in reference cpu:threads=1 cpu:threads=2; do
+    "$BUILD/tandem" run "$M.$tag.tdm" --input "$M.input.npy" --output "$M.$tag.${p//[:=]/_}.npy" \
+      --processor "$p" | tail -1
+  done
+  cmp "$M.$tag.reference.npy" "$M.$tag.cpu_threads_1.npy"
+  cmp "$M.$tag.reference.npy" "$M.$tag.cpu_threads_2.npy"
+  /usr/bin/python3 - "$M" "$UNITS" "$tag" <<'PY'
 import sys
 import numpy as np
 import onnx
 from onnx import numpy_helper
-m, units = sys.argv[1], float(sys.argv[2])
-model = onnx.load(m + ".int8.onnx")
+m, units, tag = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+model = onnx.load(m + f".{tag}.onnx")
 inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
 out = model.graph.output[0].name
 scale = [float(inits[n.input[1]]) for n in model.graph.node
          if n.op_type == "DequantizeLinear" and n.output[0] == out][0]
-ours, ort = np.load(m + ".int8.reference.npy"), np.load(m + ".int8.ort.npy")
+ours, ort = np.load(m + f".{tag}.reference.npy"), np.load(m + f".{tag}.ort.npy")
 diff = float(np.abs(ours - ort).max() / scale)
-print(f"tandem int8 vs onnxruntime int8: max |diff| {diff:.2f} output units (limit {units})")
+print(f"{tag}: tandem vs onnxruntime: max |diff| {diff:.2f} output units (limit {units})")
 sys.exit(0 if diff <= units + 1e-3 and ours.argmax() == ort.argmax() else 1)
 PY
+done
 echo "int8 check passed: cpu == reference, within $UNITS unit(s) of ONNX Runtime"

@@ -73,21 +73,23 @@ def run_ort(path, x):
     return s.run(None, {s.get_inputs()[0].name: x})[0]
 
 
-def quantize(onnx_path, calib, seed):
+def quantize(onnx_path, calib, seed, activations="int8"):
     import onnx
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
     base = onnx_path[:-len(".onnx")]
     model = onnx.load(onnx_path)
     inp = model.graph.input[0]
     shape = [d.dim_value for d in inp.type.tensor_type.shape.dim]
-    out = base + ".int8.onnx"
+    tag = "int8" if activations == "int8" else "u8int8"
+    out = base + f".{tag}.onnx"
+    act = QuantType.QInt8 if activations == "int8" else QuantType.QUInt8
     quantize_static(onnx_path, out, RandomImages(inp.name, shape, calib, seed),
                     quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+                    activation_type=act, weight_type=QuantType.QInt8)
     x = np.load(base + ".input.npy")
     y8 = run_ort(out, x)
     y32 = run_ort(onnx_path, x)
-    np.save(base + ".int8.ort.npy", y8.astype(np.float32))
+    np.save(base + f".{tag}.ort.npy", y8.astype(np.float32))
     np.save(base + ".fp32.ort.npy", y32.astype(np.float32))
     cos = float(np.dot(y8.ravel(), y32.ravel()) /
                 (np.linalg.norm(y8) * np.linalg.norm(y32) + 1e-30))
@@ -101,6 +103,8 @@ def main():
     ap.add_argument("--tiny", metavar="DIR", help="export and quantize a tiny CNN into DIR")
     ap.add_argument("--calibration", type=int, default=16, help="random calibration images")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--activations", choices=["int8", "uint8"], default="int8",
+                    help="activation type (uint8: MODEL.u8int8.onnx, as PyTorch's quint8)")
     ap.add_argument("--export-tiny", metavar="DIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.export_tiny:  # Debian's python: torch
@@ -118,7 +122,7 @@ def main():
                         "--seed", str(args.seed)], check=True)
         paths.append(os.path.join(args.tiny, "tiny_cnn.onnx"))
     for p in paths:
-        quantize(p, args.calibration, args.seed)
+        quantize(p, args.calibration, args.seed, args.activations)
     return 0
 
 
