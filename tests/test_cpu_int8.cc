@@ -165,7 +165,8 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
   for (float v : ref) spread = std::max(spread, double(std::abs(v)));
   CHECK(spread > 0.2);  // the output carries signal, not one saturated value
   const bool vnni = cpu::qgemm_vnni_available();
-  for (const char* spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,gemm=xnnpack"}) {
+  for (const char* spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,gemm=xnnpack",
+                           "cpu:threads=1,residual=separate"}) {
     INFO(spec);
     std::vector<std::string> kinds;
     const std::vector<float> got = run_whole(g, spec, &kinds);
@@ -178,6 +179,9 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
     CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == (own ? 2 : 0));
     CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == (own ? 1 : 0));
     CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? 2 : 6));
+    const bool fuse = own && std::string(spec).find("separate") == std::string::npos;
+    CHECK(cpu_test::count_kind(kinds, "fused") ==
+          (fuse ? 1 : 0));  // the QAdd, in the 3x3's epilogue
     REQUIRE(got.size() == ref.size());
     CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
   }

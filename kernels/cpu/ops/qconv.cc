@@ -124,6 +124,7 @@ class QConvVnni final : public CpuKernel {
                          qx.zero_point[0], mult, qy.zero_point[0], n.attrs.qmin, n.attrs.qmax);
     consumed_constants.push_back(n.inputs[1]);
     if (has_bias) consumed_constants.push_back(n.inputs[2]);
+    if (a.residual.data) fuse_add(g, n, a.residual);
   }
   Status run(pthreadpool_t pool) override {
     if (direct_)
@@ -133,6 +134,21 @@ class QConvVnni final : public CpuKernel {
     return Status();
   }
   const char* kind() const override { return direct_ ? "qgemm_vnni" : "qconv_vnni"; }
+
+  // The QAdd reading this conv's output (fusion.cc put it in the epilogue).
+  void fuse_add(const Graph& g, const Node& n, const CpuTensor& residual) {
+    for (const Node& add : g.nodes) {
+      if (add.op != OpType::kQAdd || add.inputs.size() != 2) continue;
+      const int mine = add.inputs[0] == n.outputs[0] ? 0 : add.inputs[1] == n.outputs[0] ? 1 : -1;
+      if (mine < 0) continue;
+      const qmath::AddFactors f = qmath::add_factors(g.tensor(n.outputs[0]).quant,
+                                                     g.tensor(add.inputs[size_t(1 - mine)]).quant,
+                                                     g.tensor(add.outputs[0]).quant);
+      w_.residual = residual.i8();
+      w_.fa = f.fa, w_.fb = f.fb, w_.za = f.za, w_.zb = f.zb, w_.zc = f.zy;
+      return;
+    }
+  }
 
  private:
   const int8_t* x_;
@@ -217,8 +233,11 @@ CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions
   if (at.pads.size() != 0 && at.pads.size() != 4) return {};
   const bool own =
       options.gemm != CpuKernelOptions::Gemm::kXnnpack && options.isa >= CpuIsa::kAvx512;
-  if (own && qgemm_vnni_available() && vnni_applicable(g, n))
-    return contiguous_kernel(make_qconv_vnni);
+  if (own && qgemm_vnni_available() && vnni_applicable(g, n)) {
+    CpuOpSupport s = contiguous_kernel(make_qconv_vnni);
+    s.adds_residual = true;  // a following QAdd in the epilogue
+    return s;
+  }
   if (own && qdwconv_avx512_available() && qdw_applicable(g, n))
     return contiguous_kernel(make_qdwconv);
   return contiguous_kernel(make_qconv);

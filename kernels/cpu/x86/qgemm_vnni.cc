@@ -75,17 +75,36 @@ struct Job {
   int64_t a_stride, rows;
   int8_t* c;
   int64_t c_stride;
+  int64_t row_base = 0;  // the output row of a's row 0 (for the residual)
 };
 
-// Requantizes 16 sums of column block j and stores `lanes` of them.
-inline void store_block(const QGemmVnniWeights& w, int64_t j, __m512i acc, int8_t* c, int lanes) {
+// The fused QAdd: rne(float(q - za) * fa + float(r - zb) * fb) + zc, saturated
+// (separate multiply and add, as qmath::add_values: no fused multiply-add).
+inline __m512i add_residual(const QGemmVnniWeights& w, __m512i q, const int8_t* r, __mmask16 mask) {
+  const __m512 ta = _mm512_maskz_mul_ps(
+      0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_sub_epi32(q, _mm512_set1_epi32(w.za))),
+      _mm512_set1_ps(w.fa));
+  const __m512i rv = _mm512_maskz_cvtepi8_epi32(0xFFFF, _mm_maskz_loadu_epi8(mask, r));
+  const __m512 tb = _mm512_maskz_mul_ps(
+      0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_sub_epi32(rv, _mm512_set1_epi32(w.zb))),
+      _mm512_set1_ps(w.fb));
+  __m512 f = _mm512_maskz_add_ps(0xFFFF, ta, tb);
+  f = _mm512_maskz_max_ps(0xFFFF, f, _mm512_set1_ps(float(-128 - w.zc)));
+  f = _mm512_maskz_min_ps(0xFFFF, f, _mm512_set1_ps(float(127 - w.zc)));
+  return _mm512_add_epi32(_mm512_maskz_cvtps_epi32(0xFFFF, f), _mm512_set1_epi32(w.zc));
+}
+
+// Requantizes 16 sums of column block j (output row `row`) and stores `lanes` of them.
+inline void store_block(const QGemmVnniWeights& w, int64_t j, __m512i acc, int8_t* c, int lanes,
+                        int64_t row) {
   acc = _mm512_add_epi32(acc, _mm512_loadu_si512(w.bias.data() + j * 16));
   __m512 f = _mm512_maskz_mul_ps(0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, acc),
                                  _mm512_loadu_ps(w.multiplier.data() + j * 16));
   f = _mm512_maskz_max_ps(0xFFFF, f, _mm512_set1_ps(float(w.lo - w.zy)));
   f = _mm512_maskz_min_ps(0xFFFF, f, _mm512_set1_ps(float(w.hi - w.zy)));
-  const __m512i q = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(0xFFFF, f), _mm512_set1_epi32(w.zy));
+  __m512i q = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(0xFFFF, f), _mm512_set1_epi32(w.zy));
   const __mmask16 mask = lanes >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << lanes) - 1);
+  if (w.residual) q = add_residual(w, q, w.residual + row * w.m + j * 16, mask);
   _mm512_mask_cvtsepi32_storeu_epi8(c, mask, q);
 }
 
@@ -114,7 +133,8 @@ void micro_tile(const Job& jb, int64_t r0, int64_t j) {
   for (int r = 0; r < MR; ++r)
     for (int b = 0; b < NB; ++b) {
       const int lanes = int(std::min<int64_t>(16, w.m - (j + b) * 16));
-      store_block(w, j + b, acc[r][b], jb.c + (r0 + r) * jb.c_stride + (j + b) * 16, lanes);
+      store_block(w, j + b, acc[r][b], jb.c + (r0 + r) * jb.c_stride + (j + b) * 16, lanes,
+                  jb.row_base + r0 + r);
     }
 }
 
@@ -191,7 +211,7 @@ void conv_task(void* ctx, size_t i) {
   const int64_t r0 = int64_t(i) * kPatchRows, r1 = std::min(cj.rows, r0 + kPatchRows);
   const int64_t depth = cj.w->k;
   for (int64_t p = r0; p < r1; ++p) gather_patch(*cj.g, cj.x, p, patch + (p - r0) * depth);
-  const Job jb{cj.w, patch, depth, r1 - r0, cj.y + r0 * cj.w->m, cj.w->m};
+  const Job jb{cj.w, patch, depth, r1 - r0, cj.y + r0 * cj.w->m, cj.w->m, r0};
   for (int64_t j = 0; j < cj.w->blocks; j += 2) {
     if (j + 1 < cj.w->blocks)
       rows_tile<2>(jb, 0, r1 - r0, j);

@@ -22,6 +22,12 @@ struct QGemmVnniWeights {
   std::vector<int32_t> bias;         // blocks * 16: B[m] - (128 + zx) * sum_k W[m][k]
   std::vector<float> multiplier;     // blocks * 16: (sx * sw[m]) / sy
   int32_t zy = 0, lo = -128, hi = 127;
+  // A QAdd fused into the epilogue (ResNet's residual): c = QAdd(conv, residual) with the
+  // reference's rule, residual rows of m int8 at `residual`; fa, fb, za, zb, zc as in
+  // qmath::AddFactors. Null: no add.
+  const int8_t* residual = nullptr;
+  float fa = 0, fb = 0;
+  int32_t za = 0, zb = 0, zc = 0;
 };
 
 // w: [m, k] int8 (k a multiple of 4), bias may be null.
