@@ -296,7 +296,9 @@ Expected<int> pass_fold_constants(Graph& g, const ConstantEvaluator& evaluate) {
     for (int t : n.inputs) {
       if (t < 0) continue;
       any = true;
-      if (!is_f32_constant(g, t)) all_const = false;
+      // DequantizeLinear of a quantized constant (weights no int8 op took) folds to float.
+      const bool dq_const = n.op == OpType::kDequantizeLinear && g.tensor(t).is_constant();
+      if (!is_f32_constant(g, t) && !dq_const) all_const = false;
     }
     if (!any || !all_const || n.outputs.empty()) continue;
     // Folded values are float32: int8 outputs (QuantizeLinear of a constant) stay nodes.
@@ -321,7 +323,8 @@ Expected<int> pass_fold_constants(Graph& g, const ConstantEvaluator& evaluate) {
       out_ptrs.push_back(values[k].data());
     }
     std::vector<const float*> in_ptrs;
-    for (int t : n.inputs) in_ptrs.push_back(t < 0 ? nullptr : g.tensor(t).data->f32());
+    for (int t : n.inputs)  // the raw bytes (int8/int32 for DequantizeLinear)
+      in_ptrs.push_back(t < 0 ? nullptr : static_cast<const float*>(g.tensor(t).data->data));
     // Kernels read output shapes from the graph: set them before running.
     for (size_t k = 0; k < n.outputs.size(); ++k) g.tensor(n.outputs[k]).shape = shapes[k];
     st = evaluate(g, n, in_ptrs.data(), out_ptrs.data());

@@ -167,6 +167,34 @@ TEST_CASE("QDQ errors name the node: other zero point types, mismatched scales")
   CHECK(contains(st.message(), "differ"));
 }
 
+TEST_CASE("QDQ: asymmetric (uint8) weights leave the conv in float, with folded weights") {
+  OnnxBuilder b = qdq_conv();
+  for (auto& t : *b.graph()->mutable_initializer()) {
+    if (t.name() == "w") {  // uint8 weights with zero points 128 +- a few: not symmetric
+      t.set_data_type(onnx::TensorProto::UINT8);
+      for (int k = 0; k < t.int32_data_size(); ++k) t.set_int32_data(k, t.int32_data(k) + 128);
+    }
+    if (t.name() == "zw") {
+      t.set_data_type(onnx::TensorProto::UINT8);
+      for (int k = 0; k < t.int32_data_size(); ++k) t.set_int32_data(k, 128 + k);
+    }
+  }
+  Graph g = convert_ok(b, "qdq_asym.onnx", with_passes());
+  const Node& conv = single(g, OpType::kConv);
+  const Tensor& w = g.tensor(conv.inputs[1]);
+  CHECK(w.is_constant());
+  CHECK(w.dtype == DType::kFloat32);  // DequantizeLinear folded at conversion
+  // w[0] was (0 * 37 % 255) - 127 = -127 stored as 1 with zero point 128: (1 - 128) * 0.01
+  CHECK(w.data->f32()[0] == doctest::Approx(-1.27f));
+  int dq = 0;  // the activation's and the output's: no DequantizeLinear of a constant is left
+  for (const Node& n : g.nodes)
+    if (n.op == OpType::kDequantizeLinear) {
+      ++dq;
+      CHECK_FALSE(g.tensor(n.inputs[0]).is_constant());
+    }
+  CHECK(dq == 2);
+}
+
 TEST_CASE("QDQ around an op without an int8 kernel stays float between DQ and Q") {
   OnnxBuilder b(13);
   b.input("x", {1, 4});
