@@ -33,7 +33,7 @@ Expected<RangeArena> RangeArena::create(const Graph& g, int first, int last, siz
       // Range outputs stay alive to the end of the range so they can be copied out.
       int use = last_use[static_cast<size_t>(t)];
       int end = use >= last ? last - 1 : std::max(i, use);
-      lifetimes.push_back({static_cast<size_t>(elems) * sizeof(float), i, end});
+      lifetimes.push_back({static_cast<size_t>(elems) * dtype_size(g.tensor(t).dtype), i, end});
       ids.push_back(t);
     }
   }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -105,6 +106,43 @@ Status check_blob(const fb::Model& m, const uint8_t* data, size_t size) {
   return Status();
 }
 
+// Quantization of an int8/int32 tensor (docs/int8.md): counts match the
+// axis, scales positive and finite, zero points in the dtype's range.
+Status read_quantization(const fb::Quantization* q, const std::string& label, Tensor& t) {
+  const bool quantized = t.dtype == DType::kInt8 || t.dtype == DType::kInt32;
+  if (!q) {
+    if (quantized)
+      return invalid_model(label + " is " + dtype_name(t.dtype) + " without quantization");
+    return Status();
+  }
+  if (!quantized)
+    return invalid_model(label + " is " + dtype_name(t.dtype) + " but has quantization");
+  const size_t count = q->scale() ? q->scale()->size() : 0;
+  const size_t zps = q->zero_point() ? q->zero_point()->size() : 0;
+  const int axis = q->axis();
+  const int64_t rank = static_cast<int64_t>(t.shape.size());
+  if (count == 0 || zps != count || axis < -1 || axis >= rank || (axis < 0 && count != 1) ||
+      (axis >= 0 && int64_t(count) != t.shape[size_t(axis)]))
+    return invalid_model(label + " has " + std::to_string(count) + " scales and " +
+                         std::to_string(zps) + " zero points for axis " + std::to_string(axis) +
+                         " of shape " + shape_to_string(t.shape));
+  const int32_t lo = t.dtype == DType::kInt8 ? -128 : 0, hi = t.dtype == DType::kInt8 ? 127 : 0;
+  for (size_t k = 0; k < count; ++k) {
+    const float s = q->scale()->Get(flatbuffers::uoffset_t(k));
+    const int32_t z = q->zero_point()->Get(flatbuffers::uoffset_t(k));
+    if (!(s > 0.0f) || !std::isfinite(s) || z < lo || z > hi)
+      return invalid_model(label + " has scale " + std::to_string(s) + " / zero point " +
+                           std::to_string(z) +
+                           " (scales must be positive and finite, zero points "
+                           "in [" +
+                           std::to_string(lo) + ", " + std::to_string(hi) + "])");
+  }
+  t.quant.scale.assign(q->scale()->begin(), q->scale()->end());
+  t.quant.zero_point.assign(q->zero_point()->begin(), q->zero_point()->end());
+  t.quant.axis = axis;
+  return Status();
+}
+
 Status read_tensors(const fb::Model& m, const uint8_t* data, size_t size,
                     const std::shared_ptr<const void>& owner, Graph& g) {
   const auto* tensors = m.tensors();
@@ -117,8 +155,9 @@ Status read_tensors(const fb::Model& m, const uint8_t* data, size_t size,
     if (ft->name()) t.name = ft->name()->str();
     std::string label = tensor_label(g, static_cast<int>(i));
     auto dt = static_cast<uint8_t>(ft->dtype());
-    if (dt != static_cast<uint8_t>(DType::kFloat32) && dt != static_cast<uint8_t>(DType::kInt64))
-      return invalid_model(label + " has unknown dtype " + std::to_string(dt));
+    if (dt < static_cast<uint8_t>(DType::kFloat32) || dt > static_cast<uint8_t>(DType::kInt32))
+      return invalid_model(label + " has unknown dtype " + std::to_string(dt) +
+                           " (written by a newer Tandem?)");
     t.dtype = static_cast<DType>(dt);
     if (ft->shape()) {
       if (ft->shape()->size() > kMaxRank)
@@ -132,6 +171,7 @@ Status read_tensors(const fb::Model& m, const uint8_t* data, size_t size,
           return invalid_model(label + " has a negative dimension in shape " +
                                shape_to_string(t.shape));
     }
+    TANDEM_RETURN_IF_ERROR(read_quantization(ft->quant(), label, t));
     const fb::BlobRef* ref = ft->data();
     if (!ref) continue;
     uint64_t off = ref->offset(), bytes = ref->size();

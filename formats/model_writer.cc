@@ -86,8 +86,12 @@ void build_model(flatbuffers::FlatBufferBuilder& fbb, const Graph& g, const Stor
       ref = fb::BlobRef(weights_base + cursor, t.data->bytes);
       cursor = align_up(cursor + t.data->bytes, kWeightAlign);
     }
+    flatbuffers::Offset<fb::Quantization> quant;
+    if (!t.quant.empty())
+      quant = fb::CreateQuantization(fbb, fbb.CreateVector(t.quant.scale),
+                                     fbb.CreateVector(t.quant.zero_point), t.quant.axis);
     tensors.push_back(fb::CreateTensor(fbb, name, static_cast<fb::DType>(t.dtype), shape,
-                                       t.is_constant() ? &ref : nullptr));
+                                       t.is_constant() ? &ref : nullptr, quant));
   }
   *weights_size = cursor;
 

@@ -332,6 +332,59 @@ struct ParamCodec {
   Status (*read)(const fb::Node& node, NodeAttrs* a);
 };
 
+// QConv
+Params write_qconv(Builder& fbb, const NodeAttrs& a) {
+  auto ks = longs(fbb, a.kernel_shape), st = longs(fbb, a.strides), dl = longs(fbb, a.dilations),
+       pd = longs(fbb, a.pads);
+  return fb::CreateQConvParams(fbb, ks, st, dl, pd, a.group, a.qmin, a.qmax).Union();
+}
+Status read_qconv(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_QConvParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->kernel_shape(), "kernel_shape", &a->kernel_shape));
+  TANDEM_RETURN_IF_ERROR(list_into(p->strides(), "strides", &a->strides));
+  TANDEM_RETURN_IF_ERROR(list_into(p->dilations(), "dilations", &a->dilations));
+  TANDEM_RETURN_IF_ERROR(list_into(p->pads(), "pads", &a->pads));
+  a->group = p->group();
+  a->qmin = p->act_min();
+  a->qmax = p->act_max();
+  return Status();
+}
+
+// QGemm
+Params write_qgemm(Builder& fbb, const NodeAttrs& a) {
+  return fb::CreateQGemmParams(fbb, a.qmin, a.qmax).Union();
+}
+Status read_qgemm(const fb::Node& node, NodeAttrs* a) {
+  a->qmin = node.params_as_QGemmParams()->act_min();
+  a->qmax = node.params_as_QGemmParams()->act_max();
+  return Status();
+}
+
+// QConcat
+Params write_qconcat(Builder& fbb, const NodeAttrs& a) {
+  return fb::CreateQConcatParams(fbb, a.axis).Union();
+}
+Status read_qconcat(const fb::Node& node, NodeAttrs* a) {
+  a->axis = node.params_as_QConcatParams()->axis();
+  return Status();
+}
+
+// QMaxPool
+Params write_qmax_pool(Builder& fbb, const NodeAttrs& a) {
+  auto ks = longs(fbb, a.kernel_shape), st = longs(fbb, a.strides), dl = longs(fbb, a.dilations),
+       pd = longs(fbb, a.pads);
+  return fb::CreateQMaxPoolParams(fbb, ks, st, dl, pd, a.ceil_mode).Union();
+}
+Status read_qmax_pool(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_QMaxPoolParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->kernel_shape(), "kernel_shape", &a->kernel_shape));
+  TANDEM_RETURN_IF_ERROR(list_into(p->strides(), "strides", &a->strides));
+  TANDEM_RETURN_IF_ERROR(list_into(p->dilations(), "dilations", &a->dilations));
+  TANDEM_RETURN_IF_ERROR(list_into(p->pads(), "pads", &a->pads));
+  a->ceil_mode = p->ceil_mode();
+  return Status();
+}
+
 const ParamCodec kParamCodecs[] = {
     {OpType::kConv, fb::OpParams::ConvParams, write_conv, read_conv},
     {OpType::kBatchNormalization, fb::OpParams::BatchNormalizationParams, write_batch_norm,
@@ -357,6 +410,10 @@ const ParamCodec kParamCodecs[] = {
     {OpType::kLayerNormalization, fb::OpParams::LayerNormalizationParams, write_layer_norm,
      read_layer_norm},
     {OpType::kGelu, fb::OpParams::GeluParams, write_gelu, read_gelu},
+    {OpType::kQConv, fb::OpParams::QConvParams, write_qconv, read_qconv},
+    {OpType::kQGemm, fb::OpParams::QGemmParams, write_qgemm, read_qgemm},
+    {OpType::kQConcat, fb::OpParams::QConcatParams, write_qconcat, read_qconcat},
+    {OpType::kQMaxPool, fb::OpParams::QMaxPoolParams, write_qmax_pool, read_qmax_pool},
 };
 
 const ParamCodec* find_codec(OpType op) {

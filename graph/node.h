@@ -95,6 +95,10 @@ struct NodeAttrs {
   GeluApproximate gelu_approximate = GeluApproximate::kErf;  // Gelu
 
   FusedActivation activation;  // Conv, Gemm, MatMul, Add after fusion
+
+  // QConv, QGemm: output clamp in the quantized domain (a fused Relu/Clip).
+  int32_t qmin = -128;
+  int32_t qmax = 127;
 };
 
 struct Node {

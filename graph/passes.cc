@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "graph/pass_util.h"
+#include "graph/quant_rules.h"
 #include "graph/shape_inference.h"
 
 namespace tandem {
@@ -233,9 +234,13 @@ Expected<int> pass_fold_constants(Graph& g, const ConstantEvaluator& evaluate) {
     for (int t : n.inputs) {
       if (t < 0) continue;
       any = true;
-      if (!is_f32_constant(g, t)) all_const = false;
+      // DequantizeLinear of a quantized constant (weights no int8 op took) folds to float.
+      const bool dq_const = n.op == OpType::kDequantizeLinear && g.tensor(t).is_constant();
+      if (!is_f32_constant(g, t) && !dq_const) all_const = false;
     }
     if (!any || !all_const || n.outputs.empty()) continue;
+    // Folded values are float32: int8 outputs (QuantizeLinear of a constant) stay nodes.
+    if (op_output_dtype(n.op) != DType::kFloat32) continue;
     // Graph outputs stay produced by a node: the runtime hands them out from activations.
     if (std::any_of(n.outputs.begin(), n.outputs.end(),
                     [&](int t) { return is_output[size_t(t)]; }))
@@ -256,7 +261,8 @@ Expected<int> pass_fold_constants(Graph& g, const ConstantEvaluator& evaluate) {
       out_ptrs.push_back(values[k].data());
     }
     std::vector<const float*> in_ptrs;
-    for (int t : n.inputs) in_ptrs.push_back(t < 0 ? nullptr : g.tensor(t).data->f32());
+    for (int t : n.inputs)  // the raw bytes (int8/int32 for DequantizeLinear)
+      in_ptrs.push_back(t < 0 ? nullptr : static_cast<const float*>(g.tensor(t).data->data));
     // Kernels read output shapes from the graph: set them before running.
     for (size_t k = 0; k < n.outputs.size(); ++k) g.tensor(n.outputs[k]).shape = shapes[k];
     st = evaluate(g, n, in_ptrs.data(), out_ptrs.data());
@@ -323,14 +329,16 @@ Expected<std::vector<PassReport>> run_default_passes(Graph& g, const ConstantEva
   if (!st.ok()) return st.with_context("passes");
   using Pass = std::function<Expected<int>(Graph&)>;
   auto fold_constants = [&evaluate](Graph& graph) { return pass_fold_constants(graph, evaluate); };
-  // Identity first (it hides producers), constants before BN folding (BN
+  // Identity first (it hides producers), QDQ groups before anything fuses into
+  // their float ops, constants before BN folding (BN
   // parameters may be computed), BN before fusion (Conv-BN-Relu), DCE last.
   // LayerNorm and GELU fusion need folded constants; channels_first needs the fused
   // LayerNorms and makes Convs that BN folding and activation fusion may then use.
   const std::pair<const char*, Pass> passes[] = {
-      {"remove_identity", pass_remove_identity},   {"fold_constants", fold_constants},
-      {"fuse_layer_norm", pass_fuse_layer_norm},   {"fuse_gelu", pass_fuse_gelu},
-      {"channels_first", pass_channels_first},     {"fold_batchnorm", pass_fold_batchnorm},
+      {"remove_identity", pass_remove_identity},   {"fuse_qdq", pass_fuse_qdq},
+      {"fold_constants", fold_constants},          {"fuse_layer_norm", pass_fuse_layer_norm},
+      {"fuse_gelu", pass_fuse_gelu},               {"channels_first", pass_channels_first},
+      {"fold_batchnorm", pass_fold_batchnorm},
       {"fuse_activations", pass_fuse_activations}, {"eliminate_dead", pass_eliminate_dead},
   };
   std::vector<PassReport> reports;

@@ -43,6 +43,11 @@ Expected<int> pass_channels_first(Graph& g);
 // Nodes and tensors that no graph output depends on are removed.
 Expected<int> pass_eliminate_dead(Graph& g);
 
+// QDQ groups (DequantizeLinear inputs -> float op [-> Relu/Clip] -> one
+// QuantizeLinear) become the int8 ops of docs/int8.md (graph/quant_fusion.cc).
+// Run before the float passes; what does not match stays float.
+Expected<int> pass_fuse_qdq(Graph& g);
+
 // The standard pipeline in order; stops at the first error.
 // `evaluate` folds constants (pass_fold_constants).
 Expected<std::vector<PassReport>> run_default_passes(Graph& g, const ConstantEvaluator& evaluate);

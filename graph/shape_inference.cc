@@ -5,6 +5,7 @@
 #include <string>
 
 #include "graph/ops/rules.h"
+#include "graph/quant_rules.h"
 
 namespace tandem {
 
@@ -28,17 +29,15 @@ Status infer_node_shapes(const Graph& g, const Node& n, std::vector<Shape>* out_
         return c.fail("input '" + t.name + "' has an invalid dim " + num(d));
     if (shape_elements(t.shape) > kMaxElements)
       return c.fail("input '" + t.name + "' is too large");
-    if (t.dtype != DType::kFloat32)
-      return unsupported(c.what + ": input '" + t.name + "' is " + dtype_name(t.dtype) +
-                         ", only float32 is supported");
     // Kernels read constants straight from their bytes: they must hold the shape.
     if (t.is_constant() &&
-        t.data->bytes < static_cast<size_t>(shape_elements(t.shape)) * sizeof(float))
+        t.data->bytes < static_cast<size_t>(shape_elements(t.shape)) * dtype_size(t.dtype))
       return c.fail("constant '" + t.name + "' of shape " + str(t.shape) + " holds only " +
                     std::to_string(t.data->bytes) + " bytes");
     c.in.push_back(&t.shape);
   }
   if (n.outputs.empty()) return c.fail("has no outputs");
+  TANDEM_RETURN_IF_ERROR(check_node_dtypes(g, n, c.what));
   const OpDef* def = find_op_def(n.op);
   if (!def) return c.fail("unknown op type " + std::to_string(static_cast<int>(n.op)));
   std::vector<Shape> out;
@@ -73,7 +72,7 @@ Status infer_shapes(Graph& g) {
         return invalid_model(what + ": output '" + t.name + "' is declared " + str(t.shape) +
                              " but inferred " + str(shapes[k]));
       t.shape = shapes[k];
-      t.dtype = DType::kFloat32;
+      t.dtype = op_output_dtype(n.op);
     }
   }
   return Status();

@@ -10,6 +10,10 @@ const char* dtype_name(DType dtype) {
       return "float32";
     case DType::kInt64:
       return "int64";
+    case DType::kInt8:
+      return "int8";
+    case DType::kInt32:
+      return "int32";
   }
   return "unknown";
 }
@@ -20,17 +24,34 @@ size_t dtype_size(DType dtype) {
       return 4;
     case DType::kInt64:
       return 8;
+    case DType::kInt8:
+      return 1;
+    case DType::kInt32:
+      return 4;
   }
   return 0;
 }
 
-std::shared_ptr<const ConstantData> ConstantData::from_floats(std::vector<float> values) {
-  auto storage = std::make_shared<std::vector<float>>(std::move(values));
+namespace {
+template <typename T>
+std::shared_ptr<const ConstantData> constant_from(std::vector<T> values) {
+  auto storage = std::make_shared<std::vector<T>>(std::move(values));
   auto c = std::make_shared<ConstantData>();
   c->data = storage->data();
-  c->bytes = storage->size() * sizeof(float);
+  c->bytes = storage->size() * sizeof(T);
   c->owner = storage;
   return c;
+}
+}  // namespace
+
+std::shared_ptr<const ConstantData> ConstantData::from_floats(std::vector<float> values) {
+  return constant_from(std::move(values));
+}
+std::shared_ptr<const ConstantData> ConstantData::from_int8(std::vector<int8_t> values) {
+  return constant_from(std::move(values));
+}
+std::shared_ptr<const ConstantData> ConstantData::from_int32(std::vector<int32_t> values) {
+  return constant_from(std::move(values));
 }
 
 int64_t shape_elements(const Shape& shape) {

@@ -84,18 +84,25 @@ Status check_stages(int n_nodes, const std::vector<StageSpec>& specs) {
   return Status();
 }
 
-// A tensor a slot or the caller's vectors hold: float32 with a known shape.
-Status check_carried_tensor(const Graph& g, int t, const char* what) {
+// A tensor a slot or the caller's vectors hold: float32 with a known shape; a
+// slot between stages also carries int8 (its bytes: a quarter of float's).
+Status check_carried_tensor(const Graph& g, int t, const char* what, bool int8_ok = false) {
   if (!g.valid_tensor(t))
     return invalid_model(std::string("pipeline: ") + what + " id out of range");
   const Tensor& tt = g.tensor(t);
-  if (tt.dtype != DType::kFloat32)
+  if (tt.dtype != DType::kFloat32 && !(int8_ok && tt.dtype == DType::kInt8))
     return unsupported(std::string("pipeline: ") + what + " '" + tt.name + "' is " +
-                       dtype_name(tt.dtype) + "; only float32 crosses stage boundaries");
+                       dtype_name(tt.dtype) +
+                       "; only float32 and int8 cross stage boundaries, "
+                       "float32 in and out of the model");
   if (shape_elements(tt.shape) < 0)
     return invalid_model(std::string("pipeline: ") + what + " '" + tt.name +
                          "' has an unknown shape (run shape inference first)");
   return Status();
+}
+
+size_t carried_bytes(const Graph& g, int t) {
+  return static_cast<size_t>(shape_elements(g.tensor(t).shape)) * dtype_size(g.tensor(t).dtype);
 }
 
 Status check_graph_io(const Graph& g) {
@@ -119,13 +126,13 @@ Expected<std::unique_ptr<Pipeline::Boundary>> make_boundary(const Graph& g,
   if (i > 0) {
     b->tensors = tensors_crossing(g, specs[i].first_node);
     for (int t : b->tensors)
-      TANDEM_RETURN_IF_ERROR(check_carried_tensor(g, t, "tensor crossing a stage cut"));
+      TANDEM_RETURN_IF_ERROR(check_carried_tensor(g, t, "tensor crossing a stage cut", true));
   }
   std::vector<size_t> offsets;
   size_t total = 0;
   for (int t : b->tensors) {
     offsets.push_back(total);
-    total += round_up_floats(static_cast<size_t>(shape_elements(g.tensor(t).shape)));
+    total += round_up_floats((carried_bytes(g, t) + sizeof(float) - 1) / sizeof(float));
   }
   for (int k = 0; k < kSlotsPerReplica * replicas; ++k) {
     auto s = std::make_unique<Slot>();
@@ -193,7 +200,7 @@ Status add_pass_through(const StageRefs& refs, const StageSpec& spec,
       return internal_error("pipeline " + st.label + ": tensor '" + g.tensor(t).name +
                             "' must be passed on but does not reach the stage");
     c.to = {refs.last ? Where::kFrameOutput : Where::kOutSlot, static_cast<int>(j)};
-    c.elements = static_cast<size_t>(shape_elements(g.tensor(t).shape));
+    c.bytes = carried_bytes(g, t);
     st.pass_through.push_back(c);
   }
   if (!refs.last) return Status();
@@ -202,7 +209,7 @@ Status add_pass_through(const StageRefs& refs, const StageSpec& spec,
     if (first - g.outputs.begin() == static_cast<long>(j)) continue;
     st.pass_through.push_back({{Where::kFrameOutput, static_cast<int>(first - g.outputs.begin())},
                                {Where::kFrameOutput, static_cast<int>(j)},
-                               static_cast<size_t>(shape_elements(g.tensor(g.outputs[j]).shape))});
+                               carried_bytes(g, g.outputs[j])});
   }
   return Status();
 }
@@ -386,7 +393,7 @@ void Pipeline::worker_loop(Worker& w) {
                                              st.label + " failed: " + s.message());
       } else {
         for (const Stage::PassThrough& c : st.pass_through)
-          std::memcpy(resolve(c.to), resolve(c.from), c.elements * sizeof(float));
+          std::memcpy(resolve(c.to), resolve(c.from), c.bytes);
       }
     }
     const int64_t t_end = now_ns();

@@ -61,7 +61,7 @@ struct Pipeline::Stage {
   // frame's inputs) to its output slot, or a duplicate graph output.
   struct PassThrough {
     pipeline_detail::Ref from, to;
-    size_t elements;
+    size_t bytes;  // elements x dtype size
   };
   std::vector<PassThrough> pass_through;  // pass-through tensors, then duplicate graph outputs
   std::atomic<int64_t> frames{0}, compute_ns{0}, wait_in_ns{0}, wait_out_ns{0}, transfer_ns{0};

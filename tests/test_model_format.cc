@@ -458,6 +458,58 @@ TEST_CASE("malformed: unknown op type") {
   expect_error(path, StatusCode::kInvalidModel, {"'relu'", "999"});
 }
 
+// x -> QuantizeLinear -> DequantizeLinear -> y: an int8 tensor in the file.
+Bytes int8_model_bytes(const std::string& path) {
+  Graph g;
+  const int x = test::add_input(g, "x", {1, 4});
+  Tensor q;
+  q.name = "xq";
+  q.dtype = DType::kInt8;
+  q.quant = Quantization{{0.5f}, {-2}, -1};
+  const int xq = g.add_tensor(q);
+  g.add_node(Node{"quantize", OpType::kQuantizeLinear, {x}, {xq}, {}});
+  const int y = test::add_value(g, "y");
+  g.add_node(Node{"dequantize", OpType::kDequantizeLinear, {xq}, {y}, {}});
+  g.outputs = {y};
+  require_ok(infer_shapes(g));
+  require_ok(write_model_file(path, g));
+  return read_bytes(path);
+}
+
+TEST_CASE("int8 files: readers refuse dtypes, ops and quantization they do not know, by name") {
+  std::string path = test::temp_path("int8_bad.tdm");
+  SUBCASE("a valid one reads") {
+    int8_model_bytes(path);
+    auto r = read_model_file(path);
+    REQUIRE_MESSAGE(r.ok(), r.status().to_string());
+    CHECK(r->graph.tensor(r->graph.find_tensor("xq")).quant.zero_point[0] == -2);
+  }
+  SUBCASE("unknown dtype (a newer format's) names the tensor") {
+    Bytes b = int8_model_bytes(path);
+    patch<uint8_t>(b, field_address(fb_tensor(b, "xq"), fb::Tensor::VT_DTYPE), 200);
+    write_bytes(path, b);
+    expect_error(path, StatusCode::kInvalidModel, {"'xq'", "dtype 200", "newer Tandem"});
+  }
+  SUBCASE("an op a reader does not know (as schema-3 readers see QuantizeLinear)") {
+    Bytes b = int8_model_bytes(path);
+    patch<uint16_t>(b, field_address(fb_node(b, "quantize"), fb::Node::VT_OP), 999);
+    write_bytes(path, b);
+    expect_error(path, StatusCode::kInvalidModel, {"'quantize'", "999", "newer Tandem"});
+  }
+  SUBCASE("a zero point outside int8") {
+    Bytes b = int8_model_bytes(path);
+    patch<int32_t>(b, fb_tensor(b, "xq")->quant()->zero_point()->Data(), 300);
+    write_bytes(path, b);
+    expect_error(path, StatusCode::kInvalidModel, {"'xq'", "zero point 300"});
+  }
+  SUBCASE("a negative scale") {
+    Bytes b = int8_model_bytes(path);
+    patch<float>(b, fb_tensor(b, "xq")->quant()->scale()->Data(), -1.0f);
+    write_bytes(path, b);
+    expect_error(path, StatusCode::kInvalidModel, {"'xq'", "positive and finite"});
+  }
+}
+
 TEST_CASE("malformed: inconsistent shape (conv weight channels mismatch)") {
   Graph g = conv_bn_relu_maxpool_gemm_softmax();
   int w = g.find_tensor("conv_w");

@@ -99,6 +99,24 @@ Expected<int> ImportContext::add_node(const onnx::NodeProto& n, OpType op, std::
   return static_cast<int>(graph.nodes.size()) - 1;
 }
 
+Expected<int> ImportContext::add_int8_node(const onnx::NodeProto& n, OpType op,
+                                           std::vector<int> inputs, const Quantization& q,
+                                           bool from_uint8) {
+  if (n.output_size() < 1 || n.output(0).empty())
+    return invalid_model(describe(n) + ": has no output");
+  auto et = elem_types.find(n.output(0));
+  const int32_t want = from_uint8 ? onnx::TensorProto::UINT8 : onnx::TensorProto::INT8;
+  if (et != elem_types.end() && et->second != want)
+    return unsupported(describe(n) + ": output '" + n.output(0) + "' is " +
+                       elem_type_name(et->second) + ", its zero point " + elem_type_name(want));
+  elem_types.erase(n.output(0));  // add_node checks float outputs
+  TANDEM_ASSIGN_OR_RETURN(int idx, add_node(n, op, std::move(inputs), {}));
+  Tensor& t = graph.tensor(graph.nodes[size_t(idx)].outputs[0]);
+  t.dtype = DType::kInt8;
+  t.quant = q;
+  return idx;
+}
+
 const onnx::AttributeProto* find_attr(const onnx::NodeProto& n, const char* name) {
   for (const auto& a : n.attribute())
     if (a.name() == name) return &a;

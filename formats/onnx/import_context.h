@@ -52,6 +52,10 @@ class ImportContext {
   // (the first `max_outputs`; later ones must be unused). Returns the node index.
   Expected<int> add_node(const onnx::NodeProto& n, OpType op, std::vector<int> inputs,
                          NodeAttrs attrs, int max_outputs = 1);
+  // The same for the 8-bit ops: output 0 is int8 with quantization `q`
+  // (QuantizeLinear; map_quant.cc); `from_uint8`: ONNX's output is uint8, shifted.
+  Expected<int> add_int8_node(const onnx::NodeProto& n, OpType op, std::vector<int> inputs,
+                              const Quantization& q, bool from_uint8 = false);
   // Makes ONNX value `onnx_name` another name for graph tensor `id` (Identity of a constant, ...).
   void alias(const std::string& onnx_name, int id) { tensor_ids[onnx_name] = id; }
 

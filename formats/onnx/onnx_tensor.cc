@@ -51,6 +51,7 @@ Expected<ConstValue> decode_tensor(const onnx::TensorProto& t, const std::string
   if (t.data_location() == onnx::TensorProto::EXTERNAL)
     return internal_error("tensor '" + what + "' still points at external data");
   const bool raw = t.has_raw_data();
+  v.elem_type = t.data_type();
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT:
       v.is_float = true;

@@ -16,7 +16,8 @@ namespace tandem::onnx_import {
 // A value known at conversion time: an initializer, a Constant node's output,
 // or the result of folding a shape computation.
 struct ConstValue {
-  bool is_float = true;  // float32 data in `f`, else integer data (int64/int32/bool) in `i`
+  bool is_float = true;   // float32 data in `f`, else integer data (int64/int32/bool) in `i`
+  int32_t elem_type = 0;  // the ONNX element type it was decoded from (0: computed)
   Shape shape;
   std::vector<float> f;
   std::vector<int64_t> i;

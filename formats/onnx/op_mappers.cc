@@ -10,6 +10,7 @@ const MapperTable& op_mappers() {
     add_tensor_mappers(t);
     add_linear_mappers(t);
     add_resize_mappers(t);
+    add_quant_mappers(t);
     return t;
   }();
   return table;

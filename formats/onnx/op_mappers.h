@@ -25,6 +25,7 @@ void add_elementwise_mappers(MapperTable& t);
 void add_tensor_mappers(MapperTable& t);
 void add_linear_mappers(MapperTable& t);
 void add_resize_mappers(MapperTable& t);  // map_resize.cc
+void add_quant_mappers(MapperTable& t);   // map_quant.cc
 
 // Every family registered, built on first use.
 const MapperTable& op_mappers();

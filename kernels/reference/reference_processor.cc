@@ -60,8 +60,9 @@ class ReferenceExecutable final : public Executable {
     }
     for (size_t k = 0; k < io_.outputs.size(); ++k) {
       int t = io_.outputs[k];
-      std::memcpy(outputs[k], arena_.data(t),
-                  static_cast<size_t>(shape_elements(g_.tensor(t).shape)) * sizeof(float));
+      std::memcpy(
+          outputs[k], arena_.data(t),
+          static_cast<size_t>(shape_elements(g_.tensor(t).shape)) * dtype_size(g_.tensor(t).dtype));
     }
     return Status();
   }

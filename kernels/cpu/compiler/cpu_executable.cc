@@ -207,6 +207,7 @@ CpuTensor CpuExecutable::view(const RangePlan& p, int t) const {
   if (t < 0) return v;
   const Tensor& x = p.g.tensor(t);
   v.shape = x.shape;
+  v.dtype = x.dtype;
   if (x.is_constant()) {
     v.data = const_cast<float*>(x.data->f32());
     v.constant = true;

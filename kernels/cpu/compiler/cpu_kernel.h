@@ -18,11 +18,14 @@ namespace tandem::cpu {
 
 // One tensor as a kernel sees it.
 struct CpuTensor {
-  float* data = nullptr;     // constants: points at the (read-only) ConstantData
+  float* data = nullptr;  // constants: points at the (read-only) ConstantData; int8 data
+                          // of int8 tensors (i8())
+  int8_t* i8() const { return reinterpret_cast<int8_t*>(data); }
   Shape shape;               // logical shape (ONNX order)
   bool nhwc = false;         // 4-D activation stored NHWC
-  int64_t pixel_stride = 0;  // floats between pixels (>= channels) when nhwc
+  int64_t pixel_stride = 0;  // elements between pixels (>= channels) when nhwc
   bool constant = false;
+  DType dtype = DType::kFloat32;  // int8 activations are NHWC too (docs/int8.md)
 
   int64_t n() const { return shape[0]; }
   int64_t c() const { return shape[1]; }
@@ -225,6 +228,15 @@ Expected<KernelPtr> make_channel_shuffle(const KernelArgs& args);
 // gated_input is x, or -1 for another pattern.
 int gated_input(const Graph& g, const Node& gate, const Node& mul);
 Expected<KernelPtr> make_gated(const KernelArgs& args);
+
+// The 8-bit ops (docs/int8.md): QConv/QGemm on XNNPACK qc8 (qconv.cc);
+// QuantizeLinear, DequantizeLinear, QAdd on own loops (qelementwise.cc);
+// QMaxPool (XNNPACK s8), QGlobalAveragePool, channel QConcat (qpool.cc).
+// Dense QConvs on the own VNNI GEMM, depthwise ones on the own AVX-512 loop, where the
+// CPU has them (isa >= avx512, gemm != xnnpack); XNNPACK qc8 otherwise.
+CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
+CpuOpSupport qelementwise_support(const Graph& g, const Node& n);
+CpuOpSupport qpool_support(const Graph& g, const Node& n);
 
 // Reference kernel behind layout conversion, for ops XNNPACK lacks.
 Expected<KernelPtr> make_fallback_kernel(const KernelArgs& args);

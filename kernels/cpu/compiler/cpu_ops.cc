@@ -58,6 +58,14 @@ const CpuOpRow kCpuOps[] = {
     {OpType::kReshape, no_options<reshape_support>},
     {OpType::kFlatten, no_options<reshape_support>},
     {OpType::kIdentity, no_options<reshape_support>},
+    {OpType::kQConv, qconv_support},
+    {OpType::kQGemm, qconv_support},
+    {OpType::kQuantizeLinear, no_options<qelementwise_support>},
+    {OpType::kDequantizeLinear, no_options<qelementwise_support>},
+    {OpType::kQAdd, no_options<qelementwise_support>},
+    {OpType::kQMaxPool, no_options<qpool_support>},
+    {OpType::kQGlobalAveragePool, no_options<qpool_support>},
+    {OpType::kQConcat, no_options<qpool_support>},
 };
 
 }  // namespace

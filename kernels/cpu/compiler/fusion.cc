@@ -47,7 +47,7 @@ void fuse_norm_activations(RangePlan& p) {
   }
 }
 
-// Conv -> Add: when the later of the Add's two producers has a kernel that adds
+// Conv -> Add (QConv -> QAdd): when the later of the Add's two producers has a kernel that adds
 // a residual (CpuOpSupport::adds_residual: the GEMM conv) and no activation of
 // its own, it adds the other operand in its epilogue, applies the Add's
 // activation and writes the Add's output; the Add does nothing.
@@ -56,7 +56,8 @@ void fuse_residual_adds(RangePlan& p) {
   if (!p.options.fuse_residual) return;
   for (int j = p.first; j < p.last; ++j) {
     const Node& n = g.nodes[size_t(j)];
-    if (n.op != OpType::kAdd || n.inputs.size() != 2 || !p.sup(j).factory) continue;
+    const bool add = n.op == OpType::kAdd || n.op == OpType::kQAdd;  // QAdd: int8 (docs/int8.md)
+    if (!add || n.inputs.size() != 2 || !p.sup(j).factory) continue;
     const int out = n.outputs[0];
     int t = n.inputs[0], other = n.inputs[1];
     if (p.producer[size_t(other)] > p.producer[size_t(t)]) std::swap(t, other);

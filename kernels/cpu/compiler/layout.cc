@@ -8,21 +8,23 @@ namespace {
 
 constexpr int64_t kTile = 32;  // pixels x channels tile: both sides stay in L1
 
+template <typename T>
 struct TransposeJob {
-  const float* src;
-  float* dst;
+  const T* src;
+  T* dst;
   int64_t c, hw, stride;
   int64_t pixel_tiles;
 };
 
 // One (image, pixel tile) of NCHW -> NHWC.
+template <typename T>
 void to_nhwc_tile(void* ctx, size_t index) {
-  const auto* j = static_cast<const TransposeJob*>(ctx);
+  const auto* j = static_cast<const TransposeJob<T>*>(ctx);
   int64_t img = static_cast<int64_t>(index) / j->pixel_tiles;
   int64_t p0 = (static_cast<int64_t>(index) % j->pixel_tiles) * kTile;
   int64_t p1 = std::min(p0 + kTile, j->hw);
-  const float* s = j->src + img * j->c * j->hw;
-  float* d = j->dst + img * j->hw * j->stride;
+  const T* s = j->src + img * j->c * j->hw;
+  T* d = j->dst + img * j->hw * j->stride;
   for (int64_t c0 = 0; c0 < j->c; c0 += kTile) {
     int64_t c1 = std::min(c0 + kTile, j->c);
     for (int64_t p = p0; p < p1; ++p)
@@ -30,13 +32,14 @@ void to_nhwc_tile(void* ctx, size_t index) {
   }
 }
 
+template <typename T>
 void to_nchw_tile(void* ctx, size_t index) {
-  const auto* j = static_cast<const TransposeJob*>(ctx);
+  const auto* j = static_cast<const TransposeJob<T>*>(ctx);
   int64_t img = static_cast<int64_t>(index) / j->pixel_tiles;
   int64_t p0 = (static_cast<int64_t>(index) % j->pixel_tiles) * kTile;
   int64_t p1 = std::min(p0 + kTile, j->hw);
-  const float* s = j->src + img * j->hw * j->stride;
-  float* d = j->dst + img * j->c * j->hw;
+  const T* s = j->src + img * j->hw * j->stride;
+  T* d = j->dst + img * j->c * j->hw;
   for (int64_t c0 = 0; c0 < j->c; c0 += kTile) {
     int64_t c1 = std::min(c0 + kTile, j->c);
     for (int64_t c = c0; c < c1; ++c)
@@ -59,30 +62,42 @@ void copy_rows(void* ctx, size_t index) {
                 static_cast<size_t>(j->channels) * sizeof(float));
 }
 
+template <typename T>
+void to_nhwc(const T* src, int64_t n, int64_t c, int64_t h, int64_t w, T* dst, int64_t dst_stride,
+             pthreadpool_t pool) {
+  int64_t hw = h * w;
+  if (c == 1 && dst_stride == 1) {
+    std::memcpy(dst, src, static_cast<size_t>(n * hw) * sizeof(T));
+    return;
+  }
+  TransposeJob<T> job{src, dst, c, hw, dst_stride, (hw + kTile - 1) / kTile};
+  pthreadpool_parallelize_1d(pool, to_nhwc_tile<T>, &job, static_cast<size_t>(n * job.pixel_tiles),
+                             cpu_pool_flags());
+}
+
+template <typename T>
+void to_nchw(const T* src, int64_t src_stride, int64_t n, int64_t c, int64_t h, int64_t w, T* dst,
+             pthreadpool_t pool) {
+  int64_t hw = h * w;
+  if (c == 1 && src_stride == 1) {
+    std::memcpy(dst, src, static_cast<size_t>(n * hw) * sizeof(T));
+    return;
+  }
+  TransposeJob<T> job{src, dst, c, hw, src_stride, (hw + kTile - 1) / kTile};
+  pthreadpool_parallelize_1d(pool, to_nchw_tile<T>, &job, static_cast<size_t>(n * job.pixel_tiles),
+                             cpu_pool_flags());
+}
+
 }  // namespace
 
 void nchw_to_nhwc(const float* src, int64_t n, int64_t c, int64_t h, int64_t w, float* dst,
                   int64_t dst_stride, pthreadpool_t pool) {
-  int64_t hw = h * w;
-  if (c == 1 && dst_stride == 1) {
-    std::memcpy(dst, src, static_cast<size_t>(n * hw) * sizeof(float));
-    return;
-  }
-  TransposeJob job{src, dst, c, hw, dst_stride, (hw + kTile - 1) / kTile};
-  pthreadpool_parallelize_1d(pool, to_nhwc_tile, &job, static_cast<size_t>(n * job.pixel_tiles),
-                             cpu_pool_flags());
+  to_nhwc(src, n, c, h, w, dst, dst_stride, pool);
 }
 
 void nhwc_to_nchw(const float* src, int64_t src_stride, int64_t n, int64_t c, int64_t h, int64_t w,
                   float* dst, pthreadpool_t pool) {
-  int64_t hw = h * w;
-  if (c == 1 && src_stride == 1) {
-    std::memcpy(dst, src, static_cast<size_t>(n * hw) * sizeof(float));
-    return;
-  }
-  TransposeJob job{src, dst, c, hw, src_stride, (hw + kTile - 1) / kTile};
-  pthreadpool_parallelize_1d(pool, to_nchw_tile, &job, static_cast<size_t>(n * job.pixel_tiles),
-                             cpu_pool_flags());
+  to_nchw(src, src_stride, n, c, h, w, dst, pool);
 }
 
 void copy_pixels(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
@@ -98,17 +113,23 @@ void copy_pixels(const float* src, int64_t src_stride, float* dst, int64_t dst_s
 }
 
 void load_logical(const CpuTensor& t, float* dst, pthreadpool_t pool) {
-  if (t.nhwc)
+  if (t.nhwc && t.dtype == DType::kInt8)
+    to_nchw(t.i8(), t.pixel_stride, t.n(), t.c(), t.h(), t.w(), reinterpret_cast<int8_t*>(dst),
+            pool);
+  else if (t.nhwc)
     nhwc_to_nchw(t.data, t.pixel_stride, t.n(), t.c(), t.h(), t.w(), dst, pool);
   else
-    std::memcpy(dst, t.data, static_cast<size_t>(t.elements()) * sizeof(float));
+    std::memcpy(dst, t.data, static_cast<size_t>(t.elements()) * dtype_size(t.dtype));
 }
 
 void store_logical(const float* src, const CpuTensor& t, pthreadpool_t pool) {
-  if (t.nhwc)
+  if (t.nhwc && t.dtype == DType::kInt8)
+    to_nhwc(reinterpret_cast<const int8_t*>(src), t.n(), t.c(), t.h(), t.w(), t.i8(),
+            t.pixel_stride, pool);
+  else if (t.nhwc)
     nchw_to_nhwc(src, t.n(), t.c(), t.h(), t.w(), t.data, t.pixel_stride, pool);
   else
-    std::memcpy(t.data, src, static_cast<size_t>(t.elements()) * sizeof(float));
+    std::memcpy(t.data, src, static_cast<size_t>(t.elements()) * dtype_size(t.dtype));
 }
 
 }  // namespace tandem::cpu

@@ -20,7 +20,8 @@ void nhwc_to_nchw(const float* src, int64_t src_stride, int64_t n, int64_t c, in
 void copy_pixels(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
                  int64_t pixels, int64_t channels, pthreadpool_t pool);
 
-// Writes tensor `t` (any layout) to `dst` in its logical, contiguous layout.
+// Writes tensor `t` (any layout, float32 or int8) to `dst` in its logical,
+// contiguous layout (int8: bytes at `dst`).
 void load_logical(const CpuTensor& t, float* dst, pthreadpool_t pool);
 // Stores logical, contiguous `src` into tensor `t` (any layout).
 void store_logical(const float* src, const CpuTensor& t, pthreadpool_t pool);

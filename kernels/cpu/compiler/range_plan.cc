@@ -10,8 +10,9 @@ namespace tandem::cpu {
 
 bool RangePlan::is_nhwc(int t) const {
   const Tensor& x = g.tensor(t);
-  return local[size_t(t)] && x.shape.size() == 4 && x.dtype == DType::kFloat32 &&
-         !x.is_constant() && !keep_nchw[size_t(t)];
+  return local[size_t(t)] && x.shape.size() == 4 &&
+         (x.dtype == DType::kFloat32 || x.dtype == DType::kInt8) && !x.is_constant() &&
+         !keep_nchw[size_t(t)];
 }
 
 FusionGroup& RangePlan::group_at(int node) {

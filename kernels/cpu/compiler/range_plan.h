@@ -64,7 +64,7 @@ struct RangePlan {
   std::vector<FusionGroup> groups;
 
   const CpuOpSupport& sup(int node) const { return support[size_t(node - first)]; }
-  // A local 4-D float activation stored NHWC.
+  // A local 4-D float or int8 activation stored NHWC.
   bool is_nhwc(int t) const;
   // Read by exactly one node of the range, not a range output, in its own buffer.
   bool sole_reader(int t) const {

@@ -1,0 +1,246 @@
+// QConv and QGemm on XNNPACK's qc8 convolution (int8 NHWC, per-channel weight
+// scales, int32 bias, fp32 requantization with round half to even: the
+// arithmetic of docs/int8.md). QGemm is a 1x1 convolution over N "pixels".
+#include <algorithm>
+
+#include "graph/quant_math.h"
+#include "kernels/cpu/compiler/cpu_kernel.h"
+#include "kernels/cpu/ops/conv_geometry.h"
+#include "kernels/cpu/x86/qdwconv_avx512.h"
+#include "kernels/cpu/x86/qgemm_vnni.h"
+
+namespace tandem::cpu {
+namespace {
+
+uint32_t attr_at(const std::vector<int64_t>& v, size_t i, int64_t d) {
+  return v.size() > i ? static_cast<uint32_t>(v[i]) : static_cast<uint32_t>(d);
+}
+
+struct QConvShape {
+  int64_t groups = 1, m = 0, cg = 0, kh = 1, kw = 1;
+  size_t batch = 0, h = 1, w = 1, in_stride = 0, out_stride = 0;
+};
+
+// ONNX [M, C/g, kh, kw] -> XNNPACK [g, M/g, kh, kw, C/g]; one scale per output channel.
+Expected<KernelPtr> make_qc8(const KernelArgs& a, const QConvShape& s) {
+  const Node& n = *a.node;
+  const NodeAttrs& at = n.attrs;
+  const Tensor& xt = a.g->tensor(n.inputs[0]);
+  const Tensor& wt = a.g->tensor(n.inputs[1]);
+  const Tensor& yt = a.g->tensor(n.outputs[0]);
+  const int8_t* w = a.inputs[1].i8();
+  std::vector<int8_t> packed(static_cast<size_t>(s.m * s.cg * s.kh * s.kw));
+  for (int64_t o = 0; o < s.m; ++o)
+    for (int64_t i = 0; i < s.cg; ++i)
+      for (int64_t r = 0; r < s.kh * s.kw; ++r)
+        packed[size_t((o * s.kh * s.kw + r) * s.cg + i)] = w[(o * s.cg + i) * s.kh * s.kw + r];
+  std::vector<float> scales(static_cast<size_t>(s.m));
+  for (int64_t o = 0; o < s.m; ++o)
+    scales[size_t(o)] = wt.quant.scale.size() == 1 ? wt.quant.scale[0] : wt.quant.scale[size_t(o)];
+  const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
+  const auto* bias = has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr;
+  xnn_operator_t op = nullptr;
+  enum xnn_status st = xnn_create_convolution2d_nhwc_qc8(
+      attr_at(at.pads, 0, 0), attr_at(at.pads, 3, 0), attr_at(at.pads, 2, 0),
+      attr_at(at.pads, 1, 0), uint32_t(s.kh), uint32_t(s.kw), attr_at(at.strides, 0, 1),
+      attr_at(at.strides, 1, 1), attr_at(at.dilations, 0, 1), attr_at(at.dilations, 1, 1),
+      uint32_t(s.groups), size_t(s.cg), size_t(s.m / s.groups), s.in_stride, s.out_stride,
+      int8_t(xt.quant.zero_point[0]), xt.quant.scale[0], scales.data(), packed.data(), bias,
+      int8_t(yt.quant.zero_point[0]), yt.quant.scale[0], int8_t(at.qmin), int8_t(at.qmax),
+      cpu_xnn_flags(), &op);
+  if (st != xnn_status_success) return xnn_error(st, "create qc8 convolution", n);
+  XnnOperator owned(op);
+  st = xnn_setup_convolution2d_nhwc_qc8(op, s.batch, s.h, s.w, a.inputs[0].i8(), a.outputs[0].i8(),
+                                        a.pool);
+  if (st != xnn_status_success) return xnn_error(st, "setup qc8 convolution", n);
+  auto k = std::make_unique<XnnKernel>(std::move(owned), n.name);
+  k->consumed_constants.push_back(n.inputs[1]);
+  if (has_bias) k->consumed_constants.push_back(n.inputs[2]);
+  return KernelPtr(std::move(k));
+}
+
+Expected<KernelPtr> make_qconv(const KernelArgs& a) {
+  const CpuTensor& x = a.inputs[0];
+  const CpuTensor& w = a.inputs[1];
+  QConvShape s;
+  s.groups = a.node->attrs.group;
+  s.m = w.shape[0], s.cg = w.shape[1], s.kh = w.shape[2], s.kw = w.shape[3];
+  s.batch = size_t(x.n()), s.h = size_t(x.h()), s.w = size_t(x.w());
+  s.in_stride = size_t(x.pixel_stride), s.out_stride = size_t(a.outputs[0].pixel_stride);
+  return make_qc8(a, s);
+}
+
+// x [N, K] -> N pixels of K channels; y [N, M].
+Expected<KernelPtr> make_qgemm(const KernelArgs& a) {
+  const CpuTensor& x = a.inputs[0];
+  QConvShape s;
+  s.m = a.inputs[1].shape[0], s.cg = a.inputs[1].shape[1];
+  s.batch = size_t(x.shape[0]);
+  s.in_stride = size_t(s.cg), s.out_stride = size_t(s.m);
+  return make_qc8(a, s);
+}
+
+// XNNPACK's qc8 requantization takes scales in [2^-32, 256).
+bool multipliers_in_range(const Graph& g, const Node& n) {
+  const Quantization& qx = g.tensor(n.inputs[0]).quant;
+  const Quantization& qw = g.tensor(n.inputs[1]).quant;
+  const Quantization& qy = g.tensor(n.outputs[0]).quant;
+  for (size_t m = 0; m < size_t(g.tensor(n.inputs[1]).shape[0]); ++m) {
+    const float r = qmath::conv_multiplier(qx, qw, m, qy);
+    if (!(r >= 0x1.0p-32f && r < 256.0f)) return false;
+  }
+  return true;
+}
+
+// A 1x1 stride-1 unpadded dense QConv as one GEMM over the NHWC pixels (x86/qgemm_vnni.h).
+class QConvVnni final : public CpuKernel {
+ public:
+  explicit QConvVnni(const KernelArgs& a)
+      : x_(a.inputs[0].i8()),
+        y_(a.outputs[0].i8()),
+        rows_(a.inputs[0].n() * a.inputs[0].h() * a.inputs[0].w()),
+        x_stride_(a.inputs[0].pixel_stride),
+        y_stride_(a.outputs[0].pixel_stride) {
+    const Graph& g = *a.g;
+    const Node& n = *a.node;
+    const Quantization& qx = g.tensor(n.inputs[0]).quant;
+    const Quantization& qw = g.tensor(n.inputs[1]).quant;
+    const Quantization& qy = g.tensor(n.outputs[0]).quant;
+    const Shape& ws = a.inputs[1].shape;
+    const int64_t m = ws[0], k = (ws[1] + 3) / 4 * 4 * ws[2] * ws[3];
+    std::vector<float> mult(static_cast<size_t>(m));
+    for (int64_t o = 0; o < m; ++o) mult[size_t(o)] = qmath::conv_multiplier(qx, qw, size_t(o), qy);
+    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
+    const ConvGeometry q = conv_geometry(g, n);
+    direct_ = q.direct() && q.c % 4 == 0;
+    geo_ = {q.n,  q.h,  q.w,  q.c,  q.oh,
+            q.ow, q.kh, q.kw, q.sh, q.sw,
+            q.dh, q.dw, q.pt, q.pl, qx.zero_point[0]};
+    const std::vector<int8_t> patch_w =
+        direct_ ? std::vector<int8_t>()
+                : qconv_vnni_patch_weights(a.inputs[1].i8(), m, ws[1], ws[2], ws[3]);
+    w_ = qgemm_vnni_pack(direct_ ? a.inputs[1].i8() : patch_w.data(), m, k,
+                         has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
+                         qx.zero_point[0], mult, qy.zero_point[0], n.attrs.qmin, n.attrs.qmax);
+    consumed_constants.push_back(n.inputs[1]);
+    if (has_bias) consumed_constants.push_back(n.inputs[2]);
+    if (a.residual.data) fuse_add(g, n, a.residual);
+  }
+  Status run(pthreadpool_t pool) override {
+    if (direct_)
+      qgemm_vnni_run(w_, x_, x_stride_, rows_, y_, y_stride_, pool, cpu_pool_flags());
+    else
+      qconv_vnni_run(w_, geo_, x_, y_, pool, cpu_pool_flags());
+    return Status();
+  }
+  const char* kind() const override { return direct_ ? "qgemm_vnni" : "qconv_vnni"; }
+
+  // The QAdd reading this conv's output (fusion.cc put it in the epilogue).
+  void fuse_add(const Graph& g, const Node& n, const CpuTensor& residual) {
+    for (const Node& add : g.nodes) {
+      if (add.op != OpType::kQAdd || add.inputs.size() != 2) continue;
+      const int mine = add.inputs[0] == n.outputs[0] ? 0 : add.inputs[1] == n.outputs[0] ? 1 : -1;
+      if (mine < 0) continue;
+      const qmath::AddFactors f = qmath::add_factors(g.tensor(n.outputs[0]).quant,
+                                                     g.tensor(add.inputs[size_t(1 - mine)]).quant,
+                                                     g.tensor(add.outputs[0]).quant);
+      w_.residual = residual.i8();
+      w_.fa = f.fa, w_.fb = f.fb, w_.za = f.za, w_.zb = f.zb, w_.zc = f.zy;
+      return;
+    }
+  }
+
+ private:
+  const int8_t* x_;
+  int8_t* y_;
+  int64_t rows_, x_stride_, y_stride_;
+  bool direct_ = true;
+  QConvVnniGeometry geo_{};
+  QGemmVnniWeights w_;
+};
+
+Expected<KernelPtr> make_qconv_vnni(const KernelArgs& a) {
+  return KernelPtr(new QConvVnni(a));
+}
+
+// A depthwise QConv (one filter per channel) on the own AVX-512 loop (x86/qdwconv_avx512.h).
+class QDwConvAvx512 final : public CpuKernel {
+ public:
+  explicit QDwConvAvx512(const KernelArgs& a) : x_(a.inputs[0].i8()), y_(a.outputs[0].i8()) {
+    const Graph& g = *a.g;
+    const Node& n = *a.node;
+    const Quantization& qx = g.tensor(n.inputs[0]).quant;
+    const Quantization& qw = g.tensor(n.inputs[1]).quant;
+    const Quantization& qy = g.tensor(n.outputs[0]).quant;
+    const ConvGeometry q = conv_geometry(g, n);
+    geo_ = {q.n, q.h, q.w, q.c, q.oh, q.ow, q.kh, q.kw, q.sh, q.sw, q.pt, q.pl, qx.zero_point[0]};
+    std::vector<float> mult(static_cast<size_t>(q.m));
+    for (int64_t o = 0; o < q.m; ++o)
+      mult[size_t(o)] = qmath::conv_multiplier(qx, qw, size_t(o), qy);
+    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
+    w_ = qdwconv_pack(a.inputs[1].i8(), geo_,
+                      has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr, mult,
+                      qy.zero_point[0], n.attrs.qmin, n.attrs.qmax);
+    consumed_constants.push_back(n.inputs[1]);
+    if (has_bias) consumed_constants.push_back(n.inputs[2]);
+  }
+  Status run(pthreadpool_t pool) override {
+    qdwconv_run(w_, geo_, x_, y_, pool, cpu_pool_flags());
+    return Status();
+  }
+  const char* kind() const override { return "qdwconv_avx512"; }
+
+ private:
+  const int8_t* x_;
+  int8_t* y_;
+  QDwGeometry geo_{};
+  QDwWeights w_;
+};
+
+Expected<KernelPtr> make_qdwconv(const KernelArgs& a) {
+  return KernelPtr(new QDwConvAvx512(a));
+}
+
+bool qdw_applicable(const Graph& g, const Node& n) {
+  const Shape& x = g.tensor(n.inputs[0]).shape;
+  const Shape& w = g.tensor(n.inputs[1]).shape;
+  const NodeAttrs& at = n.attrs;
+  for (int64_t d : at.dilations)
+    if (d != 1) return false;
+  return n.op == OpType::kQConv && at.group == x[1] && w[0] == x[1] && w[1] == 1 && w[2] == w[3] &&
+         (w[2] == 3 || w[2] == 5);
+}
+
+bool vnni_applicable(const Graph& g, const Node& n) {
+  const Shape& w = g.tensor(n.inputs[1]).shape;
+  const NodeAttrs& at = n.attrs;
+  auto all = [](const std::vector<int64_t>& v, int64_t value) {
+    return std::all_of(v.begin(), v.end(), [&](int64_t x) { return x == value; });
+  };
+  if (n.op != OpType::kQConv || at.group != 1) return false;
+  const bool direct =
+      w[2] == 1 && w[3] == 1 && all(at.strides, 1) && all(at.pads, 0) && all(at.dilations, 1);
+  if (direct && w[1] % 4 == 0) return true;                       // A: the input's rows
+  return (w[1] + 3) / 4 * 4 * w[2] * w[3] <= kQConvVnniMaxDepth;  // patches on the stack
+}
+
+}  // namespace
+
+CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
+  if (n.inputs.size() < 2 || !multipliers_in_range(g, n)) return {};
+  if (n.op == OpType::kQGemm) return contiguous_kernel(make_qgemm);
+  const NodeAttrs& at = n.attrs;
+  if (at.pads.size() != 0 && at.pads.size() != 4) return {};
+  const bool own =
+      options.gemm != CpuKernelOptions::Gemm::kXnnpack && options.isa >= CpuIsa::kAvx512;
+  if (own && qgemm_vnni_available() && vnni_applicable(g, n)) {
+    CpuOpSupport s = contiguous_kernel(make_qconv_vnni);
+    s.adds_residual = true;  // a following QAdd in the epilogue
+    return s;
+  }
+  if (own && qdwconv_avx512_available() && qdw_applicable(g, n))
+    return contiguous_kernel(make_qdwconv);
+  return contiguous_kernel(make_qconv);
+}
+
+}  // namespace tandem::cpu

@@ -1,0 +1,257 @@
+#include "kernels/cpu/x86/qgemm_vnni.h"
+
+#include <algorithm>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace tandem::cpu {
+
+QGemmVnniWeights qgemm_vnni_pack(const int8_t* w, int64_t m, int64_t k, const int32_t* bias,
+                                 int32_t zx, const std::vector<float>& multiplier, int32_t zy,
+                                 int32_t lo, int32_t hi) {
+  QGemmVnniWeights p;
+  p.k = k, p.m = m, p.blocks = (m + 15) / 16;
+  p.zy = zy, p.lo = lo, p.hi = hi;
+  const int64_t k4 = k / 4;
+  p.packed.assign(size_t(p.blocks * k4 * 64), 0);
+  p.bias.assign(size_t(p.blocks * 16), 0);
+  p.multiplier.assign(size_t(p.blocks * 16), 0.0f);
+  for (int64_t col = 0; col < m; ++col) {
+    const int64_t j = col / 16, lane = col % 16;
+    int32_t sum = 0;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      const int8_t v = w[col * k + kk];
+      sum += v;
+      p.packed[size_t((j * k4 + kk / 4) * 64 + lane * 4 + kk % 4)] = v;
+    }
+    // sum (x + 128) * w - (128 + zx) * sum w = sum (x - zx) * w
+    p.bias[size_t(col)] = (bias ? bias[col] : 0) - (128 + zx) * sum;
+    p.multiplier[size_t(col)] = multiplier[size_t(col)];
+  }
+  return p;
+}
+
+std::vector<int8_t> qconv_vnni_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
+                                             int64_t kw) {
+  const int64_t cp = (c + 3) / 4 * 4;
+  std::vector<int8_t> out(size_t(m * cp * kh * kw), 0);
+  for (int64_t o = 0; o < m; ++o)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t r = 0; r < kh * kw; ++r)
+        out[size_t(o * kh * kw * cp + r * cp + ci)] = w[(o * c + ci) * kh * kw + r];
+  return out;
+}
+
+#if defined(__x86_64__)
+
+bool qgemm_vnni_available() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+  return ok;
+}
+
+// (maskz forms with a full mask: GCC 12 warns that the unmasked ones read an
+// undefined vector when inlined into a target region.)
+// The kernels below are compiled for AVX-512 VNNI (a target region, as the
+// other per-level files: simd_target.h); only called where the CPU has it.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))), \
+                             apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
+#endif
+
+namespace {
+
+constexpr int kMR = 8;         // rows per micro-tile (8 x 2 zmm accumulators)
+constexpr int64_t kRows = 64;  // rows per task: its A block stays in L2 across column pairs
+
+struct Job {
+  const QGemmVnniWeights* w;
+  const int8_t* a;
+  int64_t a_stride, rows;
+  int8_t* c;
+  int64_t c_stride;
+  int64_t row_base = 0;  // the output row of a's row 0 (for the residual)
+};
+
+// The fused QAdd: rne(float(q - za) * fa + float(r - zb) * fb) + zc, saturated
+// (separate multiply and add, as qmath::add_values: no fused multiply-add).
+inline __m512i add_residual(const QGemmVnniWeights& w, __m512i q, const int8_t* r, __mmask16 mask) {
+  const __m512 ta = _mm512_maskz_mul_ps(
+      0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_sub_epi32(q, _mm512_set1_epi32(w.za))),
+      _mm512_set1_ps(w.fa));
+  const __m512i rv = _mm512_maskz_cvtepi8_epi32(0xFFFF, _mm_maskz_loadu_epi8(mask, r));
+  const __m512 tb = _mm512_maskz_mul_ps(
+      0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_sub_epi32(rv, _mm512_set1_epi32(w.zb))),
+      _mm512_set1_ps(w.fb));
+  __m512 f = _mm512_maskz_add_ps(0xFFFF, ta, tb);
+  f = _mm512_maskz_max_ps(0xFFFF, f, _mm512_set1_ps(float(-128 - w.zc)));
+  f = _mm512_maskz_min_ps(0xFFFF, f, _mm512_set1_ps(float(127 - w.zc)));
+  return _mm512_add_epi32(_mm512_maskz_cvtps_epi32(0xFFFF, f), _mm512_set1_epi32(w.zc));
+}
+
+// Requantizes 16 sums of column block j (output row `row`) and stores `lanes` of them.
+inline void store_block(const QGemmVnniWeights& w, int64_t j, __m512i acc, int8_t* c, int lanes,
+                        int64_t row) {
+  acc = _mm512_add_epi32(acc, _mm512_loadu_si512(w.bias.data() + j * 16));
+  __m512 f = _mm512_maskz_mul_ps(0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, acc),
+                                 _mm512_loadu_ps(w.multiplier.data() + j * 16));
+  f = _mm512_maskz_max_ps(0xFFFF, f, _mm512_set1_ps(float(w.lo - w.zy)));
+  f = _mm512_maskz_min_ps(0xFFFF, f, _mm512_set1_ps(float(w.hi - w.zy)));
+  __m512i q = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(0xFFFF, f), _mm512_set1_epi32(w.zy));
+  const __mmask16 mask = lanes >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << lanes) - 1);
+  if (w.residual) q = add_residual(w, q, w.residual + row * w.m + j * 16, mask);
+  _mm512_mask_cvtsepi32_storeu_epi8(c, mask, q);
+}
+
+// MR rows x NB column blocks (16 each) starting at block j.
+template <int MR, int NB>
+void micro_tile(const Job& jb, int64_t r0, int64_t j) {
+  const QGemmVnniWeights& w = *jb.w;
+  const int64_t k4 = w.k / 4;
+  __m512i acc[MR][NB];
+  for (int r = 0; r < MR; ++r)
+    for (int b = 0; b < NB; ++b) acc[r][b] = _mm512_setzero_si512();
+  const __m512i flip = _mm512_set1_epi32(int32_t(0x80808080u));
+  const int8_t* bp[NB];
+  for (int b = 0; b < NB; ++b) bp[b] = w.packed.data() + (j + b) * k4 * 64;
+  const int8_t* ap = jb.a + r0 * jb.a_stride;
+  for (int64_t q = 0; q < k4; ++q) {
+    __m512i bv[NB];
+    for (int b = 0; b < NB; ++b) bv[b] = _mm512_loadu_si512(bp[b] + q * 64);
+    for (int r = 0; r < MR; ++r) {
+      int32_t four;
+      __builtin_memcpy(&four, ap + r * jb.a_stride + q * 4, 4);
+      const __m512i av = _mm512_xor_si512(_mm512_set1_epi32(four), flip);  // x + 128, unsigned
+      for (int b = 0; b < NB; ++b) acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], av, bv[b]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int b = 0; b < NB; ++b) {
+      const int lanes = int(std::min<int64_t>(16, w.m - (j + b) * 16));
+      store_block(w, j + b, acc[r][b], jb.c + (r0 + r) * jb.c_stride + (j + b) * 16, lanes,
+                  jb.row_base + r0 + r);
+    }
+}
+
+template <int NB>
+void rows_tile(const Job& jb, int64_t r0, int64_t r1, int64_t j) {
+  int64_t r = r0;
+  for (; r + kMR <= r1; r += kMR) micro_tile<kMR, NB>(jb, r, j);
+  switch (r1 - r) {
+    case 7:
+      return micro_tile<7, NB>(jb, r, j);
+    case 6:
+      return micro_tile<6, NB>(jb, r, j);
+    case 5:
+      return micro_tile<5, NB>(jb, r, j);
+    case 4:
+      return micro_tile<4, NB>(jb, r, j);
+    case 3:
+      return micro_tile<3, NB>(jb, r, j);
+    case 2:
+      return micro_tile<2, NB>(jb, r, j);
+    case 1:
+      return micro_tile<1, NB>(jb, r, j);
+    default:
+      return;
+  }
+}
+
+// Task (row block i, column pair jp).
+void task(void* ctx, size_t i, size_t jp) {
+  const Job& jb = *static_cast<const Job*>(ctx);
+  const int64_t r0 = int64_t(i) * kRows, r1 = std::min(jb.rows, r0 + kRows);
+  const int64_t j = int64_t(jp) * 2;
+  if (j + 1 < jb.w->blocks)
+    rows_tile<2>(jb, r0, r1, j);
+  else
+    rows_tile<1>(jb, r0, r1, j);
+}
+
+constexpr int64_t kPatchRows = 16;
+
+struct ConvJob {
+  const QGemmVnniWeights* w;
+  const QConvVnniGeometry* g;
+  const int8_t* x;
+  int8_t* y;
+  int64_t rows;
+};
+
+// Output pixel p's kh*kw*C inputs, the zero point where the window leaves the input.
+void gather_patch(const QConvVnniGeometry& g, const int8_t* x, int64_t p, int8_t* dst) {
+  const int64_t ox = p % g.ow, oy = (p / g.ow) % g.oh, img = p / (g.ow * g.oh);
+  const int8_t* xi = x + img * g.h * g.w * g.c;
+  const int64_t cp = g.cp();
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+    for (int64_t kx = 0; kx < g.kw; ++kx, dst += cp) {
+      const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
+      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+        __builtin_memset(dst, g.zx, size_t(cp));
+      } else if (cp == 4) {  // stems (C = 3): byte moves, not two library calls
+        const int8_t* src = xi + (iy * g.w + ix) * g.c;
+        for (int64_t ci = 0; ci < 4; ++ci) dst[ci] = ci < g.c ? src[ci] : int8_t(g.zx);
+      } else {
+        __builtin_memcpy(dst, xi + (iy * g.w + ix) * g.c, size_t(g.c));
+        if (cp > g.c) __builtin_memset(dst + g.c, g.zx, size_t(cp - g.c));
+      }
+    }
+  }
+}
+
+void conv_task(void* ctx, size_t i) {
+  const ConvJob& cj = *static_cast<const ConvJob*>(ctx);
+  alignas(64) int8_t patch[kPatchRows * kQConvVnniMaxDepth];
+  const int64_t r0 = int64_t(i) * kPatchRows, r1 = std::min(cj.rows, r0 + kPatchRows);
+  const int64_t depth = cj.w->k;
+  for (int64_t p = r0; p < r1; ++p) gather_patch(*cj.g, cj.x, p, patch + (p - r0) * depth);
+  const Job jb{cj.w, patch, depth, r1 - r0, cj.y + r0 * cj.w->m, cj.w->m, r0};
+  for (int64_t j = 0; j < cj.w->blocks; j += 2) {
+    if (j + 1 < cj.w->blocks)
+      rows_tile<2>(jb, 0, r1 - r0, j);
+    else
+      rows_tile<1>(jb, 0, r1 - r0, j);
+  }
+}
+
+}  // namespace
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+void qgemm_vnni_run(const QGemmVnniWeights& w, const int8_t* a, int64_t a_stride, int64_t rows,
+                    int8_t* c, int64_t c_stride, pthreadpool_t pool, uint32_t pool_flags) {
+  Job jb{&w, a, a_stride, rows, c, c_stride};
+  pthreadpool_parallelize_2d(pool, task, &jb, size_t((rows + kRows - 1) / kRows),
+                             size_t((w.blocks + 1) / 2), pool_flags);
+}
+
+void qconv_vnni_run(const QGemmVnniWeights& w, const QConvVnniGeometry& g, const int8_t* x,
+                    int8_t* y, pthreadpool_t pool, uint32_t pool_flags) {
+  ConvJob cj{&w, &g, x, y, g.n * g.oh * g.ow};
+  pthreadpool_parallelize_1d(pool, conv_task, &cj, size_t((cj.rows + kPatchRows - 1) / kPatchRows),
+                             pool_flags);
+}
+
+#else
+
+bool qgemm_vnni_available() {
+  return false;
+}
+void qconv_vnni_run(const QGemmVnniWeights&, const QConvVnniGeometry&, const int8_t*, int8_t*,
+                    pthreadpool_t, uint32_t) {}
+void qgemm_vnni_run(const QGemmVnniWeights&, const int8_t*, int64_t, int64_t, int8_t*, int64_t,
+                    pthreadpool_t, uint32_t) {}
+
+#endif
+
+}  // namespace tandem::cpu

@@ -1,0 +1,281 @@
+// cpu int8 kernels (docs/int8.md) against the reference int8 kernels on a
+// hand-built QDQ model with every int8 op: bit-identical at 1 and 2 threads,
+// all native, and int8 tensors crossing a cut between two processors.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <map>
+#include <random>
+
+#include "engine/executor.h"
+#include "kernels/cpu/x86/qdwconv_avx512.h"
+#include "kernels/cpu/x86/qgemm_vnni.h"
+#include "kernels/reference/reference_kernels.h"
+#include "scheduler/pipeline.h"
+#include "tests/cpu_compare.h"
+#include "tests/onnx_builder.h"
+#include "tests/onnx_convert_helpers.h"
+
+using namespace tandem;
+using namespace tandem::test;
+
+namespace {
+
+// Builds QDQ models the way quantize_static writes them: each value quantized
+// once (Q -> DQ), weights as DequantizeLinear of int8 initializers.
+class QdqBuilder {
+ public:
+  OnnxBuilder b{13};
+  std::mt19937 rng{42};
+
+  void int_init(const std::string& name, int32_t type, const std::vector<int64_t>& shape,
+                const std::vector<int32_t>& v) {
+    auto* t = b.graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(type);
+    for (int64_t d : shape) t->add_dims(d);
+    for (int32_t x : v) t->add_int32_data(x);
+  }
+  // Q then DQ of float value `x`: returns the DQ output's name.
+  std::string qdq(const std::string& x, float scale, int32_t zp) {
+    const std::string s = x + "_s", z = x + "_z";
+    b.init_floats(s, {}, {scale});
+    int_init(z, onnx::TensorProto::INT8, {}, {zp});
+    b.node("QuantizeLinear", {x, s, z}, {x + "_q"});
+    b.node("DequantizeLinear", {x + "_q", s, z}, {x + "_dq"});
+    return x + "_dq";
+  }
+  // Per-channel int8 weights [m, rest...] and an int32 bias at sx * sw[m].
+  std::vector<std::string> weights(const std::string& name, std::vector<int64_t> shape, float sx,
+                                   int64_t axis = 0) {
+    int64_t count = 1;
+    for (int64_t d : shape) count *= d;
+    std::vector<int32_t> w(static_cast<size_t>(count));
+    std::uniform_int_distribution<int> wd(-127, 127);
+    for (int32_t& v : w) v = wd(rng);
+    const int64_t m = shape[size_t(axis)];
+    std::vector<float> sw(static_cast<size_t>(m)), sb(static_cast<size_t>(m));
+    std::vector<int32_t> bias(static_cast<size_t>(m)), zeros(static_cast<size_t>(m), 0);
+    std::uniform_real_distribution<float> sd(0.002f, 0.02f);
+    std::uniform_int_distribution<int> bd(-3000, 3000);
+    for (int64_t k = 0; k < m; ++k) {
+      sw[size_t(k)] = sd(rng);
+      sb[size_t(k)] = sx * sw[size_t(k)];
+      bias[size_t(k)] = bd(rng);
+    }
+    int_init(name + "_w", onnx::TensorProto::INT8, shape, w);
+    b.init_floats(name + "_ws", {m}, sw);
+    int_init(name + "_wz", onnx::TensorProto::INT8, {m}, zeros);
+    int_init(name + "_b", onnx::TensorProto::INT32, {m}, bias);
+    b.init_floats(name + "_bs", {m}, sb);
+    int_init(name + "_bz", onnx::TensorProto::INT32, {m}, zeros);
+    auto* dw =
+        b.node("DequantizeLinear", {name + "_w", name + "_ws", name + "_wz"}, {name + "_wd"});
+    OnnxBuilder::attr(dw, "axis", axis);
+    auto* db =
+        b.node("DequantizeLinear", {name + "_b", name + "_bs", name + "_bz"}, {name + "_bd"});
+    OnnxBuilder::attr(db, "axis", int64_t{0});
+    return {name + "_wd", name + "_bd"};
+  }
+  std::string conv(const std::string& name, const std::string& x, float sx, int64_t c, int64_t m,
+                   int64_t k, int64_t stride, int64_t group = 1) {
+    auto wb = weights(name, {m, c / group, k, k}, sx);
+    auto* n = b.node("Conv", {x, wb[0], wb[1]}, {name}, name);
+    OnnxBuilder::attr(n, "pads", std::vector<int64_t>{k / 2, k / 2, k / 2, k / 2});
+    OnnxBuilder::attr(n, "strides", std::vector<int64_t>{stride, stride});
+    OnnxBuilder::attr(n, "group", group);
+    return name;
+  }
+};
+
+// Every int8 op of docs/int8.md: stem conv + Relu, residual QAdd, 1x1 conv,
+// QConcat, depthwise conv + Clip, QMaxPool, QGlobalAveragePool, QGemm.
+OnnxBuilder all_int8_ops_model() {
+  QdqBuilder q;
+  OnnxBuilder& b = q.b;
+  b.input("x", {1, 3, 16, 16});
+  std::string x = q.qdq("x", 0.03f, 5);
+  b.node("Relu", {q.conv("stem", x, 0.03f, 3, 8, 3, 2)}, {"a"});
+  const std::string a = q.qdq("a", 0.05f, -128);
+  const std::string r = q.qdq(q.conv("branch", a, 0.05f, 8, 8, 3, 1), 0.08f, 3);
+  b.node("Add", {a, r}, {"sum"}, "add");
+  const std::string s = q.qdq("sum", 0.09f, -20);
+  const std::string p = q.qdq(q.conv("pw", s, 0.09f, 8, 8, 1, 1), 0.06f, 7);
+  auto* cat = b.node("Concat", {s, p}, {"cat"}, "concat");
+  OnnxBuilder::attr(cat, "axis", int64_t{1});
+  const std::string c = q.qdq("cat", 0.1f, -4);
+  b.init_floats("lo", {}, {0.0f});
+  b.init_floats("hi", {}, {6.0f});
+  b.node("Clip", {q.conv("dw", c, 0.1f, 16, 16, 3, 1, 16), "lo", "hi"}, {"clip"});
+  const std::string d = q.qdq("clip", 0.04f, -128);
+  auto* mp = b.node("MaxPool", {d}, {"pool"}, "maxpool");
+  OnnxBuilder::attr(mp, "kernel_shape", std::vector<int64_t>{2, 2});
+  OnnxBuilder::attr(mp, "strides", std::vector<int64_t>{2, 2});
+  const std::string m = q.qdq("pool", 0.04f, -128);
+  b.node("GlobalAveragePool", {m}, {"gap"}, "gap");
+  const std::string g = q.qdq("gap", 0.02f, -100);
+  b.node("Flatten", {g}, {"flat"}, "flatten");
+  const std::string f = q.qdq("flat", 0.02f, -100);
+  auto wb = q.weights("fc", {10, 16}, 0.02f);
+  auto* fc = b.node("Gemm", {f, wb[0], wb[1]}, {"fc"}, "fc");
+  OnnxBuilder::attr(fc, "transB", int64_t{1});
+  const std::string y = q.qdq("fc", 0.05f, 2);
+  b.node("Identity", {y}, {"y"});
+  b.output("y");
+  return b;
+}
+
+Graph converted_int8_model() {
+  ConvertOptions o;
+  o.evaluate_constants = run_reference_node;
+  return convert_ok(all_int8_ops_model(), "cpu_int8_ops.onnx", o);
+}
+
+std::vector<float> run_whole(const Graph& g, const std::string& spec,
+                             std::vector<std::string>* kinds) {
+  auto p = cpu_test::make(spec);
+  auto exe = p->compile(g, 0, int(g.nodes.size()));
+  REQUIRE_MESSAGE(exe.ok(), exe.status().to_string());
+  if (kinds) *kinds = (*exe)->kernel_kinds();
+  cpu_test::Tensors in = cpu_test::random_inputs(g, 0, int(g.nodes.size()), 3);
+  for (float& v : in[0]) v *= 3.0f;  // spread over the input's int8 range
+  cpu_test::Tensors out = cpu_test::run_range(*p, g, 0, int(g.nodes.size()), in);
+  return out[0];
+}
+
+}  // namespace
+
+TEST_CASE("the QDQ model maps every op onto an int8 op") {
+  Graph g = converted_int8_model();
+  std::map<OpType, int> ops;
+  for (const Node& n : g.nodes) ops[n.op]++;
+  CHECK(ops[OpType::kQConv] == 4);
+  CHECK(ops[OpType::kQAdd] == 1);
+  CHECK(ops[OpType::kQConcat] == 1);
+  CHECK(ops[OpType::kQMaxPool] == 1);
+  CHECK(ops[OpType::kQGlobalAveragePool] == 1);
+  CHECK(ops[OpType::kQGemm] == 1);
+  CHECK(ops[OpType::kConv] == 0);
+}
+
+TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 threads") {
+  Graph g = converted_int8_model();
+  const std::vector<float> ref = run_whole(g, "reference", nullptr);
+  double spread = 0;
+  for (float v : ref) spread = std::max(spread, double(std::abs(v)));
+  CHECK(spread > 0.2);  // the output carries signal, not one saturated value
+  const bool vnni = cpu::qgemm_vnni_available();
+  for (const char* spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,gemm=xnnpack",
+                           "cpu:threads=1,residual=separate"}) {
+    INFO(spec);
+    std::vector<std::string> kinds;
+    const std::vector<float> got = run_whole(g, spec, &kinds);
+    CHECK(cpu_test::count_kind(kinds, "reference") == 0);
+    // 4 QConv, QGemm, QMaxPool on XNNPACK; where the CPU has VNNI, the 1x1 conv on the
+    // own GEMM, the stem (C = 3, padded to 4) and the 3x3 on its patches, the depthwise
+    // conv on the own AVX-512 loop
+    const bool own = vnni && std::string(spec).find("xnnpack") == std::string::npos;
+    CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == (own ? 1 : 0));
+    CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == (own ? 2 : 0));
+    CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == (own ? 1 : 0));
+    CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? 2 : 6));
+    const bool fuse = own && std::string(spec).find("separate") == std::string::npos;
+    CHECK(cpu_test::count_kind(kinds, "fused") ==
+          (fuse ? 1 : 0));  // the QAdd, in the 3x3's epilogue
+    REQUIRE(got.size() == ref.size());
+    CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+  }
+}
+
+TEST_CASE("int8 tensors cross a cut between cpu and reference ranges unchanged") {
+  Graph g = converted_int8_model();
+  const int cut = [&] {  // after the QAdd: its int8 output crosses
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      if (g.nodes[i].op == OpType::kQAdd) return int(i) + 1;
+    return -1;
+  }();
+  REQUIRE(cut > 0);
+  RangeIO io = range_io(g, cut, int(g.nodes.size()));
+  REQUIRE(io.inputs.size() == 1);
+  CHECK(g.tensor(io.inputs[0]).dtype == DType::kInt8);
+  auto cpu = cpu_test::make("cpu:threads=2");
+  auto ref = cpu_test::make("reference");
+  cpu_test::Tensors in = cpu_test::random_inputs(g, 0, cut, 3);
+  for (float& v : in[0]) v *= 3.0f;
+  cpu_test::Tensors mid_cpu = cpu_test::run_range(*cpu, g, 0, cut, in);
+  cpu_test::Tensors mid_ref = cpu_test::run_range(*ref, g, 0, cut, in);
+  const size_t bytes = size_t(shape_elements(g.tensor(io.inputs[0]).shape));
+  CHECK(std::memcmp(mid_cpu[0].data(), mid_ref[0].data(), bytes) == 0);  // logical NCHW int8
+  cpu_test::Tensors out_a = cpu_test::run_range(*ref, g, cut, int(g.nodes.size()), mid_cpu);
+  cpu_test::Tensors out_b = cpu_test::run_range(*cpu, g, cut, int(g.nodes.size()), mid_ref);
+  CHECK(out_a[0] == out_b[0]);
+}
+
+TEST_CASE("a pipeline hands int8 activations between stages in int8 slots") {
+  Graph g = converted_int8_model();
+  int cut = -1;  // after the QAdd: only its int8 output crosses
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (g.nodes[i].op == OpType::kQAdd) cut = int(i) + 1;
+  REQUIRE(cut > 0);
+  auto a = cpu_test::make("cpu:threads=1");
+  auto b = cpu_test::make("reference");
+  const int n = int(g.nodes.size());
+  auto pipe = Pipeline::create(g, {StageSpec(a.get(), 0, cut), StageSpec(b.get(), cut, n)});
+  REQUIRE_MESSAGE(pipe.ok(), pipe.status().to_string());
+  const std::vector<float> whole = run_whole(g, "reference", nullptr);
+  cpu_test::Tensors in = cpu_test::random_inputs(g, 0, n, 3);
+  for (float& v : in[0]) v *= 3.0f;
+  for (int frame = 0; frame < 3; ++frame) {
+    auto out = (*pipe)->run(in);
+    REQUIRE_MESSAGE(out.ok(), out.status().to_string());
+    CHECK((*out)[0] == whole);
+  }
+}
+
+TEST_CASE("the own VNNI GEMM's edges: strided patches, column and row tails, wide depth") {
+  // 3x3 stride 2 over C = 5 (padded to 8) with M = 20 (a 4-column tail), then a 1x1 to M = 24 over
+  // 20 channels, then a 3x3 over 24 channels to 40; 7x9 input: pixel counts not multiples of 8.
+  QdqBuilder q;
+  q.b.input("x", {1, 5, 7, 9});
+  const std::string x = q.qdq("x", 0.02f, -7);
+  const std::string a = q.qdq(q.conv("c1", x, 0.02f, 5, 20, 3, 2), 0.05f, 11);
+  const std::string b = q.qdq(q.conv("c2", a, 0.05f, 20, 24, 1, 1), 0.04f, -9);
+  const std::string c = q.qdq(q.conv("c3", b, 0.04f, 24, 40, 3, 1), 0.06f, 1);
+  q.b.node("Identity", {c}, {"y"});
+  q.b.output("y");
+  ConvertOptions o;
+  o.evaluate_constants = run_reference_node;
+  Graph g = convert_ok(q.b, "cpu_int8_vnni_edges.onnx", o);
+  const std::vector<float> ref = run_whole(g, "reference", nullptr);
+  std::vector<std::string> kinds;
+  const std::vector<float> got = run_whole(g, "cpu:threads=2", &kinds);
+  if (cpu::qgemm_vnni_available()) {
+    CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == 2);
+    CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == 1);
+  }
+  REQUIRE(got.size() == ref.size());
+  CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 and 2, channel tails") {
+  for (int64_t k : {3, 5})
+    for (int64_t stride : {1, 2}) {
+      INFO("k " << k << " stride " << stride);
+      QdqBuilder q;
+      q.b.input("x", {1, 20, 9, 11});  // 20 channels: one full block of 16 and a tail of 4
+      const std::string x = q.qdq("x", 0.03f, 9);
+      const std::string d = q.qdq(q.conv("dw", x, 0.03f, 20, 20, k, stride, 20), 0.02f, -30);
+      q.b.node("Identity", {d}, {"y"});
+      q.b.output("y");
+      ConvertOptions o;
+      o.evaluate_constants = run_reference_node;
+      Graph g = convert_ok(q.b, "cpu_int8_dw.onnx", o);
+      const std::vector<float> ref = run_whole(g, "reference", nullptr);
+      std::vector<std::string> kinds;
+      const std::vector<float> got = run_whole(g, "cpu:threads=2", &kinds);
+      if (cpu::qdwconv_avx512_available())
+        CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == 1);
+      REQUIRE(got.size() == ref.size());
+      CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+    }
+}
