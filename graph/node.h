@@ -90,6 +90,11 @@ struct NodeAttrs {
   bool resize_from_sizes = false;  // the model gave sizes: the transform uses out / in exactly
 
   FusedActivation activation;  // Conv, Gemm, MatMul, Add after fusion
+
+  // Gather along `axis`: indices known at conversion time (normalised to [0, dim)),
+  // laid out as indices_shape (empty: one scalar index, the axis is dropped).
+  std::vector<int64_t> indices;
+  std::vector<int64_t> indices_shape;
 };
 
 struct Node {

@@ -87,8 +87,8 @@ bool same_attrs(const NodeAttrs& a, const NodeAttrs& b) {
          a.clip_max == b.clip_max && a.epsilon == b.epsilon && a.axis == b.axis &&
          a.perm == b.perm && a.axes == b.axes && a.keepdims == b.keepdims && a.starts == b.starts &&
          a.ends == b.ends && a.steps == b.steps && a.split == b.split && a.shape == b.shape &&
-         a.pad_mode == b.pad_mode && a.pad_value == b.pad_value &&
-         same_activation(a.activation, b.activation);
+         a.pad_mode == b.pad_mode && a.pad_value == b.pad_value && a.indices == b.indices &&
+         a.indices_shape == b.indices_shape && same_activation(a.activation, b.activation);
 }
 
 void require_ok(const Status& st) {
@@ -303,7 +303,12 @@ Graph every_op_params_graph() {
   a.dilations = {2, 2};
   int w = test::add_random_constant(g, "dw_w", {4, 1, 3, 3}, 9);
   int dw = test::add_simple_node(g, OpType::kConv, "dwconv", {x, w, -1}, a);
-  g.outputs = {rm, mm, dw};
+  a = {};
+  a.axis = 2;
+  a.indices = {5, 0, 3, 3, 1, 2};
+  a.indices_shape = {2, 3};
+  int ga = test::add_simple_node(g, OpType::kGather, "gather", {x}, a);
+  g.outputs = {rm, mm, dw, ga};
   return g;
 }
 

@@ -5,13 +5,14 @@
 #include <cmath>
 #include <functional>
 
+#include "formats/onnx/fold_broadcast.h"
 #include "formats/onnx/op_mappers.h"
 
 namespace tandem::onnx_import {
 namespace {
 
 using Fold = Expected<ConstValue> (*)(ImportContext& ctx, const onnx::NodeProto& n,
-                                      const std::vector<const ConstValue*>& in);
+                                      const FoldInputs& in);
 
 // A 1-D integer constant (shape taken before `v` is moved).
 ConstValue make_vector(std::vector<int64_t> v) {
@@ -359,7 +360,7 @@ constexpr FoldEntry kFolds[] = {
     {"Constant", fold_constant, false, true},
     {"Shape", fold_shape, false, true},
     {"Size", fold_size, false, true},
-    {"Gather", fold_gather, true, true},
+    {"Gather", fold_gather, true, false},  // on run-time data: the Gather op
     {"Unsqueeze", fold_unsqueeze, true, false},
     {"Squeeze", fold_squeeze, true, false},
     {"Concat", fold_concat, true, false},
@@ -372,6 +373,12 @@ constexpr FoldEntry kFolds[] = {
     {"Sub", fold_sub, true, false},
     {"Mul", fold_mul, true, false},
     {"Div", fold_div, true, false},
+    {"Expand", fold_expand, true, true},
+    {"Equal", fold_equal, true, true},
+    {"Where", fold_where, true, true},
+    {"Range", fold_range, true, true},
+    {"Not", fold_not, true, true},
+    {"ScatterND", fold_scatter_nd, true, true},
 };
 
 const FoldEntry* find_fold(const std::string& op_type) {

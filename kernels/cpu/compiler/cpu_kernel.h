@@ -192,6 +192,8 @@ bool is_channel_split(const Graph& g, const Node& n);
 CpuOpSupport split_support(const Graph& g, const Node& n);
 // Transposes of float tensors of rank <= 6 in any layout (transpose.cc).
 CpuOpSupport transpose_support(const Graph& g, const Node& n);
+// Gather with constant indices of tensors in logical layout (rank != 4) (gather.cc).
+CpuOpSupport gather_support(const Graph& g, const Node& n);
 // Nearest and bilinear Resize of NHWC activations along H and W (resize.cc).
 CpuOpSupport resize_support(const Graph& g, const Node& n);
 // Reshape -> Transpose (0, 2, 1, 3, 4) -> Reshape back: a channel shuffle, which the

@@ -54,6 +54,7 @@ const CpuOpRow kCpuOps[] = {
     {OpType::kReshape, no_options<reshape_support>},
     {OpType::kFlatten, no_options<reshape_support>},
     {OpType::kIdentity, no_options<reshape_support>},
+    {OpType::kGather, no_options<gather_support>},
 };
 
 }  // namespace
