@@ -1,0 +1,159 @@
+// MatMul on the own GEMM (gemm.h), batch dims broadcast as numpy does: the
+// attention products of transformers (Q K^T and softmax(...) V, B a run-time
+// tensor) and MatMuls on a constant B the fully connected path does not take.
+// A run-time B is repacked into per-batch panels each run (K x N floats, 1/M of
+// the multiply's work); a constant B is packed once. One task per batch matrix
+// (heads), or the GEMM's own blocking over the pool when there is one matrix.
+// Tensors of rank 4 are NHWC inside a range, not MatMul's row-major order: those
+// run on the fallback.
+#include <algorithm>
+
+#include "graph/shape_util.h"
+#include "kernels/cpu/compiler/cpu_kernel.h"
+#include "kernels/cpu/x86/gemm.h"
+
+namespace tandem::cpu {
+namespace {
+
+struct MatMulDims {
+  int64_t m = 0, k = 0, n = 0;
+  Shape batch;                     // broadcast batch dims
+  std::vector<int64_t> a_off, b_off;  // per batch matrix, in floats
+};
+
+// Shapes with 1-D operands promoted as numpy does; false when they do not fit.
+bool matmul_dims(Shape as, Shape bs, MatMulDims* d) {
+  if (as.empty() || bs.empty()) return false;
+  if (as.size() == 1) as.insert(as.begin(), 1);
+  if (bs.size() == 1) bs.push_back(1);
+  d->m = as[as.size() - 2];
+  d->k = as.back();
+  d->n = bs.back();
+  if (bs[bs.size() - 2] != d->k || d->m <= 0 || d->k <= 0 || d->n <= 0) return false;
+  const Shape ab(as.begin(), as.end() - 2), bb(bs.begin(), bs.end() - 2);
+  if (!broadcast_shapes(ab, bb, &d->batch)) return false;
+  const std::vector<int64_t> sa = broadcast_strides(ab, d->batch);
+  const std::vector<int64_t> sb = broadcast_strides(bb, d->batch);
+  const int64_t count = shape_elements(d->batch);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t rest = i, oa = 0, ob = 0;
+    for (size_t j = d->batch.size(); j-- > 0;) {
+      const int64_t c = rest % d->batch[j];
+      rest /= d->batch[j];
+      oa += c * sa[j];
+      ob += c * sb[j];
+    }
+    d->a_off.push_back(oa * d->m * d->k);
+    d->b_off.push_back(ob * d->k * d->n);
+  }
+  return true;
+}
+
+class MatMulGemmKernel : public CpuKernel {
+ public:
+  Status init(const KernelArgs& a, const MatMulDims& d) {
+    d_ = d;
+    a_ = a.inputs[0].data;
+    b_ = a.inputs[1].data;
+    c_ = a.outputs[0].data;
+    constant_b_ = a.inputs[1].constant;
+    const CpuIsa isa = a.options.isa;
+    const size_t count = d.a_off.size();
+    // A constant B broadcast over the batch is packed once and shared.
+    const bool shared = constant_b_ && std::all_of(d.b_off.begin(), d.b_off.end(),
+                                                   [](int64_t o) { return o == 0; });
+    for (size_t i = 0; i < (shared ? 1 : count); ++i) {
+      const float* src = b_ + d.b_off[i];
+      const int64_t n = d.n;
+      packed_.push_back(pack_gemm_b(isa, d.k, d.n, nullptr, [&](int64_t kk, int64_t j) {
+        return constant_b_ ? src[kk * n + j] : 0.0f;
+      }));
+    }
+    lo_ = a.node->attrs.activation.min;
+    hi_ = a.node->attrs.activation.max;
+    if (constant_b_) consumed_constants.push_back(a.node->inputs[1]);
+    return Status();
+  }
+  Status run(pthreadpool_t pool) override {
+    if (d_.a_off.size() == 1 && constant_b_) {
+      gemm_f32(packed_[0], call(0), pool, cpu_pool_flags());
+      return Status();
+    }
+    pthreadpool_parallelize_1d(pool, matrix_task, this, d_.a_off.size(), cpu_pool_flags());
+    return Status();
+  }
+  const char* kind() const override {
+    return packed_[0].isa == CpuIsa::kAvx512 ? "gemm_avx512" : "gemm_avx2";
+  }
+
+ private:
+  GemmCall call(size_t i) const {
+    GemmCall c;
+    c.m = d_.m;
+    c.a = a_ + d_.a_off[i];
+    c.lda = d_.k;
+    c.c = c_ + int64_t(i) * d_.m * d_.n;
+    c.ldc = d_.n;
+    c.lo = lo_;
+    c.hi = hi_;
+    return c;
+  }
+  static void matrix_task(void* ctx, size_t i) {
+    auto* k = static_cast<MatMulGemmKernel*>(ctx);
+    PackedGemmB& p = k->packed_[k->packed_.size() == 1 ? 0 : i];
+    if (!k->constant_b_) {
+      const float* src = k->b_ + k->d_.b_off[i];
+      const int64_t n = k->d_.n;
+      repack_gemm_b(&p, [src, n](int64_t kk, int64_t j) { return src[kk * n + j]; });
+    }
+    gemm_f32_rows(p, k->call(i), 0, k->d_.m);
+  }
+
+  MatMulDims d_;
+  const float* a_ = nullptr;
+  const float* b_ = nullptr;
+  float* c_ = nullptr;
+  bool constant_b_ = false;
+  std::vector<PackedGemmB> packed_;
+  float lo_ = 0, hi_ = 0;
+};
+
+Expected<KernelPtr> make_matmul_gemm(const KernelArgs& a) {
+  MatMulDims d;
+  if (!matmul_dims(a.inputs[0].shape, a.inputs[1].shape, &d))
+    return internal_error("MatMul '" + a.node->name + "': shapes do not multiply");
+  auto k = std::make_unique<MatMulGemmKernel>();
+  TANDEM_RETURN_IF_ERROR(k->init(a, d));
+  return KernelPtr(std::move(k));
+}
+
+}  // namespace
+
+CpuOpSupport matmul_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
+  CpuOpSupport fc = fully_connected_support(g, n);
+  if (n.inputs.size() != 2 || n.inputs[0] < 0 || n.inputs[1] < 0 || n.outputs.size() != 1)
+    return {};
+  const Tensor& x = g.tensor(n.inputs[0]);
+  const Tensor& b = g.tensor(n.inputs[1]);
+  const Shape& y = g.tensor(n.outputs[0]).shape;
+  MatMulDims d;
+  const bool own = gemm_isa_supported(options.isa) && !x.is_constant() && x.shape.size() != 4 &&
+                   b.shape.size() != 4 && y.size() != 4 && matmul_dims(x.shape, b.shape, &d);
+  // gemm=xnnpack keeps constant-B MatMuls on the fully connected path, gemm=own takes
+  // them all, auto where the own GEMM is measured to pay.
+  using G = CpuKernelOptions::Gemm;
+  const bool prefer_own = options.gemm == G::kOwn ||
+                          (options.gemm == G::kAuto && matmul_gemm_profitable(g, n, options.isa));
+  if (fc.factory && !(own && prefer_own)) return fc;
+  if (!own) return {};
+  return contiguous_kernel(make_matmul_gemm);
+}
+
+bool matmul_gemm_profitable(const Graph& g, const Node& n, CpuIsa isa) {
+  (void)g;
+  (void)n;
+  (void)isa;
+  return false;  // constant-B MatMuls stay on XNNPACK's fully connected until measured
+}
+
+}  // namespace tandem::cpu
