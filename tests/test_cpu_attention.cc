@@ -16,8 +16,8 @@ namespace {
 std::vector<std::string> own_gemm_specs() {
   std::vector<std::string> specs;
   for (cpu::CpuIsa isa : {cpu::CpuIsa::kAvx512, cpu::CpuIsa::kAvx2}) {
-    if (!test::skip_unless(cpu::gemm_isa_supported(isa), std::string("this CPU does not run ") +
-                                                             cpu::cpu_isa_name(isa)))
+    if (!test::skip_unless(cpu::gemm_isa_supported(isa),
+                           std::string("this CPU does not run ") + cpu::cpu_isa_name(isa)))
       continue;
     for (const char* t : {"1", "2"})
       specs.push_back(std::string("cpu:threads=") + t + ",isa=" + cpu::cpu_isa_name(isa));
@@ -41,10 +41,11 @@ TEST_CASE("cpu MatMul of run-time tensors runs on the own GEMM and matches the r
     bool constant_b;
   };
   const Case cases[] = {
-      {{12, 17, 64}, {12, 64, 17}, {12, 17, 17}, false},  // Q K^T per head
-      {{12, 17, 17}, {12, 17, 64}, {12, 17, 64}, false},  // softmax(.) V
+      {{12, 17, 64}, {12, 64, 17}, {12, 17, 17}, false},   // Q K^T per head
+      {{12, 17, 17}, {12, 17, 64}, {12, 17, 64}, false},   // softmax(.) V
       {{2, 1, 5, 33}, {3, 33, 40}, {2, 3, 5, 40}, false},  // broadcast both ways, rank 4 out
-      {{3, 7, 9}, {9, 70}, {3, 7, 70}, false},             // B shared by every matrix
+      {{3, 7, 9}, {9, 70}, {3, 7, 70}, false},             // B shared: one matrix of 21 rows
+      {{30, 1, 40}, {40, 30}, {30, 1, 30}, true},          // ViT's [197, 1, 768] x W
       {{7, 9}, {9, 70}, {7, 70}, false},                   // one matrix
       {{9}, {4, 9, 6}, {4, 6}, false},                     // 1-D A
       {{2, 7, 9}, {2, 9, 70}, {2, 7, 70}, true},           // constant B with batch dims
