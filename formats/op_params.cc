@@ -298,6 +298,30 @@ Status read_resize(const fb::Node& node, NodeAttrs* a) {
   return list_into(p->sizes(), "sizes", &a->sizes);
 }
 
+// LayerNormalization
+Params write_layer_norm(Builder& fbb, const NodeAttrs& a) {
+  auto ax = longs(fbb, a.axes);
+  return fb::CreateLayerNormalizationParams(fbb, ax, a.epsilon).Union();
+}
+Status read_layer_norm(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_LayerNormalizationParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->axes(), "axes", &a->axes));
+  a->epsilon = p->epsilon();
+  return Status();
+}
+
+// Gelu
+Params write_gelu(Builder& fbb, const NodeAttrs& a) {
+  return fb::CreateGeluParams(fbb, static_cast<fb::GeluApproximate>(a.gelu_approximate)).Union();
+}
+Status read_gelu(const fb::Node& node, NodeAttrs* a) {
+  const auto v = static_cast<uint8_t>(node.params_as_GeluParams()->approximate());
+  if (v > static_cast<uint8_t>(GeluApproximate::kTanh))
+    return invalid_model("unknown gelu approximation " + std::to_string(v));
+  a->gelu_approximate = static_cast<GeluApproximate>(v);
+  return Status();
+}
+
 // Gather
 Params write_gather(Builder& fbb, const NodeAttrs& a) {
   auto idx = longs(fbb, a.indices), shp = longs(fbb, a.indices_shape);
@@ -342,6 +366,9 @@ const ParamCodec kParamCodecs[] = {
     {OpType::kSoftmax, fb::OpParams::SoftmaxParams, write_softmax, read_softmax},
     {OpType::kPad, fb::OpParams::PadParams, write_pad, read_pad},
     {OpType::kResize, fb::OpParams::ResizeParams, write_resize, read_resize},
+    {OpType::kLayerNormalization, fb::OpParams::LayerNormalizationParams, write_layer_norm,
+     read_layer_norm},
+    {OpType::kGelu, fb::OpParams::GeluParams, write_gelu, read_gelu},
     {OpType::kGather, fb::OpParams::GatherParams, write_gather, read_gather},
 };
 

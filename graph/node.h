@@ -43,6 +43,9 @@ enum class ResizeNearest : uint8_t {
   kCeil = 3
 };
 
+// Gelu (values as in tandem.fbs): ONNX's approximate, "none" (erf) or "tanh".
+enum class GeluApproximate : uint8_t { kErf = 0, kTanh = 1 };
+
 struct NodeAttrs {
   // Conv, MaxPool, AveragePool. 2-D spatial ops only: kernel_shape/strides/
   // dilations have 2 entries, pads 4 in ONNX order [top, left, bottom, right].
@@ -64,14 +67,14 @@ struct NodeAttrs {
   float clip_min = -std::numeric_limits<float>::infinity();
   float clip_max = std::numeric_limits<float>::infinity();
 
-  // BatchNormalization.
+  // BatchNormalization, LayerNormalization.
   float epsilon = 1e-5f;
 
   // Concat, Split, Softmax, Flatten, Gather-like axes. Negative values are
   // normalised by the converter/shape inference to non-negative.
   int64_t axis = 0;
   std::vector<int64_t> perm;                 // Transpose
-  std::vector<int64_t> axes;                 // ReduceMean, Slice
+  std::vector<int64_t> axes;                 // ReduceMean, Slice, LayerNormalization
   bool keepdims = true;                      // ReduceMean
   std::vector<int64_t> starts, ends, steps;  // Slice
   std::vector<int64_t> split;                // Split: output sizes along axis
@@ -88,6 +91,8 @@ struct NodeAttrs {
   std::vector<float> scales;
   std::vector<int64_t> sizes;
   bool resize_from_sizes = false;  // the model gave sizes: the transform uses out / in exactly
+
+  GeluApproximate gelu_approximate = GeluApproximate::kErf;  // Gelu
 
   FusedActivation activation;  // Conv, Gemm, MatMul, Add after fusion
 

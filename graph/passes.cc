@@ -4,79 +4,17 @@
 #include <cmath>
 #include <limits>
 
+#include "graph/pass_util.h"
 #include "graph/shape_inference.h"
 
 namespace tandem {
 namespace {
 
+using namespace pass_util;
+
 // Constant folding never materialises more than this (a broadcast of two
 // small constants could otherwise blow up the model file).
 constexpr int64_t kMaxFoldedElements = int64_t{1} << 24;
-
-// Every id in range, so the passes can index without checks.
-Status check_ids(const Graph& g, const char* pass) {
-  for (const Node& n : g.nodes) {
-    for (int t : n.inputs)
-      if (t != -1 && !g.valid_tensor(t))
-        return invalid_argument(std::string(pass) + ": node '" + n.name + "' reads tensor id " +
-                                std::to_string(t) + " which does not exist");
-    for (int t : n.outputs)
-      if (!g.valid_tensor(t))
-        return invalid_argument(std::string(pass) + ": node '" + n.name + "' writes tensor id " +
-                                std::to_string(t) + " which does not exist");
-  }
-  for (int t : g.inputs)
-    if (!g.valid_tensor(t)) return invalid_argument(std::string(pass) + ": bad graph input id");
-  for (int t : g.outputs)
-    if (!g.valid_tensor(t)) return invalid_argument(std::string(pass) + ": bad graph output id");
-  return Status();
-}
-
-std::vector<int> reader_counts(const Graph& g) {
-  std::vector<int> readers(g.tensors.size(), 0);
-  for (const Node& n : g.nodes)
-    for (int t : n.inputs)
-      if (t >= 0) ++readers[static_cast<size_t>(t)];
-  return readers;
-}
-
-std::vector<bool> output_mask(const Graph& g) {
-  std::vector<bool> is_output(g.tensors.size(), false);
-  for (int t : g.outputs) is_output[static_cast<size_t>(t)] = true;
-  return is_output;
-}
-
-bool is_f32_constant(const Graph& g, int t) {
-  return t >= 0 && g.tensor(t).is_constant() && g.tensor(t).dtype == DType::kFloat32;
-}
-
-std::vector<float> constant_values(const Graph& g, int t) {
-  const ConstantData& d = *g.tensor(t).data;
-  return std::vector<float>(d.f32(), d.f32() + d.bytes / sizeof(float));
-}
-
-// A tensor name not yet in the graph, derived from `base`.
-std::string fresh_name(const Graph& g, const std::string& base) {
-  std::string name = base;
-  for (int k = 1; g.find_tensor(name) != -1; ++k) name = base + "_" + std::to_string(k);
-  return name;
-}
-
-void erase_nodes(Graph& g, const std::vector<bool>& dead) {
-  size_t w = 0;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (dead[i]) continue;
-    if (w != i) g.nodes[w] = std::move(g.nodes[i]);  // self-move would empty the node
-    ++w;
-  }
-  g.nodes.resize(w);
-}
-
-void replace_reads(Graph& g, int from, int to) {
-  for (Node& n : g.nodes)
-    for (int& t : n.inputs)
-      if (t == from) t = to;
-}
 
 // Per-channel BN factors: y = x * scale[c] + shift[c]. Empty when the BN
 // parameters are not float32 constants of `channels` entries.
@@ -387,10 +325,13 @@ Expected<std::vector<PassReport>> run_default_passes(Graph& g, const ConstantEva
   auto fold_constants = [&evaluate](Graph& graph) { return pass_fold_constants(graph, evaluate); };
   // Identity first (it hides producers), constants before BN folding (BN
   // parameters may be computed), BN before fusion (Conv-BN-Relu), DCE last.
+  // LayerNorm and GELU fusion need folded constants; channels_first needs the fused
+  // LayerNorms and makes Convs that BN folding and activation fusion may then use.
   const std::pair<const char*, Pass> passes[] = {
-      {"remove_identity", pass_remove_identity}, {"fold_constants", fold_constants},
-      {"fold_batchnorm", pass_fold_batchnorm},   {"fuse_activations", pass_fuse_activations},
-      {"eliminate_dead", pass_eliminate_dead},
+      {"remove_identity", pass_remove_identity},   {"fold_constants", fold_constants},
+      {"fuse_layer_norm", pass_fuse_layer_norm},   {"fuse_gelu", pass_fuse_gelu},
+      {"channels_first", pass_channels_first},     {"fold_batchnorm", pass_fold_batchnorm},
+      {"fuse_activations", pass_fuse_activations}, {"eliminate_dead", pass_eliminate_dead},
   };
   std::vector<PassReport> reports;
   for (const auto& [name, pass] : passes) {

@@ -30,6 +30,16 @@ using ConstantEvaluator = std::function<Status(const Graph& g, const Node& n,
 // Nodes whose inputs are all constants are evaluated with `evaluate`; without
 // one, such a node is an error (naming it) rather than left silently unfolded.
 Expected<int> pass_fold_constants(Graph& g, const ConstantEvaluator& evaluate);
+// The exported LayerNorm decomposition (ReduceMean, Sub, Pow 2, ReduceMean, Add eps,
+// Sqrt, Div, optional Mul gamma and Add beta) -> one LayerNormalization
+// (pass_fuse_layer_norm.cc).
+Expected<int> pass_fuse_layer_norm(Graph& g);
+// GELU's erf form x*0.5*(1+Erf(x/sqrt2)) and tanh form -> one Gelu (pass_fuse_gelu.cc).
+Expected<int> pass_fuse_gelu(Graph& g);
+// Transpose(0,2,3,1) -> last-axis ops -> Transpose(0,3,1,2) islands rewritten in
+// NCHW: LayerNorm over channels, MatMul -> 1x1 Conv; a layer scale after it folded
+// into the Conv (pass_channels_first.cc).
+Expected<int> pass_channels_first(Graph& g);
 // Nodes and tensors that no graph output depends on are removed.
 Expected<int> pass_eliminate_dead(Graph& g);
 

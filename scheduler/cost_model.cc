@@ -95,6 +95,8 @@ uint64_t hash_attrs(const NodeAttrs& a) {
   h = hash_pod(h, a.resize_nearest);
   h = hash_vec(h, a.scales);
   h = hash_vec(h, a.sizes);
+  // Only when set, so the keys of every other node (cached cost tables) stay as they were.
+  if (a.gelu_approximate != GeluApproximate::kErf) h = hash_pod(h, a.gelu_approximate);
   h = hash_pod(h, a.resize_from_sizes);
   h = hash_pod(h, a.activation.min);
   h = hash_pod(h, a.activation.max);

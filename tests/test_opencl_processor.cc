@@ -384,6 +384,45 @@ TEST_CASE("opencl op: unary activations and batchnorm") {
   check_case(g, "batchnorm");
 }
 
+TEST_CASE("opencl op: LayerNorm (channels, last axis), Gelu (erf, tanh), Pow, Sqrt") {
+  struct LnCase {
+    Shape x;
+    std::vector<int64_t> axes;
+    Shape param;
+    bool bias;
+  };
+  for (LnCase c : {LnCase{{1, 24, 5, 3}, {1}, {24, 1, 1}, true},
+                   LnCase{{2, 7, 40}, {2}, {40}, false}, LnCase{{3, 4, 6}, {1, 2}, {4, 6}, true}}) {
+    Graph g;
+    int x = add_input(g, "x", c.x);
+    std::vector<int> in = {x, add_random_constant(g, "gamma", c.param, 1)};
+    if (c.bias) in.push_back(add_random_constant(g, "beta", c.param, 2));
+    NodeAttrs a;
+    a.axes = c.axes;
+    add_simple_node(g, OpType::kLayerNormalization, "ln", in, a);
+    CHECK(check_case(g, "layer_norm " + shape_to_string(c.x), -3, 5).fallbacks.empty());
+  }
+  for (GeluApproximate mode : {GeluApproximate::kErf, GeluApproximate::kTanh}) {
+    Graph g;
+    int x = add_input(g, "x", {1, 3, 7, 5});
+    NodeAttrs a;
+    a.gelu_approximate = mode;
+    add_simple_node(g, OpType::kGelu, "gelu", {x}, a);
+    CHECK(check_case(g, "gelu", -6, 6).fallbacks.empty());
+  }
+  {
+    Graph g;
+    int x = add_input(g, "x", {1, 4, 3, 3});
+    int e = g.add_constant("e", {1, 4, 1, 1}, {2.0f, 0.5f, 3.0f, -1.0f});
+    add_simple_node(g, OpType::kPow, "pow", {x, e});
+    CHECK(check_case(g, "pow", 0.5f, 2.0f).fallbacks.empty());
+  }
+  Graph g;
+  int x = add_input(g, "x", {2, 9});
+  add_simple_node(g, OpType::kSqrt, "sqrt", {x});
+  CHECK(check_case(g, "sqrt", 0.0f, 4.0f).fallbacks.empty());
+}
+
 TEST_CASE("opencl op: softmax, transpose, channel shuffle, pad") {
   {
     Graph g;

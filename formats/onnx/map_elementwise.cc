@@ -1,5 +1,6 @@
 // Activations and broadcasting binary ops: Relu, Clip, Sigmoid, HardSigmoid,
-// HardSwish, Tanh, Erf, LeakyRelu, Add, Sub, Mul, Div, plus Dropout/Identity -> Identity.
+// HardSwish, Tanh, Erf, Sqrt, Gelu, LeakyRelu, Add, Sub, Mul, Div, Pow, plus
+// Dropout/Identity -> Identity.
 #include <limits>
 
 #include "formats/onnx/op_mappers.h"
@@ -26,6 +27,23 @@ Status map_tanh(ImportContext& ctx, const onnx::NodeProto& n) {
 Status map_erf(ImportContext& ctx, const onnx::NodeProto& n) {
   return map_unary(ctx, n, OpType::kErf);
 }
+Status map_sqrt(ImportContext& ctx, const onnx::NodeProto& n) {
+  return map_unary(ctx, n, OpType::kSqrt);
+}
+
+// Gelu (opset 20): approximate "none" (erf) or "tanh".
+Status map_gelu(ImportContext& ctx, const onnx::NodeProto& n) {
+  const std::string mode = attr_string(n, "approximate", "none");
+  NodeAttrs a;
+  if (mode == "tanh") {
+    a.gelu_approximate = GeluApproximate::kTanh;
+  } else if (mode != "none") {
+    return invalid_model(ImportContext::describe(n) + ": unknown approximate '" + mode +
+                         "' (none or tanh)");
+  }
+  return map_unary(ctx, n, OpType::kGelu, a);
+}
+
 Status map_hard_swish(ImportContext& ctx, const onnx::NodeProto& n) {
   return map_unary(ctx, n, OpType::kHardSwish);
 }
@@ -82,6 +100,25 @@ Status map_div(ImportContext& ctx, const onnx::NodeProto& n) {
   return map_binary(ctx, n, OpType::kDiv);
 }
 
+// Pow: the exponent may be integer data (Pow-12's T1); known at conversion time it
+// becomes a float32 constant (exactly: exponents are small integers).
+Status map_pow(ImportContext& ctx, const onnx::NodeProto& n) {
+  TANDEM_ASSIGN_OR_RETURN(int a, ctx.input(n, 0));
+  if (a < 0 || !ctx.has_input(n, 1))
+    return invalid_model(ImportContext::describe(n) + ": needs two inputs");
+  const ConstValue* e = ctx.constant(n.input(1));
+  int b = -1;
+  if (e && !e->is_float) {
+    std::vector<float> v(e->size());
+    for (size_t k = 0; k < v.size(); ++k) v[k] = static_cast<float>(e->as_double(k));
+    b = ctx.graph.add_constant(n.input(1), e->shape, std::move(v));
+    ctx.alias(n.input(1), b);
+  } else {
+    TANDEM_ASSIGN_OR_RETURN(b, ctx.input(n, 1));
+  }
+  return ctx.add_node(n, OpType::kPow, {a, b}, {}).status();
+}
+
 // Sum with two inputs is Add; more would need a chain (not seen in torchvision exports).
 Status map_sum(ImportContext& ctx, const onnx::NodeProto& n) {
   if (n.input_size() == 1) return map_unary(ctx, n, OpType::kIdentity);
@@ -105,6 +142,8 @@ void add_elementwise_mappers(MapperTable& t) {
   t.add("Sigmoid", map_sigmoid);
   t.add("Tanh", map_tanh);
   t.add("Erf", map_erf);
+  t.add("Sqrt", map_sqrt);
+  t.add("Gelu", map_gelu);
   t.add("HardSwish", map_hard_swish);
   t.add("HardSigmoid", map_hard_sigmoid);
   t.add("LeakyRelu", map_leaky_relu);
@@ -115,6 +154,7 @@ void add_elementwise_mappers(MapperTable& t) {
   t.add("Sub", map_sub);
   t.add("Mul", map_mul);
   t.add("Div", map_div);
+  t.add("Pow", map_pow);
   t.add("Sum", map_sum);
   t.add("Cast", map_cast);
 }

@@ -1,5 +1,5 @@
-// Gemm, MatMul, Softmax, ReduceMean and BatchNormalization (kept for the
-// fold_batchnorm pass, which merges it into the preceding Conv or Gemm).
+// Gemm, MatMul, Softmax, ReduceMean, LayerNormalization and BatchNormalization
+// (kept for the fold_batchnorm pass, which merges it into the preceding Conv or Gemm).
 #include "formats/onnx/op_mappers.h"
 
 namespace tandem::onnx_import {
@@ -66,6 +66,25 @@ Status map_reduce_mean(ImportContext& ctx, const onnx::NodeProto& n) {
   return ctx.add_node(n, OpType::kReduceMean, {in}, a).status();
 }
 
+// LayerNormalization (opset 17): over axes [axis, rank); its Mean and InvStdDev
+// outputs must be unused.
+Status map_layer_norm(ImportContext& ctx, const onnx::NodeProto& n) {
+  TANDEM_ASSIGN_OR_RETURN(Shape x, ctx.input_shape(n, 0));
+  const int64_t rank = static_cast<int64_t>(x.size());
+  NodeAttrs a;
+  a.epsilon = attr_float(n, "epsilon", 1e-5f);
+  TANDEM_ASSIGN_OR_RETURN(int64_t axis, normalize_axis(n, attr_int(n, "axis", -1), rank));
+  for (int64_t k = axis; k < rank; ++k) a.axes.push_back(k);
+  TANDEM_ASSIGN_OR_RETURN(int in, ctx.input(n, 0));
+  TANDEM_ASSIGN_OR_RETURN(int scale, ctx.input(n, 1));
+  TANDEM_ASSIGN_OR_RETURN(int bias, ctx.input(n, 2));
+  if (in < 0 || scale < 0)
+    return invalid_model(ImportContext::describe(n) + ": needs the input and the scale");
+  std::vector<int> inputs = {in, scale};
+  if (bias >= 0) inputs.push_back(bias);
+  return ctx.add_node(n, OpType::kLayerNormalization, std::move(inputs), a).status();
+}
+
 Status map_batch_norm(ImportContext& ctx, const onnx::NodeProto& n) {
   if (attr_int(n, "training_mode", 0) != 0)
     return unsupported(ImportContext::describe(n) + ": training_mode=1");
@@ -90,6 +109,7 @@ void add_linear_mappers(MapperTable& t) {
   t.add("Softmax", map_softmax);
   t.add("ReduceMean", map_reduce_mean);
   t.add("BatchNormalization", map_batch_norm);
+  t.add("LayerNormalization", map_layer_norm);
 }
 
 }  // namespace tandem::onnx_import

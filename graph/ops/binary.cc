@@ -1,4 +1,4 @@
-// Add, Sub, Mul, Div: numpy broadcasting of the two inputs.
+// Add, Sub, Mul, Div, Pow: numpy broadcasting of the two inputs.
 #include "graph/ops/rules.h"
 
 namespace tandem {
@@ -20,5 +20,6 @@ const OpDef op_defs::Add{infer_binary, no_macs};
 const OpDef op_defs::Sub{infer_binary, no_macs};
 const OpDef op_defs::Mul{infer_binary, no_macs};
 const OpDef op_defs::Div{infer_binary, no_macs};
+const OpDef op_defs::Pow{infer_binary, no_macs};
 
 }  // namespace tandem

@@ -1,4 +1,4 @@
-// Add, Sub, Mul, Div with numpy broadcasting (up to 4 dims) and fused clamp.
+// Add, Sub, Mul, Div, Pow with numpy broadcasting (up to 4 dims) and fused clamp.
 #include "kernels/opencl/op.h"
 
 namespace tandem::ocl {
@@ -36,6 +36,9 @@ Expected<std::unique_ptr<Op>> make_elementwise_op(OpContext& ctx, const Node& n)
       break;
     case OpType::kMul:
       op_code = 2;
+      break;
+    case OpType::kPow:
+      op_code = 4;
       break;
     default:
       op_code = 3;

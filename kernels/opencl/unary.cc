@@ -1,4 +1,5 @@
-// Unary activations: Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, LeakyRelu, Erf.
+// Unary activations: Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, LeakyRelu, Erf,
+// Sqrt, Gelu (erf and tanh forms).
 #include <limits>
 
 #include "kernels/opencl/op.h"
@@ -34,6 +35,12 @@ Expected<std::unique_ptr<Op>> make_unary_op(OpContext& ctx, const Node& n) {
       break;
     case OpType::kErf:
       code = 6;
+      break;
+    case OpType::kSqrt:
+      code = 7;
+      break;
+    case OpType::kGelu:
+      code = n.attrs.gelu_approximate == GeluApproximate::kTanh ? 9 : 8;
       break;
     default:
       return std::unique_ptr<Op>();

@@ -1,5 +1,6 @@
-// Add, Sub, Mul, Div with numpy broadcasting; Add honours the fused activation.
+// Add, Sub, Mul, Div, Pow with numpy broadcasting; Add honours the fused activation.
 // Safe in place when the output aliases an input of the output's shape.
+#include "kernels/reference/elementwise_math.h"
 #include "kernels/reference/reference_ops.h"
 
 namespace tandem::ref {
@@ -61,6 +62,10 @@ TANDEM_REF_KERNEL(Mul) {
 
 TANDEM_REF_KERNEL(Div) {
   return binary(g, n, in, out, [](float a, float b) { return a / b; });
+}
+
+TANDEM_REF_KERNEL(Pow) {
+  return binary(g, n, in, out, pow_value);
 }
 
 }  // namespace tandem::ref

@@ -1,5 +1,5 @@
 // Elementwise activations: Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh,
-// LeakyRelu. Safe in place (out[0] == in[0]).
+// LeakyRelu, Sqrt. Safe in place (out[0] == in[0]).
 #include <cmath>
 
 #include "kernels/reference/reference_ops.h"
@@ -51,6 +51,10 @@ TANDEM_REF_KERNEL(Tanh) {
 TANDEM_REF_KERNEL(LeakyRelu) {
   const float alpha = n.attrs.alpha;
   return map(g, n, in, out, [alpha](float v) { return v < 0.0f ? alpha * v : v; });
+}
+
+TANDEM_REF_KERNEL(Sqrt) {
+  return map(g, n, in, out, [](float v) { return std::sqrt(v); });
 }
 
 }  // namespace tandem::ref

@@ -182,8 +182,13 @@ bool matmul_gemm_profitable(const Graph& g, const Node& n, CpuIsa isa);
 CpuOpSupport pooling_support(const Graph& g, const Node& n);
 CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n);
 CpuOpSupport unary_elementwise_support(const Graph& g, const Node& n);
-// HardSigmoid and Tanh on own loops (unary_own.cc).
+// HardSigmoid, Tanh, Erf and Sqrt on own loops (unary_own.cc).
 CpuOpSupport unary_own_support(const Graph& g, const Node& n);
+// Gelu rows (gelu.cc), Pow by a constant scalar (pow.cc).
+CpuOpSupport gelu_support(const Graph& g, const Node& n);
+CpuOpSupport pow_support(const Graph& g, const Node& n);
+// LayerNormalization over NHWC channels or the last axes of other ranks (layer_norm.cc).
+CpuOpSupport layer_norm_support(const Graph& g, const Node& n);
 CpuOpSupport softmax_support(const Graph& g, const Node& n);
 CpuOpSupport pad_support(const Graph& g, const Node& n);
 CpuOpSupport batch_norm_support(const Graph& g, const Node& n);

@@ -1,8 +1,7 @@
-// HardSigmoid, Tanh and Erf, which XNNPACK 2022 lacks for f32: own loops over the
-// rows of a tensor (NHWC: N*H*W rows of C channels with the pixel strides),
-// split over the thread pool. HardSigmoid is MobileNetV3's squeeze-excite gate,
-// on [N, C, 1, 1] maps, where the reference fallback's layout round trip cost
-// ~46 us a node; here it is one pass.
+// HardSigmoid, Tanh, Erf and Sqrt, which XNNPACK 2022 lacks for f32 (Sqrt: as std::sqrt): own loops
+// over the rows of a tensor (NHWC: N*H*W rows of C channels with the pixel strides), split over the
+// thread pool. HardSigmoid is MobileNetV3's squeeze-excite gate, on [N, C, 1, 1] maps, where the
+// reference fallback's layout round trip cost ~46 us a node; here it is one pass.
 #include <algorithm>
 #include <cmath>
 
@@ -44,6 +43,8 @@ class UnaryOwnKernel : public CpuKernel {
       } else if (k->op_ == OpType::kErf) {
         // std::erf as in the reference kernel, so the two agree bit for bit.
         for (int64_t c = 0; c < n; ++c) y[c] = std::erf(x[c]);
+      } else if (k->op_ == OpType::kSqrt) {
+        for (int64_t c = 0; c < n; ++c) y[c] = std::sqrt(x[c]);
       } else {
         for (int64_t c = 0; c < n; ++c) y[c] = std::tanh(x[c]);
       }

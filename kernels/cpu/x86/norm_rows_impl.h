@@ -1,0 +1,109 @@
+// LayerNorm and GELU rows over the SIMD layer `S`, included by
+// norm_rows_avx512.cc and norm_rows_avx2.cc inside their target region and
+// per-ISA namespace (see simd_avx512.h).
+//
+// exp: range reduction x = n ln2 + r, |r| <= ln2/2, degree-6 Taylor polynomial,
+// times 2^n (relative error ~1e-7). Phi(x) = 1 - Q(x) for x >= 0 and Q(-x)
+// otherwise, Q(x) = 0.5 erfc(x / sqrt 2) by Abramowitz-Stegun 7.1.26, so the
+// negative tail has no cancellation.
+
+template <class S>
+inline typename S::V exp_v(typename S::V t) {  // t in [-87, 87]
+  using V = typename S::V;
+  const V n = S::round(S::mul(t, S::set1(1.44269504f)));
+  V r = S::fnmadd(n, S::set1(0.693145752f), t);
+  r = S::fnmadd(n, S::set1(1.42860677e-6f), r);
+  V p = S::set1(1.0f / 720);
+  p = S::fmadd(p, r, S::set1(1.0f / 120));
+  p = S::fmadd(p, r, S::set1(1.0f / 24));
+  p = S::fmadd(p, r, S::set1(1.0f / 6));
+  p = S::fmadd(p, r, S::set1(0.5f));
+  p = S::fmadd(p, r, S::set1(1.0f));
+  p = S::fmadd(p, r, S::set1(1.0f));
+  return S::scale2(p, n);
+}
+
+// x * Phi(x), erf form.
+template <class S>
+inline typename S::V gelu_erf_v(typename S::V x) {
+  using V = typename S::V;
+  const V z = S::mul(S::max(x, S::sub(S::zero(), x)), S::set1(0.70710678f));  // |x| / sqrt 2
+  const V t = S::div(S::set1(1.0f), S::fmadd(S::set1(0.3275911f), z, S::set1(1.0f)));
+  V p = S::set1(1.061405429f);
+  p = S::fmadd(p, t, S::set1(-1.453152027f));
+  p = S::fmadd(p, t, S::set1(1.421413741f));
+  p = S::fmadd(p, t, S::set1(-0.284496736f));
+  p = S::fmadd(p, t, S::set1(0.254829592f));
+  p = S::mul(p, t);
+  const V e = exp_v<S>(S::max(S::sub(S::zero(), S::mul(z, z)), S::set1(-87.0f)));
+  const V q = S::mul(S::mul(S::set1(0.5f), p), e);  // Q(|x|)
+  // Phi = 1 - q where x >= 0, q where x < 0: q + s (1 - 2q) with s = 1 or 0.
+  const V pos = S::min(S::max(S::mul(x, S::set1(3.4e38f)), S::zero()), S::set1(1.0f));
+  const V phi = S::fmadd(pos, S::fnmadd(S::set1(2.0f), q, S::set1(1.0f)), q);
+  return S::mul(x, phi);
+}
+
+// x * sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): the tanh form.
+template <class S>
+inline typename S::V gelu_tanh_v(typename S::V x) {
+  using V = typename S::V;
+  const V x3 = S::mul(S::mul(x, x), x);
+  const V u2 = S::mul(S::set1(1.59576912f), S::fmadd(S::set1(0.044715f), x3, x));
+  const V e = exp_v<S>(S::clamp(S::sub(S::zero(), u2), S::set1(-87.0f), S::set1(87.0f)));
+  return S::div(x, S::add(S::set1(1.0f), e));
+}
+
+template <class S, typename S::V (*F)(typename S::V)>
+void map_row_t(const float* x, float* y, int64_t c) {
+  int64_t i = 0;
+  for (; i + S::kLanes <= c; i += S::kLanes) S::storeu(y + i, F(S::loadu(x + i)));
+  if (i < c) {
+    const typename S::Mask m = S::mask(c - i);
+    S::store_mask(m, y + i, F(S::load_mask(m, x + i)));
+  }
+}
+
+// Sum of x[i] - shift (squared when Square) over the row, two accumulators.
+template <class S, bool Square>
+float row_sum_t(const float* x, int64_t c, float shift) {
+  using V = typename S::V;
+  const V s = S::set1(shift);
+  V a0 = S::zero(), a1 = S::zero();
+  int64_t i = 0;
+  for (; i + 2 * S::kLanes <= c; i += 2 * S::kLanes) {
+    const V d0 = S::sub(S::loadu(x + i), s), d1 = S::sub(S::loadu(x + i + S::kLanes), s);
+    a0 = Square ? S::fmadd(d0, d0, a0) : S::add(a0, d0);
+    a1 = Square ? S::fmadd(d1, d1, a1) : S::add(a1, d1);
+  }
+  for (; i + S::kLanes <= c; i += S::kLanes) {
+    const V d = S::sub(S::loadu(x + i), s);
+    a0 = Square ? S::fmadd(d, d, a0) : S::add(a0, d);
+  }
+  float tail = 0.0f;
+  for (; i < c; ++i) {
+    const float d = x[i] - shift;
+    tail += Square ? d * d : d;
+  }
+  return S::reduce_add(S::add(a0, a1)) + tail;
+}
+
+template <class S>
+void layer_norm_row_t(const float* x, float* y, int64_t c, const float* scale, const float* bias,
+                      float eps) {
+  using V = typename S::V;
+  const float mean = row_sum_t<S, false>(x, c, 0.0f) / float(c);
+  const float var = row_sum_t<S, true>(x, c, mean) / float(c);
+  const V m = S::set1(mean), r = S::set1(1.0f / std::sqrt(var + eps));
+  int64_t i = 0;
+  for (; i + S::kLanes <= c; i += S::kLanes) {
+    const V d = S::mul(S::sub(S::loadu(x + i), m), r);
+    const V b = bias ? S::loadu(bias + i) : S::zero();
+    S::storeu(y + i, S::fmadd(d, S::loadu(scale + i), b));
+  }
+  if (i < c) {
+    const typename S::Mask k = S::mask(c - i);
+    const V d = S::mul(S::sub(S::load_mask(k, x + i), m), r);
+    const V b = bias ? S::load_mask(k, bias + i) : S::zero();
+    S::store_mask(k, y + i, S::fmadd(d, S::load_mask(k, scale + i), b));
+  }
+}
