@@ -40,6 +40,10 @@ EXTRA_KWARGS = {
 }
 # Models whose architecture needs a larger input than 224x224.
 INPUT_SIZE = {"inception_v3": 299}
+# Vision transformers (torchvision, random weights). Their attention exports from opset 14
+# on (scaled_dot_product / MultiheadAttention), so --opset is raised to that for them.
+TRANSFORMERS = ["vit_b_16", "swin_t"]
+MIN_OPSET = {"vit_b_16": 14, "swin_t": 14}
 
 
 class MainOutput(torch.nn.Module):
@@ -102,11 +106,26 @@ def damp_residual_branches(model, factor=0.5):
     return blocks
 
 
-def export(name, out_dir, seed, opset, batches, size=None):
+def randomize_zero_heads(model, seed, std=0.02):
+    """torchvision zero-initialises ViT's classifier head, so its logits would all be the
+    (zero) bias: give zero-filled Linear weights a small random init instead."""
+    gen = torch.Generator().manual_seed(seed + 3)
+    count = 0
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.Linear) and not m.weight.any():
+                m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * std)
+                count += 1
+    return count
+
+
+def export(name, out_dir, seed, opset, batches, size=None, dynamic=False):
     size = size or INPUT_SIZE.get(name, 224)
+    opset = max(opset, MIN_OPSET.get(name, opset))
     model = build(name, seed)
     n_bn = recalibrate_batchnorm(model, size, batches, seed)
     n_damped = damp_residual_branches(model)
+    n_heads = randomize_zero_heads(model, seed)
     gen = torch.Generator().manual_seed(seed + 2)
     x = torch.randn(1, 3, size, size, generator=gen)
     with torch.no_grad():
@@ -114,8 +133,13 @@ def export(name, out_dir, seed, opset, batches, size=None):
     if isinstance(y, (tuple, list)):
         y = y[0]
     onnx_path = os.path.join(out_dir, f"{name}.onnx")
+    # --dynamic: batch (and for convnets height and width) as symbolic dims, as models
+    # exported for serving come; `tandem convert --input-shape` fixes them.
+    axes = {0: "batch"} if name in TRANSFORMERS else {0: "batch", 2: "height", 3: "width"}
+    dynamic_axes = {"input": axes, "output": {0: "batch"}} if dynamic else None
     torch.onnx.export(model, x, onnx_path, opset_version=opset, input_names=["input"],
-                      output_names=["output"], do_constant_folding=True)
+                      output_names=["output"], do_constant_folding=True,
+                      dynamic_axes=dynamic_axes)
     np.save(os.path.join(out_dir, f"{name}.input.npy"), x.numpy().astype(np.float32))
     np.save(os.path.join(out_dir, f"{name}.output.npy"), y.numpy().astype(np.float32))
     yv = y.numpy()
@@ -126,7 +150,8 @@ def export(name, out_dir, seed, opset, batches, size=None):
     y64 = y64.numpy()
     fp32_gap = np.abs(yv - y64).max() / np.abs(y64).max()
     print(f"{name}: {onnx_path} input 1x3x{size}x{size}, {n_bn} BN layers re-estimated, "
-          f"{n_damped} residual branches damped, output max|y| {np.abs(yv).max():.3g} "
+          f"{n_damped} residual branches damped, {n_heads} zero heads randomised, opset {opset}, "
+          f"output max|y| {np.abs(yv).max():.3g} "
           f"std {yv.std():.3g}, torch fp32 vs fp64 rel err {fp32_gap:.2e}")
 
 
@@ -136,12 +161,15 @@ def main():
     p.add_argument("--out", dest="out_opt", default=None, help="same as OUT_DIR")
     p.add_argument("--models", default=",".join(ZOO),
                    help="comma-separated torchvision model names (default: the zoo); "
-                   "segmentation: " + ",".join(SEGMENTATION))
+                   "segmentation: " + ",".join(SEGMENTATION) + "; transformers: " +
+                   ",".join(TRANSFORMERS))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--opset", type=int, default=13)
     p.add_argument("--bn-batches", type=int, default=4)
     p.add_argument("--size", type=int, default=None,
                    help="input height and width (default 224; 299 for inception_v3)")
+    p.add_argument("--dynamic", action="store_true",
+                   help="export batch (convnets: also height, width) as dynamic axes")
     p.add_argument("--skip-existing", action="store_true",
                    help="keep models whose .onnx/.npy files are already there")
     args = p.parse_args()
@@ -153,7 +181,8 @@ def main():
         if args.skip_existing and all(os.path.exists(f) for f in files):
             print(f"{name}: already exported")
             continue
-        export(name, args.out_dir, args.seed, args.opset, args.bn_batches, args.size)
+        export(name, args.out_dir, args.seed, args.opset, args.bn_batches, args.size,
+               args.dynamic)
     return 0
 
 
