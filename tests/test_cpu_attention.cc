@@ -99,3 +99,32 @@ TEST_CASE("cpu attention head chain (ViT's) runs without fallback nodes") {
     CHECK(fb.empty());
   }
 }
+
+TEST_CASE("cpu Slice of tensors of rank != 4 is native: ViT's q, k, v thirds, any steps") {
+  struct Case {
+    Shape x;
+    std::vector<int64_t> starts, ends, axes, steps;
+    Shape y;
+  };
+  const Case cases[] = {
+      {{7, 1, 96}, {32}, {64}, {2}, {1}, {7, 1, 32}},                      // the middle third
+      {{5, 9}, {4, -1}, {0, -100}, {0, 1}, {-2, -3}, {2, 3}},              // negative steps
+      {{3, 4, 5, 2, 2}, {1, 1}, {3, 5}, {1, 2}, {2, 1}, {3, 1, 4, 2, 2}},  // rank 5
+  };
+  for (const Case& c : cases) {
+    INFO(shape_to_string(c.x));
+    Graph g;
+    int x = test::add_input(g, "x", c.x);
+    NodeAttrs a;
+    a.starts = c.starts;
+    a.ends = c.ends;
+    a.axes = c.axes;
+    a.steps = c.steps;
+    g.outputs = {node(g, OpType::kSlice, "slice", {x}, c.y, a)};
+    for (const char* spec : {"cpu:threads=1", "cpu:threads=2"}) {
+      std::vector<std::string> fb;
+      CHECK(compare(g, spec, &fb) == 0.0);
+      CHECK(fb.empty());
+    }
+  }
+}
