@@ -128,3 +128,31 @@ TEST_CASE("cpu Slice of tensors of rank != 4 is native: ViT's q, k, v thirds, an
     }
   }
 }
+
+TEST_CASE("cpu Gemm with enough rows runs on the own GEMM: trans_b, alpha, beta, C row or scalar") {
+  struct Case {
+    bool trans_b;
+    float alpha, beta;
+    Shape c;
+  };
+  const Case cases[] = {
+      {true, 1.0f, 1.0f, {40}}, {false, 0.5f, 2.0f, {1, 40}}, {true, 1.5f, -1.0f, {1}}};
+  for (const std::string& spec : own_gemm_specs())
+    for (const Case& c : cases) {
+      INFO(spec << " trans_b " << c.trans_b << " C " << shape_to_string(c.c));
+      Graph g;
+      int x = test::add_input(g, "x", {30, 50});
+      int w = test::add_random_constant(g, "w", c.trans_b ? Shape{40, 50} : Shape{50, 40}, 4);
+      int bias = test::add_random_constant(g, "c", c.c, 6);
+      NodeAttrs a;
+      a.trans_b = c.trans_b;
+      a.alpha = c.alpha;
+      a.beta = c.beta;
+      a.activation.min = -0.5f;
+      g.outputs = {node(g, OpType::kGemm, "fc", {x, w, bias}, {30, 40}, a)};
+      std::vector<std::string> fb, kinds;
+      CHECK(compare(g, spec, &fb, nullptr, nullptr, &kinds) <= kTolerance);
+      CHECK(fb.empty());
+      CHECK(kinds[0].rfind("gemm_", 0) == 0);
+    }
+}

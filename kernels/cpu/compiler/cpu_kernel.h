@@ -177,7 +177,10 @@ CpuOpSupport fully_connected_support(const Graph& g, const Node& n);
 // MatMul: a constant 2-D B on XNNPACK's fully connected, or any MatMul of tensors of
 // rank != 4 (attention's batched products) on the own GEMM of options.isa (matmul_gemm.cc).
 CpuOpSupport matmul_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
-// Whether a MatMul that the fully connected path takes runs faster on the own GEMM.
+// Gemm (constant B and C): the own GEMM where matmul_gemm_profitable, else as
+// fully_connected_support.
+CpuOpSupport gemm_node_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
+// Whether a MatMul or Gemm that the fully connected path takes runs faster on the own GEMM.
 bool matmul_gemm_profitable(const Graph& g, const Node& n, CpuIsa isa);
 CpuOpSupport pooling_support(const Graph& g, const Node& n);
 CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n);

@@ -24,7 +24,7 @@ struct CpuOpRow {
 };
 const CpuOpRow kCpuOps[] = {
     {OpType::kConv, conv2d_support},
-    {OpType::kGemm, no_options<fully_connected_support>},
+    {OpType::kGemm, gemm_node_support},
     {OpType::kMatMul, matmul_support},
     {OpType::kMaxPool, no_options<pooling_support>},
     {OpType::kAveragePool, no_options<pooling_support>},

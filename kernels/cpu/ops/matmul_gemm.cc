@@ -70,15 +70,28 @@ class MatMulGemmKernel : public CpuKernel {
     constant_b_ = a.inputs[1].constant;
     const CpuIsa isa = a.options.isa;
     const size_t count = d.a_off.size();
+    // Gemm (constant B): Y = alpha * A * B' + beta * C, C a bias row or a scalar.
+    const NodeAttrs& at = a.node->attrs;
+    const bool gemm = a.node->op == OpType::kGemm;
+    const bool trans = gemm && at.trans_b;
+    const float alpha = gemm ? at.alpha : 1.0f;
+    std::vector<float> bias;
+    if (gemm && a.inputs.size() > 2 && a.inputs[2].data) {
+      const CpuTensor& c = a.inputs[2];
+      for (int64_t j = 0; j < d.n; ++j) bias.push_back(at.beta * c.data[c.elements() == 1 ? 0 : j]);
+      consumed_constants.push_back(a.node->inputs[2]);
+    }
     // A constant B broadcast over the batch is packed once and shared.
     const bool shared = constant_b_ && std::all_of(d.b_off.begin(), d.b_off.end(),
                                                    [](int64_t o) { return o == 0; });
     for (size_t i = 0; i < (shared ? 1 : count); ++i) {
       const float* src = b_ + d.b_off[i];
-      const int64_t n = d.n;
-      packed_.push_back(pack_gemm_b(isa, d.k, d.n, nullptr, [&](int64_t kk, int64_t j) {
-        return constant_b_ ? src[kk * n + j] : 0.0f;
-      }));
+      const int64_t n = d.n, k = d.k;
+      packed_.push_back(
+          pack_gemm_b(isa, k, n, bias.empty() ? nullptr : bias.data(), [&](int64_t kk, int64_t j) {
+            if (!constant_b_) return 0.0f;
+            return alpha * (trans ? src[j * k + kk] : src[kk * n + j]);
+          }));
     }
     lo_ = a.node->attrs.activation.min;
     hi_ = a.node->attrs.activation.max;
@@ -129,9 +142,28 @@ class MatMulGemmKernel : public CpuKernel {
   float lo_ = 0, hi_ = 0;
 };
 
+// Gemm's A [M, K] and B [K, N] (or [N, K] with trans_b) as one matrix product.
+bool gemm_node_dims(const Shape& x, const Shape& b, bool trans_b, MatMulDims* d) {
+  if (x.size() != 2 || b.size() != 2) return false;
+  d->m = x[0];
+  d->k = x[1];
+  d->n = trans_b ? b[0] : b[1];
+  if ((trans_b ? b[1] : b[0]) != d->k || d->m <= 0 || d->k <= 0 || d->n <= 0) return false;
+  d->batch = {1};
+  d->a_off = {0};
+  d->b_off = {0};
+  return true;
+}
+
+bool node_dims(const Graph& g, const Node& n, MatMulDims* d) {
+  const Shape& x = g.tensor(n.inputs[0]).shape;
+  const Shape& b = g.tensor(n.inputs[1]).shape;
+  return n.op == OpType::kGemm ? gemm_node_dims(x, b, n.attrs.trans_b, d) : matmul_dims(x, b, d);
+}
+
 Expected<KernelPtr> make_matmul_gemm(const KernelArgs& a) {
   MatMulDims d;
-  if (!matmul_dims(a.inputs[0].shape, a.inputs[1].shape, &d))
+  if (!node_dims(*a.g, *a.node, &d))
     return internal_error("MatMul '" + a.node->name + "': shapes do not multiply");
   auto k = std::make_unique<MatMulGemmKernel>();
   TANDEM_RETURN_IF_ERROR(k->init(a, d));
@@ -164,10 +196,22 @@ CpuOpSupport matmul_support(const Graph& g, const Node& n, const CpuKernelOption
 // one thread, fastest of 20 runs on a loaded machine: 19.9 ms on the AVX-512 GEMM vs
 // 33.7 on XNNPACK's fully connected, 30.7 vs 35.4 at isa=avx2. Few rows (a batch-1
 // classifier head) are memory-bound and waste most of a 12-row tile: XNNPACK.
+CpuOpSupport gemm_node_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
+  CpuOpSupport fc = fully_connected_support(g, n);  // checks B and C are constants
+  using G = CpuKernelOptions::Gemm;
+  const bool prefer_own = options.gemm == G::kOwn ||
+                          (options.gemm == G::kAuto && matmul_gemm_profitable(g, n, options.isa));
+  MatMulDims d;
+  if (!fc.factory || n.attrs.trans_a || !prefer_own || !gemm_isa_supported(options.isa) ||
+      !node_dims(g, n, &d))
+    return fc;
+  return contiguous_kernel(make_matmul_gemm);
+}
+
 bool matmul_gemm_profitable(const Graph& g, const Node& n, CpuIsa isa) {
   if (!gemm_isa_supported(isa)) return false;
   MatMulDims d;
-  if (!matmul_dims(g.tensor(n.inputs[0]).shape, g.tensor(n.inputs[1]).shape, &d)) return false;
+  if (!node_dims(g, n, &d)) return false;
   const int64_t rows = d.m * int64_t(d.a_off.size());
   return rows >= 24 && d.k >= 32 && d.n >= 24;
 }
