@@ -51,6 +51,13 @@ void check_dwconv(const std::string& isa) {
       {17, 3, 3, 1, {2, 2, 2, 2}, 5},
       {32, 6, 31, 2, {0, 0, 1, 1}, 5},
       {48, 2, 9, 2, {2, 2, 2, 2}, 5},
+      // 7x7 (ConvNeXt): borders three wide, 96 channels (6 AVX-512 blocks), maps
+      // narrower than the kernel, a tail block, stride 2.
+      {96, 8, 11, 1, {3, 3, 3, 3}, 7},
+      {20, 7, 29, 1, {3, 3, 3, 3}, 7},
+      {16, 4, 5, 1, {3, 3, 3, 3}, 7},
+      {24, 9, 17, 2, {3, 3, 3, 3}, 7},
+      {8, 10, 10, 1, {0, 1, 2, 3}, 7},
   };
   for (const std::string threads : {"1", "2"}) {
     const std::string spec = "cpu:threads=" + threads + ",gemm=own,isa=" + isa;
@@ -92,12 +99,12 @@ void check_dwconv(const std::string& isa) {
 
 }  // namespace
 
-TEST_CASE("depthwise 3x3 and 5x5 on the own kernel, isa=avx512, match the reference" *
+TEST_CASE("depthwise 3x3, 5x5 and 7x7 on the own kernel, isa=avx512, match the reference" *
           doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx512))) {
   check_dwconv("avx512");
 }
 
-TEST_CASE("depthwise 3x3 and 5x5 on the own kernel, isa=avx2, match the reference" *
+TEST_CASE("depthwise 3x3, 5x5 and 7x7 on the own kernel, isa=avx2, match the reference" *
           doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx2))) {
   check_dwconv("avx2");
 }

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/cpu_compare.h"
+#include "tests/skip.h"
 
 using namespace tandem;
 using namespace tandem::cpu_test;
@@ -168,4 +169,41 @@ TEST_CASE("cpu Pow by a scalar constant and Sqrt are native; a tensor exponent f
   s.outputs = {node(s, OpType::kSqrt, "sqrt", {sq}, {1, 12, 5, 7})};
   CHECK(compare(s, "cpu:threads=2", &fb) == 0.0);
   CHECK(fb.empty());
+}
+
+TEST_CASE("cpu GEMM conv -> Gelu runs as one kernel (the GELU on each finished tile row)") {
+  for (const char* isa : {"avx512", "avx2"}) {
+    const bool runs =
+        cpu_runs(std::string(isa) == "avx512" ? cpu::CpuIsa::kAvx512 : cpu::CpuIsa::kAvx2);
+    if (!test::skip_unless(runs, std::string("this CPU has no ") + isa)) continue;
+    for (GeluApproximate mode : {GeluApproximate::kErf, GeluApproximate::kTanh}) {
+      // 40 output channels: one full 32-wide panel and a masked one on AVX-512.
+      Graph g;
+      int x = test::add_input(g, "x", {1, 24, 7, 9});
+      int w = test::add_random_constant(g, "w", {40, 24, 1, 1}, 8);
+      int b = test::add_random_constant(g, "b", {40}, 9);
+      int y = node(g, OpType::kConv, "fc1", {x, w, b}, {1, 40, 7, 9}, conv_attrs(1, 1, 0));
+      NodeAttrs a;
+      a.gelu_approximate = mode;
+      g.outputs = {node(g, OpType::kGelu, "gelu", {y}, {1, 40, 7, 9}, a)};
+      CAPTURE(isa);
+      CAPTURE(int(mode));
+      std::vector<std::string> kinds;
+      const std::string spec = std::string("cpu:threads=2,gemm=own,isa=") + isa;
+      CHECK(compare(g, spec, nullptr, nullptr, nullptr, &kinds) <= 1e-5);
+      REQUIRE(kinds.size() == 2);
+      CHECK(kinds[0] == std::string("gemm_") + isa);
+      CHECK(kinds[1] == "fused");
+    }
+  }
+  // A conv whose output is read elsewhere too keeps its own Gelu pass.
+  Graph g;
+  int x = test::add_input(g, "x", {1, 16, 5, 5});
+  int w = test::add_random_constant(g, "w", {32, 16, 1, 1}, 8);
+  int y = node(g, OpType::kConv, "fc1", {x, w}, {1, 32, 5, 5}, conv_attrs(1, 1, 0));
+  g.outputs = {node(g, OpType::kGelu, "gelu", {y}, {1, 32, 5, 5}), y};
+  std::vector<std::string> kinds;
+  CHECK(compare(g, "cpu:threads=1,gemm=own", nullptr, nullptr, nullptr, &kinds) <= 1e-5);
+  REQUIRE(kinds.size() == 2);
+  CHECK(kinds[1] != "fused");
 }

@@ -17,6 +17,13 @@ ResNets are better conditioned; halving the scale of each residual branch's
 last BatchNorm (in the spirit of SkipInit/Fixup initialisations) brings that
 gap to 1.4e-6 while the outputs keep their signal.
 
+ConvNeXt initialises its layer scale to 1e-6, so with random weights every
+block is the identity to within 1e-6 and the output checks nothing of the
+blocks; the scales are redrawn uniform in [0.1, 0.3] (set_layer_scales) so each
+block's LayerNorm, GELU and 1x1 convs carry into the output. convnext_mini is a
+2-stage ConvNeXt (16 and 32 channels, 2 blocks each, 10 classes, 64x64 input)
+with the same graph, small enough for ctest.
+
 Run with Debian's Python (/usr/bin/python3), which has torch and torchvision.
 """
 import argparse
@@ -38,12 +45,14 @@ EXTRA_KWARGS = {
     "googlenet": {"aux_logits": False, "transform_input": False, "init_weights": True},
     "inception_v3": {"aux_logits": False, "transform_input": False, "init_weights": True},
 }
-# Models whose architecture needs a larger input than 224x224.
-INPUT_SIZE = {"inception_v3": 299}
-# Vision transformers (torchvision, random weights). Their attention exports from opset 14
-# on (scaled_dot_product / MultiheadAttention), so --opset is raised to that for them.
-TRANSFORMERS = ["vit_b_16", "swin_t"]
-MIN_OPSET = {"vit_b_16": 14, "swin_t": 14}
+# Models whose architecture needs another input size than 224x224.
+INPUT_SIZE = {"inception_v3": 299, "convnext_mini": 64, "vit_tiny": 32}
+# Vision transformers (torchvision, random weights); vit_tiny is a 2-block ViT (dim 64,
+# 2 heads, 32x32 input, patch 8) for CI.
+TRANSFORMERS = ["vit_b_16", "swin_t", "vit_tiny"]
+# Opsets other than 13 (the --opset default): the transformer-era models as issue 15 exports them
+# (attention exports from opset 14 on).
+OPSET = {"convnext_tiny": 14, "convnext_mini": 14, "vit_b_16": 14, "swin_t": 14, "vit_tiny": 14}
 
 
 class MainOutput(torch.nn.Module):
@@ -57,8 +66,39 @@ class MainOutput(torch.nn.Module):
         return self.model(x)["out"]
 
 
+def convnext_mini():
+    """A 2-stage ConvNeXt with ConvNeXt-Tiny's blocks and layers, for tests."""
+    from torchvision.models.convnext import CNBlockConfig, ConvNeXt
+    stages = [CNBlockConfig(16, 32, 2), CNBlockConfig(32, None, 2)]
+    return ConvNeXt(stages, stochastic_depth_prob=0.0, num_classes=10)
+
+
+def vit_tiny():
+    """torchvision's VisionTransformer at test size: 2 blocks, dim 64, 2 heads, MLP 128,
+    32x32 input in 8x8 patches (16 tokens + the class token), 10 classes."""
+    from torchvision.models.vision_transformer import VisionTransformer
+    return VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2,
+                             hidden_dim=64, mlp_dim=128, num_classes=10)
+
+
+def set_layer_scales(model, seed, lo=0.1, hi=0.3):
+    """Redraws ConvNeXt's per-channel layer scales (init 1e-6) uniform in [lo, hi)."""
+    gen = torch.Generator().manual_seed(seed + 3)
+    blocks = 0
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torchvision.models.convnext.CNBlock):
+                m.layer_scale.copy_(torch.rand(m.layer_scale.shape, generator=gen) * (hi - lo) + lo)
+                blocks += 1
+    return blocks
+
+
 def build(name, seed):
     torch.manual_seed(seed)
+    if name == "convnext_mini":
+        return convnext_mini().eval()
+    if name == "vit_tiny":
+        return vit_tiny().eval()
     if name in SEGMENTATION:
         ctor = getattr(torchvision.models.segmentation, name)
         kwargs = {"weights": None, "weights_backbone": None, "aux_loss": False}
@@ -121,10 +161,9 @@ def randomize_zero_heads(model, seed, std=0.02):
 
 def export(name, out_dir, seed, opset, batches, size=None, dynamic=False):
     size = size or INPUT_SIZE.get(name, 224)
-    opset = max(opset, MIN_OPSET.get(name, opset))
     model = build(name, seed)
     n_bn = recalibrate_batchnorm(model, size, batches, seed)
-    n_damped = damp_residual_branches(model)
+    n_damped = damp_residual_branches(model) + set_layer_scales(model, seed)
     n_heads = randomize_zero_heads(model, seed)
     gen = torch.Generator().manual_seed(seed + 2)
     x = torch.randn(1, 3, size, size, generator=gen)
@@ -150,8 +189,8 @@ def export(name, out_dir, seed, opset, batches, size=None, dynamic=False):
     y64 = y64.numpy()
     fp32_gap = np.abs(yv - y64).max() / np.abs(y64).max()
     print(f"{name}: {onnx_path} input 1x3x{size}x{size}, {n_bn} BN layers re-estimated, "
-          f"{n_damped} residual branches damped, {n_heads} zero heads randomised, opset {opset}, "
-          f"output max|y| {np.abs(yv).max():.3g} "
+          f"{n_damped} residual branches damped or scaled, {n_heads} zero heads randomised, "
+          f"opset {opset}, output max|y| {np.abs(yv).max():.3g} "
           f"std {yv.std():.3g}, torch fp32 vs fp64 rel err {fp32_gap:.2e}")
 
 
@@ -164,7 +203,8 @@ def main():
                    "segmentation: " + ",".join(SEGMENTATION) + "; transformers: " +
                    ",".join(TRANSFORMERS))
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--opset", type=int, default=13)
+    p.add_argument("--opset", type=int, default=None,
+                   help="ONNX opset (default 13; 14 for " + ", ".join(OPSET) + ")")
     p.add_argument("--bn-batches", type=int, default=4)
     p.add_argument("--size", type=int, default=None,
                    help="input height and width (default 224; 299 for inception_v3)")
@@ -181,8 +221,8 @@ def main():
         if args.skip_existing and all(os.path.exists(f) for f in files):
             print(f"{name}: already exported")
             continue
-        export(name, args.out_dir, args.seed, args.opset, args.bn_batches, args.size,
-               args.dynamic)
+        opset = args.opset or OPSET.get(name, 13)
+        export(name, args.out_dir, args.seed, opset, args.bn_batches, args.size, args.dynamic)
     return 0
 
 

@@ -41,3 +41,21 @@ if(TANDEM_ZOO_PYTHON_RC EQUAL 0 AND TARGET tandem_onnx)
   set_tests_properties(zoo_accuracy_yolo_reference PROPERTIES FIXTURES_SETUP yolo_models)
   set_tests_properties(zoo_accuracy_yolo_cpu_threads_2 PROPERTIES FIXTURES_REQUIRED yolo_models)
 endif()
+
+# ConvNeXt (issue 15): convnext_mini, a 2-stage ConvNeXt (16/32 channels, 64x64) with
+# ConvNeXt-Tiny's graph as exported (LayerNorm decomposition, GELU erf chain, NHWC
+# Transpose islands, layer scale), exported by bench/models/export_zoo.py, converted
+# with the default passes and run against PyTorch on reference and cpu.
+if(TANDEM_ZOO_PYTHON_RC EQUAL 0 AND TARGET tandem_onnx)
+  foreach(p reference cpu:threads=2)
+    string(REGEX REPLACE "[:=]" "_" suffix "${p}")
+    add_test(NAME zoo_accuracy_convnext_${suffix}
+             COMMAND bash ${CMAKE_SOURCE_DIR}/bench/models/zoo_accuracy.sh
+                     --build ${CMAKE_BINARY_DIR} --models-dir ${CMAKE_BINARY_DIR}/models
+                     --processor ${p} convnext_mini)
+    set_tests_properties(zoo_accuracy_convnext_${suffix} PROPERTIES TIMEOUT 300 LABELS "zoo;slow")
+  endforeach()
+  set_tests_properties(zoo_accuracy_convnext_reference PROPERTIES FIXTURES_SETUP convnext_models)
+  set_tests_properties(zoo_accuracy_convnext_cpu_threads_2 PROPERTIES
+                       FIXTURES_REQUIRED convnext_models)
+endif()

@@ -86,6 +86,9 @@ struct KernelArgs {
   // The other operand of an Add fused into this conv (ResNet's residual; data
   // nullptr when none): the kernel adds it before `activation`.
   CpuTensor residual;
+  // A Gelu after this conv whose work the GEMM conv does on each finished tile
+  // row (fusion.cc; nullptr when none).
+  const Node* gelu = nullptr;
   // Earlier nodes whose work this node's kernel does, in graph order, with their
   // inputs (fusion.cc): an inverted residual block's expansion and depthwise
   // conv, a shuffle's Reshape and Transpose, a SiLU's gate. Empty when none.

@@ -2,7 +2,7 @@
 // graph passes cannot do, because they depend on the cpu kernels:
 // - into a producer's epilogue: BatchNormalization -> Relu/Clip (DenseNet's
 //   pre-activation, which no pass folds), Conv -> Add (ResNet's residual, on the
-//   GEMM conv);
+//   GEMM conv), GEMM conv -> Gelu (ConvNeXt's MLP);
 // - into a later node's kernel: MobileNet's inverted residual block (the
 //   projection runs the block row by row, inverted_residual.cc), ShuffleNet's
 //   channel shuffle (channel_shuffle.cc), x * gate(x) with a Sigmoid (SiLU) or
@@ -69,6 +69,24 @@ void fuse_residual_adds(RangePlan& p) {
       continue;
     if (!p.sole_reader(t) || p.place[size_t(other)].root == p.place[size_t(out)].root) continue;
     join_epilogue(p, prod, t, j, n.attrs.activation, other);
+  }
+}
+
+// GEMM conv -> Gelu (ConvNeXt's and ViT's first Linear): the GEMM applies GELU to
+// each finished tile row while it is in L1 and writes the Gelu's output; the Gelu
+// does nothing. Saves a pass that reads and writes the 4C-wide tensor.
+void fuse_gelu_epilogues(RangePlan& p) {
+  const Graph& g = p.g;
+  for (int j = p.first; j < p.last; ++j) {
+    const Node& n = g.nodes[size_t(j)];
+    if (n.op != OpType::kGelu || n.inputs.size() != 1 || !p.sup(j).factory) continue;
+    const int t = n.inputs[0];
+    const int prod = p.producer[size_t(t)];
+    if (prod < p.first || !p.sup(prod).adds_residual || p.group(prod) ||
+        g.nodes[size_t(prod)].attrs.activation.active())
+      continue;
+    if (!p.sole_reader(t) || !p.is_nhwc(t) || !p.is_nhwc(n.outputs[0])) continue;
+    join_epilogue(p, prod, t, j, FusedActivation{}, -1);
   }
 }
 
@@ -175,6 +193,7 @@ void fuse_gated_activations(RangePlan& p) {
 void plan_fusions(RangePlan& p) {
   fuse_norm_activations(p);
   fuse_residual_adds(p);
+  fuse_gelu_epilogues(p);
   fuse_inverted_residuals(p);
   fuse_channel_shuffles(p);
   fuse_gated_activations(p);

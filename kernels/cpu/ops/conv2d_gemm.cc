@@ -10,9 +10,24 @@
 #include "kernels/cpu/compiler/cpu_kernel.h"
 #include "kernels/cpu/ops/conv_geometry.h"
 #include "kernels/cpu/x86/gemm.h"
+#include "kernels/cpu/x86/norm_rows.h"
 
 namespace tandem::cpu {
 namespace {
+
+using RowOp = void (*)(const float*, float*, int64_t);
+
+// The GELU rows of a fused Gelu at the GEMM's level (kinds as in ops/gelu.cc).
+RowOp gelu_row(GeluApproximate mode, CpuIsa isa) {
+  const bool tanh = mode == GeluApproximate::kTanh;
+#if defined(__x86_64__)
+  if (isa == CpuIsa::kAvx512) return tanh ? avx512::gelu_tanh_row : avx512::gelu_erf_row;
+  return tanh ? avx2::gelu_tanh_row : avx2::gelu_erf_row;
+#else
+  (void)tanh, (void)isa;
+  return nullptr;
+#endif
+}
 
 class GemmConvKernel : public CpuKernel {
  public:
@@ -64,6 +79,7 @@ class GemmConvKernel : public CpuKernel {
       call_.lo = a.activation.min;
       call_.hi = a.activation.max;
     }
+    if (a.gelu) call_.row_op = gelu_row(a.gelu->attrs.gelu_approximate, isa_);
     consumed_constants.push_back(nd.inputs[1]);
     if (bias) consumed_constants.push_back(nd.inputs[2]);
     return Status();

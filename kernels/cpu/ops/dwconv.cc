@@ -1,4 +1,4 @@
-// Depthwise 3x3 and 5x5 convolutions (stride 1 or 2, any padding), NHWC, on the
+// Depthwise 3x3, 5x5 and 7x7 convolutions (stride 1 or 2, any padding), NHWC, on the
 // own rows (kernels/cpu/x86/dwconv_rows.h) at the options' x86 level: AVX-512
 // (16-channel blocks) or AVX2 + FMA (8-channel blocks), kinds "dwconv_avx512"
 // and "dwconv_avx2". Output rows are split over the thread pool.
@@ -66,7 +66,8 @@ class DwConvKernel : public CpuKernel {
 
 bool dwconv_applicable(const Graph& g, const Node& n, CpuIsa isa) {
 #if defined(__x86_64__)
-  if (isa < CpuIsa::kAvx2 || !(is_depthwise_kxk(g, n, 3) || is_depthwise_kxk(g, n, 5)))
+  if (isa < CpuIsa::kAvx2 ||
+      !(is_depthwise_kxk(g, n, 3) || is_depthwise_kxk(g, n, 5) || is_depthwise_kxk(g, n, 7)))
     return false;
   return n.attrs.strides.empty() || n.attrs.strides[0] <= 2;
 #else
@@ -79,6 +80,9 @@ bool dwconv_profitable(const Graph& g, const Node& n, CpuIsa isa) {
   // 5x5: always (AVX-512: XNNPACK 2022's 5x5 ran 2.1-2.6x ONNX Runtime's time;
   // AVX2: the own rows 0.36-0.60x XNNPACK's AVX2 time on MnasNet's layers).
   if (is_depthwise_kxk(g, n, 5)) return true;
+  // 7x7 (ConvNeXt): always; XNNPACK 2022 has no 49-tap depthwise micro-kernel and
+  // ran ConvNeXt-Tiny's 56x56x96 layers at ~2 GFLOP/s (14.4 ms each, AVX-512).
+  if (is_depthwise_kxk(g, n, 7)) return true;
   const int64_t channels = g.tensor(n.inputs[0]).shape[1];
   // AVX-512: 3x3 <= 32 channels (1.45-1.7x; wider layers measured the same as
   // XNNPACK in whole models).

@@ -1,4 +1,4 @@
-// Rows of a 3x3 or 5x5 depthwise convolution (stride 1 or 2, any padding), NHWC,
+// Rows of a 3x3, 5x5 or 7x7 depthwise convolution (stride 1 or 2, any padding), NHWC,
 // on AVX-512 or AVX2 + FMA (the level given to init): shared by the depthwise
 // kernel (ops/dwconv.cc) and the fused inverted residual block.
 //
@@ -29,9 +29,9 @@ struct DwConvPacked {
 
 class DwConvRows {
  public:
-  static constexpr int kMaxK = 5;
+  static constexpr int kMaxK = 7;
 
-  // w: ONNX [C, 1, K, K] with K = q.kh = q.kw (3 or 5); bias may be nullptr;
+  // w: ONNX [C, 1, K, K] with K = q.kh = q.kw (3, 5 or 7); bias may be nullptr;
   // outputs are clamped to [lo, hi]; the input's pixel stride is in_stride.
   // isa: kAvx512 or kAvx2 (at most what the CPU runs).
   void init(const ConvGeometry& q, const float* w, const float* bias, float lo, float hi,

@@ -68,15 +68,15 @@ __attribute__((always_inline)) inline void dw_group_block(const DwConvPacked& p,
   for (int j = 0; j < 4; ++j) acc[j] = bias;
   for (int ky = 0; ky < K; ++ky) {
     V w[K];
-#pragma GCC unroll 5
+#pragma GCC unroll 7
     for (int kx = 0; kx < K; ++kx) w[kx] = S::loadu(blk + (ky * K + kx) * S::kLanes);
     V in[kCols];
-#pragma GCC unroll 11
+#pragma GCC unroll 13
     for (int i = 0; i < kCols; ++i)
       in[i] = dw_load<S, kTail, dw_fits_registers<S, K, kCols>()>(m, src[ky][i] + c0);
 #pragma GCC unroll 4
     for (int j = 0; j < 4; ++j)
-#pragma GCC unroll 5
+#pragma GCC unroll 7
       for (int kx = 0; kx < K; ++kx)
         acc[j] = S::fmadd(in[s == 1 ? j + kx : 2 * j + kx], w[kx], acc[j]);
   }
@@ -102,19 +102,19 @@ __attribute__((always_inline)) inline void dw_quad_block(const DwConvPacked& p, 
   const V bias = S::loadu(blk + K * K * S::kLanes);
 #pragma GCC unroll 4
   for (int j = 0; j < 4; ++j) acc[j] = bias;
-#pragma GCC unroll 5
+#pragma GCC unroll 7
   for (int ky = 0; ky < K; ++ky) {
     const float* r = rows[ky] + base + c0;
     V w[K];
-#pragma GCC unroll 5
+#pragma GCC unroll 7
     for (int kx = 0; kx < K; ++kx) w[kx] = S::loadu(blk + (ky * K + kx) * S::kLanes);
     V in[kCols];
-#pragma GCC unroll 11
+#pragma GCC unroll 13
     for (int i = 0; i < kCols; ++i)
       in[i] = dw_load<S, kTail, dw_fits_registers<S, K, kCols>()>(m, r + i * in_stride);
 #pragma GCC unroll 4
     for (int j = 0; j < 4; ++j)
-#pragma GCC unroll 5
+#pragma GCC unroll 7
       for (int kx = 0; kx < K; ++kx) acc[j] = S::fmadd(in[St * j + kx], w[kx], acc[j]);
   }
   const V lo = S::set1(p.lo), hi = S::set1(p.hi);
@@ -183,7 +183,10 @@ void dw_row_from(const DwConvPacked& p, const float* const* rows, int64_t in_str
   if (p.q.kw == 3)
     s1 ? dw_row_k<S, 3, 1>(p, rows, in_stride, ox0, ox1, out, out_stride)
        : dw_row_k<S, 3, 2>(p, rows, in_stride, ox0, ox1, out, out_stride);
-  else
+  else if (p.q.kw == 5)
     s1 ? dw_row_k<S, 5, 1>(p, rows, in_stride, ox0, ox1, out, out_stride)
        : dw_row_k<S, 5, 2>(p, rows, in_stride, ox0, ox1, out, out_stride);
+  else
+    s1 ? dw_row_k<S, 7, 1>(p, rows, in_stride, ox0, ox1, out, out_stride)
+       : dw_row_k<S, 7, 2>(p, rows, in_stride, ox0, ox1, out, out_stride);
 }

@@ -100,6 +100,9 @@ struct GemmCall {
   const float* r = nullptr;
   int64_t ldr = 0;
   float lo = -__builtin_inff(), hi = __builtin_inff();
+  // Optional: run on each finished row of a C tile, in place, while it is in L1
+  // (a Gelu fused after the conv: x86/norm_rows.h); after the clamp.
+  void (*row_op)(const float* x, float* y, int64_t n) = nullptr;
 };
 
 // Runs C = clamp(A * B + bias [+ R]) on `pool` (nullptr: the calling thread) with

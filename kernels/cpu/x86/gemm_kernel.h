@@ -157,6 +157,8 @@ inline void gemm_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, in
       t.c = call.c + r * call.ldc + j * kNR;
       t.r = call.r ? call.r + r * call.ldr + j * kNR : nullptr;
       table[mr](t);
+      if (t.last && call.row_op)
+        for (int64_t q = 0; q < mr; ++q) call.row_op(t.c + q * t.ldc, t.c + q * t.ldc, cols);
       r += mr;
     }
   };
