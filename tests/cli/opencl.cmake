@@ -20,7 +20,8 @@ tandem_cli_test(run_opencl 0 "probs: 1x10, argmax"
 tandem_cli_test(run_opencl_bad_option nonzero "bad option 'turbo'"
                 ${TO} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processor opencl:turbo)
 
-foreach(model squeezenet1_1 mobilenet_v2 lraspp_mobilenet_v3_large yolov8_tiny convnext_mini)
+foreach(model squeezenet1_1 mobilenet_v2 lraspp_mobilenet_v3_large yolov8_tiny convnext_mini
+              vit_tiny)
   add_test(NAME opencl_zoo_${model}
            COMMAND ${CMAKE_COMMAND} -DT=$<TARGET_FILE:tandem_cli> -DMODEL=${model}
                    -DDIR=${CMAKE_BINARY_DIR}/models -DCACHE=${CMAKE_BINARY_DIR}/test_tmp/opencl_cache
@@ -33,3 +34,5 @@ endforeach()
 set_tests_properties(opencl_zoo_yolov8_tiny PROPERTIES FIXTURES_REQUIRED yolo_models)
 # convnext_mini comes from zoo_accuracy_convnext_reference.
 set_tests_properties(opencl_zoo_convnext_mini PROPERTIES FIXTURES_REQUIRED convnext_models)
+# vit_tiny comes from zoo_accuracy_vit_reference.
+set_tests_properties(opencl_zoo_vit_tiny PROPERTIES FIXTURES_REQUIRED vit_models)
