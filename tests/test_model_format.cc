@@ -71,7 +71,7 @@ Graph conv_bn_relu_maxpool_gemm_softmax() {
   int out = test::add_simple_node(g, OpType::kSoftmax, "softmax", {y}, sm);
   g.tensor(out).shape = {1, 10};
   g.outputs = {out};
-  g.metadata = {"tandem-test", "0.1", "fnv1a64:0123456789abcdef"};
+  g.metadata = {"tandem-test", "0.1", "fnv1a64:0123456789abcdef", "x Nx3x8x8 -> 1x3x8x8"};
   return g;
 }
 
@@ -202,6 +202,7 @@ TEST_CASE("a conv-bn-relu-maxpool-gemm-softmax graph round-trips exactly") {
   CHECK(h.metadata.producer == "tandem-test");
   CHECK(h.metadata.producer_version == "0.1");
   CHECK(h.metadata.source_hash == "fnv1a64:0123456789abcdef");
+  CHECK(h.metadata.input_shapes == "x Nx3x8x8 -> 1x3x8x8");
 }
 
 TEST_CASE("an Erf graph with a scalar constant (empty shape) round-trips") {

@@ -6,6 +6,7 @@
 
 #include "api/default_registry.h"
 #include "engine/executor.h"
+#include "formats/model_file.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/onnx_convert_helpers.h"
 
@@ -190,4 +191,39 @@ TEST_CASE("Transposes that only move unit dims become Reshapes") {
   CHECK(g.nodes[0].op == OpType::kReshape);
   CHECK(g.nodes[0].attrs.shape == std::vector<int64_t>{5, 1, 8});
   CHECK(g.nodes[1].op == OpType::kTranspose);
+}
+
+TEST_CASE("--input-shape fixes a dynamic batch; the shape math folds; the .tdm records it") {
+  // x [N, 4, 8] -> Reshape to [N * 4, 8] through Shape/Gather/Mul/Concat, as dynamic exports do.
+  OnnxBuilder b(14);
+  b.input("x", {-1, 4, 8});
+  b.node("Shape", {"x"}, {"s"}, "shape");
+  int_constant(b, "i0", {1}, {0});
+  b.node("Gather", {"s", "i0"}, {"n"}, "batch");
+  int_constant(b, "four", {1}, {4});
+  b.node("Mul", {"n", "four"}, {"rows"}, "rows");
+  int_constant(b, "eight", {1}, {8});
+  auto* cat = b.node("Concat", {"rows", "eight"}, {"target"}, "target");
+  OnnxBuilder::attr(cat, "axis", int64_t{0});
+  b.node("Reshape", {"x", "target"}, {"y"}, "flatten_rows");
+  b.output("y");
+  Status dynamic = convert_error(b, "dyn_batch.onnx");
+  CHECK(contains(dynamic.message(), "--input-shape"));
+  ConvertOptions o = raw_mapping();
+  o.input_shapes["x"] = {3, 4, 8};
+  auto r = convert_onnx(b.save("dyn_batch.onnx"), o);
+  INFO(r.status().to_string());
+  REQUIRE(r.ok());
+  const Graph& g = r->graph;
+  CHECK(g.tensor(g.inputs[0]).shape == Shape{3, 4, 8});
+  CHECK(single(g, OpType::kReshape).attrs.shape == std::vector<int64_t>{12, 8});
+  CHECK(g.metadata.input_shapes == "x Nx4x8 -> 3x4x8");
+  std::string tdm = temp_path("dyn_batch.tdm");
+  REQUIRE(write_model_file(tdm, g).ok());
+  auto back = read_model_file(tdm);
+  REQUIRE(back.ok());
+  CHECK(back->graph.metadata.input_shapes == "x Nx4x8 -> 3x4x8");
+  auto plain = convert_onnx(class_token_model().save("vit_cls2.onnx"), raw_mapping());
+  REQUIRE(plain.ok());
+  CHECK(plain->graph.metadata.input_shapes.empty());  // nothing asked, nothing recorded
 }
