@@ -156,3 +156,34 @@ TEST_CASE("cpu Gemm with enough rows runs on the own GEMM: trans_b, alpha, beta,
       CHECK(kinds[0].rfind("gemm_", 0) == 0);
     }
 }
+
+TEST_CASE("cpu MatMul -> Add of a bias row: the own GEMM adds it, the Add runs nothing") {
+  for (const std::string& spec : own_gemm_specs())
+    for (bool bias_first : {false, true}) {
+      INFO(spec << (bias_first ? " Add(bias, y)" : " Add(y, bias)"));
+      Graph g;
+      int x = test::add_input(g, "x", {2, 30, 40});
+      int w = test::add_random_constant(g, "w", {40, 24}, 4);
+      int b = test::add_random_constant(g, "b", {24}, 5);
+      int y = node(g, OpType::kMatMul, "mm", {x, w}, {2, 30, 24});
+      NodeAttrs relu;
+      relu.activation.min = 0.0f;
+      std::vector<int> ins = bias_first ? std::vector<int>{b, y} : std::vector<int>{y, b};
+      g.outputs = {node(g, OpType::kAdd, "bias", ins, {2, 30, 24}, relu)};
+      std::vector<std::string> fb, kinds;
+      CHECK(compare(g, spec, &fb, nullptr, nullptr, &kinds) <= kTolerance);
+      CHECK(fb.empty());
+      REQUIRE(kinds.size() == 2);
+      CHECK(kinds[0].rfind("gemm_", 0) == 0);
+      CHECK(kinds[1] == "fused");
+    }
+  Graph shared;  // y read twice: no fusion, same values
+  int x = test::add_input(shared, "x", {30, 40});
+  int w = test::add_random_constant(shared, "w", {40, 24}, 4);
+  int b = test::add_random_constant(shared, "b", {24}, 5);
+  int y = node(shared, OpType::kMatMul, "mm", {x, w}, {30, 24});
+  shared.outputs = {node(shared, OpType::kAdd, "bias", {y, b}, {30, 24}), y};
+  std::vector<std::string> kinds;
+  CHECK(compare(shared, "cpu:threads=2", nullptr, nullptr, nullptr, &kinds) <= kTolerance);
+  CHECK(kinds[1] != "fused");
+}

@@ -230,6 +230,7 @@ KernelArgs CpuExecutable::node_args(const RangePlan& p, int node) const {
   args.activation = p.activation_of(node);
   const FusionGroup* grp = p.group(node);
   args.residual = view(p, grp && grp->kernel_node == node ? grp->residual : -1);
+  args.bias = view(p, grp && grp->kernel_node == node ? grp->bias : -1);
   if (grp && grp->kernel_node == node && grp->epilogue >= 0 &&
       p.g.nodes[size_t(grp->epilogue)].op == OpType::kGelu)
     args.gelu = &p.g.nodes[size_t(grp->epilogue)];

@@ -86,6 +86,9 @@ struct KernelArgs {
   // The other operand of an Add fused into this conv (ResNet's residual; data
   // nullptr when none): the kernel adds it before `activation`.
   CpuTensor residual;
+  // A constant row (N values, broadcast over the rows) a following Add contributes,
+  // which a MatMul on the own GEMM adds as its bias (data nullptr when none).
+  CpuTensor bias;
   // A Gelu after this conv whose work the GEMM conv does on each finished tile
   // row (fusion.cc; nullptr when none).
   const Node* gelu = nullptr;
@@ -117,6 +120,8 @@ struct CpuOpSupport {
   // Can add the other operand of a following Add (and take its activation) in its
   // epilogue: KernelArgs::residual.
   bool adds_residual = false;
+  // Can take a following Add of a constant row as its bias (KernelArgs::bias).
+  bool adds_bias = false;
 };
 
 // Named rows for the per-op support functions (instead of {factory, true, true}).

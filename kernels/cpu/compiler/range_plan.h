@@ -32,6 +32,7 @@ struct FusionGroup {
   int epilogue = -1;
   FusedActivation activation;  // applied by the kernel (KernelArgs::activation)
   int residual = -1;           // tensor it adds before `activation` (KernelArgs::residual)
+  int bias = -1;  // constant row the GEMM adds as its bias (MatMul -> Add, KernelArgs::bias)
   // With absorbed nodes: the kernel that does them, its scratch, and whether it
   // is an inverted residual block (counted by cpu_fused_blocks).
   KernelFactory fused_factory = nullptr;

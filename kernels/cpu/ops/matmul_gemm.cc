@@ -81,6 +81,10 @@ class MatMulGemmKernel : public CpuKernel {
       for (int64_t j = 0; j < d.n; ++j) bias.push_back(at.beta * c.data[c.elements() == 1 ? 0 : j]);
       consumed_constants.push_back(a.node->inputs[2]);
     }
+    if (a.bias.data) {  // a following Add's row (fusion.cc: fuse_matmul_biases)
+      bias.resize(size_t(d.n), 0.0f);
+      for (int64_t j = 0; j < d.n; ++j) bias[size_t(j)] += a.bias.data[j];
+    }
     // A constant B broadcast over the batch is packed once and shared.
     const bool shared = constant_b_ && std::all_of(d.b_off.begin(), d.b_off.end(),
                                                    [](int64_t o) { return o == 0; });
@@ -93,8 +97,10 @@ class MatMulGemmKernel : public CpuKernel {
             return alpha * (trans ? src[j * k + kk] : src[kk * n + j]);
           }));
     }
-    lo_ = a.node->attrs.activation.min;
-    hi_ = a.node->attrs.activation.max;
+    // The node's own activation, or (with a fused bias Add) the Add's.
+    const FusedActivation act = a.activation.active() ? a.activation : at.activation;
+    lo_ = act.min;
+    hi_ = act.max;
     if (constant_b_) consumed_constants.push_back(a.node->inputs[1]);
     return Status();
   }
@@ -189,7 +195,9 @@ CpuOpSupport matmul_support(const Graph& g, const Node& n, const CpuKernelOption
                           (options.gemm == G::kAuto && matmul_gemm_profitable(g, n, options.isa));
   if (fc.factory && !(own && prefer_own)) return fc;
   if (!own) return {};
-  return contiguous_kernel(make_matmul_gemm);
+  CpuOpSupport s = contiguous_kernel(make_matmul_gemm);
+  s.adds_bias = true;
+  return s;
 }
 
 // ViT-B/16's projections and MLP ([197, 768] x [768, 3072], [3072, 768], [768, 2304]),
