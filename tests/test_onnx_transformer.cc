@@ -227,3 +227,51 @@ TEST_CASE("--input-shape fixes a dynamic batch; the shape math folds; the .tdm r
   REQUIRE(plain.ok());
   CHECK(plain->graph.metadata.input_shapes.empty());  // nothing asked, nothing recorded
 }
+
+TEST_CASE("Swin's mask math folds: Mod (both signs, fmod), N-D Slice and Transpose of constants") {
+  OnnxBuilder b(14);
+  b.input("x", {2, 3});
+  int_constant(b, "a", {4}, {7, -7, 7, -7});
+  int_constant(b, "m", {4}, {3, 3, -3, -3});
+  b.node("Mod", {"a", "m"}, {"py"}, "mod");  // Python's %: 1 2 -2 -1
+  auto* cm = b.node("Mod", {"a", "m"}, {"c"}, "fmod");
+  OnnxBuilder::attr(cm, "fmod", int64_t{1});  // C's fmod: 1 -1 1 -1
+  int_constant(b, "grid", {3, 4}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  int_constant(b, "s0", {2}, {1, 3});
+  int_constant(b, "e0", {2}, {3, 0});
+  int_constant(b, "ax", {2}, {0, 1});
+  int_constant(b, "st", {2}, {1, -2});
+  b.node("Slice", {"grid", "s0", "e0", "ax", "st"}, {"sl"}, "slice");  // [[7, 5], [11, 9]]
+  b.node("Transpose", {"sl"}, {"tr"}, "transpose");                    // [[7, 11], [5, 9]]
+  int_constant(b, "shape6", {1}, {4});
+  b.node("Reshape", {"tr", "shape6"}, {"flat"}, "flat");
+  auto* cat = b.node("Concat", {"py", "c", "flat"}, {"all"}, "concat");
+  OnnxBuilder::attr(cat, "axis", int64_t{0});
+  int_constant(b, "s1", {1}, {6});
+  int_constant(b, "e1", {1}, {12});
+  b.node("Slice", {"all", "s1", "e1"}, {"six"}, "six");  // c[2], c[3], then 7 11 5 9
+  int_constant(b, "shape23", {2}, {2, 3});
+  b.node("Reshape", {"six", "shape23"}, {"k"}, "k");
+  auto* cast = b.node("Cast", {"k"}, {"kf"}, "cast");
+  OnnxBuilder::attr(cast, "to", int64_t{onnx::TensorProto::FLOAT});
+  b.node("Add", {"x", "kf"}, {"y"}, "add");
+  b.output("y");
+  auto r = convert_onnx(b.save("swin_math.onnx"), raw_mapping());
+  INFO(r.status().to_string());
+  REQUIRE(r.ok());
+  CHECK(r->summary.folded_by_op.at("Mod") == 2);
+  CHECK(r->summary.folded_by_op.at("Transpose") == 1);
+  const Node& add = single(r->graph, OpType::kAdd);
+  const Tensor& c = r->graph.tensor(add.inputs[1]);
+  REQUIRE(c.is_constant());
+  const float* v = static_cast<const float*>(c.data->data);
+  CHECK(std::vector<float>(v, v + 6) == std::vector<float>{1, -1, 7, 11, 5, 9});
+  OnnxBuilder zero(14);
+  zero.input("x", {1});
+  int_constant(zero, "a", {1}, {5});
+  int_constant(zero, "z", {1}, {0});
+  zero.node("Mod", {"a", "z"}, {"m"}, "by_zero");
+  zero.output("x");
+  Status st = convert_error(zero, "mod_zero.onnx");
+  CHECK(contains(st.message(), "'by_zero'"));
+}

@@ -134,6 +134,73 @@ Expected<ConstValue> fold_range(ImportContext&, const onnx::NodeProto& n, const 
   return c;
 }
 
+// ONNX Mod: fmod=0 takes the divisor's sign (Python's %), fmod=1 the dividend's (C's fmod).
+Expected<ConstValue> fold_mod(ImportContext&, const onnx::NodeProto& n, const FoldInputs& in) {
+  TANDEM_ASSIGN_OR_RETURN(Shape out, broadcast_all(n, {in[0]->shape, in[1]->shape}));
+  const bool fmod = attr_int(n, "fmod", 0) != 0;
+  ConstValue c;
+  c.is_float = in[0]->is_float || in[1]->is_float;
+  c.shape = out;
+  Status bad;
+  for_each_broadcast(
+      out, {in[0]->shape, in[1]->shape}, [&](int64_t, const std::vector<int64_t>& s) {
+        const size_t a = static_cast<size_t>(s[0]), b = static_cast<size_t>(s[1]);
+        if (c.is_float) {
+          const double x = in[0]->as_double(a), y = in[1]->as_double(b);
+          double r = std::fmod(x, y);
+          if (!fmod && r != 0 && ((r < 0) != (y < 0))) r += y;
+          c.f.push_back(static_cast<float>(r));
+          return;
+        }
+        const int64_t x = in[0]->i[a], y = in[1]->i[b];
+        if (y == 0) {
+          bad = invalid_model(ImportContext::describe(n) + ": integer modulo by zero");
+          c.i.push_back(0);
+          return;
+        }
+        int64_t r = x % y;
+        if (!fmod && r != 0 && ((r < 0) != (y < 0))) r += y;
+        c.i.push_back(r);
+      });
+  if (!bad.ok()) return bad;
+  return c;
+}
+
+Expected<ConstValue> fold_transpose(ImportContext&, const onnx::NodeProto& n,
+                                    const FoldInputs& in) {
+  const ConstValue& x = *in[0];
+  const size_t rank = x.shape.size();
+  std::vector<int64_t> perm = attr_ints(n, "perm");
+  if (perm.empty())
+    for (size_t k = rank; k-- > 0;) perm.push_back(static_cast<int64_t>(k));
+  std::vector<bool> seen(rank, false);
+  for (int64_t& p : perm) {
+    TANDEM_ASSIGN_OR_RETURN(p, normalize_axis(n, p, static_cast<int64_t>(rank)));
+    if (seen[static_cast<size_t>(p)])
+      return invalid_model(ImportContext::describe(n) + ": perm repeats an axis");
+    seen[static_cast<size_t>(p)] = true;
+  }
+  if (perm.size() != rank)
+    return invalid_model(ImportContext::describe(n) + ": perm does not match the rank");
+  std::vector<int64_t> st(rank, 1);
+  for (size_t k = rank; k-- > 1;) st[k - 1] = st[k] * x.shape[k];
+  ConstValue c;
+  c.is_float = x.is_float;
+  for (int64_t p : perm) c.shape.push_back(x.shape[static_cast<size_t>(p)]);
+  std::vector<int64_t> coord(rank, 0);
+  const int64_t total = shape_elements(c.shape);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t src = 0;
+    for (size_t k = 0; k < rank; ++k) src += coord[k] * st[static_cast<size_t>(perm[k])];
+    push(c, x, src);
+    for (size_t k = rank; k-- > 0;) {
+      if (++coord[k] < c.shape[k]) break;
+      coord[k] = 0;
+    }
+  }
+  return c;
+}
+
 Expected<ConstValue> fold_not(ImportContext&, const onnx::NodeProto&, const FoldInputs& in) {
   ConstValue c;
   c.is_float = false;
