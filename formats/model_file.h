@@ -13,7 +13,8 @@ namespace tandem {
 // Schema versions: a file states the version it was written with and the
 // minimum reader version that understands it.
 constexpr uint32_t kTdmSchemaVersion = 4;  // 2: OpType Erf; 3: OpType Resize, ResizeParams;
-                                           // 4: Pow, Sqrt, LayerNormalization, Gelu, Gather
+                                           // 4: Pow, Sqrt, LayerNormalization, Gelu, Gather,
+                                           // ReduceSum
 constexpr uint32_t kTdmMinReaderVersion = 1;
 
 // A pipeline plan stored in the model file by `tandem plan --save`.

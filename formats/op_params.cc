@@ -322,6 +322,18 @@ Status read_gelu(const fb::Node& node, NodeAttrs* a) {
   return Status();
 }
 
+// ReduceSum
+Params write_reduce_sum(Builder& fbb, const NodeAttrs& a) {
+  auto ax = longs(fbb, a.axes);
+  return fb::CreateReduceSumParams(fbb, ax, a.keepdims).Union();
+}
+Status read_reduce_sum(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_ReduceSumParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->axes(), "axes", &a->axes));
+  a->keepdims = p->keepdims();
+  return Status();
+}
+
 // Gather
 Params write_gather(Builder& fbb, const NodeAttrs& a) {
   auto idx = longs(fbb, a.indices), shp = longs(fbb, a.indices_shape);
@@ -370,6 +382,7 @@ const ParamCodec kParamCodecs[] = {
      read_layer_norm},
     {OpType::kGelu, fb::OpParams::GeluParams, write_gelu, read_gelu},
     {OpType::kGather, fb::OpParams::GatherParams, write_gather, read_gather},
+    {OpType::kReduceSum, fb::OpParams::ReduceSumParams, write_reduce_sum, read_reduce_sum},
 };
 
 const ParamCodec* find_codec(OpType op) {

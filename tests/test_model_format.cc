@@ -309,7 +309,11 @@ Graph every_op_params_graph() {
   a.indices = {5, 0, 3, 3, 1, 2};
   a.indices_shape = {2, 3};
   int ga = test::add_simple_node(g, OpType::kGather, "gather", {x}, a);
-  g.outputs = {rm, mm, dw, ga};
+  a = {};
+  a.axes = {1, 3};
+  a.keepdims = false;
+  int rsum = test::add_simple_node(g, OpType::kReduceSum, "rsum", {x}, a);
+  g.outputs = {rm, mm, dw, ga, rsum};
   return g;
 }
 

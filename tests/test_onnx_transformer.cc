@@ -275,3 +275,27 @@ TEST_CASE("Swin's mask math folds: Mod (both signs, fmod), N-D Slice and Transpo
   Status st = convert_error(zero, "mod_zero.onnx");
   CHECK(contains(st.message(), "'by_zero'"));
 }
+
+TEST_CASE("ReduceSum maps with axes as input (opset 13+) or attribute; noop_with_empty_axes") {
+  OnnxBuilder b(13);
+  b.input("x", {2, 3, 4});
+  b.init_ints("axes", {-1, 1});
+  auto* r = b.node("ReduceSum", {"x", "axes"}, {"y"}, "sum");
+  OnnxBuilder::attr(r, "keepdims", int64_t{0});
+  b.output("y");
+  Graph g = convert_ok(b, "reduce_sum.onnx");
+  const Node& n = single(g, OpType::kReduceSum);
+  CHECK(n.attrs.axes == std::vector<int64_t>{2, 1});
+  CHECK_FALSE(n.attrs.keepdims);
+  CHECK(g.tensor(n.outputs[0]).shape == Shape{2});
+  std::vector<float> x(24, 1.0f);
+  for (const char* spec : {"reference", "cpu"})
+    CHECK(run_on(g, spec, x)[0] == std::vector<float>{12, 12});
+  OnnxBuilder noop(13);
+  noop.input("x", {2, 3});
+  auto* nn = noop.node("ReduceSum", {"x"}, {"y"}, "noop");
+  OnnxBuilder::attr(nn, "noop_with_empty_axes", int64_t{1});
+  noop.output("y");
+  Graph ng = convert_ok(noop, "reduce_noop.onnx");
+  CHECK(single(ng, OpType::kIdentity).name == "noop");
+}

@@ -497,6 +497,17 @@ TEST_CASE("Transpose, Reshape, Flatten") {
   expect(OpType::kFlatten, {{{2, 1, 2}, iota(4)}}, a, {2, 2}, iota(4));
 }
 
+TEST_CASE("ReduceSum: suffix and strided axes, kept dims or not") {
+  NodeAttrs a;
+  a.axes = {1};
+  expect(OpType::kReduceSum, {{{2, 3}, iota(6)}}, a, {2, 1}, {6, 15});
+  a.axes = {0};
+  a.keepdims = false;
+  expect(OpType::kReduceSum, {{{2, 3}, iota(6)}}, a, {3}, {5, 7, 9});
+  a.axes = {};  // all axes
+  expect(OpType::kReduceSum, {{{2, 3}, iota(6)}}, a, {}, {21});
+}
+
 TEST_CASE("Gather: scalar index drops the axis, index tensors replace it") {
   NodeAttrs a;
   a.axis = 1;
