@@ -100,6 +100,10 @@ struct GemmCall {
   const float* r = nullptr;
   int64_t ldr = 0;
   float lo = -__builtin_inff(), hi = __builtin_inff();
+  // Rows x K bytes of A up to which each B panel runs over all of K before the next
+  // (B streams sequentially with its prefetch, A stays in L2); 0: the level's default
+  // (512 KiB, what the conv blocks were measured with).
+  int64_t panel_major_bytes = 0;
   // Optional: run on each finished row of a C tile, in place, while it is in L1
   // (a Gelu fused after the conv: x86/norm_rows.h); after the clamp.
   void (*row_op)(const float* x, float* y, int64_t n) = nullptr;
