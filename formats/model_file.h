@@ -13,7 +13,7 @@ namespace tandem {
 // Schema versions: a file states the version it was written with and the
 // minimum reader version that understands it.
 // 2: OpType Erf; 3: OpType Resize, ResizeParams; 4: Pow, Sqrt, LayerNormalization, Gelu,
-// int8 ops, DType Int8/Int32, Tensor.quant
+// Gather, ReduceSum, int8 ops, DType Int8/Int32, Tensor.quant, Metadata.input_shapes
 constexpr uint32_t kTdmSchemaVersion = 4;
 constexpr uint32_t kTdmMinReaderVersion = 1;
 

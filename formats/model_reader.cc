@@ -342,6 +342,7 @@ Status parse_model(const uint8_t* data, size_t size, const std::shared_ptr<const
     if (md->producer()) g.metadata.producer = md->producer()->str();
     if (md->producer_version()) g.metadata.producer_version = md->producer_version()->str();
     if (md->source_hash()) g.metadata.source_hash = md->source_hash()->str();
+    if (md->input_shapes()) g.metadata.input_shapes = md->input_shapes()->str();
   }
   TANDEM_RETURN_IF_ERROR(check_order(g));
   TANDEM_RETURN_IF_ERROR(infer_shapes(g));

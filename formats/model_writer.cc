@@ -107,9 +107,10 @@ void build_model(flatbuffers::FlatBufferBuilder& fbb, const Graph& g, const Stor
         fb::CreateNode(fbb, name, static_cast<fb::OpType>(n.op), ins, outs, ptype, params));
   }
 
-  auto meta =
-      fb::CreateMetadataDirect(fbb, g.metadata.producer.c_str(),
-                               g.metadata.producer_version.c_str(), g.metadata.source_hash.c_str());
+  auto meta = fb::CreateMetadataDirect(
+      fbb, g.metadata.producer.c_str(), g.metadata.producer_version.c_str(),
+      g.metadata.source_hash.c_str(),
+      g.metadata.input_shapes.empty() ? nullptr : g.metadata.input_shapes.c_str());
   flatbuffers::Offset<fb::Plan> fplan = 0;
   if (plan) {
     std::vector<flatbuffers::Offset<flatbuffers::String>> procs;

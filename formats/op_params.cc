@@ -19,12 +19,12 @@ flatbuffers::Offset<fb::FusedActivation> activation(flatbuffers::FlatBufferBuild
 }
 
 Status list_into(const flatbuffers::Vector<int64_t>* v, const char* field,
-                 std::vector<int64_t>* out) {
+                 std::vector<int64_t>* out, size_t max_size = kMaxParamListSize) {
   out->clear();
   if (!v) return Status();
-  if (v->size() > kMaxParamListSize)
+  if (v->size() > max_size)
     return invalid_model(std::string("parameter '") + field + "' has " + std::to_string(v->size()) +
-                         " entries (at most " + std::to_string(kMaxParamListSize) + ")");
+                         " entries (at most " + std::to_string(max_size) + ")");
   if (!longs_aligned(v))
     return invalid_model(std::string("parameter '") + field + "' is misaligned in the file");
   out->assign(v->begin(), v->end());
@@ -322,6 +322,30 @@ Status read_gelu(const fb::Node& node, NodeAttrs* a) {
   return Status();
 }
 
+// ReduceSum
+Params write_reduce_sum(Builder& fbb, const NodeAttrs& a) {
+  auto ax = longs(fbb, a.axes);
+  return fb::CreateReduceSumParams(fbb, ax, a.keepdims).Union();
+}
+Status read_reduce_sum(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_ReduceSumParams();
+  TANDEM_RETURN_IF_ERROR(list_into(p->axes(), "axes", &a->axes));
+  a->keepdims = p->keepdims();
+  return Status();
+}
+
+// Gather
+Params write_gather(Builder& fbb, const NodeAttrs& a) {
+  auto idx = longs(fbb, a.indices), shp = longs(fbb, a.indices_shape);
+  return fb::CreateGatherParams(fbb, a.axis, idx, shp).Union();
+}
+Status read_gather(const fb::Node& node, NodeAttrs* a) {
+  const auto* p = node.params_as_GatherParams();
+  a->axis = p->axis();
+  TANDEM_RETURN_IF_ERROR(list_into(p->indices(), "indices", &a->indices, kMaxGatherIndices));
+  return list_into(p->indices_shape(), "indices_shape", &a->indices_shape);
+}
+
 // One row per op with parameters: its table in the OpParams union of
 // tandem.fbs and how its NodeAttrs are written and read. An op without a row
 // has no parameters (type NONE).
@@ -414,6 +438,8 @@ const ParamCodec kParamCodecs[] = {
     {OpType::kQGemm, fb::OpParams::QGemmParams, write_qgemm, read_qgemm},
     {OpType::kQConcat, fb::OpParams::QConcatParams, write_qconcat, read_qconcat},
     {OpType::kQMaxPool, fb::OpParams::QMaxPoolParams, write_qmax_pool, read_qmax_pool},
+    {OpType::kGather, fb::OpParams::GatherParams, write_gather, read_gather},
+    {OpType::kReduceSum, fb::OpParams::ReduceSumParams, write_reduce_sum, read_reduce_sum},
 };
 
 const ParamCodec* find_codec(OpType op) {

@@ -28,5 +28,7 @@ inline bool longs_aligned(const flatbuffers::Vector<int64_t>* v) {
 
 // Upper bound on entries of any parameter list (ranks are <= 8, pads 2*rank).
 constexpr size_t kMaxParamListSize = 16;
+// Gather's index list (the one parameter list that is data, not per-dimension).
+constexpr size_t kMaxGatherIndices = size_t(1) << 20;
 
 }  // namespace tandem

@@ -15,6 +15,9 @@ struct ModelMetadata {
   std::string producer;  // "tandem-convert 0.1", ...
   std::string producer_version;
   std::string source_hash;  // hash of the source model (e.g. FNV-1a 64 of the .onnx)
+  // Input shapes the converter was asked to fix (--input-shape), from the exported
+  // ones: "input batchx3x224x224 -> 2x3x224x224"; empty when the export's were kept.
+  std::string input_shapes;
 };
 
 class Graph {

@@ -96,6 +96,10 @@ struct NodeAttrs {
 
   FusedActivation activation;  // Conv, Gemm, MatMul, Add after fusion
 
+  // Gather along `axis`: indices known at conversion time (normalised to [0, dim)),
+  // laid out as indices_shape (empty: one scalar index, the axis is dropped).
+  std::vector<int64_t> indices;
+  std::vector<int64_t> indices_shape;
   // QConv, QGemm: output clamp in the quantized domain (a fused Relu/Clip).
   int32_t qmin = -128;
   int32_t qmax = 127;

@@ -71,7 +71,7 @@ Graph conv_bn_relu_maxpool_gemm_softmax() {
   int out = test::add_simple_node(g, OpType::kSoftmax, "softmax", {y}, sm);
   g.tensor(out).shape = {1, 10};
   g.outputs = {out};
-  g.metadata = {"tandem-test", "0.1", "fnv1a64:0123456789abcdef"};
+  g.metadata = {"tandem-test", "0.1", "fnv1a64:0123456789abcdef", "x Nx3x8x8 -> 1x3x8x8"};
   return g;
 }
 
@@ -88,7 +88,8 @@ bool same_attrs(const NodeAttrs& a, const NodeAttrs& b) {
          a.perm == b.perm && a.axes == b.axes && a.keepdims == b.keepdims && a.starts == b.starts &&
          a.ends == b.ends && a.steps == b.steps && a.split == b.split && a.shape == b.shape &&
          a.pad_mode == b.pad_mode && a.pad_value == b.pad_value &&
-         a.gelu_approximate == b.gelu_approximate && same_activation(a.activation, b.activation);
+         a.gelu_approximate == b.gelu_approximate && a.indices == b.indices &&
+         a.indices_shape == b.indices_shape && same_activation(a.activation, b.activation);
 }
 
 void require_ok(const Status& st) {
@@ -202,6 +203,7 @@ TEST_CASE("a conv-bn-relu-maxpool-gemm-softmax graph round-trips exactly") {
   CHECK(h.metadata.producer == "tandem-test");
   CHECK(h.metadata.producer_version == "0.1");
   CHECK(h.metadata.source_hash == "fnv1a64:0123456789abcdef");
+  CHECK(h.metadata.input_shapes == "x Nx3x8x8 -> 1x3x8x8");
 }
 
 TEST_CASE("an Erf graph with a scalar constant (empty shape) round-trips") {
@@ -311,7 +313,16 @@ Graph every_op_params_graph() {
   a = {};
   a.gelu_approximate = GeluApproximate::kTanh;
   int ge = test::add_simple_node(g, OpType::kGelu, "gelu", {ln}, a);
-  g.outputs = {rm, mm, ge};
+  a = {};
+  a.axis = 2;
+  a.indices = {5, 0, 3, 3, 1, 2};
+  a.indices_shape = {2, 3};
+  int ga = test::add_simple_node(g, OpType::kGather, "gather", {x}, a);
+  a = {};
+  a.axes = {1, 3};
+  a.keepdims = false;
+  int rsum = test::add_simple_node(g, OpType::kReduceSum, "rsum", {x}, a);
+  g.outputs = {rm, mm, ge, ga, rsum};
   return g;
 }
 

@@ -471,7 +471,7 @@ TEST_CASE("opencl op: LayerNorm (channels, last axis), Gelu (erf, tanh), Pow, Sq
   CHECK(check_case(g, "sqrt", 0.0f, 4.0f).fallbacks.empty());
 }
 
-TEST_CASE("opencl op: softmax, transpose, channel shuffle, pad") {
+TEST_CASE("opencl op: softmax, transpose, gather, channel shuffle, pad") {
   {
     Graph g;
     int x = add_input(g, "x", {2, 10});
@@ -495,6 +495,21 @@ TEST_CASE("opencl op: softmax, transpose, channel shuffle, pad") {
     a.perm = {0, 2, 3, 1};
     add_simple_node(g, OpType::kTranspose, "nhwc", {x}, a);
     check_case(g, "transpose");
+  }
+  {
+    Graph g;  // ViT's class token x[:, 0], and an index tensor with repeats
+    int x = add_input(g, "x", {2, 5, 6});
+    NodeAttrs a;
+    a.axis = 1;
+    a.indices = {0};
+    int cls = add_simple_node(g, OpType::kGather, "class_token", {x}, a);
+    NodeAttrs b;
+    b.axis = 2;
+    b.indices = {5, 0, 0, 3};
+    b.indices_shape = {2, 2};
+    int pick = add_simple_node(g, OpType::kGather, "pick", {x}, b);
+    g.outputs = {cls, pick};
+    CHECK(check_case(g, "gather").fallbacks.empty());
   }
   {
     Graph g;  // ShuffleNet's channel shuffle: reshape, transpose, reshape

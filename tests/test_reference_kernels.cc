@@ -497,6 +497,37 @@ TEST_CASE("Transpose, Reshape, Flatten") {
   expect(OpType::kFlatten, {{{2, 1, 2}, iota(4)}}, a, {2, 2}, iota(4));
 }
 
+TEST_CASE("ReduceSum: suffix and strided axes, kept dims or not") {
+  NodeAttrs a;
+  a.axes = {1};
+  expect(OpType::kReduceSum, {{{2, 3}, iota(6)}}, a, {2, 1}, {6, 15});
+  a.axes = {0};
+  a.keepdims = false;
+  expect(OpType::kReduceSum, {{{2, 3}, iota(6)}}, a, {3}, {5, 7, 9});
+  a.axes = {};  // all axes
+  expect(OpType::kReduceSum, {{{2, 3}, iota(6)}}, a, {}, {21});
+}
+
+TEST_CASE("Gather: scalar index drops the axis, index tensors replace it") {
+  NodeAttrs a;
+  a.axis = 1;
+  a.indices = {0};  // ViT's class token x[:, 0] of [1, 3, 2]
+  expect(OpType::kGather, {{{1, 3, 2}, iota(6)}}, a, {1, 2}, {1, 2});
+  a.indices = {2, 0, 2, 1};
+  a.indices_shape = {2, 2};
+  expect(OpType::kGather, {{{2, 3}, iota(6)}}, a, {2, 2, 2}, {3, 1, 3, 2, 6, 4, 6, 5});
+  a = {};
+  a.axis = 0;
+  a.indices = {1, 1};
+  a.indices_shape = {2};
+  expect(OpType::kGather, {{{2, 2}, iota(4)}}, a, {2, 2}, {3, 4, 3, 4});
+  a.indices = {2};  // out of range: shape inference refuses it, naming the node
+  a.indices_shape = {1};
+  OpRun r = run_op(OpType::kGather, {{{2, 2}, iota(4)}}, a);
+  CHECK_FALSE(r.status.ok());
+  CHECK(r.status.message().find("out of range") != std::string::npos);
+}
+
 TEST_CASE("Gemm: transposes, alpha/beta, C broadcast, activation") {
   const std::vector<float> a = {1, 2, 3, 4};
   const std::vector<float> b = {5, 6, 7, 8};

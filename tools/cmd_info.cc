@@ -33,6 +33,8 @@ Command make_info_command() {
     std::cout << "producer: " << g.metadata.producer << " " << g.metadata.producer_version
               << (g.metadata.source_hash.empty() ? "" : "  source hash: " + g.metadata.source_hash)
               << "\n";
+    if (!g.metadata.input_shapes.empty())
+      std::cout << "specialised: " << g.metadata.input_shapes << " (--input-shape)\n";
     for (int id : g.inputs)
       std::cout << "input:  " << g.tensor(id).name << " " << shape_to_string(g.tensor(id).shape)
                 << " " << dtype_name(g.tensor(id).dtype) << "\n";

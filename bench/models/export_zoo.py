@@ -46,9 +46,13 @@ EXTRA_KWARGS = {
     "inception_v3": {"aux_logits": False, "transform_input": False, "init_weights": True},
 }
 # Models whose architecture needs another input size than 224x224.
-INPUT_SIZE = {"inception_v3": 299, "convnext_mini": 64}
-# Opsets other than 13 (the --opset default): the transformer-era models as issue 15 exports them.
-OPSET = {"convnext_tiny": 14, "convnext_mini": 14}
+INPUT_SIZE = {"inception_v3": 299, "convnext_mini": 64, "vit_tiny": 32}
+# Vision transformers (torchvision, random weights); vit_tiny is a 2-block ViT (dim 64,
+# 2 heads, 32x32 input, patch 8) for CI.
+TRANSFORMERS = ["vit_b_16", "swin_t", "vit_tiny"]
+# Opsets other than 13 (the --opset default): the transformer-era models as issue 15 exports them
+# (attention exports from opset 14 on).
+OPSET = {"convnext_tiny": 14, "convnext_mini": 14, "vit_b_16": 14, "swin_t": 14, "vit_tiny": 14}
 
 
 class MainOutput(torch.nn.Module):
@@ -69,6 +73,14 @@ def convnext_mini():
     return ConvNeXt(stages, stochastic_depth_prob=0.0, num_classes=10)
 
 
+def vit_tiny():
+    """torchvision's VisionTransformer at test size: 2 blocks, dim 64, 2 heads, MLP 128,
+    32x32 input in 8x8 patches (16 tokens + the class token), 10 classes."""
+    from torchvision.models.vision_transformer import VisionTransformer
+    return VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2,
+                             hidden_dim=64, mlp_dim=128, num_classes=10)
+
+
 def set_layer_scales(model, seed, lo=0.1, hi=0.3):
     """Redraws ConvNeXt's per-channel layer scales (init 1e-6) uniform in [lo, hi)."""
     gen = torch.Generator().manual_seed(seed + 3)
@@ -85,6 +97,8 @@ def build(name, seed):
     torch.manual_seed(seed)
     if name == "convnext_mini":
         return convnext_mini().eval()
+    if name == "vit_tiny":
+        return vit_tiny().eval()
     if name in SEGMENTATION:
         ctor = getattr(torchvision.models.segmentation, name)
         kwargs = {"weights": None, "weights_backbone": None, "aux_loss": False}
@@ -132,11 +146,25 @@ def damp_residual_branches(model, factor=0.5):
     return blocks
 
 
-def export(name, out_dir, seed, opset, batches, size=None):
+def randomize_zero_heads(model, seed, std=0.02):
+    """torchvision zero-initialises ViT's classifier head, so its logits would all be the
+    (zero) bias: give zero-filled Linear weights a small random init instead."""
+    gen = torch.Generator().manual_seed(seed + 3)
+    count = 0
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.Linear) and not m.weight.any():
+                m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * std)
+                count += 1
+    return count
+
+
+def export(name, out_dir, seed, opset, batches, size=None, dynamic=False):
     size = size or INPUT_SIZE.get(name, 224)
     model = build(name, seed)
     n_bn = recalibrate_batchnorm(model, size, batches, seed)
     n_damped = damp_residual_branches(model) + set_layer_scales(model, seed)
+    n_heads = randomize_zero_heads(model, seed)
     gen = torch.Generator().manual_seed(seed + 2)
     x = torch.randn(1, 3, size, size, generator=gen)
     with torch.no_grad():
@@ -144,8 +172,13 @@ def export(name, out_dir, seed, opset, batches, size=None):
     if isinstance(y, (tuple, list)):
         y = y[0]
     onnx_path = os.path.join(out_dir, f"{name}.onnx")
+    # --dynamic: batch (and for convnets height and width) as symbolic dims, as models
+    # exported for serving come; `tandem convert --input-shape` fixes them.
+    axes = {0: "batch"} if name in TRANSFORMERS else {0: "batch", 2: "height", 3: "width"}
+    dynamic_axes = {"input": axes, "output": {0: "batch"}} if dynamic else None
     torch.onnx.export(model, x, onnx_path, opset_version=opset, input_names=["input"],
-                      output_names=["output"], do_constant_folding=True)
+                      output_names=["output"], do_constant_folding=True,
+                      dynamic_axes=dynamic_axes)
     np.save(os.path.join(out_dir, f"{name}.input.npy"), x.numpy().astype(np.float32))
     np.save(os.path.join(out_dir, f"{name}.output.npy"), y.numpy().astype(np.float32))
     yv = y.numpy()
@@ -156,7 +189,8 @@ def export(name, out_dir, seed, opset, batches, size=None):
     y64 = y64.numpy()
     fp32_gap = np.abs(yv - y64).max() / np.abs(y64).max()
     print(f"{name}: {onnx_path} input 1x3x{size}x{size}, {n_bn} BN layers re-estimated, "
-          f"{n_damped} residual branches damped or scaled, output max|y| {np.abs(yv).max():.3g} "
+          f"{n_damped} residual branches damped or scaled, {n_heads} zero heads randomised, "
+          f"opset {opset}, output max|y| {np.abs(yv).max():.3g} "
           f"std {yv.std():.3g}, torch fp32 vs fp64 rel err {fp32_gap:.2e}")
 
 
@@ -166,13 +200,16 @@ def main():
     p.add_argument("--out", dest="out_opt", default=None, help="same as OUT_DIR")
     p.add_argument("--models", default=",".join(ZOO),
                    help="comma-separated torchvision model names (default: the zoo); "
-                   "segmentation: " + ",".join(SEGMENTATION))
+                   "segmentation: " + ",".join(SEGMENTATION) + "; transformers: " +
+                   ",".join(TRANSFORMERS))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--opset", type=int, default=None,
                    help="ONNX opset (default 13; 14 for " + ", ".join(OPSET) + ")")
     p.add_argument("--bn-batches", type=int, default=4)
     p.add_argument("--size", type=int, default=None,
                    help="input height and width (default 224; 299 for inception_v3)")
+    p.add_argument("--dynamic", action="store_true",
+                   help="export batch (convnets: also height, width) as dynamic axes")
     p.add_argument("--skip-existing", action="store_true",
                    help="keep models whose .onnx/.npy files are already there")
     args = p.parse_args()
@@ -185,7 +222,7 @@ def main():
             print(f"{name}: already exported")
             continue
         opset = args.opset or OPSET.get(name, 13)
-        export(name, args.out_dir, args.seed, opset, args.bn_batches, args.size)
+        export(name, args.out_dir, args.seed, opset, args.bn_batches, args.size, args.dynamic)
     return 0
 
 

@@ -230,6 +230,8 @@ Expected<ConvertResult> convert_model(const std::string& onnx_path, onnx::ModelP
   TANDEM_RETURN_IF_ERROR(check_supported_ops(onnx_path, model.graph()));
   TANDEM_RETURN_IF_ERROR(onnx_import::check_onnx_model(onnx_path, &model));
   TANDEM_RETURN_IF_ERROR(onnx_import::precheck_graph(onnx_path, model.graph()));
+  const std::string specialised =
+      onnx_import::input_shape_note(model.graph(), options.input_shapes);
   TANDEM_RETURN_IF_ERROR(
       onnx_import::fix_input_shapes(onnx_path, model.mutable_graph(), options.input_shapes));
   TANDEM_RETURN_IF_ERROR(
@@ -249,6 +251,7 @@ Expected<ConvertResult> convert_model(const std::string& onnx_path, onnx::ModelP
   g.metadata.producer = "tandem-convert " TANDEM_VERSION;
   g.metadata.producer_version = producer_of(model);
   g.metadata.source_hash = source_hash;
+  g.metadata.input_shapes = specialised;
   TANDEM_RETURN_IF_ERROR(topo_sort(g));
   TANDEM_RETURN_IF_ERROR(infer_shapes(g));
 

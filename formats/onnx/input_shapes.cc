@@ -32,6 +32,32 @@ Expected<std::pair<std::string, Shape>> parse_input_shape(const std::string& spe
 
 namespace onnx_import {
 
+std::string input_shape_note(const onnx::GraphProto& g,
+                             const std::map<std::string, Shape>& requested) {
+  std::set<std::string> initializers;
+  for (const auto& t : g.initializer()) initializers.insert(t.name());
+  std::vector<const onnx::ValueInfoProto*> inputs;
+  for (const auto& in : g.input())
+    if (!initializers.count(in.name())) inputs.push_back(&in);
+  std::string note;
+  for (const auto* in : inputs) {
+    auto it = requested.find(in->name());
+    if (it == requested.end() && inputs.size() == 1) it = requested.find("");
+    if (it == requested.end()) continue;
+    std::string was;
+    const auto& tt = in->type().tensor_type();
+    for (const auto& d : tt.shape().dim()) {
+      was += was.empty() ? "" : "x";
+      was += d.has_dim_value() ? std::to_string(d.dim_value())
+                               : (d.dim_param().empty() ? "?" : d.dim_param());
+    }
+    if (!tt.has_shape()) was = "unknown rank";
+    note +=
+        (note.empty() ? "" : "; ") + in->name() + " " + was + " -> " + shape_to_string(it->second);
+  }
+  return note;
+}
+
 Status fix_input_shapes(const std::string& path, onnx::GraphProto* g,
                         const std::map<std::string, Shape>& requested) {
   std::set<std::string> initializers;

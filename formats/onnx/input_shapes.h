@@ -16,4 +16,10 @@ namespace tandem::onnx_import {
 Status fix_input_shapes(const std::string& path, onnx::GraphProto* g,
                         const std::map<std::string, Shape>& requested);
 
+// What `requested` changes, before fix_input_shapes applies it, for the model's
+// metadata: "input batchx3x224x224 -> 2x3x224x224" per input ("; " between), the
+// exported dims with their symbolic names. Empty when nothing is requested.
+std::string input_shape_note(const onnx::GraphProto& g,
+                             const std::map<std::string, Shape>& requested);
+
 }  // namespace tandem::onnx_import

@@ -1,4 +1,4 @@
-// Gemm, MatMul, Softmax, ReduceMean, LayerNormalization and BatchNormalization
+// Gemm, MatMul, Softmax, ReduceMean, ReduceSum, LayerNormalization and BatchNormalization
 // (kept for the fold_batchnorm pass, which merges it into the preceding Conv or Gemm).
 #include "formats/onnx/op_mappers.h"
 
@@ -43,15 +43,36 @@ Status map_softmax(ImportContext& ctx, const onnx::NodeProto& n) {
   return ctx.add_node(n, OpType::kSoftmax, {in}, a).status();
 }
 
-Status map_reduce_mean(ImportContext& ctx, const onnx::NodeProto& n) {
-  TANDEM_ASSIGN_OR_RETURN(Shape x, ctx.input_shape(n, 0));
-  int64_t rank = static_cast<int64_t>(x.size());
+// Axes of a reduction: the attribute, or (ReduceSum since opset 13, ReduceMean since 18) the
+// constant second input.
+Expected<NodeAttrs> reduce_attrs(ImportContext& ctx, const onnx::NodeProto& n) {
   NodeAttrs a;
   a.keepdims = attr_int(n, "keepdims", 1) != 0;
   a.axes = attr_ints(n, "axes");
-  if (ctx.has_input(n, 1)) {  // opset 18 form
+  if (ctx.has_input(n, 1)) {
     TANDEM_ASSIGN_OR_RETURN(a.axes, ctx.const_ints(n, 1, "axes"));
   }
+  return a;
+}
+
+// ReduceSum; empty axes with noop_with_empty_axes=1 is the identity.
+Status map_reduce_sum(ImportContext& ctx, const onnx::NodeProto& n) {
+  TANDEM_ASSIGN_OR_RETURN(Shape x, ctx.input_shape(n, 0));
+  const int64_t rank = static_cast<int64_t>(x.size());
+  TANDEM_ASSIGN_OR_RETURN(NodeAttrs a, reduce_attrs(ctx, n));
+  TANDEM_ASSIGN_OR_RETURN(int in, ctx.input(n, 0));
+  if (a.axes.empty() && attr_int(n, "noop_with_empty_axes", 0) != 0)
+    return ctx.add_node(n, OpType::kIdentity, {in}, {}).status();
+  for (int64_t& ax : a.axes) {
+    TANDEM_ASSIGN_OR_RETURN(ax, normalize_axis(n, ax, rank));
+  }
+  return ctx.add_node(n, OpType::kReduceSum, {in}, a).status();
+}
+
+Status map_reduce_mean(ImportContext& ctx, const onnx::NodeProto& n) {
+  TANDEM_ASSIGN_OR_RETURN(Shape x, ctx.input_shape(n, 0));
+  int64_t rank = static_cast<int64_t>(x.size());
+  TANDEM_ASSIGN_OR_RETURN(NodeAttrs a, reduce_attrs(ctx, n));
   if (a.axes.empty())
     for (int64_t k = 0; k < rank; ++k) a.axes.push_back(k);
   for (int64_t& ax : a.axes) {
@@ -108,6 +129,7 @@ void add_linear_mappers(MapperTable& t) {
   t.add("MatMul", map_matmul);
   t.add("Softmax", map_softmax);
   t.add("ReduceMean", map_reduce_mean);
+  t.add("ReduceSum", map_reduce_sum);
   t.add("BatchNormalization", map_batch_norm);
   t.add("LayerNormalization", map_layer_norm);
 }

@@ -1,4 +1,4 @@
-// Data movement: Concat, Split, Slice, Transpose, Reshape, Flatten, Pad, and
+// Data movement: Concat, Split, Slice, Transpose, Reshape, Flatten, Pad, Gather, and
 // Squeeze/Unsqueeze (which become Reshape to their inferred static shape).
 #include <algorithm>
 #include <numeric>
@@ -108,6 +108,22 @@ Status map_transpose(ImportContext& ctx, const onnx::NodeProto& n) {
     seen[static_cast<size_t>(p)] = true;
   }
   TANDEM_ASSIGN_OR_RETURN(int in, ctx.input(n, 0));
+  // A permutation that keeps the dims larger than 1 in order moves no data (ViT's
+  // [1, 197, 768] <-> [197, 1, 768] around attention): a Reshape, which every backend
+  // runs as a view.
+  TANDEM_ASSIGN_OR_RETURN(Shape x, ctx.input_shape(n, 0));
+  int64_t last = -1;
+  bool moves_data = false;
+  for (int64_t p : a.perm) {
+    if (x[static_cast<size_t>(p)] == 1) continue;
+    moves_data |= p < last;
+    last = p;
+  }
+  if (!moves_data && rank != 4) {
+    NodeAttrs r;
+    for (int64_t p : a.perm) r.shape.push_back(x[static_cast<size_t>(p)]);
+    return ctx.add_node(n, OpType::kReshape, {in}, r).status();
+  }
   return ctx.add_node(n, OpType::kTranspose, {in}, a).status();
 }
 
@@ -211,9 +227,42 @@ Status map_pad(ImportContext& ctx, const onnx::NodeProto& n) {
   return ctx.add_node(n, OpType::kPad, {in}, a).status();
 }
 
+// Gather on run-time data (ViT's class token x[:, 0]); the indices must be known at
+// conversion time and become attributes, normalised into [0, dim).
+Status map_gather(ImportContext& ctx, const onnx::NodeProto& n) {
+  TANDEM_ASSIGN_OR_RETURN(Shape x, ctx.input_shape(n, 0));
+  const int64_t rank = static_cast<int64_t>(x.size());
+  if (rank == 0) return invalid_model(ImportContext::describe(n) + ": data is a scalar");
+  NodeAttrs a;
+  TANDEM_ASSIGN_OR_RETURN(a.axis, normalize_axis(n, attr_int(n, "axis", 0), rank));
+  const ConstValue* idx = ctx.has_input(n, 1) ? ctx.constant(n.input(1)) : nullptr;
+  if (!idx)
+    return unsupported(ImportContext::describe(n) +
+                       ": indices are computed at run time; Tandem gathers with indices known at "
+                       "conversion time only");
+  const int64_t dim = x[static_cast<size_t>(a.axis)];
+  for (size_t k = 0; k < idx->size(); ++k) {
+    int64_t j = idx->as_int(k);
+    if (j < -dim || j >= dim)
+      return invalid_model(ImportContext::describe(n) + ": index " + std::to_string(j) +
+                           " is out of range for a dimension of " + std::to_string(dim));
+    a.indices.push_back(j < 0 ? j + dim : j);
+  }
+  a.indices_shape = idx->shape;
+  if (n.output_size() > 0 && !ctx.shape(n.output(0))) {
+    Shape y(x.begin(), x.begin() + a.axis);
+    y.insert(y.end(), idx->shape.begin(), idx->shape.end());
+    y.insert(y.end(), x.begin() + a.axis + 1, x.end());
+    ctx.shapes[n.output(0)] = y;
+  }
+  TANDEM_ASSIGN_OR_RETURN(int in, ctx.input(n, 0));
+  return ctx.add_node(n, OpType::kGather, {in}, a).status();
+}
+
 }  // namespace
 
 void add_tensor_mappers(MapperTable& t) {
+  t.add("Gather", map_gather);
   t.add("Concat", map_concat);
   t.add("Split", map_split);
   t.add("Slice", map_slice);

@@ -5,13 +5,15 @@
 #include <cmath>
 #include <functional>
 
+#include "formats/onnx/fold_broadcast.h"
 #include "formats/onnx/op_mappers.h"
+#include "graph/shape_util.h"
 
 namespace tandem::onnx_import {
 namespace {
 
 using Fold = Expected<ConstValue> (*)(ImportContext& ctx, const onnx::NodeProto& n,
-                                      const std::vector<const ConstValue*>& in);
+                                      const FoldInputs& in);
 
 // A 1-D integer constant (shape taken before `v` is moved).
 ConstValue make_vector(std::vector<int64_t> v) {
@@ -255,37 +257,52 @@ Expected<ConstValue> fold_constant_of_shape(ImportContext&, const onnx::NodeProt
   return c;
 }
 
+// Slice of a constant of any rank (Swin's shifted-window mask regions), with ONNX's
+// clamping (graph/shape_util.h: slice_dims).
 Expected<ConstValue> fold_slice(ImportContext& ctx, const onnx::NodeProto& n,
                                 const std::vector<const ConstValue*>& in) {
   const ConstValue& data = *in[0];
-  if (data.shape.size() != 1)
-    return unsupported(ImportContext::describe(n) + ": only 1-D slices of constants are folded");
-  TANDEM_ASSIGN_OR_RETURN(std::vector<int64_t> starts, ctx.const_ints(n, 1, "starts"));
-  TANDEM_ASSIGN_OR_RETURN(std::vector<int64_t> ends, ctx.const_ints(n, 2, "ends"));
-  int64_t step = 1;
-  if (ctx.has_input(n, 4)) {
-    TANDEM_ASSIGN_OR_RETURN(std::vector<int64_t> steps, ctx.const_ints(n, 4, "steps"));
-    if (!steps.empty()) step = steps[0];
+  NodeAttrs a;
+  TANDEM_ASSIGN_OR_RETURN(a.starts, ctx.const_ints(n, 1, "starts"));
+  TANDEM_ASSIGN_OR_RETURN(a.ends, ctx.const_ints(n, 2, "ends"));
+  if (ctx.has_input(n, 3)) {
+    TANDEM_ASSIGN_OR_RETURN(a.axes, ctx.const_ints(n, 3, "axes"));
+  } else {
+    for (size_t k = 0; k < a.starts.size(); ++k) a.axes.push_back(static_cast<int64_t>(k));
   }
-  if (starts.size() != 1 || ends.size() != 1 || step == 0)
-    return invalid_model(ImportContext::describe(n) + ": bad starts/ends/steps for a 1-D slice");
-  int64_t dim = data.shape[0];
-  auto clampi = [&](int64_t v, int64_t lo, int64_t hi) {
-    if (v < 0) v += dim;
-    return std::clamp(v, lo, hi);
-  };
-  int64_t s = step > 0 ? clampi(starts[0], 0, dim) : clampi(starts[0], 0, dim - 1);
-  int64_t e = step > 0 ? clampi(ends[0], 0, dim) : clampi(ends[0], -1, dim - 1);
-  if (step < 0 && ends[0] < -dim) e = -1;
+  if (ctx.has_input(n, 4)) {
+    TANDEM_ASSIGN_OR_RETURN(a.steps, ctx.const_ints(n, 4, "steps"));
+  } else {
+    a.steps.assign(a.starts.size(), 1);
+  }
+  const int64_t rank = static_cast<int64_t>(data.shape.size());
+  if (rank == 0 || a.ends.size() != a.starts.size() || a.axes.size() != a.starts.size() ||
+      a.steps.size() != a.starts.size())
+    return invalid_model(ImportContext::describe(n) + ": bad starts/ends/axes/steps");
+  for (int64_t& ax : a.axes) {
+    TANDEM_ASSIGN_OR_RETURN(ax, normalize_axis(n, ax, rank));
+  }
+  std::vector<SliceDim> dims;
+  TANDEM_RETURN_IF_ERROR(slice_dims(a, data.shape, ImportContext::describe(n), &dims));
   ConstValue c;
   c.is_float = data.is_float;
-  for (int64_t k = s; step > 0 ? k < e : k > e; k += step) {
+  for (const SliceDim& d : dims) c.shape.push_back(d.count);
+  const std::vector<int64_t> st = strides_of(data.shape);
+  const int64_t total = shape_elements(c.shape);
+  std::vector<int64_t> coord(dims.size(), 0);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t src = 0;
+    for (size_t k = 0; k < dims.size(); ++k)
+      src += (dims[k].start + coord[k] * dims[k].step) * st[k];
     if (c.is_float)
-      c.f.push_back(data.f[static_cast<size_t>(k)]);
+      c.f.push_back(data.f[static_cast<size_t>(src)]);
     else
-      c.i.push_back(data.i[static_cast<size_t>(k)]);
+      c.i.push_back(data.i[static_cast<size_t>(src)]);
+    for (size_t k = dims.size(); k-- > 0;) {
+      if (++coord[k] < c.shape[k]) break;
+      coord[k] = 0;
+    }
   }
-  c.shape = {static_cast<int64_t>(c.size())};
   return c;
 }
 
@@ -359,7 +376,7 @@ constexpr FoldEntry kFolds[] = {
     {"Constant", fold_constant, false, true},
     {"Shape", fold_shape, false, true},
     {"Size", fold_size, false, true},
-    {"Gather", fold_gather, true, true},
+    {"Gather", fold_gather, true, false},  // on run-time data: the Gather op
     {"Unsqueeze", fold_unsqueeze, true, false},
     {"Squeeze", fold_squeeze, true, false},
     {"Concat", fold_concat, true, false},
@@ -372,6 +389,14 @@ constexpr FoldEntry kFolds[] = {
     {"Sub", fold_sub, true, false},
     {"Mul", fold_mul, true, false},
     {"Div", fold_div, true, false},
+    {"Expand", fold_expand, true, true},
+    {"Equal", fold_equal, true, true},
+    {"Where", fold_where, true, true},
+    {"Range", fold_range, true, true},
+    {"Not", fold_not, true, true},
+    {"Mod", fold_mod, true, true},
+    {"Transpose", fold_transpose, true, false},
+    {"ScatterND", fold_scatter_nd, true, true},
 };
 
 const FoldEntry* find_fold(const std::string& op_type) {

@@ -1,4 +1,4 @@
-// ReduceMean over `axes` (all when empty), keepdims.
+// ReduceMean and ReduceSum over `axes` (all when empty), keepdims.
 #include "graph/ops/rules.h"
 
 namespace tandem {
@@ -33,5 +33,6 @@ Status infer_reduce_mean(const ShapeContext& c, std::vector<Shape>* out) {
 }  // namespace
 
 const OpDef op_defs::ReduceMean{infer_reduce_mean, no_macs};
+const OpDef op_defs::ReduceSum{infer_reduce_mean, no_macs};
 
 }  // namespace tandem

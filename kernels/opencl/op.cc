@@ -77,6 +77,7 @@ const OclOpRow kOclOps[] = {
     {OpType::kConcat, make_concat_op},
     {OpType::kSplit, make_split_op},
     {OpType::kResize, make_resize_op},
+    {OpType::kGather, make_gather_op},
 };
 
 }  // namespace

@@ -110,5 +110,6 @@ Expected<std::unique_ptr<Op>> make_concat_op(OpContext& ctx, const Node& n);
 Expected<std::unique_ptr<Op>> make_split_op(OpContext& ctx, const Node& n);
 Expected<std::unique_ptr<Op>> make_resize_op(OpContext& ctx, const Node& n);
 Expected<std::unique_ptr<Op>> make_layer_norm_op(OpContext& ctx, const Node& n);
+Expected<std::unique_ptr<Op>> make_gather_op(OpContext& ctx, const Node& n);
 
 }  // namespace tandem::ocl

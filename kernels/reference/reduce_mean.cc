@@ -1,16 +1,19 @@
-// ReduceMean over attrs.axes (all axes when empty), accumulated in double.
+// ReduceMean and ReduceSum over attrs.axes (all axes when empty), accumulated in double.
 #include "kernels/reference/reference_ops.h"
 
 namespace tandem::ref {
 
-TANDEM_REF_KERNEL(ReduceMean) {
+namespace {
+
+// Sum (mean: divided by the reduced count) over the node's axes.
+Status reduce(const Graph& g, const Node& n, const float* const* in, float* const* out, bool mean) {
   const Shape& xs = in_shape(g, n, 0);
   const int64_t rank = static_cast<int64_t>(xs.size());
   std::vector<bool> reduce(xs.size(), n.attrs.axes.empty());
   for (int64_t axis : n.attrs.axes) {
     int64_t ax = 0;
     if (!normalize_axis(axis, rank, &ax))
-      return invalid_model(node_label(n) + ": ReduceMean axis out of range");
+      return invalid_model(node_label(n) + ": reduction axis out of range");
     reduce[static_cast<size_t>(ax)] = true;
   }
   // The output laid out with reduced dims kept as 1 (keepdims only renames).
@@ -35,7 +38,7 @@ TANDEM_REF_KERNEL(ReduceMean) {
     for (int64_t o = 0; o < out_count; ++o) {
       double sum = 0.0;
       for (int64_t i = 0; i < reduced; ++i) sum += x[o * reduced + i];
-      y[o] = static_cast<float>(sum / static_cast<double>(reduced));
+      y[o] = static_cast<float>(mean ? sum / static_cast<double>(reduced) : sum);
     }
     return Status();
   }
@@ -47,9 +50,21 @@ TANDEM_REF_KERNEL(ReduceMean) {
   for_each_row(xs, sx, sy, [&](int64_t ox, int64_t oy) {
     for (int64_t i = 0; i < inner; ++i) acc[static_cast<size_t>(oy + i * iy)] += x[ox + i];
   });
-  for (int64_t o = 0; o < out_count; ++o)
-    y[o] = static_cast<float>(acc[static_cast<size_t>(o)] / static_cast<double>(reduced));
+  for (int64_t o = 0; o < out_count; ++o) {
+    const double sum = acc[static_cast<size_t>(o)];
+    y[o] = static_cast<float>(mean ? sum / static_cast<double>(reduced) : sum);
+  }
   return Status();
+}
+
+}  // namespace
+
+TANDEM_REF_KERNEL(ReduceMean) {
+  return reduce(g, n, in, out, /*mean=*/true);
+}
+
+TANDEM_REF_KERNEL(ReduceSum) {
+  return reduce(g, n, in, out, /*mean=*/false);
 }
 
 }  // namespace tandem::ref

@@ -20,7 +20,8 @@ tandem_cli_test(run_opencl 0 "probs: 1x10, argmax"
 tandem_cli_test(run_opencl_bad_option nonzero "bad option 'turbo'"
                 ${TO} run ${D}/tiny.tdm --input ${D}/tiny_input.npy --processor opencl:turbo)
 
-foreach(model squeezenet1_1 mobilenet_v2 lraspp_mobilenet_v3_large yolov8_tiny convnext_mini)
+foreach(model squeezenet1_1 mobilenet_v2 lraspp_mobilenet_v3_large yolov8_tiny convnext_mini
+              vit_tiny)
   add_test(NAME opencl_zoo_${model}
            COMMAND ${CMAKE_COMMAND} -DT=$<TARGET_FILE:tandem_cli> -DMODEL=${model}
                    -DDIR=${CMAKE_BINARY_DIR}/models -DCACHE=${CMAKE_BINARY_DIR}/test_tmp/opencl_cache
@@ -46,3 +47,5 @@ if(TANDEM_WITH_XNNPACK AND host_cores GREATER 1)
   set_tests_properties(opencl_pipeline_zoo_squeezenet1_1 PROPERTIES SKIP_REGULAR_EXPRESSION
                        "SKIPPED:" TIMEOUT 600 FIXTURES_REQUIRED zoo_models)
 endif()
+# vit_tiny comes from zoo_accuracy_vit_reference.
+set_tests_properties(opencl_zoo_vit_tiny PROPERTIES FIXTURES_REQUIRED vit_models)

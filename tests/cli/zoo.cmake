@@ -59,3 +59,22 @@ if(TANDEM_ZOO_PYTHON_RC EQUAL 0 AND TARGET tandem_onnx)
   set_tests_properties(zoo_accuracy_convnext_cpu_threads_2 PROPERTIES
                        FIXTURES_REQUIRED convnext_models)
 endif()
+
+# ViT (issue 15): vit_tiny, torchvision's VisionTransformer with 2 blocks (dim 64, 2 heads,
+# 32x32 in 8x8 patches) as torch exports it at opset 14 (class-token Expand through
+# ConstantOfShape/Equal/Where, LayerNorm decomposition, q/k/v slices of the in-projection,
+# batched attention MatMuls, GELU erf chain, class-token Gather), against PyTorch on
+# reference and cpu (the own GEMM's attention path at 1 and 2 threads).
+if(TANDEM_ZOO_PYTHON_RC EQUAL 0 AND TARGET tandem_onnx)
+  foreach(p reference cpu:threads=1 cpu:threads=2)
+    string(REGEX REPLACE "[:=]" "_" suffix "${p}")
+    add_test(NAME zoo_accuracy_vit_${suffix}
+             COMMAND bash ${CMAKE_SOURCE_DIR}/bench/models/zoo_accuracy.sh
+                     --build ${CMAKE_BINARY_DIR} --models-dir ${CMAKE_BINARY_DIR}/models
+                     --processor ${p} vit_tiny)
+    set_tests_properties(zoo_accuracy_vit_${suffix} PROPERTIES TIMEOUT 300 LABELS "zoo;slow")
+  endforeach()
+  set_tests_properties(zoo_accuracy_vit_reference PROPERTIES FIXTURES_SETUP vit_models)
+  set_tests_properties(zoo_accuracy_vit_cpu_threads_1 zoo_accuracy_vit_cpu_threads_2 PROPERTIES
+                       FIXTURES_REQUIRED vit_models)
+endif()

@@ -232,6 +232,7 @@ KernelArgs CpuExecutable::node_args(const RangePlan& p, int node) const {
   const FusionGroup* grp = p.group(node);
   args.residual = view(p, grp && grp->kernel_node == node ? grp->residual : -1);
   args.silu = grp && grp->kernel_node == node && grp->gate >= 0;
+  args.bias = view(p, grp && grp->kernel_node == node ? grp->bias : -1);
   if (grp && grp->kernel_node == node && grp->epilogue >= 0 &&
       p.g.nodes[size_t(grp->epilogue)].op == OpType::kGelu)
     args.gelu = &p.g.nodes[size_t(grp->epilogue)];

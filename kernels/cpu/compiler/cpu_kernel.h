@@ -94,6 +94,9 @@ struct KernelArgs {
   CpuTensor residual;
   // x * sigmoid(x) after `activation` (a Conv -> SiLU pair; CpuOpSupport::applies_silu).
   bool silu = false;
+  // A constant row (N values, broadcast over the rows) a following Add contributes,
+  // which a MatMul on the own GEMM adds as its bias (data nullptr when none).
+  CpuTensor bias;
   // A Gelu after this conv whose work the GEMM conv does on each finished tile
   // row (fusion.cc; nullptr when none).
   const Node* gelu = nullptr;
@@ -127,6 +130,8 @@ struct CpuOpSupport {
   bool adds_residual = false;
   // Can apply x * sigmoid(x) to its output in its epilogue: KernelArgs::silu.
   bool applies_silu = false;
+  // Can take a following Add of a constant row as its bias (KernelArgs::bias).
+  bool adds_bias = false;
 };
 
 // y[i] = x[i] * sigmoid(x[i]) for i < c (alpha, beta unused), on the vector SiLU of
@@ -193,6 +198,14 @@ size_t inverted_residual_workspace_floats(const Graph& g, const Node& dw, bool e
                                           int threads);
 Expected<KernelPtr> make_inverted_residual(const KernelArgs& args);
 CpuOpSupport fully_connected_support(const Graph& g, const Node& n);
+// MatMul: a constant 2-D B on XNNPACK's fully connected, or any MatMul of tensors of
+// rank != 4 (attention's batched products) on the own GEMM of options.isa (matmul_gemm.cc).
+CpuOpSupport matmul_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
+// Gemm (constant B and C): the own GEMM where matmul_gemm_profitable, else as
+// fully_connected_support.
+CpuOpSupport gemm_node_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
+// Whether a MatMul or Gemm that the fully connected path takes runs faster on the own GEMM.
+bool matmul_gemm_profitable(const Graph& g, const Node& n, CpuIsa isa);
 CpuOpSupport pooling_support(const Graph& g, const Node& n);
 CpuOpSupport binary_elementwise_support(const Graph& g, const Node& n);
 CpuOpSupport unary_elementwise_support(const Graph& g, const Node& n);
@@ -216,6 +229,8 @@ bool is_channel_split(const Graph& g, const Node& n);
 CpuOpSupport split_support(const Graph& g, const Node& n);
 // Transposes of float tensors of rank <= 6 in any layout (transpose.cc).
 CpuOpSupport transpose_support(const Graph& g, const Node& n);
+// Gather with constant indices of tensors in logical layout (rank != 4) (gather.cc).
+CpuOpSupport gather_support(const Graph& g, const Node& n);
 // Nearest and bilinear Resize of NHWC activations along H and W (resize.cc).
 CpuOpSupport resize_support(const Graph& g, const Node& n);
 // Reshape -> Transpose (0, 2, 1, 3, 4) -> Reshape back: a channel shuffle, which the

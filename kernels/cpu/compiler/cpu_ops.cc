@@ -24,8 +24,8 @@ struct CpuOpRow {
 };
 const CpuOpRow kCpuOps[] = {
     {OpType::kConv, conv2d_support},
-    {OpType::kGemm, no_options<fully_connected_support>},
-    {OpType::kMatMul, no_options<fully_connected_support>},
+    {OpType::kGemm, gemm_node_support},
+    {OpType::kMatMul, matmul_support},
     {OpType::kMaxPool, no_options<pooling_support>},
     {OpType::kAveragePool, no_options<pooling_support>},
     {OpType::kGlobalAveragePool, no_options<pooling_support>},
@@ -58,6 +58,7 @@ const CpuOpRow kCpuOps[] = {
     {OpType::kReshape, no_options<reshape_support>},
     {OpType::kFlatten, no_options<reshape_support>},
     {OpType::kIdentity, no_options<reshape_support>},
+    {OpType::kGather, no_options<gather_support>},
     {OpType::kQConv, qconv_support},
     {OpType::kQGemm, qconv_support},
     {OpType::kQuantizeLinear, no_options<qelementwise_support>},

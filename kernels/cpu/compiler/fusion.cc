@@ -3,7 +3,8 @@
 // - into a producer's epilogue: BatchNormalization -> Relu/Clip (DenseNet's
 //   pre-activation, which no pass folds), Conv -> Add (ResNet's residual, on the
 //   GEMM conv), Conv -> Sigmoid -> Mul (SiLU, on the GEMM and Winograd convs),
-//   GEMM conv -> Gelu (ConvNeXt's MLP);
+//   GEMM conv -> Gelu (ConvNeXt's MLP), MatMul -> Add of a bias row (ViT's
+//   Linear layers, on the own GEMM);
 // - into a later node's kernel: MobileNet's inverted residual block (the
 //   projection runs the block row by row, inverted_residual.cc), ShuffleNet's
 //   channel shuffle (channel_shuffle.cc), x * gate(x) with a Sigmoid (SiLU) or
@@ -89,6 +90,39 @@ void fuse_gelu_epilogues(RangePlan& p) {
       continue;
     if (!p.sole_reader(t) || !p.is_nhwc(t) || !p.is_nhwc(n.outputs[0])) continue;
     join_epilogue(p, prod, t, j, FusedActivation{}, -1);
+  }
+}
+
+// True when constant `c` is one row of `n` values broadcast over a [.., n] output.
+bool is_bias_row(const Graph& g, int c, int64_t n) {
+  const Tensor& t = g.tensor(c);
+  if (!t.is_constant() || t.dtype != DType::kFloat32 || t.shape.empty() || t.shape.back() != n)
+    return false;
+  return shape_elements(t.shape) == n;
+}
+
+// MatMul on the own GEMM -> Add of a constant row (a Linear's bias as exported: ViT's
+// projections and MLP): the GEMM adds it as its packed bias and writes the Add's
+// output; the Add does nothing.
+void fuse_matmul_biases(RangePlan& p) {
+  const Graph& g = p.g;
+  for (int j = p.first; j < p.last; ++j) {
+    const Node& n = g.nodes[size_t(j)];
+    if (n.op != OpType::kAdd || n.inputs.size() != 2 || !p.sup(j).factory) continue;
+    for (int k = 0; k < 2; ++k) {
+      const int t = n.inputs[size_t(k)], c = n.inputs[size_t(1 - k)];
+      const int prod = p.producer[size_t(t)];
+      if (prod < p.first || !p.sup(prod).adds_bias || p.group(prod) ||
+          g.nodes[size_t(prod)].attrs.activation.active())
+        continue;
+      const Shape& y = g.tensor(n.outputs[0]).shape;
+      if (g.tensor(t).shape != y || y.empty() || !is_bias_row(g, c, y.back()) ||
+          !p.sole_reader(t) || p.is_nhwc(t) || p.is_nhwc(n.outputs[0]))
+        continue;
+      join_epilogue(p, prod, t, j, n.attrs.activation, -1);
+      p.group_at(prod).bias = c;
+      break;
+    }
   }
 }
 
@@ -228,6 +262,7 @@ void plan_fusions(RangePlan& p) {
   fuse_norm_activations(p);
   fuse_residual_adds(p);
   fuse_gelu_epilogues(p);
+  fuse_matmul_biases(p);
   fuse_inverted_residuals(p);
   fuse_channel_shuffles(p);
   fuse_conv_silu(p);

@@ -35,6 +35,7 @@ struct FusionGroup {
   // A SiLU in the epilogue: the Sigmoid gate (a second epilogue node, `epilogue`
   // being the Mul) whose x * sigmoid(x) the kernel applies (KernelArgs::silu).
   int gate = -1;
+  int bias = -1;  // constant row the GEMM adds as its bias (MatMul -> Add, KernelArgs::bias)
   // With absorbed nodes: the kernel that does them, its scratch, and whether it
   // is an inverted residual block (counted by cpu_fused_blocks).
   KernelFactory fused_factory = nullptr;

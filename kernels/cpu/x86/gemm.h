@@ -54,6 +54,19 @@ struct PackedGemmB {
   bool empty() const { return data.empty(); }
 };
 
+// Rewrites the panels of `p` (already sized by pack_gemm_b) from b(k, n), in place:
+// a B that changes every run (attention's K^T and V) is repacked without allocating.
+template <typename F>
+void repack_gemm_b(PackedGemmB* p, F b) {
+  const int64_t k = p->k, n = p->n, nr = p->nr;
+  const int64_t panels = (n + nr - 1) / nr;
+  float* dst = p->data.data() + p->offset;
+  for (int64_t j = 0; j < panels; ++j)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t c = 0; c < nr && j * nr + c < n; ++c)
+        dst[(j * k + kk) * nr + c] = b(kk, j * nr + c);
+}
+
 // b(k, n) gives B's element at row k, column n (so callers pack from any layout).
 template <typename F>
 PackedGemmB pack_gemm_b(CpuIsa isa, int64_t k, int64_t n, const float* bias, F b) {
@@ -66,11 +79,7 @@ PackedGemmB pack_gemm_b(CpuIsa isa, int64_t k, int64_t n, const float* bias, F b
   const int64_t panels = (n + nr - 1) / nr;
   p.data.assign(size_t(panels * k * nr + 16), 0.0f);
   p.offset = (64 - reinterpret_cast<uintptr_t>(p.data.data()) % 64) % 64 / sizeof(float);
-  float* dst = p.data.data() + p.offset;
-  for (int64_t j = 0; j < panels; ++j)
-    for (int64_t kk = 0; kk < k; ++kk)
-      for (int64_t c = 0; c < nr && j * nr + c < n; ++c)
-        dst[(j * k + kk) * nr + c] = b(kk, j * nr + c);
+  repack_gemm_b(&p, b);
   p.bias.assign(size_t(panels * nr), 0.0f);
   if (bias)
     for (int64_t c = 0; c < n; ++c) p.bias[size_t(c)] = bias[c];
@@ -95,6 +104,10 @@ struct GemmCall {
   // with the same vector SiLU as the separate gated kernel (gated_rows_impl.h),
   // so fusing changes no bit.
   bool silu = false;
+  // Rows x K bytes of A up to which each B panel runs over all of K before the next
+  // (B streams sequentially with its prefetch, A stays in L2); 0: the level's default
+  // (512 KiB, what the conv blocks were measured with).
+  int64_t panel_major_bytes = 0;
   // Optional: run on each finished row of a C tile, in place, while it is in L1
   // (a Gelu fused after the conv: x86/norm_rows.h); after the clamp.
   void (*row_op)(const float* x, float* y, int64_t n) = nullptr;

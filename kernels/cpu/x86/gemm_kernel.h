@@ -166,7 +166,9 @@ inline void gemm_rows(const PackedGemmB& b, const GemmCall& call, int64_t m0, in
       r += mr;
     }
   };
-  if (rows * k * int64_t(sizeof(float)) <= kPanelMajorBytes) {
+  const int64_t panel_major =
+      call.panel_major_bytes > 0 ? call.panel_major_bytes : kPanelMajorBytes;
+  if (rows * k * int64_t(sizeof(float)) <= panel_major) {
     // Few rows (a 7x7 map): the weights dominate the traffic. Each panel runs over
     // all of K before the next, so B streams sequentially from memory (A stays in L2).
     for (int64_t j = j0; j < j1; ++j)
