@@ -240,6 +240,35 @@ TEST_CASE("constants outlive the ModelFile through the shared mapping") {
   CHECK(std::memcmp(w->data, orig.data->data, orig.data->bytes) == 0);
 }
 
+// The nodes of the later ops (grouped conv, LayerNorm, Gelu, Gather, ReduceSum) on x;
+// returns the outputs to keep.
+std::vector<int> add_later_op_params(Graph& g, int x) {
+  NodeAttrs a;
+  a.group = 4;
+  a.kernel_shape = {3, 3};
+  a.dilations = {2, 2};
+  int w = test::add_random_constant(g, "dw_w", {4, 1, 3, 3}, 9);
+  int dw = test::add_simple_node(g, OpType::kConv, "dwconv", {x, w, -1}, a);
+  a = {};
+  a.axes = {2, 3};
+  a.epsilon = 1e-6f;
+  int ln = test::add_simple_node(g, OpType::kLayerNormalization, "layernorm",
+                                 {dw, test::add_random_constant(g, "ln_s", {6, 6}, 10), -1}, a);
+  a = {};
+  a.gelu_approximate = GeluApproximate::kTanh;
+  int ge = test::add_simple_node(g, OpType::kGelu, "gelu", {ln}, a);
+  a = {};
+  a.axis = 2;
+  a.indices = {5, 0, 3, 3, 1, 2};
+  a.indices_shape = {2, 3};
+  int ga = test::add_simple_node(g, OpType::kGather, "gather", {x}, a);
+  a = {};
+  a.axes = {1, 3};
+  a.keepdims = false;
+  int rsum = test::add_simple_node(g, OpType::kReduceSum, "rsum", {x}, a);
+  return {ge, ga, rsum};
+}
+
 // One node of each op with parameters, each parameter off its default. Not
 // shape-consistent (MatMul of a 4-D tensor with itself): for the codec only.
 Graph every_op_params_graph() {
@@ -299,30 +328,8 @@ Graph every_op_params_graph() {
   a = {};
   a.activation.max = 4.0f;
   int mm = test::add_simple_node(g, OpType::kMatMul, "matmul", {pd, pd}, a);
-  a = {};
-  a.group = 4;
-  a.kernel_shape = {3, 3};
-  a.dilations = {2, 2};
-  int w = test::add_random_constant(g, "dw_w", {4, 1, 3, 3}, 9);
-  int dw = test::add_simple_node(g, OpType::kConv, "dwconv", {x, w, -1}, a);
-  a = {};
-  a.axes = {2, 3};
-  a.epsilon = 1e-6f;
-  int ln = test::add_simple_node(g, OpType::kLayerNormalization, "layernorm",
-                                 {dw, test::add_random_constant(g, "ln_s", {6, 6}, 10), -1}, a);
-  a = {};
-  a.gelu_approximate = GeluApproximate::kTanh;
-  int ge = test::add_simple_node(g, OpType::kGelu, "gelu", {ln}, a);
-  a = {};
-  a.axis = 2;
-  a.indices = {5, 0, 3, 3, 1, 2};
-  a.indices_shape = {2, 3};
-  int ga = test::add_simple_node(g, OpType::kGather, "gather", {x}, a);
-  a = {};
-  a.axes = {1, 3};
-  a.keepdims = false;
-  int rsum = test::add_simple_node(g, OpType::kReduceSum, "rsum", {x}, a);
-  g.outputs = {rm, mm, ge, ga, rsum};
+  g.outputs = {rm, mm};
+  for (int o : add_later_op_params(g, x)) g.outputs.push_back(o);
   return g;
 }
 
