@@ -29,6 +29,10 @@ struct OpenCLRangeStats {
   double compile_ms = 0;       // whole compile(), program builds included
   int native_nodes = 0, fallback_nodes = 0, alias_nodes = 0;
   int in_place_concat_inputs = 0;
+  // handover=map: boundary tensors with their own buffer, and hand-overs that
+  // were a map/unmap of the caller's memory instead of a copy (cumulative).
+  int mapped_boundaries = 0;
+  uint64_t mapped_inputs = 0, mapped_outputs = 0;
 };
 
 // Stats of an executable made by the opencl processor; nullptr for others.
