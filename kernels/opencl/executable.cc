@@ -1,6 +1,7 @@
 #include "kernels/opencl/executable.h"
 
 #include <cstring>
+#include <ctime>
 
 #include <algorithm>
 #include <chrono>
@@ -19,6 +20,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return 1e3 * double(ts.tv_sec) + 1e-6 * double(ts.tv_nsec);
 }
 
 // A node without an OpenCL kernel: inputs downloaded, reference kernel on the
@@ -422,6 +429,7 @@ Status OpenCLExecutable::run(const float* const* inputs, float* const* outputs,
   const bool profile = options.node_ms != nullptr;
   if (profile) options.node_ms->assign(steps_.size(), 0.0);
   auto t0 = Clock::now();
+  double cpu0 = profile ? process_cpu_ms() : 0;
   for (size_t i = 0; i < io_.outputs.size(); ++i) {
     bool wrapped = false;
     TANDEM_RETURN_IF_ERROR(bind_output(i, outputs[i], &wrapped));
@@ -430,6 +438,11 @@ Status OpenCLExecutable::run(const float* const* inputs, float* const* outputs,
   // Non-blocking: fp32 reads the caller's buffer, fp16 its own staging; both
   // stay valid until the clFinish below.
   for (size_t i = 0; i < io_.inputs.size(); ++i) TANDEM_RETURN_IF_ERROR(hand_in(i, inputs[i]));
+  if (profile) {  // the hand-in alone, for OpenCLRangeStats::handover_ms
+    TANDEM_CL_RETURN_IF_ERROR(clFinish(q), "opencl: clFinish after the range inputs");
+    stats_.handover_ms += ms_since(t0);
+    stats_.handover_cpu_ms += process_cpu_ms() - cpu0;
+  }
   for (size_t s = 0; s < steps_.size(); ++s) {
     const Step& step = steps_[s];
     if (step.op) {
@@ -444,12 +457,19 @@ Status OpenCLExecutable::run(const float* const* inputs, float* const* outputs,
       t0 = Clock::now();
     }
   }
+  const auto t_out = Clock::now();
+  if (profile) cpu0 = process_cpu_ms();
   for (size_t i = 0; i < io_.outputs.size(); ++i)
     TANDEM_RETURN_IF_ERROR(hand_out(i, outputs[i], out_wrapped_[i] != 0));
   TANDEM_CL_RETURN_IF_ERROR(clFinish(q), "opencl: clFinish after the range");
   if (device_->fp16)
     for (size_t i = 0; i < io_.outputs.size(); ++i)
       halves_to_floats(out_half_[i].data(), outputs[i], out_half_[i].size());
+  if (profile) {
+    stats_.handover_ms += ms_since(t_out);
+    stats_.handover_cpu_ms += process_cpu_ms() - cpu0;
+    ++stats_.profiled_runs;
+  }
   if (profile && !steps_.empty()) options.node_ms->back() += ms_since(t0);
   ++stats_.runs;
   return Status();

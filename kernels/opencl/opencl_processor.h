@@ -33,6 +33,11 @@ struct OpenCLRangeStats {
   // were a map/unmap of the caller's memory instead of a copy (cumulative).
   int mapped_boundaries = 0;
   uint64_t mapped_inputs = 0, mapped_outputs = 0;
+  // Runs with RunOptions::node_ms (profiling) also time the hand-over alone:
+  // range inputs in and outputs out, each followed by a clFinish. Wall and
+  // process CPU ms summed over `profiled_runs`.
+  double handover_ms = 0, handover_cpu_ms = 0;
+  uint64_t profiled_runs = 0;
 };
 
 // Stats of an executable made by the opencl processor; nullptr for others.
