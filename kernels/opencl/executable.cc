@@ -234,6 +234,12 @@ Status OpenCLExecutable::compile() {
       mapped_[p].bound = mapped_[p].proxy.get();
     }
   }
+  // A proxy no kernel argument names (only fallback nodes use it) keeps the
+  // copy: it stays the tensor's storage, written and read like the arena.
+  for (int& p : mapped_in_)
+    if (p >= 0 && mapped_[size_t(p)].uses.empty()) p = -1;
+  for (int& p : mapped_out_)
+    if (p >= 0 && mapped_[size_t(p)].uses.empty()) p = -1;
   if (device_->fp16) {
     for (int t : io_.inputs) in_half_.emplace_back(size_t(shape_elements(g_.tensor(t).shape)));
     for (int t : io_.outputs) out_half_.emplace_back(size_t(shape_elements(g_.tensor(t).shape)));
