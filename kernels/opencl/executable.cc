@@ -436,6 +436,7 @@ Status OpenCLExecutable::run(const float* const* inputs, float* const* outputs,
   if (profile) options.node_ms->assign(steps_.size(), 0.0);
   auto t0 = Clock::now();
   double cpu0 = profile ? process_cpu_ms() : 0;
+  if (host_buffers_) host_buffers_->begin_run();
   for (size_t i = 0; i < io_.outputs.size(); ++i) {
     bool wrapped = false;
     TANDEM_RETURN_IF_ERROR(bind_output(i, outputs[i], &wrapped));

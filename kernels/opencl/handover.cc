@@ -48,7 +48,10 @@ void note_mem_arg(cl_kernel k, cl_uint index, cl_mem v) {
 Expected<cl_mem> HostBufferCache::wrap(void* host, size_t bytes, bool read_only, cl_mem* evicted) {
   *evicted = nullptr;
   for (Entry& e : entries_)
-    if (e.host == host && e.bytes == bytes && e.read_only == read_only) return e.mem.get();
+    if (e.host == host && e.bytes == bytes && e.read_only == read_only) {
+      e.last_run = run_;
+      return e.mem.get();
+    }
   if (reinterpret_cast<uintptr_t>(host) % alignment_ != 0) return static_cast<cl_mem>(nullptr);
   cl_int err = CL_SUCCESS;
   const cl_mem_flags flags =
@@ -58,13 +61,16 @@ Expected<cl_mem> HostBufferCache::wrap(void* host, size_t bytes, bool read_only,
     return cl_status(err,
                      "wrapping " + std::to_string(bytes) + " host bytes (CL_MEM_USE_HOST_PTR)");
   cl_mem raw = m.get();
-  if (entries_.size() < capacity_) {
-    entries_.push_back(Entry{host, bytes, read_only, std::move(m)});
+  Entry fresh{host, bytes, read_only, std::move(m), run_};
+  auto lru = std::min_element(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    return a.last_run < b.last_run;
+  });
+  // Full: replace the least recently used, unless this run uses it (then grow).
+  if (entries_.size() >= capacity_ && lru != entries_.end() && lru->last_run != run_) {
+    *evicted = lru->mem.get();
+    *lru = std::move(fresh);  // releases the old wrapper
   } else {
-    Entry& victim = entries_[next_evict_];
-    next_evict_ = (next_evict_ + 1) % capacity_;
-    *evicted = victim.mem.get();
-    victim = Entry{host, bytes, read_only, std::move(m)};  // releases the old wrapper
+    entries_.push_back(std::move(fresh));
   }
   return raw;
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,15 @@ class HostBufferCache {
  public:
   HostBufferCache(cl_context context, size_t alignment, size_t capacity)
       : context_(context), alignment_(alignment), capacity_(capacity) {}
+  // Starts a run: wrappers handed out from now on are not evicted before the
+  // next begin_run() (the run's kernels name them).
+  void begin_run() { ++run_; }
   // The wrapper of [host, host + bytes); nullptr (no error) when `host` is
-  // not aligned for in-place use. `evicted` receives a buffer released to make room.
+  // not aligned for in-place use. When full, the least recently used wrapper
+  // not used in this run is released to make room and returned in `evicted`.
   Expected<cl_mem> wrap(void* host, size_t bytes, bool read_only, cl_mem* evicted);
   size_t alignment() const { return alignment_; }
+  size_t size() const { return entries_.size(); }
 
  private:
   struct Entry {
@@ -60,11 +66,12 @@ class HostBufferCache {
     size_t bytes;
     bool read_only;
     MemHandle mem;
+    uint64_t last_run;
   };
   cl_context context_;
   size_t alignment_, capacity_;
   std::vector<Entry> entries_;
-  size_t next_evict_ = 0;
+  uint64_t run_ = 1;
 };
 
 // One boundary tensor handed over by map: its proxy, the arguments naming it
