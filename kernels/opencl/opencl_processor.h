@@ -2,8 +2,10 @@
 // platforms), "opencl:fp16" (half storage, needs cl_khr_fp16), "opencl:fp16=storage"
 // (half storage on any device through vload_half/vstore_half; both compute in float),
 // "opencl:gemm=clblast" or "opencl:gemm=tiled" (CLBlast, or the local-memory
-// tiled kernel, instead of the own register-blocked GEMM); options
-// combine: "opencl:1,fp16".
+// tiled kernel, instead of the own register-blocked GEMM),
+// "opencl:handover=copy|map|auto" (range boundaries copied, or mapped in place
+// on devices sharing host memory; auto: map there); options combine:
+// "opencl:1,fp16".
 #pragma once
 
 #include <cstdint>
