@@ -6,6 +6,10 @@
 // (ONNX order, NCHW for images), in host memory. A processor that prefers
 // another layout (NHWC on XNNPACK, device buffers on OpenCL) converts or
 // transfers inside run(); the cost of that is part of the range's time.
+// A processor whose device shares host memory may instead use the caller's
+// buffers in place during run() (opencl:handover=map wraps them with
+// CL_MEM_USE_HOST_PTR); nothing may keep using them after run() returns.
+// Buffers aligned to 4096 bytes (the pipeline's slots) allow that everywhere.
 #pragma once
 
 #include <memory>

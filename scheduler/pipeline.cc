@@ -11,9 +11,13 @@ namespace tandem {
 
 namespace {
 
-// Slot buffers: 64-byte aligned tensors with 64 bytes of tail padding for
-// kernels that over-read (XNNPACK reads up to XNN_EXTRA_BYTES past the end).
-constexpr size_t kAlignFloats = 16;
+// Slot buffers: page-aligned (4096-byte) tensors, so an OpenCL stage on a
+// device that shares host memory can wrap them with CL_MEM_USE_HOST_PTR and
+// use them in place (PoCL needs 128 bytes, Intel's driver 4096); 64 bytes of
+// tail padding at the end for kernels that over-read (XNNPACK reads up to
+// XNN_EXTRA_BYTES past the end).
+constexpr size_t kAlignBytes = 4096;
+constexpr size_t kAlignFloats = kAlignBytes / sizeof(float);
 
 size_t round_up_floats(size_t n) {
   return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
@@ -138,10 +142,10 @@ Expected<std::unique_ptr<Pipeline::Boundary>> make_boundary(const Graph& g,
     auto s = std::make_unique<Slot>();
     s->seq = 2 * static_cast<uint64_t>(k);
     if (!b->tensors.empty()) {
-      s->storage.assign(total + 2 * kAlignFloats, 0.0f);
+      s->storage.assign(total + kAlignFloats + 16, 0.0f);
       float* base = s->storage.data();
       auto addr = reinterpret_cast<uintptr_t>(base);
-      base += ((64 - addr % 64) % 64) / sizeof(float);
+      base += ((kAlignBytes - addr % kAlignBytes) % kAlignBytes) / sizeof(float);
       for (size_t j = 0; j < b->tensors.size(); ++j) s->tensors.push_back(base + offsets[j]);
     }
     b->slots.push_back(std::move(s));

@@ -34,9 +34,12 @@ std::string processor_cache_path(const std::string& dir, const MachineFingerprin
   std::string safe;
   for (char c : spec)
     safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
-  // The hash keeps specs that sanitise alike ("a:b", "a_b") apart.
+  // The hash keeps specs that sanitise alike ("a:b", "a_b") apart; the schema
+  // version (from 2) lets builds of different versions share a cache folder
+  // without measuring over each other's files.
+  const int v = ProcessorCache::kSchemaVersion;
   return (std::filesystem::path(dir) / "profiles" / hex64(fnv1a64(machine.to_string())) /
-          (safe + "-" + hex(fnv1a64(spec), 8) + ".json"))
+          (safe + "-" + hex(fnv1a64(spec), 8) + (v > 1 ? ".v" + std::to_string(v) : "") + ".json"))
       .string();
 }
 

@@ -23,7 +23,9 @@ Expected<std::vector<double>> measure_handoff_ms(Processor* from, Processor* to,
 
 // Per size: median ms of a one-node Relu range on `p` (boundary conversion in
 // and out plus the Relu) minus the same Relu as a plain host loop, clamped at
-// 0. 0 for every size when `p` does not support Relu.
+// 0. 0 for every size when `p` does not support Relu. Its buffers are
+// page-aligned like the pipeline's slots, so a processor that hands them over
+// without copies where it can (opencl:handover=map) is charged for that.
 Expected<std::vector<double>> measure_boundary_ms(Processor* p, const std::vector<int64_t>& sizes);
 
 }  // namespace tandem

@@ -43,6 +43,12 @@ Command make_devices_command() {
                 << "    global memory: " << (d.global_mem_bytes >> 20)
                 << " MiB  max buffer: " << (d.max_alloc_bytes >> 20)
                 << " MiB  local memory: " << (d.local_mem_bytes >> 10) << " KiB\n"
+                << "    host memory: "
+                << (ocl::shares_host_memory(d)
+                        ? std::string(d.host_unified_memory ? "unified" : "CPU device") +
+                              " (handover=auto: map, boundary tensors handed over without copies)"
+                        : "separate (handover=auto: copy)")
+                << "\n"
                 << "    fp16 (cl_khr_fp16): "
                 << (d.fp16 ? "yes (opencl:" + std::to_string(d.index) + ",fp16)" : "no") << "\n";
     }

@@ -91,6 +91,7 @@ Expected<std::vector<DeviceInfo>> list_opencl_devices() {
       info.max_alloc_bytes = device_value<cl_ulong>(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE);
       info.max_work_group_size = device_value<size_t>(d, CL_DEVICE_MAX_WORK_GROUP_SIZE);
       info.mem_base_addr_align_bits = device_value<cl_uint>(d, CL_DEVICE_MEM_BASE_ADDR_ALIGN);
+      info.host_unified_memory = device_value<cl_bool>(d, CL_DEVICE_HOST_UNIFIED_MEMORY) != 0;
       std::string ext = " " + device_string(d, CL_DEVICE_EXTENSIONS) + " ";
       info.fp16 = ext.find(" cl_khr_fp16 ") != std::string::npos;
       devices.push_back(std::move(info));

@@ -25,7 +25,8 @@ struct DeviceInfo {
   uint64_t max_alloc_bytes = 0;
   size_t max_work_group_size = 0;
   uint32_t mem_base_addr_align_bits = 0;
-  bool fp16 = false;  // cl_khr_fp16
+  bool fp16 = false;                 // cl_khr_fp16
+  bool host_unified_memory = false;  // CL_DEVICE_HOST_UNIFIED_MEMORY
   cl_platform_id platform = nullptr;
   cl_device_id device = nullptr;
 };
@@ -50,6 +51,12 @@ struct DeviceContext {
 // any OpenCL 1.2 device can do through vload_half/vstore_half.
 Expected<std::shared_ptr<DeviceContext>> open_device_context(const DeviceInfo& info, bool fp16,
                                                              bool storage_only = false);
+
+// True when the device addresses host memory directly (unified memory or a
+// CPU device): boundary tensors can be handed over by map/unmap, not copies.
+inline bool shares_host_memory(const DeviceInfo& info) {
+  return info.host_unified_memory || info.type == "CPU";
+}
 
 // One line: "NVIDIA GeForce ... (NVIDIA CUDA, OpenCL 3.0, 20 CU, 8.0 GiB)".
 std::string device_summary(const DeviceInfo& info);

@@ -1,7 +1,9 @@
 #include "kernels/opencl/executable.h"
 
 #include <cstring>
+#include <ctime>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -18,6 +20,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return 1e3 * double(ts.tv_sec) + 1e-6 * double(ts.tv_nsec);
 }
 
 // A node without an OpenCL kernel: inputs downloaded, reference kernel on the
@@ -69,6 +77,12 @@ class OpenCLExecutable final : public Executable, private OpContext {
   Status write(int tensor, const float* src, std::vector<uint16_t>* staging, bool blocking);
   Status read(int tensor, float* dst, std::vector<uint16_t>* staging, bool blocking);
   Status run_fallback(const Step& s);
+  Status create_ops();
+  Status choose_mapped();
+  cl_mem resolve(cl_mem m) const;
+  Status bind_output(size_t i, float* dst, bool* wrapped);
+  Status hand_in(size_t i, const float* src);
+  Status hand_out(size_t i, float* dst, bool wrapped);
 
   std::shared_ptr<DeviceContext> device_;
   std::shared_ptr<ProgramCache> programs_;
@@ -86,7 +100,30 @@ class OpenCLExecutable final : public Executable, private OpContext {
   std::vector<std::vector<uint16_t>> in_half_, out_half_;  // fp16 boundary staging
   std::vector<uint16_t> scratch_half_;                     // fp16 fallback staging
   OpenCLRangeStats stats_;
+  // Boundary tensors handed over by map (handover=map); per io_ input/output
+  // the index into mapped_, or -1 for a copy.
+  std::vector<MappedBoundary> mapped_;
+  std::vector<int> mapped_in_, mapped_out_;
+  std::unique_ptr<HostBufferCache> host_buffers_;
+  std::vector<char> out_wrapped_;  // per output, this run
 };
+
+// True when every use of boundary tensor `t` in the range is a kernel argument
+// set once at compile time, so the buffer can be swapped per run: not an
+// alias (Reshape/Flatten/Identity), not a Concat/Split slice, not in and out.
+bool mappable_boundary(const Graph& g, int first, int last, const RangeIO& io, int t) {
+  const bool in = std::find(io.inputs.begin(), io.inputs.end(), t) != io.inputs.end();
+  const bool out = std::find(io.outputs.begin(), io.outputs.end(), t) != io.outputs.end();
+  if (in && out) return false;
+  for (int i = first; i < last; ++i) {
+    const Node& n = g.nodes[size_t(i)];
+    const bool touches = std::find(n.inputs.begin(), n.inputs.end(), t) != n.inputs.end() ||
+                         std::find(n.outputs.begin(), n.outputs.end(), t) != n.outputs.end();
+    if (touches && (is_alias_node(g, n) || n.op == OpType::kConcat || n.op == OpType::kSplit))
+      return false;
+  }
+  return true;
+}
 
 Expected<KernelHandle> OpenCLExecutable::kernel(const std::string& program,
                                                 const std::string& name) {
@@ -145,6 +182,8 @@ Expected<DeviceTensor> OpenCLExecutable::tensor(int id) {
     }
     return DeviceTensor{it->second.get(), 0};
   }
+  for (const MappedBoundary& b : mapped_)
+    if (b.tensor == id) return DeviceTensor{b.proxy.get(), 0};
   const TensorPlace& p = plan_.place[size_t(id)];
   if (p.group < 0)
     return internal_error("tensor '" + t.name + "' has no place in the OpenCL range's buffer plan");
@@ -183,6 +222,36 @@ Status OpenCLExecutable::compile() {
   stats_.arena_bytes = plan_.arena_bytes;
   TANDEM_ASSIGN_OR_RETURN(arena_,
                           create_buffer("the activation buffer", plan_.arena_bytes, nullptr));
+  TANDEM_RETURN_IF_ERROR(choose_mapped());
+  {
+    std::vector<cl_mem> proxies;
+    for (const MappedBoundary& b : mapped_) proxies.push_back(b.proxy.get());
+    ArgRecorder recorder(std::move(proxies));
+    TANDEM_RETURN_IF_ERROR(create_ops());
+    std::vector<std::vector<ArgRecorder::Use>> uses = recorder.take_uses();
+    for (size_t p = 0; p < mapped_.size(); ++p) {
+      mapped_[p].uses = std::move(uses[p]);
+      mapped_[p].bound = mapped_[p].proxy.get();
+    }
+  }
+  // A proxy no kernel argument names (only fallback nodes use it) keeps the
+  // copy: it stays the tensor's storage, written and read like the arena.
+  for (int& p : mapped_in_)
+    if (p >= 0 && mapped_[size_t(p)].uses.empty()) p = -1;
+  for (int& p : mapped_out_)
+    if (p >= 0 && mapped_[size_t(p)].uses.empty()) p = -1;
+  if (device_->fp16) {
+    for (int t : io_.inputs) in_half_.emplace_back(size_t(shape_elements(g_.tensor(t).shape)));
+    for (int t : io_.outputs) out_half_.emplace_back(size_t(shape_elements(g_.tensor(t).shape)));
+  }
+  const ProgramCacheStats after = programs_->stats();
+  stats_.programs_built = after.built_from_source - before.built_from_source;
+  stats_.programs_from_disk = after.loaded_from_disk - before.loaded_from_disk;
+  stats_.compile_ms = ms_since(t0);
+  return Status();
+}
+
+Status OpenCLExecutable::create_ops() {
   for (int i = first_; i < last_; ++i) {
     const Node& n = g_.nodes[size_t(i)];
     Step s;
@@ -216,20 +285,92 @@ Status OpenCLExecutable::compile() {
     }
     steps_.push_back(std::move(s));
   }
-  if (device_->fp16) {
-    for (int t : io_.inputs) in_half_.emplace_back(size_t(shape_elements(g_.tensor(t).shape)));
-    for (int t : io_.outputs) out_half_.emplace_back(size_t(shape_elements(g_.tensor(t).shape)));
-  }
-  const ProgramCacheStats after = programs_->stats();
-  stats_.programs_built = after.built_from_source - before.built_from_source;
-  stats_.programs_from_disk = after.loaded_from_disk - before.loaded_from_disk;
-  stats_.compile_ms = ms_since(t0);
   return Status();
+}
+
+// Under handover=map (fp32, own GEMM kernels), each mappable boundary tensor gets its own
+// proxy buffer; the ops created next name it, and run() swaps in the wrapper
+// of the caller's memory.
+Status OpenCLExecutable::choose_mapped() {
+  mapped_in_.assign(io_.inputs.size(), -1);
+  mapped_out_.assign(io_.outputs.size(), -1);
+  out_wrapped_.assign(io_.outputs.size(), 0);
+  // CLBlast takes buffers per call, not as arguments set once: it keeps copies.
+  if (options_.handover != Handover::kMap || device_->fp16 || options_.gemm_backend == "clblast")
+    return Status();
+  const size_t align = std::max<size_t>(device_->info.mem_base_addr_align_bits / 8, 64);
+  host_buffers_ = std::make_unique<HostBufferCache>(device_->context.get(), align,
+                                                    4 * (io_.inputs.size() + io_.outputs.size()));
+  auto add = [&](int t, int& slot) -> Status {
+    if (!mappable_boundary(g_, first_, last_, io_, t)) return Status();
+    const size_t n = size_t(shape_elements(g_.tensor(t).shape));
+    MappedBoundary b;
+    b.tensor = t;
+    TANDEM_ASSIGN_OR_RETURN(
+        b.proxy, create_buffer("boundary '" + g_.tensor(t).name + "'", n * es_, nullptr));
+    slot = static_cast<int>(mapped_.size());
+    mapped_.push_back(std::move(b));
+    return Status();
+  };
+  for (size_t i = 0; i < io_.inputs.size(); ++i)
+    TANDEM_RETURN_IF_ERROR(add(io_.inputs[i], mapped_in_[i]));
+  for (size_t i = 0; i < io_.outputs.size(); ++i)
+    TANDEM_RETURN_IF_ERROR(add(io_.outputs[i], mapped_out_[i]));
+  stats_.mapped_boundaries = static_cast<int>(mapped_.size());
+  return Status();
+}
+
+cl_mem OpenCLExecutable::resolve(cl_mem m) const {
+  for (const MappedBoundary& b : mapped_)
+    if (b.proxy.get() == m) return b.bound;
+  return m;
+}
+
+// Points output i's kernel arguments at the caller's memory when it can be
+// used in place, else at its proxy (read back by a copy in hand_out).
+Status OpenCLExecutable::bind_output(size_t i, float* dst, bool* wrapped) {
+  *wrapped = false;
+  const int p = mapped_out_[i];
+  if (p < 0) return Status();
+  MappedBoundary& b = mapped_[size_t(p)];
+  const size_t bytes = size_t(shape_elements(g_.tensor(b.tensor).shape)) * es_;
+  cl_mem evicted = nullptr;
+  TANDEM_ASSIGN_OR_RETURN(cl_mem m, host_buffers_->wrap(dst, bytes, false, &evicted));
+  for (MappedBoundary& o : mapped_)
+    if (evicted && o.bound == evicted) o.bound = nullptr;
+  *wrapped = m != nullptr;
+  return bind_boundary(b, m ? m : b.proxy.get(), g_.tensor(b.tensor).name);
+}
+
+Status OpenCLExecutable::hand_in(size_t i, const float* src) {
+  const int p = mapped_in_[i];
+  if (p < 0) return write(io_.inputs[i], src, device_->fp16 ? &in_half_[i] : nullptr, false);
+  MappedBoundary& b = mapped_[size_t(p)];
+  const std::string& name = g_.tensor(b.tensor).name;
+  const size_t bytes = size_t(shape_elements(g_.tensor(b.tensor).shape)) * es_;
+  cl_mem evicted = nullptr;
+  TANDEM_ASSIGN_OR_RETURN(cl_mem m,
+                          host_buffers_->wrap(const_cast<float*>(src), bytes, true, &evicted));
+  for (MappedBoundary& o : mapped_)
+    if (evicted && o.bound == evicted) o.bound = nullptr;
+  TANDEM_RETURN_IF_ERROR(bind_boundary(b, m ? m : b.proxy.get(), name));
+  if (!m) return write(b.tensor, src, nullptr, false);
+  ++stats_.mapped_inputs;
+  return sync_mapped(device_->queue.get(), m, bytes, true, name);
+}
+
+Status OpenCLExecutable::hand_out(size_t i, float* dst, bool wrapped) {
+  if (!wrapped) return read(io_.outputs[i], dst, device_->fp16 ? &out_half_[i] : nullptr, false);
+  MappedBoundary& b = mapped_[size_t(mapped_out_[i])];
+  const size_t bytes = size_t(shape_elements(g_.tensor(b.tensor).shape)) * es_;
+  ++stats_.mapped_outputs;
+  return sync_mapped(device_->queue.get(), b.bound, bytes, false, g_.tensor(b.tensor).name);
 }
 
 Status OpenCLExecutable::write(int t, const float* src, std::vector<uint16_t>* staging,
                                bool blocking) {
   TANDEM_ASSIGN_OR_RETURN(DeviceTensor d, tensor(t));
+  d.mem = resolve(d.mem);
   const size_t n = size_t(shape_elements(g_.tensor(t).shape));
   const void* host = src;
   if (device_->fp16) {
@@ -247,6 +388,7 @@ Status OpenCLExecutable::write(int t, const float* src, std::vector<uint16_t>* s
 
 Status OpenCLExecutable::read(int t, float* dst, std::vector<uint16_t>* staging, bool blocking) {
   TANDEM_ASSIGN_OR_RETURN(DeviceTensor d, tensor(t));
+  d.mem = resolve(d.mem);
   const size_t n = size_t(shape_elements(g_.tensor(t).shape));
   void* host = dst;
   if (device_->fp16) {
@@ -293,11 +435,21 @@ Status OpenCLExecutable::run(const float* const* inputs, float* const* outputs,
   const bool profile = options.node_ms != nullptr;
   if (profile) options.node_ms->assign(steps_.size(), 0.0);
   auto t0 = Clock::now();
+  double cpu0 = profile ? process_cpu_ms() : 0;
+  if (host_buffers_) host_buffers_->begin_run();
+  for (size_t i = 0; i < io_.outputs.size(); ++i) {
+    bool wrapped = false;
+    TANDEM_RETURN_IF_ERROR(bind_output(i, outputs[i], &wrapped));
+    out_wrapped_[i] = wrapped;
+  }
   // Non-blocking: fp32 reads the caller's buffer, fp16 its own staging; both
   // stay valid until the clFinish below.
-  for (size_t i = 0; i < io_.inputs.size(); ++i)
-    TANDEM_RETURN_IF_ERROR(
-        write(io_.inputs[i], inputs[i], device_->fp16 ? &in_half_[i] : nullptr, false));
+  for (size_t i = 0; i < io_.inputs.size(); ++i) TANDEM_RETURN_IF_ERROR(hand_in(i, inputs[i]));
+  if (profile) {  // the hand-in alone, for OpenCLRangeStats::handover_ms
+    TANDEM_CL_RETURN_IF_ERROR(clFinish(q), "opencl: clFinish after the range inputs");
+    stats_.handover_ms += ms_since(t0);
+    stats_.handover_cpu_ms += process_cpu_ms() - cpu0;
+  }
   for (size_t s = 0; s < steps_.size(); ++s) {
     const Step& step = steps_[s];
     if (step.op) {
@@ -312,13 +464,19 @@ Status OpenCLExecutable::run(const float* const* inputs, float* const* outputs,
       t0 = Clock::now();
     }
   }
+  const auto t_out = Clock::now();
+  if (profile) cpu0 = process_cpu_ms();
   for (size_t i = 0; i < io_.outputs.size(); ++i)
-    TANDEM_RETURN_IF_ERROR(
-        read(io_.outputs[i], outputs[i], device_->fp16 ? &out_half_[i] : nullptr, false));
+    TANDEM_RETURN_IF_ERROR(hand_out(i, outputs[i], out_wrapped_[i] != 0));
   TANDEM_CL_RETURN_IF_ERROR(clFinish(q), "opencl: clFinish after the range");
   if (device_->fp16)
     for (size_t i = 0; i < io_.outputs.size(); ++i)
       halves_to_floats(out_half_[i].data(), outputs[i], out_half_[i].size());
+  if (profile) {
+    stats_.handover_ms += ms_since(t_out);
+    stats_.handover_cpu_ms += process_cpu_ms() - cpu0;
+    ++stats_.profiled_runs;
+  }
   if (profile && !steps_.empty()) options.node_ms->back() += ms_since(t0);
   ++stats_.runs;
   return Status();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/processor.h"
+#include "kernels/opencl/handover.h"
 #include "kernels/opencl/opencl_processor.h"
 #include "kernels/opencl/program_cache.h"
 
@@ -14,6 +15,8 @@ namespace tandem::ocl {
 
 struct CompileOptions {
   std::string gemm_backend = "own";  // or "tiled", "clblast"
+  Handover handover =
+      Handover::kCopy;  // resolved: kCopy or kMap (auto is resolved by the processor)
 };
 
 Expected<std::unique_ptr<Executable>> compile_opencl_range(std::shared_ptr<DeviceContext> device,

@@ -69,7 +69,10 @@ using OpFactory = Expected<std::unique_ptr<Op>> (*)(OpContext& ctx, const Node& 
 OpFactory op_factory(OpType op);
 
 // Sets kernel arguments in order: cl_mem, int, float.
+// Notes arguments naming a boundary proxy buffer (kernels/opencl/handover.h).
+void note_mem_arg(cl_kernel k, cl_uint index, cl_mem v);
 inline cl_int set_arg(cl_kernel k, cl_uint i, cl_mem v) {
+  note_mem_arg(k, i, v);
   return clSetKernelArg(k, i, sizeof v, &v);
 }
 inline cl_int set_arg(cl_kernel k, cl_uint i, int v) {

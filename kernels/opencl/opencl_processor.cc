@@ -28,7 +28,8 @@ class OpenCLProcessor final : public Processor {
     std::string cores;
     for (int c : cores_) cores += (cores.empty() ? ", cores " : "+") + std::to_string(c);
     return ocl::device_summary(device_->info) + (device_->fp16 ? ", fp16" : ", fp32") +
-           ", gemm=" + options_.gemm_backend + cores;
+           ", gemm=" + options_.gemm_backend + ", hand-over by " +
+           (maps() ? "map (no copies)" : "copy") + cores;
   }
   // The stage worker only enqueues and waits, on the device's cores.
   Status bind_current_thread() override {
@@ -41,6 +42,12 @@ class OpenCLProcessor final : public Processor {
     return Status();
   }
   std::vector<int> cores() const override { return cores_; }
+  // handover=map holds for fp32 with the own GEMM kernels (fp16 converts and
+  // CLBlast takes buffers per call, so both keep copies).
+  bool maps() const {
+    return options_.handover == ocl::Handover::kMap && !device_->fp16 &&
+           options_.gemm_backend != "clblast";
+  }
   int threads() const override { return cores_.empty() ? 1 : static_cast<int>(cores_.size()); }
   // Everything with a reference kernel runs: natively or through the fallback.
   bool supports(const Graph&, const Node& n) const override {
@@ -74,7 +81,8 @@ Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& 
   ocl::CompileOptions options;
   const std::string valid =
       "valid options: N (device index), device=N, fp16, fp16=storage, gemm=own|tiled|clblast, "
-      "cores=A|A-B|A+B (CPU devices of PoCL)";
+      "cores=A|A-B|A+B (CPU devices of PoCL), handover=copy|map|auto";
+  ocl::Handover handover = ocl::Handover::kAuto;
   std::vector<int> cores;
   for (const auto& [key, value] : spec.options) {
     if (value.empty() && all_digits(key)) {
@@ -86,6 +94,10 @@ Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& 
       fp16_storage_only = value == "storage";
     } else if (key == "gemm" && (value == "own" || value == "tiled" || value == "clblast")) {
       options.gemm_backend = value;
+    } else if (key == "handover" && (value == "copy" || value == "map" || value == "auto")) {
+      handover = value == "copy"  ? ocl::Handover::kCopy
+                 : value == "map" ? ocl::Handover::kMap
+                                  : ocl::Handover::kAuto;
     } else if (key == "cores" && cores.empty()) {
       TANDEM_ASSIGN_OR_RETURN(cores, ocl::parse_opencl_cores(value, spec.text));
     } else {
@@ -102,11 +114,18 @@ Expected<std::unique_ptr<Processor>> make_opencl_processor(const ProcessorSpec& 
   }
   TANDEM_ASSIGN_OR_RETURN(std::shared_ptr<ocl::DeviceContext> device,
                           ocl::open_device_context(info, fp16, fp16_storage_only));
+  // auto: map where the device addresses host memory (fp16 storage always copies:
+  // it converts at the boundary).
+  options.handover = handover != ocl::Handover::kAuto ? handover
+                     : ocl::shares_host_memory(info)  ? ocl::Handover::kMap
+                                                      : ocl::Handover::kCopy;
   auto programs = std::make_shared<ocl::ProgramCache>(device, ocl::default_opencl_cache_dir());
   std::string canonical = "opencl:" + std::to_string(index);
   if (fp16) canonical += fp16_storage_only ? ",fp16=storage" : ",fp16";
   if (options.gemm_backend != "own") canonical += ",gemm=" + options.gemm_backend;
   if (!cores.empty()) canonical += ",cores=" + ocl::cores_spec_text(cores);
+  if (handover != ocl::Handover::kAuto)
+    canonical += std::string(",handover=") + ocl::handover_name(handover);
   return std::unique_ptr<Processor>(std::make_unique<OpenCLProcessor>(
       canonical, std::move(device), std::move(programs), options, std::move(cores)));
 }

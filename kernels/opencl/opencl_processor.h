@@ -2,8 +2,10 @@
 // platforms), "opencl:fp16" (half storage, needs cl_khr_fp16), "opencl:fp16=storage"
 // (half storage on any device through vload_half/vstore_half; both compute in float),
 // "opencl:gemm=clblast" or "opencl:gemm=tiled" (CLBlast, or the local-memory
-// tiled kernel, instead of the own register-blocked GEMM); options
-// combine: "opencl:1,fp16".
+// tiled kernel, instead of the own register-blocked GEMM),
+// "opencl:handover=copy|map|auto" (range boundaries copied, or mapped in place
+// on devices sharing host memory; auto: map there); options combine:
+// "opencl:1,fp16".
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,15 @@ struct OpenCLRangeStats {
   double compile_ms = 0;       // whole compile(), program builds included
   int native_nodes = 0, fallback_nodes = 0, alias_nodes = 0;
   int in_place_concat_inputs = 0;
+  // handover=map: boundary tensors with their own buffer, and hand-overs that
+  // were a map/unmap of the caller's memory instead of a copy (cumulative).
+  int mapped_boundaries = 0;
+  uint64_t mapped_inputs = 0, mapped_outputs = 0;
+  // Runs with RunOptions::node_ms (profiling) also time the hand-over alone:
+  // range inputs in and outputs out, each followed by a clFinish. Wall and
+  // process CPU ms summed over `profiled_runs`.
+  double handover_ms = 0, handover_cpu_ms = 0;
+  uint64_t profiled_runs = 0;
 };
 
 // Stats of an executable made by the opencl processor; nullptr for others.
