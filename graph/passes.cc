@@ -335,11 +335,15 @@ Expected<std::vector<PassReport>> run_default_passes(Graph& g, const ConstantEva
   // LayerNorm and GELU fusion need folded constants; channels_first needs the fused
   // LayerNorms and makes Convs that BN folding and activation fusion may then use.
   const std::pair<const char*, Pass> passes[] = {
-      {"remove_identity", pass_remove_identity},   {"fuse_qdq", pass_fuse_qdq},
-      {"fold_constants", fold_constants},          {"fuse_layer_norm", pass_fuse_layer_norm},
-      {"fuse_gelu", pass_fuse_gelu},               {"channels_first", pass_channels_first},
+      {"remove_identity", pass_remove_identity},
+      {"fuse_qdq", pass_fuse_qdq},
+      {"fold_constants", fold_constants},
+      {"fuse_layer_norm", pass_fuse_layer_norm},
+      {"fuse_gelu", pass_fuse_gelu},
+      {"channels_first", pass_channels_first},
       {"fold_batchnorm", pass_fold_batchnorm},
-      {"fuse_activations", pass_fuse_activations}, {"eliminate_dead", pass_eliminate_dead},
+      {"fuse_activations", pass_fuse_activations},
+      {"eliminate_dead", pass_eliminate_dead},
   };
   std::vector<PassReport> reports;
   for (const auto& [name, pass] : passes) {
