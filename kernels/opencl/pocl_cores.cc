@@ -193,7 +193,9 @@ Expected<std::vector<int>> parse_opencl_cores(const std::string& value, const st
 
 Expected<int> pocl_worker_tid(const DeviceInfo& info, int k) {
   static std::mutex mutex;
-  static std::map<cl_device_id, WorkerProbe> probes;
+  // Process-lifetime on purpose (the heap keeps them reachable, so no
+  // exit-time teardown order against the driver and no leak reports).
+  static auto& probes = *new std::map<cl_device_id, WorkerProbe>;
   static std::map<std::pair<cl_device_id, int>, int> tids;
   std::lock_guard<std::mutex> lock(mutex);
   if (auto t = tids.find({info.device, k}); t != tids.end()) return t->second;
@@ -238,7 +240,7 @@ Expected<int> first_worker(const DeviceInfo& info, const std::vector<int>& cores
 Expected<cl_device_id> worker_range_device(const DeviceInfo& info, int k0, int n) {
   if (k0 == 0 && static_cast<uint32_t>(n) == info.compute_units) return info.device;
   static std::mutex mutex;
-  static std::map<std::pair<int, int>, cl_device_id> made;
+  static auto& made = *new std::map<std::pair<int, int>, cl_device_id>;  // never released
   std::lock_guard<std::mutex> lock(mutex);
   if (auto m = made.find({k0, n}); m != made.end()) return m->second;
   std::vector<cl_device_partition_property> props = {CL_DEVICE_PARTITION_BY_COUNTS};
