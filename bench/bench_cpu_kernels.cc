@@ -104,6 +104,7 @@ std::vector<Case> conv_cases() {
     int64_t c = std::stoll(r[2]), h = std::stoll(r[3]), w = std::stoll(r[4]), m = std::stoll(r[5]);
     int64_t k = std::stoll(r[6]), s = std::stoll(r[7]), p = std::stoll(r[8]),
             grp = std::stoll(r[9]);
+    const int64_t d = r.size() > 10 ? std::stoll(r[10]) : 1;  // dilation
     Case cs;
     cs.name = "conv2d/" + r[0] + "/" + r[1];
     int x = add_input(cs.g, "x", {1, c, h, w});
@@ -112,11 +113,12 @@ std::vector<Case> conv_cases() {
     NodeAttrs a;
     a.kernel_shape = {k, k};
     a.strides = {s, s};
-    a.dilations = {1, 1};
+    a.dilations = {d, d};
     a.pads = {p, p, p, p};
     a.group = grp;
     a.activation.min = 0;
-    int64_t oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1;
+    const int64_t span = d * (k - 1) + 1;
+    int64_t oh = (h + 2 * p - span) / s + 1, ow = (w + 2 * p - span) / s + 1;
     int y = add_node(cs.g, OpType::kConv, {x, wt, b}, {1, m, oh, ow}, a);
     cs.flops = 2.0 * floats(cs.g, y) * double(c / grp * k * k);
     cs.bytes = 4 * (floats(cs.g, x) + floats(cs.g, wt) + floats(cs.g, y));

@@ -19,8 +19,9 @@ constexpr const char* kCacheFormat = "tandem-profile-cache";
 // Times measured by another build of the kernels are stale: bump the suffix
 // when a kernel change moves timings (k2: own AVX-512 GEMM, fused residuals;
 // k3: B prefetch in the GEMM, fused inverted residual blocks; k4: Winograd chosen
-// by thread count, 5x5 depthwise, half-width GEMM tiles; k5: SiLU in conv epilogues).
-constexpr const char* kKernelsId = TANDEM_VERSION "+k5";
+// by thread count, 5x5 depthwise, half-width GEMM tiles; k5: SiLU in conv epilogues;
+// k6: dilated convs on the blocked im2col GEMM).
+constexpr const char* kKernelsId = TANDEM_VERSION "+k6";
 
 // The last `digits` hex digits of v.
 std::string hex(uint64_t v, int digits) {

@@ -131,6 +131,9 @@ void check_conv_shapes(cpu::CpuIsa isa) {
     NodeAttrs d = conv_attrs(3, 1, 2);
     d.dilations = {2, 2};
     CHECK(compare(conv_graph(16, 10, 10, 24, d, true), spec) <= kTolerance);
+    // Enough output pixels (1296) that im2col gathers block by block into a workspace
+    // slot per thread (FCN's dilated layers), with a clamp.
+    CHECK(compare(conv_graph(24, 36, 36, 40, d, true, relu6), spec) <= kTolerance);
     NodeAttrs r = conv_attrs(3, 1, 0);
     r.kernel_shape = {1, 3};
     r.pads = {0, 2, 0, 1};

@@ -184,7 +184,9 @@ Expected<KernelPtr> make_dwconv(const KernelArgs& args);
 // it applies (that level has an own GEMM), where it beats XNNPACK at that level.
 bool gemm_conv_applicable(const Graph& g, const Node& n, CpuIsa isa);
 bool gemm_conv_profitable(const Graph& g, const Node& n, CpuIsa isa);
-size_t gemm_conv_workspace_floats(const Graph& g, const Node& n);
+// Scratch of the GEMM conv on `threads` threads: the padded input, or the im2col
+// patches of one M block per thread (all patches when there are too few rows to block).
+size_t gemm_conv_workspace_floats(const Graph& g, const Node& n, CpuIsa isa, int threads);
 // Whether that conv takes a padded-input path that can read NCHW (stems).
 bool gemm_conv_reads_nchw(const Graph& g, const Node& n);
 Expected<KernelPtr> make_gemm_conv(const KernelArgs& args);

@@ -84,7 +84,8 @@ CpuOpSupport conv2d_support(const Graph& g, const Node& n, const CpuKernelOption
   using G = CpuKernelOptions::Gemm;
   if (options.gemm != G::kXnnpack && gemm_conv_applicable(g, n, options.isa) &&
       (options.gemm == G::kOwn || gemm_conv_profitable(g, n, options.isa))) {
-    CpuOpSupport s = strided_kernel(make_gemm_conv, gemm_conv_workspace_floats(g, n));
+    CpuOpSupport s = strided_kernel(make_gemm_conv,
+                                    gemm_conv_workspace_floats(g, n, options.isa, options.threads));
     s.reads_nchw = gemm_conv_reads_nchw(g, n);
     s.adds_residual = true;
     s.applies_silu = true;

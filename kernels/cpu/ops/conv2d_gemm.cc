@@ -5,7 +5,9 @@
 // other shape gathers its patches (im2col) into the range's workspace, one M
 // block at a time where there are enough rows.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <memory>
 
 #include "kernels/cpu/compiler/cpu_kernel.h"
 #include "kernels/cpu/ops/conv_geometry.h"
@@ -16,6 +18,12 @@ namespace tandem::cpu {
 namespace {
 
 using RowOp = void (*)(const float*, float*, int64_t);
+
+// Whether an im2col conv of `rows` output pixels gathers and multiplies its patches
+// block by block (enough rows), rather than all patches first.
+bool blocked(int64_t block_rows, int64_t rows) {
+  return block_rows * 4 <= rows;
+}
 
 // The GELU rows of a fused Gelu at the GEMM's level (kinds as in ops/gelu.cc).
 RowOp gelu_row(GeluApproximate mode, CpuIsa isa) {
@@ -68,6 +76,10 @@ class GemmConvKernel : public CpuKernel {
       patches_ = a.workspace;
       call_.a = patches_;
       call_.lda = q_.depth();
+      if (blocked(block_rows_, call_.m)) {
+        slots_ = std::max(1, a.options.threads);
+        busy_ = std::make_unique<std::atomic<bool>[]>(size_t(slots_));
+      }
     }
     call_.c = a.outputs[0].data;
     call_.ldc = a.outputs[0].pixel_stride;
@@ -99,8 +111,9 @@ class GemmConvKernel : public CpuKernel {
       pthreadpool_parallelize_1d(pool, row_task, this, size_t(q_.n * q_.oh), cpu_pool_flags());
     } else if (!patches_) {
       gemm_f32(b_, call_, pool, cpu_pool_flags());
-    } else if (block_rows_ * 4 <= call_.m) {
-      // Each task gathers one M block's patches and multiplies them while they are in L2.
+    } else if (slots_ > 0) {
+      // Each task gathers one M block's patches into a free slot of the workspace (one
+      // per thread) and multiplies them while they are in L2.
       pthreadpool_parallelize_1d(pool, block_task, this,
                                  size_t((call_.m + block_rows_ - 1) / block_rows_),
                                  cpu_pool_flags());
@@ -169,8 +182,25 @@ class GemmConvKernel : public CpuKernel {
     const auto* k = static_cast<const GemmConvKernel*>(ctx);
     const int64_t m0 = int64_t(index) * k->block_rows_;
     const int64_t m1 = std::min(k->call_.m, m0 + k->block_rows_);
-    for (int64_t m = m0; m < m1; ++m) k->gather_pixel(m, k->patches_ + m * k->q_.depth());
-    gemm_f32_rows(k->b_, k->call_, m0, m1);
+    const int64_t depth = k->q_.depth();
+    const int slot = k->acquire_slot();
+    float* patches = k->patches_ + slot * k->block_rows_ * depth;
+    for (int64_t m = m0; m < m1; ++m) k->gather_pixel(m, patches + (m - m0) * depth);
+    GemmCall block = k->call_;
+    block.m = m1 - m0;
+    block.a = patches;
+    block.c += m0 * block.ldc;
+    if (block.r) block.r += m0 * block.ldr;
+    gemm_f32_rows(k->b_, block, 0, block.m);
+    k->busy_[size_t(slot)].store(false, std::memory_order_release);
+  }
+
+  // A slot no other task holds: at most one task per thread runs at a time, so with
+  // a slot per thread one is always free (the scan only retries on a pool wider
+  // than the slots, waiting for a holder to finish).
+  int acquire_slot() const {
+    for (int s = 0;; s = (s + 1) % slots_)
+      if (!busy_[size_t(s)].exchange(true, std::memory_order_acquire)) return s;
   }
 
   static void gather_task(void* ctx, size_t index) {
@@ -214,6 +244,8 @@ class GemmConvKernel : public CpuKernel {
   bool nchw_ = false;
   std::vector<int32_t> offsets_;
   int64_t block_rows_ = 0;
+  int slots_ = 0;  // im2col blocks: workspace slots of block_rows_ patches (0: all patches)
+  std::unique_ptr<std::atomic<bool>[]> busy_;
   CpuIsa isa_ = CpuIsa::kAvx512;
   PackedGemmB b_;
   GemmCall call_;
@@ -252,14 +284,20 @@ bool gemm_conv_profitable(const Graph& g, const Node& n, CpuIsa isa) {
   // the patches fit in cache (docs/cpu_processor.md, measurements behind the rules).
   if (q.indexed()) return q.m >= 16;
   if (q.kh == 1 && q.kw == 1) return q.c >= 32 && q.m >= 24;
+  // Dilated 3x3s (FCN-ResNet50's layer3/layer4 at 65x65, C = 256 and 512): XNNPACK 2022's
+  // dilated convolution ran 2.1-2.3x slower than the blocked im2col GEMM
+  // (bench_cpu_kernels conv2d{,_gemm}/fcn_resnet50/*, 1 thread, medians of 3).
+  if (q.dh > 1 || q.dw > 1) return q.c >= 128 && q.m >= 64;
   const double patches = double(q.rows()) * double(q.depth());
   return q.c >= 128 && q.m >= 64 && patches <= double(1 << 22);
 }
 
-size_t gemm_conv_workspace_floats(const Graph& g, const Node& n) {
+size_t gemm_conv_workspace_floats(const Graph& g, const Node& n, CpuIsa isa, int threads) {
   const ConvGeometry q = conv_geometry(g, n);
   if (q.direct()) return 0;
   if (q.indexed()) return size_t(q.n * q.padded_h() * q.padded_w() * q.c);
+  const int64_t block_rows = gemm_block_rows(isa, q.rows());
+  if (blocked(block_rows, q.rows())) return size_t(std::max(1, threads) * block_rows * q.depth());
   return size_t(q.rows() * q.depth());
 }
 
