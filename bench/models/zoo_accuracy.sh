@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reference model zoo, end to end: export (PyTorch, random weights, BN
 # re-estimated) -> tandem convert -> tandem run --processor reference ->
-# compare with PyTorch's output (relative error <= 1e-4, same argmax).
+# compare with PyTorch's output (relative error <= 1e-4, same argmax), and with
+# ONNX Runtime's NAME.ort.output.npy where ort_reference.py made one.
 # YOLO models (yolov8n, yolov8_tiny) come from export_yolo.py (ultralytics in a
 # venv it makes) and are also checked per part: boxes and class scores.
 #
@@ -82,6 +83,15 @@ for m in "${models[@]}"; do
   is_yolo "$m" && parts=(--parts 4)  # 4 box rows, then class scores
   line=$("$python" "$here/compare.py" "$out" "$models_dir/$m.output.npy" --name "$m" --tol "$tol" "${parts[@]}")
   rc=$?
+  # The second reference (ort_reference.py), where it was made: the same tolerance.
+  ort_ref="$models_dir/$m.ort.output.npy"
+  if [ -f "$ort_ref" ]; then
+    ort_line=$("$python" "$here/compare.py" "$out" "$ort_ref" --name "vs ONNX Runtime" --tol "$tol" \
+      "${parts[@]}")
+    ort_rc=$?
+    line="$line; $ort_line"
+    [ $ort_rc -eq 0 ] || rc=1
+  fi
   results+=("$line (run $ms ms)")
   [ $rc -eq 0 ] || failed+=("$m")
 done
