@@ -20,7 +20,7 @@ constexpr const char* kCacheFormat = "tandem-profile-cache";
 // when a kernel change moves timings (k2: own AVX-512 GEMM, fused residuals;
 // k3: B prefetch in the GEMM, fused inverted residual blocks; k4: Winograd chosen
 // by thread count, 5x5 depthwise, half-width GEMM tiles; k5: SiLU in conv epilogues;
-// k6: dilated convs on the blocked im2col GEMM).
+// k6: dilated convs on the blocked im2col GEMM, own softmax rows).
 constexpr const char* kKernelsId = TANDEM_VERSION "+k6";
 
 // The last `digits` hex digits of v.

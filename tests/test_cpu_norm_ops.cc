@@ -1,4 +1,4 @@
-// The cpu processor's own LayerNorm, Gelu, Pow and Sqrt kernels against the
+// The cpu processor's own LayerNorm, Gelu, Softmax, Pow and Sqrt kernels against the
 // reference: NHWC channel rows (with pixel strides: slices of a concat), the
 // last axis of 3-D tensors, row lengths that leave 16- and 8-lane tails, GELU
 // inputs far into both tails; at every x86 level this CPU runs (a level it
@@ -88,7 +88,52 @@ void check_gelu(const std::string& isa) {
   }
 }
 
+// x -> Mul(scale) -> Softmax(axis): scale 40 gives logits 80 apart, whose small terms
+// underflow (the max subtraction and exp's clamp at -87 are both exercised).
+Graph softmax_graph(Shape shape, int64_t axis, float scale) {
+  Graph g;
+  int x = test::add_input(g, "x", shape);
+  int k = g.add_constant("k", {1}, {scale});
+  int xs = node(g, OpType::kMul, "spread", {x, k}, shape);
+  NodeAttrs a;
+  a.axis = axis;
+  g.outputs = {node(g, OpType::kSoftmax, "softmax", {xs}, shape, a)};
+  return g;
+}
+
+void check_softmax(const std::string& isa) {
+  struct Case {
+    Shape shape;
+    int64_t axis;
+  };
+  for (Case c : {Case{{1, 37, 5, 6}, 1}, Case{{3, 50}, 1}, Case{{2, 7, 197}, 2}, Case{{1, 4097}, 1},
+                 Case{{4, 3}, 1}}) {
+    for (float scale : {1.0f, 8.0f, 40.0f}) {
+      CAPTURE(c.shape);
+      CAPTURE(scale);
+      std::vector<std::string> fb, kinds;
+      const std::string spec = "cpu:threads=2,isa=" + isa;
+      CHECK(compare(softmax_graph(c.shape, c.axis, scale), spec, &fb, nullptr, nullptr, &kinds) <=
+            1e-6);
+      CHECK(fb.empty());
+      CHECK(kinds.back() == (isa == "generic" ? std::string("xnnpack") : kind_at("softmax", isa)));
+    }
+  }
+}
+
 }  // namespace
+
+TEST_CASE("cpu Softmax rows match the reference, isa=avx512" *
+          doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx512))) {
+  check_softmax("avx512");
+}
+TEST_CASE("cpu Softmax rows match the reference, isa=avx2" *
+          doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx2))) {
+  check_softmax("avx2");
+}
+TEST_CASE("cpu Softmax matches the reference, isa=generic (XNNPACK's)") {
+  check_softmax("generic");
+}
 
 TEST_CASE("cpu LayerNorm rows match the reference, isa=avx512" *
           doctest::skip(!cpu_runs(cpu::CpuIsa::kAvx512))) {

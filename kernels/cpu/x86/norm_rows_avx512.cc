@@ -29,6 +29,10 @@ void gelu_tanh_row(const float* x, float* y, int64_t c) {
   map_row_t<Avx512F32, gelu_tanh_v<Avx512F32>>(x, y, c);
 }
 
+void softmax_row(const float* x, float* y, int64_t c) {
+  softmax_row_t<Avx512F32>(x, y, c);
+}
+
 }  // namespace tandem::cpu::avx512
 
 TANDEM_SIMD_END

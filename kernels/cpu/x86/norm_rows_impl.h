@@ -1,4 +1,4 @@
-// LayerNorm and GELU rows over the SIMD layer `S`, included by
+// LayerNorm, GELU and softmax rows over the SIMD layer `S`, included by
 // norm_rows_avx512.cc and norm_rows_avx2.cc inside their target region and
 // per-ISA namespace (see simd_avx512.h).
 //
@@ -90,5 +90,41 @@ void layer_norm_row_t(const float* x, float* y, int64_t c, const float* scale, c
     const V d = S::mul(S::sub(S::load_mask(k, x + i), m), r);
     const V b = bias ? S::load_mask(k, bias + i) : S::zero();
     S::store_mask(k, y + i, S::fmadd(d, S::load_mask(k, scale + i), b));
+  }
+}
+
+// y = exp(x - max) / sum over one row of c floats: the max, then exp and its sum
+// (exp_v's argument clamped at -87: e^-87 in place of smaller terms, below float
+// resolution next to the row's largest term, 1), then the scale.
+template <class S>
+void softmax_row_t(const float* x, float* y, int64_t c) {
+  using V = typename S::V;
+  int64_t i = 0;
+  float mx = -__builtin_inff();
+  if (c >= S::kLanes) {
+    V m = S::loadu(x);
+    for (i = S::kLanes; i + S::kLanes <= c; i += S::kLanes) m = S::max(m, S::loadu(x + i));
+    float lanes[S::kLanes];
+    S::storeu(lanes, m);
+    for (float v : lanes) mx = v > mx ? v : mx;
+  }
+  for (; i < c; ++i) mx = x[i] > mx ? x[i] : mx;
+  const V shift = S::set1(mx), lo = S::set1(-87.0f);
+  V sum = S::zero();
+  for (i = 0; i + S::kLanes <= c; i += S::kLanes) {
+    const V e = exp_v<S>(S::max(S::sub(S::loadu(x + i), shift), lo));
+    S::storeu(y + i, e);
+    sum = S::add(sum, e);
+  }
+  if (i < c) {
+    const typename S::Mask k = S::mask(c - i);
+    S::store_mask(k, y + i, exp_v<S>(S::max(S::sub(S::load_mask(k, x + i), shift), lo)));
+    sum = S::add(sum, S::load_mask(k, y + i));
+  }
+  const V r = S::set1(1.0f / S::reduce_add(sum));
+  for (i = 0; i + S::kLanes <= c; i += S::kLanes) S::storeu(y + i, S::mul(S::loadu(y + i), r));
+  if (i < c) {
+    const typename S::Mask k = S::mask(c - i);
+    S::store_mask(k, y + i, S::mul(S::load_mask(k, y + i), r));
   }
 }
