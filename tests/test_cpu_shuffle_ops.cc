@@ -157,6 +157,8 @@ TEST_CASE("transposes run natively from and to NHWC and logical layouts") {
       {{1, 4, 16, 30}, {0, 2, 1, 3}},  // YOLOv8's DFL: NHWC in and out
       {{2, 3, 5, 7}, {0, 2, 3, 1}},    // NCHW -> NHWC order
       {{2, 6, 9}, {0, 2, 1}},          // logical
+      {{7, 3, 9}, {1, 0, 2}},          // ViT's head split: rows copied whole
+      {{5, 2, 3000}, {1, 0, 2}},       // rows longer than one task's share
       {{2, 3, 4, 5, 6}, {4, 0, 3, 1, 2}},
       {{3, 8}, {}},  // empty perm: dims reversed
   };

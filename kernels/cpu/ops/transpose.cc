@@ -1,8 +1,13 @@
 // Transpose of a float tensor of rank <= 6 in any storage (YOLOv8's DFL head
 // swaps dims 1 and 2 of [1, 4, 16, A], an NHWC tensor inside a cpu range):
 // every tensor is walked through its logical strides (NHWC with pixel stride
-// or row-major), one task per output row of the last logical dim. Channel
+// or row-major), a task per ~4096 floats of output rows of the last logical dim, a
+// row with unit strides on both sides one memcpy (ViT's head split, [197, 12, 64] ->
+// [12, 197, 64], moves runs of 64 floats). Channel
 // shuffles (Reshape -> Transpose -> Reshape) are fused before this (fusion.cc).
+#include <algorithm>
+#include <cstring>
+
 #include "kernels/cpu/compiler/cpu_kernel.h"
 
 namespace tandem::cpu {
@@ -32,26 +37,38 @@ class TransposeKernel : public CpuKernel {
     for (size_t j = 0; j < dims_.size(); ++j) xs_.push_back(xs[size_t(perm[j])]);
     rows_ = 1;
     for (size_t j = 0; j + 1 < dims_.size(); ++j) rows_ *= dims_[j];
+    per_task_ = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, dims_.back()));
   }
   Status run(pthreadpool_t pool) override {
-    pthreadpool_parallelize_1d(pool, row_task, this, size_t(rows_), cpu_pool_flags());
+    pthreadpool_parallelize_1d(pool, rows_task, this, size_t((rows_ + per_task_ - 1) / per_task_),
+                               cpu_pool_flags());
     return Status();
   }
 
  private:
-  static void row_task(void* ctx, size_t index) {
+  static void rows_task(void* ctx, size_t index) {
     const auto* k = static_cast<const TransposeKernel*>(ctx);
-    const size_t r = k->dims_.size();
-    int64_t rest = int64_t(index), xo = 0, yo = 0;
+    const int64_t r0 = int64_t(index) * k->per_task_;
+    const int64_t r1 = std::min(k->rows_, r0 + k->per_task_);
+    for (int64_t row = r0; row < r1; ++row) k->copy_row(row);
+  }
+
+  void copy_row(int64_t index) const {
+    const size_t r = dims_.size();
+    int64_t rest = index, xo = 0, yo = 0;
     for (size_t j = r - 1; j-- > 0;) {  // the row's index in dims [0, r - 1)
-      const int64_t i = rest % k->dims_[j];
-      rest /= k->dims_[j];
-      xo += i * k->xs_[j];
-      yo += i * k->ys_[j];
+      const int64_t i = rest % dims_[j];
+      rest /= dims_[j];
+      xo += i * xs_[j];
+      yo += i * ys_[j];
     }
-    const float* x = k->x_ + xo;
-    float* y = k->y_ + yo;
-    const int64_t n = k->dims_[r - 1], sx = k->xs_[r - 1], sy = k->ys_[r - 1];
+    const float* x = x_ + xo;
+    float* y = y_ + yo;
+    const int64_t n = dims_[r - 1], sx = xs_[r - 1], sy = ys_[r - 1];
+    if (sx == 1 && sy == 1) {
+      std::memcpy(y, x, sizeof(float) * size_t(n));
+      return;
+    }
     for (int64_t i = 0; i < n; ++i) y[i * sy] = x[i * sx];
   }
 
@@ -59,7 +76,7 @@ class TransposeKernel : public CpuKernel {
   float* y_;
   Shape dims_;
   std::vector<int64_t> xs_, ys_;
-  int64_t rows_ = 1;
+  int64_t rows_ = 1, per_task_ = 1;
 };
 
 std::vector<int64_t> full_perm(const Node& n, size_t rank) {
