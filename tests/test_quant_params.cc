@@ -4,11 +4,16 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
+#include <random>
+#include <set>
 #include <vector>
 
 #include "graph/passes.h"
 #include "graph/quant_params.h"
+#include "graph/quant_rewrite.h"
 #include "graph/shape_inference.h"
+#include "kernels/reference/reference_kernels.h"
 
 using namespace tandem;
 using namespace tandem::quant;
@@ -123,4 +128,137 @@ TEST_CASE("a Conv quantized with these parameters fuses into QConv") {
   int qconvs = 0;
   for (const Node& n : g.nodes) qconvs += n.op == OpType::kQConv;
   CHECK(qconvs == 1);
+}
+
+// ---- rewrite_to_qdq (graph/quant_rewrite.h) ----
+namespace {
+
+// Runs every node on the reference kernels; one byte buffer per tensor.
+std::vector<std::vector<char>> run_all(const Graph& g, const std::vector<float>& x) {
+  std::vector<std::vector<char>> buf(g.tensors.size());
+  for (size_t t = 0; t < g.tensors.size(); ++t)
+    buf[t].resize(size_t(shape_elements(g.tensors[t].shape)) * dtype_size(g.tensors[t].dtype));
+  std::memcpy(buf[size_t(g.inputs[0])].data(), x.data(), x.size() * sizeof(float));
+  for (const Node& n : g.nodes) {
+    std::vector<const float*> in;
+    for (int t : n.inputs)
+      in.push_back(t < 0                       ? nullptr
+                   : g.tensor(t).is_constant() ? g.tensor(t).data->f32()
+                                               : reinterpret_cast<float*>(buf[size_t(t)].data()));
+    std::vector<float*> out;
+    for (int t : n.outputs) out.push_back(reinterpret_cast<float*>(buf[size_t(t)].data()));
+    const Status st = run_reference_node(g, n, in.data(), out.data());
+    REQUIRE_MESSAGE(st.ok(), st.to_string());
+  }
+  return buf;
+}
+
+std::vector<float> floats_of(const std::vector<char>& b) {
+  std::vector<float> v(b.size() / sizeof(float));
+  std::memcpy(v.data(), b.data(), b.size());
+  return v;
+}
+
+int constant(Graph& g, const char* name, Shape s, std::mt19937& rng) {
+  std::normal_distribution<float> nd(0.0f, 0.3f);
+  std::vector<float> v(size_t(shape_elements(s)));
+  for (float& f : v) f = nd(rng);
+  const int t = tensor(g, name, std::move(s));
+  g.tensor(t).data = ConstantData::from_floats(std::move(v));
+  return t;
+}
+
+// x [1,2,6,6] -> conv1 (4 channels, fused Relu) -> conv2 (3 channels) -> y.
+Graph two_convs() {
+  std::mt19937 rng(7);
+  Graph g;
+  const int x = tensor(g, "x", {1, 2, 6, 6});
+  g.inputs = {x};
+  NodeAttrs a;
+  a.kernel_shape = {3, 3};
+  a.strides = {1, 1};
+  a.dilations = {1, 1};
+  a.pads = {1, 1, 1, 1};
+  const int h = tensor(g, "h", {}), y = tensor(g, "y", {});
+  NodeAttrs relu = a;
+  relu.activation.min = 0.0f;
+  node(g, "conv1", OpType::kConv,
+       {x, constant(g, "w1", {4, 2, 3, 3}, rng), constant(g, "b1", {4}, rng)}, h, relu);
+  node(g, "conv2", OpType::kConv,
+       {h, constant(g, "w2", {3, 4, 3, 3}, rng), constant(g, "b2", {3}, rng)}, y, a);
+  g.outputs = {y};
+  REQUIRE(infer_shapes(g).ok());
+  return g;
+}
+
+std::vector<float> random_input(unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> nd;
+  std::vector<float> v(72);
+  for (float& f : v) f = nd(rng);
+  return v;
+}
+
+std::vector<MinMax> calibrate(const Graph& g, int samples) {
+  std::vector<MinMax> r(g.tensors.size());
+  for (int s = 0; s < samples; ++s) {
+    const auto buf = run_all(g, random_input(unsigned(100 + s)));
+    for (size_t t = 0; t < g.tensors.size(); ++t)
+      if (!g.tensors[t].is_constant()) r[t].observe(floats_of(buf[t]).data(), buf[t].size() / 4);
+  }
+  return r;
+}
+
+double cosine(const std::vector<float>& a, const std::vector<float>& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < a.size(); ++i) ab += a[i] * b[i], aa += a[i] * a[i], bb += b[i] * b[i];
+  return ab / std::sqrt(aa * bb);
+}
+
+int count(const Graph& g, OpType op) {
+  int k = 0;
+  for (const Node& n : g.nodes) k += n.op == op;
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE("rewrite_to_qdq: calibrated Convs fuse into QConvs close to fp32") {
+  const Graph f = two_convs();
+  Graph q = f;
+  auto n = quant::rewrite_to_qdq(q, calibrate(f, 8), {});
+  REQUIRE_MESSAGE(n.ok(), n.status().to_string());
+  CHECK(*n == 2);
+  REQUIRE(infer_shapes(q).ok());
+  REQUIRE(pass_fuse_qdq(q).ok());
+  CHECK(count(q, OpType::kQConv) == 2);
+  CHECK(count(q, OpType::kConv) == 0);
+  const std::vector<float> x = random_input(1);  // not a calibration input
+  const auto yf = floats_of(run_all(f, x)[size_t(f.outputs[0])]);
+  const auto yq = floats_of(run_all(q, x)[size_t(q.outputs[0])]);
+  const double c = cosine(yf, yq);
+  MESSAGE("cosine int8 vs fp32: " << c);
+  CHECK(c > 0.995);
+}
+
+TEST_CASE("rewrite_to_qdq: a node named in keep_fp32 stays float") {
+  const Graph f = two_convs();
+  Graph q = f;
+  auto n = quant::rewrite_to_qdq(q, calibrate(f, 4), {"conv2"});
+  REQUIRE(n.ok());
+  CHECK(*n == 1);
+  REQUIRE(infer_shapes(q).ok());
+  REQUIRE(pass_fuse_qdq(q).ok());
+  CHECK(count(q, OpType::kQConv) == 1);
+  CHECK(count(q, OpType::kConv) == 1);
+  const std::vector<float> x = random_input(2);
+  CHECK(cosine(floats_of(run_all(f, x)[size_t(f.outputs[0])]),
+               floats_of(run_all(q, x)[size_t(q.outputs[0])])) > 0.995);
+}
+
+TEST_CASE("rewrite_to_qdq: ranges must cover every tensor") {
+  Graph g = two_convs();
+  auto n = quant::rewrite_to_qdq(g, {}, {});
+  REQUIRE_FALSE(n.ok());
+  CHECK(n.status().to_string().find("calibration ranges") != std::string::npos);
 }
