@@ -12,6 +12,7 @@ std::vector<Command> all_commands() {
   commands.push_back(make_bench_command());
   commands.push_back(make_profile_command());
   commands.push_back(make_plan_command());
+  commands.push_back(make_quantize_command());
 #if TANDEM_HAVE_OPENCL
   commands.push_back(make_devices_command());
 #endif

@@ -26,6 +26,7 @@ Command make_bench_command();
 Command make_profile_command();
 Command make_plan_command();
 Command make_devices_command();
+Command make_quantize_command();
 
 std::vector<Command> all_commands();
 

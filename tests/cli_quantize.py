@@ -1,0 +1,39 @@
+"""CLI check of `tandem quantize`: quantize tiny.tdm with --random 4, check that
+`tandem info` lists a QConv, then `tandem run` the int8 model on the reference
+and cpu processors (an input .npy written here without numpy)."""
+import math
+import struct
+import subprocess
+import sys
+
+tandem, data, work = sys.argv[1], sys.argv[2], sys.argv[3]
+out = work + "/tiny.int8.tdm"
+
+
+def run(*args):
+    r = subprocess.run([tandem, *args], capture_output=True, text=True)
+    print(" ".join(args), "->", r.returncode, "\n", r.stdout, r.stderr)
+    if r.returncode != 0:
+        sys.exit(1)
+    return r.stdout
+
+
+def write_npy(path, shape):
+    n = math.prod(shape)
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % (
+        ", ".join(map(str, shape)) + ("," if len(shape) == 1 else ""))
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+        f.write(struct.pack("<%df" % n, *[math.sin(0.37 * i) for i in range(n)]))
+
+
+report = run("quantize", data + "/tiny.tdm", "-o", out, "--random", "4")
+if "cosine" not in report:
+    sys.exit("no error report")
+if "QConv" not in run("info", out):
+    sys.exit("no QConv in the quantized model")
+write_npy(work + "/x.npy", (1, 3, 8, 8))
+for p in ("reference", "cpu"):
+    run("run", out, "-i", work + "/x.npy", "-o", work + "/y_%s.npy" % p, "-p", p)
+print("ok")

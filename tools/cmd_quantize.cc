@@ -1,0 +1,192 @@
+// tandem quantize: post-training static quantization of an fp32 .tdm
+// (docs/int8.md, "tandem quantize"). Calibrates activation ranges (min/max) on
+// the reference kernels, rewrites Convs to QDQ form (graph/quant_rewrite.h),
+// runs pass_fuse_qdq as the ONNX converter does, reports the int8 model's error
+// against fp32 per layer output and model output, and writes the .tdm.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "formats/model_file.h"
+#include "graph/passes.h"
+#include "graph/quant_rewrite.h"
+#include "graph/shape_inference.h"
+#include "kernels/reference/reference_kernels.h"
+#include "tools/cli_util.h"
+#include "tools/commands.h"
+#include "tools/support/npy.h"
+
+namespace tandem::cli {
+namespace {
+
+struct Options {
+  std::string model, out, calibration, keep;
+  int random = 0;
+};
+
+using Buffers = std::vector<std::vector<char>>;
+
+Expected<Buffers> run_all(const Graph& g, const std::vector<float>& x) {
+  Buffers buf(g.tensors.size());
+  for (size_t t = 0; t < g.tensors.size(); ++t)
+    buf[t].resize(size_t(shape_elements(g.tensors[t].shape)) * dtype_size(g.tensors[t].dtype));
+  std::memcpy(buf[size_t(g.inputs[0])].data(), x.data(), x.size() * sizeof(float));
+  for (const Node& n : g.nodes) {
+    std::vector<const float*> in;
+    for (int t : n.inputs)
+      in.push_back(t < 0                       ? nullptr
+                   : g.tensor(t).is_constant() ? g.tensor(t).data->f32()
+                                               : reinterpret_cast<float*>(buf[size_t(t)].data()));
+    std::vector<float*> out;
+    for (int t : n.outputs) out.push_back(reinterpret_cast<float*>(buf[size_t(t)].data()));
+    TANDEM_RETURN_IF_ERROR(run_reference_node(g, n, in.data(), out.data()));
+  }
+  return buf;
+}
+
+std::string shape_text(const Shape& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+// Standard normal inputs (seed 0), or every *.npy in the directory (sorted).
+Expected<std::vector<std::vector<float>>> calibration_inputs(const Options& o, const Shape& shape) {
+  std::vector<std::vector<float>> r;
+  if (o.calibration.empty()) {
+    std::mt19937 rng(0);
+    std::normal_distribution<float> nd;
+    for (int k = 0; k < o.random; ++k) {
+      r.emplace_back(size_t(shape_elements(shape)));
+      for (float& f : r.back()) f = nd(rng);
+    }
+    return r;
+  }
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(o.calibration))
+    return invalid_argument("--calibration " + o.calibration + ": not a directory");
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(o.calibration))
+    if (e.path().extension() == ".npy") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) return invalid_argument("--calibration " + o.calibration + ": no .npy files");
+  for (const std::string& f : files) {
+    TANDEM_ASSIGN_OR_RETURN(NpyArray a, read_npy(f));
+    if (a.shape != shape)
+      return invalid_argument(f + ": shape " + shape_text(a.shape) + ", the model input is " +
+                              shape_text(shape));
+    r.push_back(std::move(a.data));
+  }
+  return r;
+}
+
+Expected<std::vector<quant::MinMax>> calibrate(const Graph& g,
+                                               const std::vector<std::vector<float>>& inputs) {
+  std::vector<quant::MinMax> r(g.tensors.size());
+  for (const auto& x : inputs) {
+    TANDEM_ASSIGN_OR_RETURN(Buffers buf, run_all(g, x));
+    for (size_t t = 0; t < g.tensors.size(); ++t)
+      if (!g.tensors[t].is_constant() && g.tensors[t].dtype == DType::kFloat32)
+        r[t].observe(reinterpret_cast<const float*>(buf[t].data()), buf[t].size() / 4);
+  }
+  return r;
+}
+
+Expected<std::set<std::string>> keep_names(const Graph& g, const std::string& list) {
+  std::set<std::string> r;
+  std::stringstream ss(list);
+  for (std::string name; std::getline(ss, name, ',');) {
+    bool found = false;
+    for (const Node& n : g.nodes) found |= n.name == name;
+    if (!found) return invalid_argument("--keep-fp32: no node named '" + name + "'");
+    r.insert(name);
+  }
+  return r;
+}
+
+void report_row(const std::string& name, const float* a, const float* b, size_t n) {
+  double ab = 0, aa = 0, bb = 0, diff = 0, ref = 0;
+  for (size_t i = 0; i < n; ++i) {
+    ab += double(a[i]) * b[i], aa += double(a[i]) * a[i], bb += double(b[i]) * b[i];
+    diff = std::max(diff, double(std::fabs(a[i] - b[i])));
+    ref = std::max(ref, double(std::fabs(a[i])));
+  }
+  const double cosine = aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : (aa == bb ? 1.0 : 0.0);
+  std::cout << "  " << std::left << std::setw(32) << name << std::right << std::fixed
+            << std::setprecision(6) << std::setw(10) << cosine << std::setw(12)
+            << (ref > 0 ? diff / ref : diff) << "\n";
+}
+
+// Float tensors present (by name) in both graphs, fp32 vs int8 on one input.
+Status report(const Graph& f, const Graph& q, const std::vector<float>& x) {
+  TANDEM_ASSIGN_OR_RETURN(Buffers bf, run_all(f, x));
+  TANDEM_ASSIGN_OR_RETURN(Buffers bq, run_all(q, x));
+  std::cout << "error vs fp32 on the first calibration input:\n  " << std::left << std::setw(32)
+            << "tensor" << std::right << std::setw(10) << "cosine" << std::setw(12) << "maxdiff/max"
+            << "\n";
+  for (const Node& n : f.nodes) {
+    const int tf = n.outputs[0], tq = q.find_tensor(f.tensor(tf).name);
+    if (tq < 0 || q.tensor(tq).dtype != DType::kFloat32 ||
+        bq[size_t(tq)].size() != bf[size_t(tf)].size())
+      continue;
+    report_row(f.tensor(tf).name, reinterpret_cast<const float*>(bf[size_t(tf)].data()),
+               reinterpret_cast<const float*>(bq[size_t(tq)].data()), bf[size_t(tf)].size() / 4);
+  }
+  return Status::ok_status();
+}
+
+Status quantize(const Options& o) {
+  TANDEM_ASSIGN_OR_RETURN(ModelFile m, read_model_file(o.model));
+  const Graph& f = m.graph;
+  if (f.inputs.size() != 1) return unsupported(o.model + ": quantize takes models with one input");
+  TANDEM_ASSIGN_OR_RETURN(auto inputs, calibration_inputs(o, f.tensor(f.inputs[0]).shape));
+  if (inputs.empty()) return invalid_argument("give --calibration DIR or --random N (N >= 1)");
+  TANDEM_ASSIGN_OR_RETURN(std::set<std::string> keep, keep_names(f, o.keep));
+  TANDEM_ASSIGN_OR_RETURN(std::vector<quant::MinMax> ranges, calibrate(f, inputs));
+  Graph q = f;
+  TANDEM_ASSIGN_OR_RETURN(int rewrites, quant::rewrite_to_qdq(q, ranges, keep));
+  if (rewrites == 0) return unsupported(o.model + ": no quantizable node (Conv) to quantize");
+  TANDEM_RETURN_IF_ERROR(infer_shapes(q));
+  TANDEM_ASSIGN_OR_RETURN(int fused, pass_fuse_qdq(q));
+  TANDEM_RETURN_IF_ERROR(pass_eliminate_dead(q).status());
+  std::cout << o.model << ": " << rewrites << " nodes quantized, " << fused
+            << " int8 ops after pass_fuse_qdq, " << inputs.size() << " calibration inputs\n";
+  TANDEM_RETURN_IF_ERROR(report(f, q, inputs[0]));
+  TANDEM_RETURN_IF_ERROR(write_model_file(o.out, q));
+  std::cout << "wrote " << o.out << "\n";
+  return Status::ok_status();
+}
+
+}  // namespace
+
+Command make_quantize_command() {
+  struct State {
+    CLI::App* app = nullptr;
+    Options o;
+  };
+  auto s = std::make_shared<State>();
+  Command c;
+  c.add = [s](CLI::App& app) {
+    s->app = app.add_subcommand("quantize", "Post-training static int8 quantization of a .tdm");
+    s->app->add_option("model", s->o.model, "fp32 .tdm")->required();
+    s->app->add_option("-o,--output", s->o.out, "int8 .tdm to write")->required();
+    auto* cal = s->app->add_option("--calibration", s->o.calibration, "directory of input .npy");
+    s->app->add_option("--random", s->o.random, "N standard-normal calibration inputs")
+        ->excludes(cal);
+    s->app->add_option("--keep-fp32", s->o.keep, "node names to keep float, comma-separated");
+  };
+  c.selected = [s] { return s->app && s->app->parsed(); };
+  c.run = [s]() -> int {
+    const Status st = quantize(s->o);
+    return st.ok() ? 0 : fail(st);
+  };
+  return c;
+}
+
+}  // namespace tandem::cli
