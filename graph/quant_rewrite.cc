@@ -1,5 +1,6 @@
 #include "graph/quant_rewrite.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace tandem::quant {
@@ -106,6 +107,32 @@ Expected<int> rewrite_to_qdq(Graph& g, const std::vector<MinMax>& ranges,
   }
   g.nodes = std::move(out);
   return rewrites;
+}
+
+}  // namespace tandem::quant
+
+namespace tandem::quant {
+
+int fold_dequant_quant(Graph& g) {
+  std::vector<int> producer(g.tensors.size(), -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (int t : g.nodes[i].outputs) producer[size_t(t)] = int(i);
+  std::vector<int> replace(g.tensors.size(), -1);
+  int folds = 0;
+  for (const Node& n : g.nodes) {
+    if (n.op != OpType::kQuantizeLinear || producer[size_t(n.inputs[0])] < 0) continue;
+    const Node& d = g.nodes[size_t(producer[size_t(n.inputs[0])])];
+    if (d.op != OpType::kDequantizeLinear) continue;
+    const Tensor& q = g.tensor(d.inputs[0]);
+    if (q.dtype != DType::kInt8 || q.quant != g.tensor(n.outputs[0]).quant) continue;
+    if (std::count(g.outputs.begin(), g.outputs.end(), n.outputs[0])) continue;  // stays float
+    replace[size_t(n.outputs[0])] = d.inputs[0];
+    ++folds;
+  }
+  for (Node& n : g.nodes)
+    for (int& t : n.inputs)
+      if (t >= 0 && replace[size_t(t)] >= 0) t = replace[size_t(t)];
+  return folds;
 }
 
 }  // namespace tandem::quant

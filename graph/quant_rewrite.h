@@ -21,4 +21,9 @@ namespace tandem::quant {
 Expected<int> rewrite_to_qdq(Graph& g, const std::vector<MinMax>& ranges,
                              const std::set<std::string>& keep_fp32);
 
+// Q(DQ(q)) with q's own quantization is q: readers of the Q's output read q
+// (the round trip between two chained int8 ops). Dead nodes are left for
+// pass_eliminate_dead. Returns how many it folded.
+int fold_dequant_quant(Graph& g);
+
 }  // namespace tandem::quant

@@ -239,6 +239,13 @@ TEST_CASE("rewrite_to_qdq: calibrated Convs fuse into QConvs close to fp32") {
   const double c = cosine(yf, yq);
   MESSAGE("cosine int8 vs fp32: " << c);
   CHECK(c > 0.995);
+  // The DQ -> Q between the two QConvs is a round trip with one quantization: folded.
+  Graph folded = q;
+  CHECK(quant::fold_dequant_quant(folded) == 1);
+  REQUIRE(pass_eliminate_dead(folded).ok());
+  CHECK(count(folded, OpType::kQuantizeLinear) == 1);
+  CHECK(count(folded, OpType::kDequantizeLinear) == 1);
+  CHECK(floats_of(run_all(folded, x)[size_t(folded.outputs[0])]) == yq);
 }
 
 TEST_CASE("rewrite_to_qdq: a node named in keep_fp32 stays float") {

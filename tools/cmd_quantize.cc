@@ -154,6 +154,7 @@ Status quantize(const Options& o) {
   if (rewrites == 0) return unsupported(o.model + ": no quantizable node (Conv) to quantize");
   TANDEM_RETURN_IF_ERROR(infer_shapes(q));
   TANDEM_ASSIGN_OR_RETURN(int fused, pass_fuse_qdq(q));
+  quant::fold_dequant_quant(q);
   TANDEM_RETURN_IF_ERROR(pass_eliminate_dead(q).status());
   std::cout << o.model << ": " << rewrites << " nodes quantized, " << fused
             << " int8 ops after pass_fuse_qdq, " << inputs.size() << " calibration inputs\n";
