@@ -133,24 +133,11 @@ TEST_CASE("a Conv quantized with these parameters fuses into QConv") {
 // ---- rewrite_to_qdq (graph/quant_rewrite.h) ----
 namespace {
 
-// Runs every node on the reference kernels; one byte buffer per tensor.
+// Every tensor after a reference run (run_reference_graph), failing the test on an error.
 std::vector<std::vector<char>> run_all(const Graph& g, const std::vector<float>& x) {
-  std::vector<std::vector<char>> buf(g.tensors.size());
-  for (size_t t = 0; t < g.tensors.size(); ++t)
-    buf[t].resize(size_t(shape_elements(g.tensors[t].shape)) * dtype_size(g.tensors[t].dtype));
-  std::memcpy(buf[size_t(g.inputs[0])].data(), x.data(), x.size() * sizeof(float));
-  for (const Node& n : g.nodes) {
-    std::vector<const float*> in;
-    for (int t : n.inputs)
-      in.push_back(t < 0                       ? nullptr
-                   : g.tensor(t).is_constant() ? g.tensor(t).data->f32()
-                                               : reinterpret_cast<float*>(buf[size_t(t)].data()));
-    std::vector<float*> out;
-    for (int t : n.outputs) out.push_back(reinterpret_cast<float*>(buf[size_t(t)].data()));
-    const Status st = run_reference_node(g, n, in.data(), out.data());
-    REQUIRE_MESSAGE(st.ok(), st.to_string());
-  }
-  return buf;
+  auto buf = run_reference_graph(g, x);
+  REQUIRE_MESSAGE(buf.ok(), buf.status().to_string());
+  return std::move(*buf);
 }
 
 std::vector<float> floats_of(const std::vector<char>& b) {

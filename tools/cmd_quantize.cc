@@ -32,30 +32,6 @@ struct Options {
 
 using Buffers = std::vector<std::vector<char>>;
 
-Expected<Buffers> run_all(const Graph& g, const std::vector<float>& x) {
-  Buffers buf(g.tensors.size());
-  for (size_t t = 0; t < g.tensors.size(); ++t)
-    buf[t].resize(size_t(shape_elements(g.tensors[t].shape)) * dtype_size(g.tensors[t].dtype));
-  std::memcpy(buf[size_t(g.inputs[0])].data(), x.data(), x.size() * sizeof(float));
-  for (const Node& n : g.nodes) {
-    std::vector<const float*> in;
-    for (int t : n.inputs)
-      in.push_back(t < 0                       ? nullptr
-                   : g.tensor(t).is_constant() ? g.tensor(t).data->f32()
-                                               : reinterpret_cast<float*>(buf[size_t(t)].data()));
-    std::vector<float*> out;
-    for (int t : n.outputs) out.push_back(reinterpret_cast<float*>(buf[size_t(t)].data()));
-    TANDEM_RETURN_IF_ERROR(run_reference_node(g, n, in.data(), out.data()));
-  }
-  return buf;
-}
-
-std::string shape_text(const Shape& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
 // Standard normal inputs (seed 0), or every *.npy in the directory (sorted).
 Expected<std::vector<std::vector<float>>> calibration_inputs(const Options& o, const Shape& shape) {
   std::vector<std::vector<float>> r;
@@ -79,8 +55,8 @@ Expected<std::vector<std::vector<float>>> calibration_inputs(const Options& o, c
   for (const std::string& f : files) {
     TANDEM_ASSIGN_OR_RETURN(NpyArray a, read_npy(f));
     if (a.shape != shape)
-      return invalid_argument(f + ": shape " + shape_text(a.shape) + ", the model input is " +
-                              shape_text(shape));
+      return invalid_argument(f + ": shape " + shape_to_string(a.shape) + ", the model input is " +
+                              shape_to_string(shape));
     r.push_back(std::move(a.data));
   }
   return r;
@@ -90,7 +66,7 @@ Expected<std::vector<quant::MinMax>> calibrate(const Graph& g,
                                                const std::vector<std::vector<float>>& inputs) {
   std::vector<quant::MinMax> r(g.tensors.size());
   for (const auto& x : inputs) {
-    TANDEM_ASSIGN_OR_RETURN(Buffers buf, run_all(g, x));
+    TANDEM_ASSIGN_OR_RETURN(Buffers buf, run_reference_graph(g, x));
     for (size_t t = 0; t < g.tensors.size(); ++t)
       if (!g.tensors[t].is_constant() && g.tensors[t].dtype == DType::kFloat32)
         r[t].observe(reinterpret_cast<const float*>(buf[t].data()), buf[t].size() / 4);
@@ -125,8 +101,8 @@ void report_row(const std::string& name, const float* a, const float* b, size_t 
 
 // Float tensors present (by name) in both graphs, fp32 vs int8 on one input.
 Status report(const Graph& f, const Graph& q, const std::vector<float>& x) {
-  TANDEM_ASSIGN_OR_RETURN(Buffers bf, run_all(f, x));
-  TANDEM_ASSIGN_OR_RETURN(Buffers bq, run_all(q, x));
+  TANDEM_ASSIGN_OR_RETURN(Buffers bf, run_reference_graph(f, x));
+  TANDEM_ASSIGN_OR_RETURN(Buffers bq, run_reference_graph(q, x));
   std::cout << "error vs fp32 on the first calibration input:\n  " << std::left << std::setw(32)
             << "tensor" << std::right << std::setw(10) << "cosine" << std::setw(12) << "maxdiff/max"
             << "\n";

@@ -1,5 +1,6 @@
 #include "kernels/reference/reference_kernels.h"
 
+#include <cstring>
 #include <string>
 
 #include "graph/shape_inference.h"
@@ -54,6 +55,29 @@ Status run_reference_node(const Graph& g, const Node& n, const float* const* inp
                             g.tensor(n.outputs[i]).name + "'");
   }
   return kernel(g, n, inputs, outputs);
+}
+
+Expected<std::vector<std::vector<char>>> run_reference_graph(const Graph& g,
+                                                             const std::vector<float>& x) {
+  std::vector<std::vector<char>> buf(g.tensors.size());
+  for (size_t t = 0; t < g.tensors.size(); ++t)
+    buf[t].resize(size_t(shape_elements(g.tensors[t].shape)) * dtype_size(g.tensors[t].dtype));
+  std::vector<char>& in0 = buf[size_t(g.inputs.at(0))];
+  if (in0.size() != x.size() * sizeof(float))
+    return invalid_argument("run_reference_graph: input has " + std::to_string(x.size()) +
+                            " floats, the graph's input " + std::to_string(in0.size() / 4));
+  std::memcpy(in0.data(), x.data(), in0.size());
+  for (const Node& n : g.nodes) {
+    std::vector<const float*> in;
+    for (int t : n.inputs)
+      in.push_back(t < 0                       ? nullptr
+                   : g.tensor(t).is_constant() ? g.tensor(t).data->f32()
+                                               : reinterpret_cast<float*>(buf[size_t(t)].data()));
+    std::vector<float*> out;
+    for (int t : n.outputs) out.push_back(reinterpret_cast<float*>(buf[size_t(t)].data()));
+    TANDEM_RETURN_IF_ERROR(run_reference_node(g, n, in.data(), out.data()));
+  }
+  return buf;
 }
 
 }  // namespace tandem

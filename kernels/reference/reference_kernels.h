@@ -28,4 +28,11 @@ Status check_reference_node(const Graph& g, const Node& n);
 Status run_reference_node(const Graph& g, const Node& n, const float* const* inputs,
                           float* const* outputs);
 
+// Every tensor of `g` after running all its nodes in order on the reference
+// kernels with input 0 set to `x` (float32): one byte buffer per tensor, sized for
+// its shape and dtype (constants' buffers are left zeroed; nodes read their data).
+// For calibration and per-tensor comparisons (tandem quantize), not for speed.
+Expected<std::vector<std::vector<char>>> run_reference_graph(const Graph& g,
+                                                             const std::vector<float>& x);
+
 }  // namespace tandem
