@@ -207,6 +207,9 @@ Expected<int> pass_fuse_qdq(Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Uses u = find_uses(g);  // small graphs of QDQ groups: recomputed per candidate
     Group grp;
+    // An activation fused by the float passes (a .tdm graph) is not the separate
+    // Relu/Clip the patterns read: fusing would drop it.
+    if (g.nodes[i].attrs.activation.active()) continue;
     const bool linear = g.nodes[i].op == OpType::kConv || g.nodes[i].op == OpType::kGemm ||
                         g.nodes[i].op == OpType::kMatMul;
     if (!find_output_side(g, u, int(i), linear, &grp)) continue;

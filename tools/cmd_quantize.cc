@@ -127,7 +127,7 @@ Status quantize(const Options& o) {
   TANDEM_ASSIGN_OR_RETURN(std::vector<quant::MinMax> ranges, calibrate(f, inputs));
   Graph q = f;
   TANDEM_ASSIGN_OR_RETURN(int rewrites, quant::rewrite_to_qdq(q, ranges, keep));
-  if (rewrites == 0) return unsupported(o.model + ": no quantizable node (Conv) to quantize");
+  if (rewrites == 0) return unsupported(o.model + ": no quantizable node (Conv, Gemm, Add, Concat, pooling) to quantize");
   TANDEM_RETURN_IF_ERROR(infer_shapes(q));
   TANDEM_ASSIGN_OR_RETURN(int fused, pass_fuse_qdq(q));
   quant::fold_dequant_quant(q);
