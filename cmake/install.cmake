@@ -15,8 +15,10 @@ install(FILES include/tandem/tandem.h include/tandem/tandem.hpp
 install(FILES graph/status.h graph/tensor.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tandem/graph)
 install(FILES engine/host_tensor.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tandem/engine)
 # Relative run paths: the installed tree works from any prefix and after a move.
-set_target_properties(tandem_cli PROPERTIES INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
-install(TARGETS tandem_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET tandem_cli)
+  set_target_properties(tandem_cli PROPERTIES INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
+  install(TARGETS tandem_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 # The opencl module (shared builds) beside libtandem, where api/opencl_loader.cc looks first.
 if(TARGET tandem_opencl AND TANDEM_SHARED)
   install(TARGETS tandem_opencl LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The lean product build CI checks (issue 17): libtandem static, cpu only (no
-# OpenCL, no ONNX converter), no tests or benchmarks, installed into a prefix;
+# OpenCL, no ONNX converter), no tools, tests or benchmarks, installed into a prefix;
 # then examples/classify.c (load a .tdm, run one frame) built against that
 # installed package and run on a model the main build made. Prints the
 # program's size (stripped) and the shared libraries it still needs.
@@ -19,7 +19,7 @@ jobs=${TANDEM_JOBS:-$(nproc)}
 
 cmake -S . -B "$out" "${gen[@]}" "${launch[@]}" -DCMAKE_BUILD_TYPE=Release -DTANDEM_SHARED=OFF \
   -DTANDEM_WITH_OPENCL=OFF -DTANDEM_WITH_ONNX=OFF -DTANDEM_BUILD_TESTS=OFF \
-  -DTANDEM_BUILD_BENCH=OFF >/dev/null
+  -DTANDEM_BUILD_BENCH=OFF -DTANDEM_BUILD_TOOLS=OFF -DTANDEM_PYTHON=OFF >/dev/null
 cmake --build "$out" -j"$jobs"
 rm -rf "$out/prefix"
 cmake --install "$out" --prefix "$PWD/$out/prefix" >/dev/null
