@@ -169,6 +169,23 @@ void rewrite_data_op(Rewriter& r, Node n) {
   r.finish(std::move(n), y, qy, FusedActivation{});
 }
 
+// A tensor only a quantized Concat reads takes the Concat output's quantization
+// (as TFLite's concat does): the int8 concat is then a copy, with no second
+// rounding of each branch.
+void share_concat_quant(Rewriter& r, const std::set<std::string>& keep_fp32) {
+  std::vector<int> readers(r.g.tensors.size(), 0);
+  for (const Node& n : r.g.nodes)
+    for (int t : n.inputs)
+      if (t >= 0) ++readers[size_t(t)];
+  for (int t : r.g.outputs) ++readers[size_t(t)];
+  for (const Node& n : r.g.nodes) {
+    if (n.op != OpType::kConcat || keep_fp32.count(n.name) || !quantizable_data_op(r, n)) continue;
+    const Quantization qy = r.quant_of(n.outputs[0]);
+    for (int t : n.inputs)
+      if (readers[size_t(t)] == 1) r.chosen[t] = qy;
+  }
+}
+
 }  // namespace
 
 Expected<int> rewrite_to_qdq(Graph& g, const std::vector<MinMax>& ranges,
@@ -178,6 +195,7 @@ Expected<int> rewrite_to_qdq(Graph& g, const std::vector<MinMax>& ranges,
                             " calibration ranges for " + std::to_string(g.tensors.size()) +
                             " tensors");
   Rewriter r{g, ranges, {}, {}, {}};
+  share_concat_quant(r, keep_fp32);
   int rewrites = 0;
   for (Node& n : g.nodes) {
     const bool keep = keep_fp32.count(n.name) > 0;

@@ -99,7 +99,26 @@ void report_row(const std::string& name, const float* a, const float* b, size_t 
             << (ref > 0 ? diff / ref : diff) << "\n";
 }
 
-// Float tensors present (by name) in both graphs, fp32 vs int8 on one input.
+// Tensor `name` of the int8 graph as floats: the float tensor itself, or the int8
+// tensor `name`_q the rewrite made of it, dequantized (per-tensor quantization).
+// Empty when the int8 graph has neither.
+std::vector<float> int8_graph_values(const Graph& q, const Buffers& bq, const std::string& name) {
+  const int tf = q.find_tensor(name);
+  if (tf >= 0 && q.tensor(tf).dtype == DType::kFloat32) {
+    const auto* v = reinterpret_cast<const float*>(bq[size_t(tf)].data());
+    return std::vector<float>(v, v + bq[size_t(tf)].size() / 4);
+  }
+  const int ti = q.find_tensor(name + "_q");
+  if (ti < 0 || q.tensor(ti).dtype != DType::kInt8 || !q.tensor(ti).quant.per_tensor()) return {};
+  const Quantization& qt = q.tensor(ti).quant;
+  const auto* c = reinterpret_cast<const int8_t*>(bq[size_t(ti)].data());
+  std::vector<float> r(bq[size_t(ti)].size());
+  for (size_t i = 0; i < r.size(); ++i) r[i] = float(int32_t(c[i]) - qt.zero_point[0]) * qt.scale[0];
+  return r;
+}
+
+// Every fp32 node output the int8 graph still has (as float, or as its int8
+// tensor dequantized): fp32 vs int8 on one input.
 Status report(const Graph& f, const Graph& q, const std::vector<float>& x) {
   TANDEM_ASSIGN_OR_RETURN(Buffers bf, run_reference_graph(f, x));
   TANDEM_ASSIGN_OR_RETURN(Buffers bq, run_reference_graph(q, x));
@@ -107,12 +126,11 @@ Status report(const Graph& f, const Graph& q, const std::vector<float>& x) {
             << "tensor" << std::right << std::setw(10) << "cosine" << std::setw(12) << "maxdiff/max"
             << "\n";
   for (const Node& n : f.nodes) {
-    const int tf = n.outputs[0], tq = q.find_tensor(f.tensor(tf).name);
-    if (tq < 0 || q.tensor(tq).dtype != DType::kFloat32 ||
-        bq[size_t(tq)].size() != bf[size_t(tf)].size())
-      continue;
-    report_row(f.tensor(tf).name, reinterpret_cast<const float*>(bf[size_t(tf)].data()),
-               reinterpret_cast<const float*>(bq[size_t(tq)].data()), bf[size_t(tf)].size() / 4);
+    const int tf = n.outputs[0];
+    const std::vector<float> vq = int8_graph_values(q, bq, f.tensor(tf).name);
+    if (vq.empty() || vq.size() * 4 != bf[size_t(tf)].size()) continue;
+    report_row(f.tensor(tf).name, reinterpret_cast<const float*>(bf[size_t(tf)].data()), vq.data(),
+               vq.size());
   }
   return Status::ok_status();
 }
