@@ -20,6 +20,38 @@ void MinMax::observe(const float* x, size_t n) {
   }
 }
 
+Histogram::Histogram(const MinMax& range, int nbins)
+    : lo(range.min), hi(range.max), bins(size_t(std::max(1, nbins)), 0) {}
+
+void Histogram::observe(const float* x, size_t n) {
+  const double width = double(hi) - double(lo);
+  const double per_bin = width > 0 ? double(bins.size()) / width : 0.0;
+  const int64_t last = int64_t(bins.size()) - 1;
+  for (size_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    if (v != v) continue;
+    const int64_t b = int64_t((double(v) - lo) * per_bin);
+    ++bins[size_t(std::min(last, std::max<int64_t>(0, b)))];
+    ++total;
+  }
+}
+
+MinMax Histogram::percentile_range(double percent) const {
+  MinMax r{lo, hi, total > 0};
+  if (total == 0 || percent >= 100.0) return r;
+  const double cut = double(total) * (100.0 - percent) / 200.0;  // values dropped per tail
+  const double bin = (double(hi) - double(lo)) / double(bins.size());
+  size_t first = 0, last = bins.size() - 1;
+  for (double below = 0; first < last && below + double(bins[first]) <= cut; ++first)
+    below += double(bins[first]);
+  for (double above = 0; last > first && above + double(bins[last]) <= cut; --last)
+    above += double(bins[last]);
+  r.min = float(double(lo) + double(first) * bin);
+  r.max = float(double(lo) + double(last + 1) * bin);
+  r.min = std::max(r.min, lo), r.max = std::min(r.max, hi);
+  return r;
+}
+
 Quantization activation_quant(float min, float max) {
   min = std::min(min, 0.0f);
   max = std::max(max, 0.0f);

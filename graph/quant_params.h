@@ -19,6 +19,21 @@ struct MinMax {
   void observe(const float* x, size_t n);
 };
 
+// Histogram of one activation tensor over [min, max] of its MinMax (a second
+// calibration pass), for the percentile calibrator: the range that keeps
+// `percent` % of the observed values, (100 - percent) / 2 % cut from each tail
+// (bin edges, so the kept range is at most one bin wider). Values outside
+// [min, max] count in the end bins.
+struct Histogram {
+  float lo = 0.0f, hi = 0.0f;
+  std::vector<uint64_t> bins;
+  uint64_t total = 0;
+  Histogram() = default;
+  Histogram(const MinMax& range, int nbins);
+  void observe(const float* x, size_t n);
+  MinMax percentile_range(double percent) const;
+};
+
 // Per-tensor int8 quantization covering [min, max] widened to contain 0:
 // scale = (max - min) / 255, zero point = rne(-128 - min / scale) clamped to
 // [-128, 127]. A range of zero width gets scale 1 (every value quantizes to 0).

@@ -118,8 +118,8 @@ void rewrite_linear(Rewriter& r, Node n) {
   const int64_t m = ws[0], per = shape_elements(ws) / m;
   QuantizedWeights qw = quantize_weights(g.tensor(w).data->f32(), m, per);
   n.inputs[0] = r.quant_dequant(x);
-  n.inputs[1] =
-      dequantized_constant(r, w, DType::kInt8, qw.quant, ConstantData::from_int8(std::move(qw.values)));
+  n.inputs[1] = dequantized_constant(r, w, DType::kInt8, qw.quant,
+                                     ConstantData::from_int8(std::move(qw.values)));
   if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
     QuantizedBias qb = quantize_bias(g.tensor(n.inputs[2]).data->f32(), m, qx.scale[0], qw.quant);
     n.inputs[2] = dequantized_constant(r, n.inputs[2], DType::kInt32, qb.quant,

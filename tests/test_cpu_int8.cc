@@ -187,6 +187,43 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
   }
 }
 
+// GoogLeNet's pools: 3x3 stride 2 with ceil_mode (8x8 -> 4x4, floor would give
+// 3x3) and 3x3 stride 1 padded; XNNPACK's s8 pooling must see ceil_mode's extra
+// row/column as padding or it writes a smaller output.
+TEST_CASE("cpu QMaxPool with ceil_mode and padding is bit-identical to the reference") {
+  QdqBuilder q;
+  OnnxBuilder& b = q.b;
+  b.input("x", {1, 8, 8, 8});
+  const std::string x = q.qdq("x", 0.03f, 5);
+  auto* p1 = b.node("MaxPool", {x}, {"p1"}, "pool_ceil");
+  OnnxBuilder::attr(p1, "kernel_shape", std::vector<int64_t>{3, 3});
+  OnnxBuilder::attr(p1, "strides", std::vector<int64_t>{2, 2});
+  OnnxBuilder::attr(p1, "ceil_mode", int64_t{1});
+  const std::string a = q.qdq("p1", 0.03f, 5);
+  auto* p2 = b.node("MaxPool", {a}, {"p2"}, "pool_padded");
+  OnnxBuilder::attr(p2, "kernel_shape", std::vector<int64_t>{3, 3});
+  OnnxBuilder::attr(p2, "pads", std::vector<int64_t>{1, 1, 1, 1});
+  const std::string y = q.qdq("p2", 0.03f, 5);
+  b.node("Identity", {y}, {"y"});
+  b.output("y");
+  ConvertOptions o;
+  o.evaluate_constants = run_reference_node;
+  const Graph g = convert_ok(b, "qmaxpool_ceil.onnx", o);
+  int pools = 0;
+  for (const Node& n : g.nodes) pools += n.op == OpType::kQMaxPool;
+  REQUIRE(pools == 2);
+  CHECK(g.tensor(g.outputs[0]).shape == Shape{1, 8, 4, 4});
+  const std::vector<float> ref = run_whole(g, "reference", nullptr);
+  for (const char* spec : {"cpu:threads=1", "cpu:threads=2"}) {
+    INFO(spec);
+    std::vector<std::string> kinds;
+    const std::vector<float> got = run_whole(g, spec, &kinds);
+    CHECK(cpu_test::count_kind(kinds, "reference") == 0);
+    REQUIRE(got.size() == ref.size());
+    CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+  }
+}
+
 TEST_CASE("int8 tensors cross a cut between cpu and reference ranges unchanged") {
   Graph g = converted_int8_model();
   const int cut = [&] {  // after the QAdd: its int8 output crosses

@@ -26,8 +26,9 @@ namespace tandem::cli {
 namespace {
 
 struct Options {
-  std::string model, out, calibration, keep;
+  std::string model, out, calibration, keep, calibrator = "minmax";
   int random = 0;
+  double percentile = 99.99;
 };
 
 using Buffers = std::vector<std::vector<char>>;
@@ -62,15 +63,33 @@ Expected<std::vector<std::vector<float>>> calibration_inputs(const Options& o, c
   return r;
 }
 
-Expected<std::vector<quant::MinMax>> calibrate(const Graph& g,
+bool calibrated_tensor(const Tensor& t) {
+  return !t.is_constant() && t.dtype == DType::kFloat32;
+}
+
+// Min/max of every float activation over the inputs; with the percentile
+// calibrator a second pass histograms each over that range and the range
+// keeping `percentile` % of the values replaces it.
+Expected<std::vector<quant::MinMax>> calibrate(const Graph& g, const Options& o,
                                                const std::vector<std::vector<float>>& inputs) {
   std::vector<quant::MinMax> r(g.tensors.size());
   for (const auto& x : inputs) {
     TANDEM_ASSIGN_OR_RETURN(Buffers buf, run_reference_graph(g, x));
     for (size_t t = 0; t < g.tensors.size(); ++t)
-      if (!g.tensors[t].is_constant() && g.tensors[t].dtype == DType::kFloat32)
+      if (calibrated_tensor(g.tensors[t]))
         r[t].observe(reinterpret_cast<const float*>(buf[t].data()), buf[t].size() / 4);
   }
+  if (o.calibrator == "minmax") return r;
+  std::vector<quant::Histogram> h(g.tensors.size());
+  for (size_t t = 0; t < g.tensors.size(); ++t) h[t] = quant::Histogram(r[t], 2048);
+  for (const auto& x : inputs) {
+    TANDEM_ASSIGN_OR_RETURN(Buffers buf, run_reference_graph(g, x));
+    for (size_t t = 0; t < g.tensors.size(); ++t)
+      if (calibrated_tensor(g.tensors[t]) && r[t].seen)
+        h[t].observe(reinterpret_cast<const float*>(buf[t].data()), buf[t].size() / 4);
+  }
+  for (size_t t = 0; t < g.tensors.size(); ++t)
+    if (r[t].seen) r[t] = h[t].percentile_range(o.percentile);
   return r;
 }
 
@@ -113,7 +132,8 @@ std::vector<float> int8_graph_values(const Graph& q, const Buffers& bq, const st
   const Quantization& qt = q.tensor(ti).quant;
   const auto* c = reinterpret_cast<const int8_t*>(bq[size_t(ti)].data());
   std::vector<float> r(bq[size_t(ti)].size());
-  for (size_t i = 0; i < r.size(); ++i) r[i] = float(int32_t(c[i]) - qt.zero_point[0]) * qt.scale[0];
+  for (size_t i = 0; i < r.size(); ++i)
+    r[i] = float(int32_t(c[i]) - qt.zero_point[0]) * qt.scale[0];
   return r;
 }
 
@@ -142,16 +162,19 @@ Status quantize(const Options& o) {
   TANDEM_ASSIGN_OR_RETURN(auto inputs, calibration_inputs(o, f.tensor(f.inputs[0]).shape));
   if (inputs.empty()) return invalid_argument("give --calibration DIR or --random N (N >= 1)");
   TANDEM_ASSIGN_OR_RETURN(std::set<std::string> keep, keep_names(f, o.keep));
-  TANDEM_ASSIGN_OR_RETURN(std::vector<quant::MinMax> ranges, calibrate(f, inputs));
+  TANDEM_ASSIGN_OR_RETURN(std::vector<quant::MinMax> ranges, calibrate(f, o, inputs));
   Graph q = f;
   TANDEM_ASSIGN_OR_RETURN(int rewrites, quant::rewrite_to_qdq(q, ranges, keep));
-  if (rewrites == 0) return unsupported(o.model + ": no quantizable node (Conv, Gemm, Add, Concat, pooling) to quantize");
+  if (rewrites == 0)
+    return unsupported(o.model +
+                       ": no quantizable node (Conv, Gemm, Add, Concat, pooling) to quantize");
   TANDEM_RETURN_IF_ERROR(infer_shapes(q));
   TANDEM_ASSIGN_OR_RETURN(int fused, pass_fuse_qdq(q));
   quant::fold_dequant_quant(q);
   TANDEM_RETURN_IF_ERROR(pass_eliminate_dead(q).status());
   std::cout << o.model << ": " << rewrites << " nodes quantized, " << fused
-            << " int8 ops after pass_fuse_qdq, " << inputs.size() << " calibration inputs\n";
+            << " int8 ops after pass_fuse_qdq, " << inputs.size() << " calibration inputs ("
+            << o.calibrator << ")\n";
   TANDEM_RETURN_IF_ERROR(report(f, q, inputs[0]));
   TANDEM_RETURN_IF_ERROR(write_model_file(o.out, q));
   std::cout << "wrote " << o.out << "\n";
@@ -175,6 +198,14 @@ Command make_quantize_command() {
     s->app->add_option("--random", s->o.random, "N standard-normal calibration inputs")
         ->excludes(cal);
     s->app->add_option("--keep-fp32", s->o.keep, "node names to keep float, comma-separated");
+    s->app
+        ->add_option("--calibrator", s->o.calibrator,
+                     "activation ranges: minmax (default) or percentile")
+        ->check(CLI::IsMember({"minmax", "percentile"}));
+    s->app
+        ->add_option("--percentile", s->o.percentile,
+                     "percentile calibrator: % of the values the range keeps (default 99.99)")
+        ->check(CLI::Range(50.0, 100.0));
   };
   c.selected = [s] { return s->app && s->app->parsed(); };
   c.run = [s]() -> int {

@@ -5,6 +5,7 @@
 
 #include "kernels/cpu/compiler/cpu_kernel.h"
 #include "kernels/cpu/compiler/layout.h"
+#include "kernels/cpu/ops/pool_window.h"
 
 namespace tandem::cpu {
 namespace {
@@ -13,46 +14,21 @@ uint32_t u32(int64_t v) {
   return static_cast<uint32_t>(v);
 }
 
-// Padding for each side; ceil_mode's extra output row/column becomes extra
-// bottom/right padding, which XNNPACK's pooling leaves out of max and mean.
-struct Window {
-  int64_t top, left, bottom, right, kh, kw, sh, sw;
-};
-
-Window window_of(const Node& n, const CpuTensor& x, const CpuTensor& y) {
-  const NodeAttrs& at = n.attrs;
-  Window w{};
-  w.kh = at.kernel_shape[0];
-  w.kw = at.kernel_shape[1];
-  w.sh = at.strides.size() == 2 ? at.strides[0] : 1;
-  w.sw = at.strides.size() == 2 ? at.strides[1] : 1;
-  if (at.pads.size() == 4) {
-    w.top = at.pads[0];
-    w.left = at.pads[1];
-    w.bottom = at.pads[2];
-    w.right = at.pads[3];
-  }
-  w.bottom = std::max(w.bottom, (y.h() - 1) * w.sh + w.kh - x.h() - w.top);
-  w.right = std::max(w.right, (y.w() - 1) * w.sw + w.kw - x.w() - w.left);
-  return w;
-}
-
 Expected<KernelPtr> make_pool2d(const KernelArgs& a) {
   const Node& n = *a.node;
   const CpuTensor& x = a.inputs[0];
   const CpuTensor& y = a.outputs[0];
-  Window w = window_of(n, x, y);
+  const PoolWindow w = pool_window(n, x, y);
   const float lo = -std::numeric_limits<float>::infinity();
   const float hi = std::numeric_limits<float>::infinity();
   xnn_operator_t op = nullptr;
   enum xnn_status st;
   bool is_max = n.op == OpType::kMaxPool;
   if (is_max) {
-    st = xnn_create_max_pooling2d_nhwc_f32(
-        u32(w.top), u32(w.right), u32(w.bottom), u32(w.left), u32(w.kh), u32(w.kw), u32(w.sh),
-        u32(w.sw), n.attrs.dilations.size() == 2 ? u32(n.attrs.dilations[0]) : 1,
-        n.attrs.dilations.size() == 2 ? u32(n.attrs.dilations[1]) : 1, size_t(x.c()),
-        size_t(x.pixel_stride), size_t(y.pixel_stride), lo, hi, cpu_xnn_flags(), &op);
+    st = xnn_create_max_pooling2d_nhwc_f32(u32(w.top), u32(w.right), u32(w.bottom), u32(w.left),
+                                           u32(w.kh), u32(w.kw), u32(w.sh), u32(w.sw), u32(w.dh),
+                                           u32(w.dw), size_t(x.c()), size_t(x.pixel_stride),
+                                           size_t(y.pixel_stride), lo, hi, cpu_xnn_flags(), &op);
   } else {
     st = xnn_create_average_pooling2d_nhwc_f32(
         u32(w.top), u32(w.right), u32(w.bottom), u32(w.left), u32(w.kh), u32(w.kw), u32(w.sh),

@@ -5,26 +5,22 @@
 
 #include "graph/quant_math.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
+#include "kernels/cpu/ops/pool_window.h"
 
 namespace tandem::cpu {
 namespace {
 
-uint32_t attr_at(const std::vector<int64_t>& v, size_t i, int64_t d) {
-  return v.size() > i ? static_cast<uint32_t>(v[i]) : static_cast<uint32_t>(d);
-}
-
 Expected<KernelPtr> make_qmax_pool(const KernelArgs& a) {
   const Node& n = *a.node;
-  const NodeAttrs& at = n.attrs;
   const CpuTensor& x = a.inputs[0];
   const CpuTensor& y = a.outputs[0];
+  // ceil_mode's extra output row/column as extra bottom/right padding.
+  const PoolWindow w = pool_window(n, x, y);
   xnn_operator_t op = nullptr;
   enum xnn_status st = xnn_create_max_pooling2d_nhwc_s8(
-      attr_at(at.pads, 0, 0), attr_at(at.pads, 3, 0), attr_at(at.pads, 2, 0),
-      attr_at(at.pads, 1, 0), attr_at(at.kernel_shape, 0, 1), attr_at(at.kernel_shape, 1, 1),
-      attr_at(at.strides, 0, 1), attr_at(at.strides, 1, 1), attr_at(at.dilations, 0, 1),
-      attr_at(at.dilations, 1, 1), size_t(x.c()), size_t(x.pixel_stride), size_t(y.pixel_stride),
-      -128, 127, cpu_xnn_flags(), &op);
+      uint32_t(w.top), uint32_t(w.right), uint32_t(w.bottom), uint32_t(w.left), uint32_t(w.kh),
+      uint32_t(w.kw), uint32_t(w.sh), uint32_t(w.sw), uint32_t(w.dh), uint32_t(w.dw), size_t(x.c()),
+      size_t(x.pixel_stride), size_t(y.pixel_stride), -128, 127, cpu_xnn_flags(), &op);
   if (st != xnn_status_success) return xnn_error(st, "create s8 max pooling", n);
   XnnOperator owned(op);
   st = xnn_setup_max_pooling2d_nhwc_s8(op, size_t(x.n()), size_t(x.h()), size_t(x.w()), x.i8(),
@@ -133,6 +129,7 @@ CpuOpSupport qpool_support(const Graph& g, const Node& n) {
   if (n.op == OpType::kQMaxPool) {
     if (g.tensor(n.inputs[0]).quant != g.tensor(n.outputs[0]).quant) return {};
     if (n.attrs.pads.size() != 0 && n.attrs.pads.size() != 4) return {};
+    if (n.attrs.kernel_shape.size() != 2) return {};
     return contiguous_kernel(make_qmax_pool);
   }
   if (n.op == OpType::kQGlobalAveragePool) return contiguous_kernel(make_qglobal_average);
