@@ -50,4 +50,13 @@ worst = max(abs(a - b) for a, b in zip(ref, cpu))
 print("max |cpu - reference| =", worst)
 if len(ref) != 10 or worst > 1e-4:
     sys.exit("cpu and reference outputs differ by more than 1e-4")
+# The percentile calibrator quantizes the same model; an unknown calibrator is refused.
+report = run("quantize", data + "/tiny.tdm", "-o", work + "/tiny.pct.int8.tdm", "--random", "4",
+             "--calibrator", "percentile", "--percentile", "99.9")
+if "(percentile)" not in report or "QConv" not in run("info", work + "/tiny.pct.int8.tdm"):
+    sys.exit("percentile calibrator: no quantized model")
+bad = subprocess.run([tandem, "quantize", data + "/tiny.tdm", "-o", work + "/bad.tdm", "--random",
+                      "2", "--calibrator", "entropy"], capture_output=True, text=True)
+if bad.returncode == 0 or "calibrator" not in bad.stderr + bad.stdout:
+    sys.exit("--calibrator entropy was not refused by name")
 print("ok")

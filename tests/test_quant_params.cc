@@ -29,6 +29,28 @@ TEST_CASE("MinMax: running range over calls, NaN ignored") {
   CHECK(mm.max == 3.0f);
 }
 
+TEST_CASE("Histogram: the percentile range drops outliers, 100 % keeps min/max") {
+  std::vector<float> v;
+  for (int i = 0; i < 10000; ++i) v.push_back(float(i) / 10000.0f);  // uniform [0, 1)
+  v.push_back(100.0f);                                               // one outlier
+  v.push_back(-50.0f);
+  MinMax mm;
+  mm.observe(v.data(), v.size());
+  Histogram h(mm, 2048);
+  h.observe(v.data(), v.size());
+  CHECK(h.total == v.size());
+  const MinMax all = h.percentile_range(100.0);
+  CHECK(all.min == -50.0f);
+  CHECK(all.max == 100.0f);
+  const MinMax p = h.percentile_range(99.9);  // 5 values cut per tail: both outliers go
+  const float bin = 150.0f / 2048.0f;
+  CHECK(p.min >= -bin);
+  CHECK(p.min <= 0.0f);
+  CHECK(p.max >= 1.0f - bin);
+  CHECK(p.max <= 1.0f + bin);
+  CHECK_FALSE(Histogram().percentile_range(99.0).seen);
+}
+
 TEST_CASE("activation_quant: the range maps onto [-128, 127] and 0 is exact") {
   const Quantization q = activation_quant(-1.0f, 3.0f);
   REQUIRE(q.per_tensor());
