@@ -336,7 +336,7 @@ Expected<std::vector<PassReport>> run_default_passes(Graph& g, const ConstantEva
   // LayerNorms and makes Convs that BN folding and activation fusion may then use.
   const std::pair<const char*, Pass> passes[] = {
       {"remove_identity", pass_remove_identity},
-      {"fuse_qdq", pass_fuse_qdq},
+      {"fuse_qdq", [](Graph& g) { return pass_fuse_qdq(g); }},
       {"fold_constants", fold_constants},
       {"fuse_layer_norm", pass_fuse_layer_norm},
       {"fuse_gelu", pass_fuse_gelu},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,8 +46,10 @@ Expected<int> pass_eliminate_dead(Graph& g);
 
 // QDQ groups (DequantizeLinear inputs -> float op [-> Relu/Clip] -> one
 // QuantizeLinear) become the int8 ops of docs/int8.md (graph/quant_fusion.cc).
-// Run before the float passes; what does not match stays float.
+// Run before the float passes; what does not match stays float. Nodes named in
+// `keep_float` (tandem quantize --keep-fp32) are never fused.
 Expected<int> pass_fuse_qdq(Graph& g);
+Expected<int> pass_fuse_qdq(Graph& g, const std::set<std::string>& keep_float);
 
 // The standard pipeline in order; stops at the first error.
 // `evaluate` folds constants (pass_fold_constants).

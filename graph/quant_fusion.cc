@@ -202,6 +202,10 @@ OpType int8_inputs(Graph& g, const Uses& u, const Node& n, std::vector<int>* ins
 }  // namespace
 
 Expected<int> pass_fuse_qdq(Graph& g) {
+  return pass_fuse_qdq(g, {});
+}
+
+Expected<int> pass_fuse_qdq(Graph& g, const std::set<std::string>& keep_float) {
   std::vector<bool> dead(g.nodes.size(), false);
   int rewrites = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -209,7 +213,7 @@ Expected<int> pass_fuse_qdq(Graph& g) {
     Group grp;
     // An activation fused by the float passes (a .tdm graph) is not the separate
     // Relu/Clip the patterns read: fusing would drop it.
-    if (g.nodes[i].attrs.activation.active()) continue;
+    if (g.nodes[i].attrs.activation.active() || keep_float.count(g.nodes[i].name)) continue;
     const bool linear = g.nodes[i].op == OpType::kConv || g.nodes[i].op == OpType::kGemm ||
                         g.nodes[i].op == OpType::kMatMul;
     if (!find_output_side(g, u, int(i), linear, &grp)) continue;

@@ -365,6 +365,21 @@ TEST_CASE("rewrite_to_qdq: a node named in keep_fp32 stays float") {
                floats_of(run_all(q, x)[size_t(q.outputs[0])])) > 0.995);
 }
 
+TEST_CASE("rewrite_to_qdq: a Concat and a MaxPool named in keep_fp32 stay float") {
+  // Their inputs come from DQs and their readers are Qs: pass_fuse_qdq alone would fuse them.
+  const Graph f = residual_net();
+  Graph q = f;
+  const std::set<std::string> keep{"cat", "pool"};
+  REQUIRE(quant::rewrite_to_qdq(q, calibrate(f, 4), keep).ok());
+  REQUIRE(infer_shapes(q).ok());
+  REQUIRE(pass_fuse_qdq(q, keep).ok());
+  CHECK(count(q, OpType::kConcat) == 1);
+  CHECK(count(q, OpType::kMaxPool) == 1);
+  CHECK(count(q, OpType::kQConcat) == 0);
+  CHECK(count(q, OpType::kQMaxPool) == 0);
+  CHECK(count(q, OpType::kQConv) == 3);
+}
+
 TEST_CASE("rewrite_to_qdq: ranges must cover every tensor") {
   Graph g = two_convs();
   auto n = quant::rewrite_to_qdq(g, {}, {});

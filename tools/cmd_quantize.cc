@@ -169,7 +169,7 @@ Status quantize(const Options& o) {
     return unsupported(o.model +
                        ": no quantizable node (Conv, Gemm, Add, Concat, pooling) to quantize");
   TANDEM_RETURN_IF_ERROR(infer_shapes(q));
-  TANDEM_ASSIGN_OR_RETURN(int fused, pass_fuse_qdq(q));
+  TANDEM_ASSIGN_OR_RETURN(int fused, pass_fuse_qdq(q, keep));
   quant::fold_dequant_quant(q);
   TANDEM_RETURN_IF_ERROR(pass_eliminate_dead(q).status());
   std::cout << o.model << ": " << rewrites << " nodes quantized, " << fused
