@@ -183,13 +183,36 @@ struct ConvJob {
   int64_t rows;
 };
 
+// A stem's (C = 3) window row inside the input: each pixel's 3 bytes as one
+// 4-byte load (its 4th byte, the next pixel's first, replaced by the zero
+// point). `last` is the final byte of the input: a load may not reach past it.
+inline bool stem_row(const QConvVnniGeometry& g, const int8_t* row, const int8_t* last,
+                     int8_t* dst) {
+  if (row + ((g.kw - 1) * g.dw) * 3 + 3 > last) return false;
+  const uint32_t pad = uint32_t(uint8_t(g.zx)) << 24;
+  for (int64_t kx = 0; kx < g.kw; ++kx, dst += 4) {
+    uint32_t v;
+    __builtin_memcpy(&v, row + kx * g.dw * 3, 4);
+    v = (v & 0x00FFFFFFu) | pad;
+    __builtin_memcpy(dst, &v, 4);
+  }
+  return true;
+}
+
 // Output pixel p's kh*kw*C inputs, the zero point where the window leaves the input.
 void gather_patch(const QConvVnniGeometry& g, const int8_t* x, int64_t p, int8_t* dst) {
   const int64_t ox = p % g.ow, oy = (p / g.ow) % g.oh, img = p / (g.ow * g.oh);
   const int8_t* xi = x + img * g.h * g.w * g.c;
+  const int8_t* last = x + g.n * g.h * g.w * g.c - 1;
   const int64_t cp = g.cp();
+  const int64_t ix0 = ox * g.sw - g.pl;
+  const bool row_inside = g.c == 3 && ix0 >= 0 && ix0 + (g.kw - 1) * g.dw < g.w;
   for (int64_t ky = 0; ky < g.kh; ++ky) {
     const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+    if (row_inside && iy >= 0 && iy < g.h && stem_row(g, xi + (iy * g.w + ix0) * 3, last, dst)) {
+      dst += g.kw * cp;
+      continue;
+    }
     for (int64_t kx = 0; kx < g.kw; ++kx, dst += cp) {
       const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
       if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
