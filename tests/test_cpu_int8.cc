@@ -9,12 +9,14 @@
 
 #include "engine/executor.h"
 #include "kernels/cpu/x86/qdwconv_avx512.h"
+#include "kernels/cpu/x86/qgemm_avx2.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
 #include "kernels/reference/reference_kernels.h"
 #include "scheduler/pipeline.h"
 #include "tests/cpu_compare.h"
 #include "tests/onnx_builder.h"
 #include "tests/onnx_convert_helpers.h"
+#include "tests/skip.h"
 
 using namespace tandem;
 using namespace tandem::test;
@@ -143,6 +145,37 @@ std::vector<float> run_whole(const Graph& g, const std::string& spec,
   return out[0];
 }
 
+// g on the own GEMMs at every level this CPU has (VNNI: the default spec; AVX2:
+// isa=avx2), 1 and 2 threads, the residual fused and apart: the kinds, and bytes
+// equal to the reference's. A level the CPU lacks is reported as skipped.
+void check_own_gemm(const Graph& g, int64_t vnni_patch, int64_t vnni_1x1, int64_t fused,
+                    int64_t avx2_patch = -1, int64_t avx2_1x1 = -1) {
+  if (avx2_patch < 0) avx2_patch = vnni_patch, avx2_1x1 = vnni_1x1;
+  const std::vector<float> ref = run_whole(g, "reference", nullptr);
+  for (const char* spec :
+       {"cpu:threads=2", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2",
+        "cpu:threads=1,isa=avx2,residual=separate"}) {
+    INFO(spec);
+    const bool at_avx2 = std::string(spec).find("avx2") != std::string::npos;
+    if (at_avx2 && !test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA"))
+      continue;
+    std::vector<std::string> kinds;
+    const std::vector<float> got = run_whole(g, spec, &kinds);
+    if (at_avx2) {
+      CHECK(cpu_test::count_kind(kinds, "qconv_avx2") == avx2_patch);
+      CHECK(cpu_test::count_kind(kinds, "qgemm_avx2") == avx2_1x1);
+    } else if (cpu::qgemm_vnni_available()) {
+      CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == vnni_patch);
+      CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == vnni_1x1);
+    }
+    const bool own = at_avx2 || cpu::qgemm_vnni_available();
+    const bool apart = std::string(spec).find("separate") != std::string::npos;
+    CHECK(cpu_test::count_kind(kinds, "fused") == (own && !apart ? fused : 0));
+    REQUIRE(got.size() == ref.size());
+    CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("the QDQ model maps every op onto an int8 op") {
@@ -166,19 +199,25 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
   CHECK(spread > 0.2);  // the output carries signal, not one saturated value
   const bool vnni = cpu::qgemm_vnni_available();
   for (const char* spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,gemm=xnnpack",
-                           "cpu:threads=1,residual=separate"}) {
+                           "cpu:threads=1,residual=separate", "cpu:threads=1,isa=avx2",
+                           "cpu:threads=2,isa=avx2", "cpu:threads=1,isa=avx2,residual=separate"}) {
     INFO(spec);
+    const bool at_avx2 = std::string(spec).find("avx2") != std::string::npos;
+    if (at_avx2 && !test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA"))
+      continue;
     std::vector<std::string> kinds;
     const std::vector<float> got = run_whole(g, spec, &kinds);
     CHECK(cpu_test::count_kind(kinds, "reference") == 0);
     // 4 QConv, QGemm, QMaxPool on XNNPACK; where the CPU has VNNI, the 1x1 conv on the
     // own GEMM, the stem (C = 3, padded to 4) and the 3x3 on its patches, the depthwise
-    // conv on the own AVX-512 loop
-    const bool own = vnni && std::string(spec).find("xnnpack") == std::string::npos;
-    CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == (own ? 1 : 0));
-    CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == (own ? 2 : 0));
-    CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == (own ? 1 : 0));
-    CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? 2 : 6));
+    // conv on the own AVX-512 loop; at isa=avx2 the same three on the exact AVX2 GEMM
+    // and the depthwise conv on XNNPACK
+    const bool own = (vnni || at_avx2) && std::string(spec).find("xnnpack") == std::string::npos;
+    const std::string gemm = at_avx2 ? "avx2" : "vnni";
+    CHECK(cpu_test::count_kind(kinds, "qgemm_" + gemm) == (own ? 1 : 0));
+    CHECK(cpu_test::count_kind(kinds, "qconv_" + gemm) == (own ? 2 : 0));
+    CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == (own && !at_avx2 ? 1 : 0));
+    CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? (at_avx2 ? 3 : 2) : 6));
     const bool fuse = own && std::string(spec).find("separate") == std::string::npos;
     CHECK(cpu_test::count_kind(kinds, "fused") ==
           (fuse ? 1 : 0));  // the QAdd, in the 3x3's epilogue
@@ -232,7 +271,7 @@ TEST_CASE("a pipeline hands int8 activations between stages in int8 slots") {
   }
 }
 
-TEST_CASE("the own VNNI GEMM's edges: strided patches, column and row tails, wide depth") {
+TEST_CASE("the own int8 GEMMs' edges: strided patches, column and row tails, wide depth") {
   // 3x3 stride 2 over C = 5 (padded to 8) with M = 20 (a 4-column tail), then a 1x1 to M = 24 over
   // 20 channels, then a 3x3 over 24 channels to 40; 7x9 input: pixel counts not multiples of 8.
   QdqBuilder q;
@@ -246,15 +285,33 @@ TEST_CASE("the own VNNI GEMM's edges: strided patches, column and row tails, wid
   ConvertOptions o;
   o.evaluate_constants = run_reference_node;
   Graph g = convert_ok(q.b, "cpu_int8_vnni_edges.onnx", o);
-  const std::vector<float> ref = run_whole(g, "reference", nullptr);
-  std::vector<std::string> kinds;
-  const std::vector<float> got = run_whole(g, "cpu:threads=2", &kinds);
-  if (cpu::qgemm_vnni_available()) {
-    CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == 2);
-    CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == 1);
-  }
-  REQUIRE(got.size() == ref.size());
-  CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+  check_own_gemm(g, 2, 1, 0);
+}
+
+TEST_CASE("the own int8 GEMMs' edges: stem, odd K, column groups, deep patches, residual") {
+  // Batch 2 of a 15x13 C = 3 input: a 7x7 stride-2 stem (pads 3) to M = 20, a 1x1 to M = 7
+  // (one partial block), a 1x1 over K = 7 (odd: padded to 8) to M = 136 (more than one
+  // column group, a single-block tail), a 3x3 to 40, a 3x3 40 -> 40 whose QAdd with the
+  // previous conv is fused, a 1x1 to 512 and a 3x3 over 512 (depth 4608) to M = 12.
+  QdqBuilder q;
+  q.b.input("x", {2, 3, 15, 13});
+  const std::string x = q.qdq("x", 0.03f, 4);
+  const std::string c1 = q.qdq(q.conv("c1", x, 0.03f, 3, 20, 7, 2), 0.05f, -3);
+  const std::string c2 = q.qdq(q.conv("c2", c1, 0.05f, 20, 7, 1, 1), 0.04f, 6);
+  const std::string c3 = q.qdq(q.conv("c3", c2, 0.04f, 7, 136, 1, 1), 0.05f, -12);
+  const std::string c4 = q.qdq(q.conv("c4", c3, 0.05f, 136, 40, 3, 1), 0.07f, 2);
+  const std::string c5 = q.qdq(q.conv("c5", c4, 0.07f, 40, 40, 3, 1), 0.06f, -5);
+  q.b.node("Add", {c4, c5}, {"sum"}, "add");
+  const std::string s = q.qdq("sum", 0.09f, 10);
+  const std::string c6 = q.qdq(q.conv("c6", s, 0.09f, 40, 512, 1, 1), 0.05f, -1);
+  const std::string c7 = q.qdq(q.conv("c7", c6, 0.05f, 512, 12, 3, 1), 0.08f, 7);
+  q.b.node("Identity", {c7}, {"y"});
+  q.b.output("y");
+  ConvertOptions o;
+  o.evaluate_constants = run_reference_node;
+  Graph g = convert_ok(q.b, "cpu_int8_gemm_edges.onnx", o);
+  // VNNI: C = 7 is no multiple of 4, so c3 runs on patches; AVX2 takes odd K directly.
+  check_own_gemm(g, 5, 2, 1, 4, 3);
 }
 
 TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 and 2, channel tails") {

@@ -1,0 +1,295 @@
+#include "kernels/cpu/x86/qgemm_avx2.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include "kernels/cpu/x86/simd_target.h"
+#endif
+
+namespace tandem::cpu {
+
+QGemmAvx2Weights qgemm_avx2_pack(const int8_t* w, int64_t m, int64_t k, const int32_t* bias,
+                                 int32_t zx, const std::vector<float>& multiplier, int32_t zy,
+                                 int32_t lo, int32_t hi) {
+  QGemmAvx2Weights p;
+  p.k = k, p.kp = (k + 1) / 2 * 2, p.m = m, p.blocks = (m + 7) / 8;
+  p.zx = zx, p.zy = zy, p.lo = lo, p.hi = hi;
+  const int64_t k2 = p.kp / 2;
+  p.packed.assign(size_t(p.blocks * k2 * 16), 0);
+  p.bias.assign(size_t(p.blocks * 8), 0);
+  p.multiplier.assign(size_t(p.blocks * 8), 0.0f);
+  for (int64_t col = 0; col < m; ++col) {
+    const int64_t j = col / 8, lane = col % 8;
+    for (int64_t kk = 0; kk < k; ++kk)
+      p.packed[size_t((j * k2 + kk / 2) * 16 + lane * 2 + kk % 2)] = w[col * k + kk];
+    p.bias[size_t(col)] = bias ? bias[col] : 0;
+    p.multiplier[size_t(col)] = multiplier[size_t(col)];
+  }
+  return p;
+}
+
+std::vector<int8_t> qconv_avx2_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
+                                             int64_t kw) {
+  const int64_t cp = (c + 1) / 2 * 2;
+  std::vector<int8_t> out(size_t(m * cp * kh * kw), 0);
+  for (int64_t o = 0; o < m; ++o)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t r = 0; r < kh * kw; ++r)
+        out[size_t(o * kh * kw * cp + r * cp + ci)] = w[(o * c + ci) * kh * kw + r];
+  return out;
+}
+
+#if defined(__x86_64__)
+
+bool qgemm_avx2_available() {
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+}
+
+// The kernels below are compiled for AVX2 + FMA (a target region, as the other
+// per-level files: simd_target.h); only called where the CPU has them.
+TANDEM_SIMD_BEGIN_AVX2
+
+namespace {
+
+// Register tile: kMR rows x kNB 8-column blocks of int32 accumulators (6 x 2: 12 of
+// the 16 ymm, two hold the weights, one the broadcast row pair, one the product).
+constexpr int kMR = 6;
+constexpr int kNB = 2;
+// A task's int16 rows (its A block, on its stack): at most 144 KiB, so the block
+// stays in L2 while the task's column panels pass over it.
+constexpr int64_t kBufElems = 72 * 1024;
+constexpr int64_t kMaxTaskRows = 48;
+constexpr int64_t kGroupBlocks = 16;  // 128 columns per task
+
+struct Job {
+  const QGemmAvx2Weights* w;
+  const int8_t* a;  // 1x1: the rows; conv: the input image
+  int64_t a_stride, rows;
+  int8_t* c;
+  int64_t c_stride;
+  const QConvAvx2Geometry* g;  // null for the 1x1 path
+  int64_t task_rows;
+};
+
+// A task's rows of A, widened, for the micro-tiles.
+struct Tile {
+  const QGemmAvx2Weights* w;
+  const int16_t* a;  // rows of w->kp int16
+  int8_t* c;         // the task's first output row
+  int64_t c_stride;
+  int64_t row_base;  // the output row of a's row 0 (for the residual)
+};
+
+// An opaque copy: keeps the compiler from fusing a product into the following add
+// (GCC contracts a * b + c into an FMA in this target region otherwise).
+inline __m256 opaque(__m256 v) {
+  __asm__("" : "+x"(v));
+  return v;
+}
+
+// 8 int32 -> 8 int8 with saturation, in lane order.
+inline __m128i pack8(__m256i q) {
+  const __m128i h =
+      _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+  return _mm_packs_epi16(h, h);
+}
+
+// The fused QAdd: rne(float(q - za) * fa + float(r - zb) * fb) + zc, saturated
+// (separate multiply and add, as qmath::add_values: no fused multiply-add).
+inline __m256i add_residual(const QGemmAvx2Weights& w, __m256i q, const int8_t* r, int lanes) {
+  int64_t bytes = 0;
+  if (lanes == 8)
+    std::memcpy(&bytes, r, 8);
+  else
+    std::memcpy(&bytes, r, size_t(lanes));
+  const __m256i rv = _mm256_cvtepi8_epi32(_mm_cvtsi64_si128(bytes));
+  const __m256 ta = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q, _mm256_set1_epi32(w.za))),
+                                         _mm256_set1_ps(w.fa)));
+  const __m256 tb = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(rv, _mm256_set1_epi32(w.zb))),
+                                         _mm256_set1_ps(w.fb)));
+  __m256 f = _mm256_add_ps(ta, tb);
+  f = _mm256_max_ps(f, _mm256_set1_ps(float(-128 - w.zc)));
+  f = _mm256_min_ps(f, _mm256_set1_ps(float(127 - w.zc)));
+  return _mm256_add_epi32(_mm256_cvtps_epi32(f), _mm256_set1_epi32(w.zc));
+}
+
+// Requantizes the 8 sums of column block j (output row `row`) and stores `lanes` of them.
+inline void store_block(const QGemmAvx2Weights& w, int64_t j, __m256i acc, int8_t* c, int lanes,
+                        int64_t row) {
+  acc = _mm256_add_epi32(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.bias.data() + j * 8)));
+  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(w.multiplier.data() + j * 8));
+  f = _mm256_max_ps(f, _mm256_set1_ps(float(w.lo - w.zy)));
+  f = _mm256_min_ps(f, _mm256_set1_ps(float(w.hi - w.zy)));
+  __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), _mm256_set1_epi32(w.zy));
+  if (w.residual) q = add_residual(w, q, w.residual + row * w.m + j * 8, lanes);
+  const __m128i b = pack8(q);
+  if (lanes == 8) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(c), b);
+  } else {
+    const int64_t bytes = _mm_cvtsi128_si64(b);
+    std::memcpy(c, &bytes, size_t(lanes));
+  }
+}
+
+// MR rows (from row r0 of the tile) x NB column blocks starting at block j.
+template <int MR, int NB>
+void micro_tile(const Tile& t, int64_t r0, int64_t j) {
+  const QGemmAvx2Weights& w = *t.w;
+  const int64_t k2 = w.kp / 2;
+  __m256i acc[MR][NB];
+  for (int r = 0; r < MR; ++r)
+    for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_setzero_si256();
+  const int16_t* bp = w.packed.data() + j * k2 * 16;
+  const int16_t* ap = t.a + r0 * w.kp;
+  for (int64_t q = 0; q < k2; ++q) {
+    __m256i bv[NB];
+    for (int b = 0; b < NB; ++b)
+      bv[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + (b * k2 + q) * 16));
+    for (int r = 0; r < MR; ++r) {
+      int32_t pair;
+      std::memcpy(&pair, ap + r * w.kp + q * 2, 4);
+      const __m256i av = _mm256_set1_epi32(pair);
+      for (int b = 0; b < NB; ++b)
+        acc[r][b] = _mm256_add_epi32(acc[r][b], _mm256_madd_epi16(av, bv[b]));
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int b = 0; b < NB; ++b) {
+      const int lanes = int(std::min<int64_t>(8, w.m - (j + b) * 8));
+      store_block(w, j + b, acc[r][b], t.c + (r0 + r) * t.c_stride + (j + b) * 8, lanes,
+                  t.row_base + r0 + r);
+    }
+}
+
+template <int NB>
+void rows_tile(const Tile& t, int64_t rows, int64_t j) {
+  int64_t r = 0;
+  for (; r + kMR <= rows; r += kMR) micro_tile<kMR, NB>(t, r, j);
+  switch (rows - r) {
+    case 5:
+      return micro_tile<5, NB>(t, r, j);
+    case 4:
+      return micro_tile<4, NB>(t, r, j);
+    case 3:
+      return micro_tile<3, NB>(t, r, j);
+    case 2:
+      return micro_tile<2, NB>(t, r, j);
+    case 1:
+      return micro_tile<1, NB>(t, r, j);
+    default:
+      return;
+  }
+}
+
+// Column blocks [j0, j1) over all the tile's rows, NB blocks (one panel) at a time.
+void columns(const Tile& t, int64_t rows, int64_t j0, int64_t j1) {
+  int64_t j = j0;
+  for (; j + kNB <= j1; j += kNB) rows_tile<kNB>(t, rows, j);
+  if (j < j1) rows_tile<1>(t, rows, j);
+}
+
+// n int8 -> n int16 (x - zx).
+inline void widen(const int8_t* src, int64_t n, int32_t zx, int16_t* dst) {
+  const __m256i z = _mm256_set1_epi16(int16_t(zx));
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i),
+                        _mm256_sub_epi16(_mm256_cvtepi8_epi16(v), z));
+  }
+  for (; i < n; ++i) dst[i] = int16_t(src[i] - zx);
+}
+
+// Output pixel p's kh*kw*cp inputs as x - zx: 0 where the window leaves the input
+// and for the channel that rounds C up to even.
+void gather_patch(const QConvAvx2Geometry& g, const int8_t* x, int32_t zx, int64_t p,
+                  int16_t* dst) {
+  const int64_t ox = p % g.ow, oy = (p / g.ow) % g.oh, img = p / (g.ow * g.oh);
+  const int8_t* xi = x + img * g.h * g.w * g.c;
+  const int64_t cp = g.cp();
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+    for (int64_t kx = 0; kx < g.kw; ++kx, dst += cp) {
+      const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
+      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+        std::memset(dst, 0, size_t(cp) * sizeof(int16_t));
+        continue;
+      }
+      const int8_t* src = xi + (iy * g.w + ix) * g.c;
+      if (g.c < 16) {  // stems (C = 3): element moves, not a vector loop
+        for (int64_t ci = 0; ci < g.c; ++ci) dst[ci] = int16_t(src[ci] - zx);
+      } else {
+        widen(src, g.c, zx, dst);
+      }
+      if (cp > g.c) dst[g.c] = 0;
+    }
+  }
+}
+
+// Task (row block i, column group jg): widens or gathers the rows, then multiplies.
+void task(void* ctx, size_t i, size_t jg) {
+  const Job& jb = *static_cast<const Job*>(ctx);
+  const QGemmAvx2Weights& w = *jb.w;
+  alignas(32) int16_t buf[kBufElems];
+  const int64_t r0 = int64_t(i) * jb.task_rows, r1 = std::min(jb.rows, r0 + jb.task_rows);
+  for (int64_t p = r0; p < r1; ++p) {
+    int16_t* dst = buf + (p - r0) * w.kp;
+    if (jb.g) {
+      gather_patch(*jb.g, jb.a, w.zx, p, dst);
+    } else {
+      widen(jb.a + p * jb.a_stride, w.k, w.zx, dst);
+      if (w.kp > w.k) dst[w.k] = 0;
+    }
+  }
+  const Tile t{&w, buf, jb.c + r0 * jb.c_stride, jb.c_stride, r0};
+  const int64_t j0 = int64_t(jg) * kGroupBlocks;
+  columns(t, r1 - r0, j0, std::min(w.blocks, j0 + kGroupBlocks));
+}
+
+// Rows per task: as many as fit the buffer (up to kMaxTaskRows), whole tiles where
+// more than one fits.
+int64_t task_rows(int64_t kp) {
+  const int64_t fit = std::min(kMaxTaskRows, kBufElems / kp);
+  return fit >= kMR ? fit / kMR * kMR : std::max<int64_t>(fit, 1);
+}
+
+void run_job(const Job& jb, pthreadpool_t pool, uint32_t pool_flags) {
+  const int64_t groups = (jb.w->blocks + kGroupBlocks - 1) / kGroupBlocks;
+  pthreadpool_parallelize_2d(pool, task, const_cast<Job*>(&jb),
+                             size_t((jb.rows + jb.task_rows - 1) / jb.task_rows), size_t(groups),
+                             pool_flags);
+}
+
+}  // namespace
+
+TANDEM_SIMD_END
+
+void qgemm_avx2_run(const QGemmAvx2Weights& w, const int8_t* a, int64_t a_stride, int64_t rows,
+                    int8_t* c, int64_t c_stride, pthreadpool_t pool, uint32_t pool_flags) {
+  const Job jb{&w, a, a_stride, rows, c, c_stride, nullptr, task_rows(w.kp)};
+  run_job(jb, pool, pool_flags);
+}
+
+void qconv_avx2_run(const QGemmAvx2Weights& w, const QConvAvx2Geometry& g, const int8_t* x,
+                    int8_t* y, pthreadpool_t pool, uint32_t pool_flags) {
+  const Job jb{&w, x, 0, g.n * g.oh * g.ow, y, w.m, &g, task_rows(w.kp)};
+  run_job(jb, pool, pool_flags);
+}
+
+#else
+
+bool qgemm_avx2_available() {
+  return false;
+}
+void qgemm_avx2_run(const QGemmAvx2Weights&, const int8_t*, int64_t, int64_t, int8_t*, int64_t,
+                    pthreadpool_t, uint32_t) {}
+void qconv_avx2_run(const QGemmAvx2Weights&, const QConvAvx2Geometry&, const int8_t*, int8_t*,
+                    pthreadpool_t, uint32_t) {}
+
+#endif
+
+}  // namespace tandem::cpu
