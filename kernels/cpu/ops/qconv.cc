@@ -190,7 +190,7 @@ class QConvAvx2 final : public CpuKernel {
     const ConvGeometry q = conv_geometry(g, n);
     direct_ = q.direct();
     geo_ = {q.n, q.h, q.w, q.c, q.oh, q.ow, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, q.pt, q.pl};
-    const int64_t m = ws[0], k = direct_ ? q.c : geo_.cp() * q.kh * q.kw;
+    const int64_t m = ws[0], k = direct_ ? q.c : geo_.depth();
     const std::vector<int8_t> patch_w =
         direct_ ? std::vector<int8_t>()
                 : qconv_avx2_patch_weights(a.inputs[1].i8(), m, ws[1], ws[2], ws[3]);

@@ -33,12 +33,13 @@ QGemmAvx2Weights qgemm_avx2_pack(const int8_t* w, int64_t m, int64_t k, const in
 
 std::vector<int8_t> qconv_avx2_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
                                              int64_t kw) {
-  const int64_t cp = (c + 1) / 2 * 2;
-  std::vector<int8_t> out(size_t(m * cp * kh * kw), 0);
+  const int64_t row = (kw * c + 1) / 2 * 2;
+  std::vector<int8_t> out(size_t(m * kh * row), 0);
   for (int64_t o = 0; o < m; ++o)
     for (int64_t ci = 0; ci < c; ++ci)
-      for (int64_t r = 0; r < kh * kw; ++r)
-        out[size_t(o * kh * kw * cp + r * cp + ci)] = w[(o * c + ci) * kh * kw + r];
+      for (int64_t ky = 0; ky < kh; ++ky)
+        for (int64_t kx = 0; kx < kw; ++kx)
+          out[size_t((o * kh + ky) * row + kx * c + ci)] = w[((o * c + ci) * kh + ky) * kw + kx];
   return out;
 }
 
@@ -135,28 +136,59 @@ inline void store_block(const QGemmAvx2Weights& w, int64_t j, __m256i acc, int8_
   }
 }
 
+// acc[b] += vpmaddwd(the int32 at `pair` broadcast, bv[b]) for NB blocks, as one asm
+// block: with intrinsics GCC hoists the broadcasts of all rows, keeps each sum in two
+// registers and spills the accumulators (madd and add are not one instruction).
+template <int NB>
+inline void row_step(const int16_t* pair, const __m256i* bv, __m256i* acc);
+
+template <>
+inline void row_step<1>(const int16_t* pair, const __m256i* bv, __m256i* acc) {
+  __m256i t;
+  __asm__(
+      "vpbroadcastd %[p], %[t]\n\t"
+      "vpmaddwd %[b0], %[t], %[t]\n\t"
+      "vpaddd %[t], %[c0], %[c0]"
+      : [c0] "+x"(acc[0]), [t] "=&x"(t)
+      : [p] "m"(*reinterpret_cast<const int32_t*>(pair)), [b0] "x"(bv[0]));
+}
+
+template <>
+inline void row_step<2>(const int16_t* pair, const __m256i* bv, __m256i* acc) {
+  __m256i t, u;
+  __asm__(
+      "vpbroadcastd %[p], %[t]\n\t"
+      "vpmaddwd %[b0], %[t], %[u]\n\t"
+      "vpmaddwd %[b1], %[t], %[t]\n\t"
+      "vpaddd %[u], %[c0], %[c0]\n\t"
+      "vpaddd %[t], %[c1], %[c1]"
+      : [c0] "+x"(acc[0]), [c1] "+x"(acc[1]), [t] "=&x"(t), [u] "=&x"(u)
+      : [p] "m"(*reinterpret_cast<const int32_t*>(pair)), [b0] "x"(bv[0]), [b1] "x"(bv[1]));
+}
+
 // MR rows (from row r0 of the tile) x NB column blocks starting at block j.
+// Not inlined: in one function with the task's loops, GCC spills the accumulators.
 template <int MR, int NB>
-void micro_tile(const Tile& t, int64_t r0, int64_t j) {
+__attribute__((noinline)) void micro_tile(const Tile& t, int64_t r0, int64_t j) {
   const QGemmAvx2Weights& w = *t.w;
   const int64_t k2 = w.kp / 2;
   __m256i acc[MR][NB];
+#pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
     for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_setzero_si256();
   const int16_t* bp = w.packed.data() + j * k2 * 16;
   const int16_t* ap = t.a + r0 * w.kp;
   for (int64_t q = 0; q < k2; ++q) {
     __m256i bv[NB];
+#pragma GCC unroll 4
     for (int b = 0; b < NB; ++b)
       bv[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + (b * k2 + q) * 16));
+#pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
-      int32_t pair;
-      std::memcpy(&pair, ap + r * w.kp + q * 2, 4);
-      const __m256i av = _mm256_set1_epi32(pair);
-      for (int b = 0; b < NB; ++b)
-        acc[r][b] = _mm256_add_epi32(acc[r][b], _mm256_madd_epi16(av, bv[b]));
+      row_step<NB>(ap + r * w.kp + q * 2, bv, acc[r]);
     }
   }
+#pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
     for (int b = 0; b < NB; ++b) {
       const int lanes = int(std::min<int64_t>(8, w.m - (j + b) * 8));
@@ -204,28 +236,32 @@ inline void widen(const int8_t* src, int64_t n, int32_t zx, int16_t* dst) {
   for (; i < n; ++i) dst[i] = int16_t(src[i] - zx);
 }
 
-// Output pixel p's kh*kw*cp inputs as x - zx: 0 where the window leaves the input
-// and for the channel that rounds C up to even.
+// Output pixel p's patch as x - zx: 0 where the window leaves the input and for
+// the element that rounds a row up to even.
 void gather_patch(const QConvAvx2Geometry& g, const int8_t* x, int32_t zx, int64_t p,
                   int16_t* dst) {
   const int64_t ox = p % g.ow, oy = (p / g.ow) % g.oh, img = p / (g.ow * g.oh);
   const int8_t* xi = x + img * g.h * g.w * g.c;
-  const int64_t cp = g.cp();
-  for (int64_t ky = 0; ky < g.kh; ++ky) {
+  const int64_t row = g.row(), run = g.kw * g.c;
+  const int64_t ix0 = ox * g.sw - g.pl, ix1 = ix0 + (g.kw - 1) * g.dw;
+  for (int64_t ky = 0; ky < g.kh; ++ky, dst += row) {
     const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
-    for (int64_t kx = 0; kx < g.kw; ++kx, dst += cp) {
-      const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
-      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
-        std::memset(dst, 0, size_t(cp) * sizeof(int16_t));
-        continue;
-      }
-      const int8_t* src = xi + (iy * g.w + ix) * g.c;
-      if (g.c < 16) {  // stems (C = 3): element moves, not a vector loop
-        for (int64_t ci = 0; ci < g.c; ++ci) dst[ci] = int16_t(src[ci] - zx);
-      } else {
-        widen(src, g.c, zx, dst);
-      }
-      if (cp > g.c) dst[g.c] = 0;
+    if (iy < 0 || iy >= g.h) {
+      std::memset(dst, 0, size_t(row) * sizeof(int16_t));
+      continue;
+    }
+    const int8_t* src = xi + iy * g.w * g.c;
+    if (row > run) dst[run] = 0;
+    if (g.dw == 1 && ix0 >= 0 && ix1 < g.w) {  // the whole row inside: one run
+      widen(src + ix0 * g.c, run, zx, dst);
+      continue;
+    }
+    for (int64_t kx = 0; kx < g.kw; ++kx) {
+      const int64_t ix = ix0 + kx * g.dw;
+      if (ix < 0 || ix >= g.w)
+        std::memset(dst + kx * g.c, 0, size_t(g.c) * sizeof(int16_t));
+      else
+        widen(src + ix * g.c, g.c, zx, dst + kx * g.c);
     }
   }
 }

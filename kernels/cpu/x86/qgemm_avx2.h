@@ -46,14 +46,17 @@ void qgemm_avx2_run(const QGemmAvx2Weights& w, const int8_t* a, int64_t a_stride
                     int8_t* c, int64_t c_stride, pthreadpool_t pool, uint32_t pool_flags);
 
 // A dense conv as the same GEMM over patches: each task gathers a block of output
-// pixels' kh*kw*cp inputs as int16 (x - zx) on its stack (cp = C rounded up to 2,
-// the extra channel and the padding 0), then multiplies them by a group of columns.
+// pixels' inputs as int16 (x - zx) on its stack, then multiplies them by a group of
+// columns. A patch is kh rows of kw*C inputs (kx, c), each rounded up to even length
+// (one 0 for odd kw*C), so a row inside the input is one contiguous run (stems:
+// 7 x 3 = 21 bytes, not 7 taps of 3) and odd C costs one element per row, not per tap.
 struct QConvAvx2Geometry {
   int64_t n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
-  int64_t cp() const { return (c + 1) / 2 * 2; }
+  int64_t row() const { return (kw * c + 1) / 2 * 2; }  // a patch row's length
+  int64_t depth() const { return kh * row(); }
 };
-constexpr int64_t kQConvAvx2MaxDepth = 4608;  // kh*kw*cp at most (3x3 x 512)
-// Weights [m, C, kh, kw] in the patch order (ky, kx, c of cp; zero for c >= C).
+constexpr int64_t kQConvAvx2MaxDepth = 4608;  // depth() at most (3x3 x 512)
+// Weights [m, C, kh, kw] in the patch order (ky, then kx, c, zero-padded per row).
 std::vector<int8_t> qconv_avx2_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
                                              int64_t kw);
 void qconv_avx2_run(const QGemmAvx2Weights& w, const QConvAvx2Geometry& g, const int8_t* x,
