@@ -60,10 +60,11 @@ namespace {
 // the 16 ymm, two hold the weights, one the broadcast row pair, one the product).
 constexpr int kMR = 6;
 constexpr int kNB = 2;
-// A task's int16 rows (its A block, on its stack): at most 144 KiB, so the block
-// stays in L2 while the task's column panels pass over it.
-constexpr int64_t kBufElems = 72 * 1024;
-constexpr int64_t kMaxTaskRows = 48;
+// A task's rows: at most kMaxTaskRows (whole tiles), and at most kTaskBytes of int16,
+// so deep patches (3x3 x 512) still give a task up to 60 rows to pass each weight
+// panel over (at 12 rows the weights streamed from L3 bound ResNet-50's layer4).
+constexpr int64_t kMaxTaskRows = 60;
+constexpr int64_t kTaskBytes = 576 << 10;
 constexpr int64_t kGroupBlocks = 16;  // 128 columns per task
 
 struct Job {
@@ -266,11 +267,19 @@ void gather_patch(const QConvAvx2Geometry& g, const int8_t* x, int32_t zx, int64
   }
 }
 
+// The rows a task widens: thread-local, too big for a worker's stack (kTaskBytes at
+// most, grown once per thread to the largest block it met).
+int16_t* task_buffer(size_t elems) {
+  thread_local std::vector<int16_t> buf;
+  if (buf.size() < elems) buf.resize(elems);
+  return buf.data();
+}
+
 // Task (row block i, column group jg): widens or gathers the rows, then multiplies.
 void task(void* ctx, size_t i, size_t jg) {
   const Job& jb = *static_cast<const Job*>(ctx);
   const QGemmAvx2Weights& w = *jb.w;
-  alignas(32) int16_t buf[kBufElems];
+  int16_t* buf = task_buffer(size_t(jb.task_rows * w.kp));
   const int64_t r0 = int64_t(i) * jb.task_rows, r1 = std::min(jb.rows, r0 + jb.task_rows);
   for (int64_t p = r0; p < r1; ++p) {
     int16_t* dst = buf + (p - r0) * w.kp;
@@ -286,11 +295,14 @@ void task(void* ctx, size_t i, size_t jg) {
   columns(t, r1 - r0, j0, std::min(w.blocks, j0 + kGroupBlocks));
 }
 
-// Rows per task: as many as fit the buffer (up to kMaxTaskRows), whole tiles where
-// more than one fits.
-int64_t task_rows(int64_t kp) {
-  const int64_t fit = std::min(kMaxTaskRows, kBufElems / kp);
-  return fit >= kMR ? fit / kMR * kMR : std::max<int64_t>(fit, 1);
+// Rows per task: the rows split evenly into as few tasks as the limits allow, rounded
+// up to whole tiles.
+int64_t task_rows(int64_t kp, int64_t rows) {
+  const int64_t fit = std::max<int64_t>(kMR, std::min(kMaxTaskRows, kTaskBytes / 2 / kp) / kMR * kMR);
+  if (rows <= fit) return std::max<int64_t>(rows, 1);
+  const int64_t tasks = (rows + fit - 1) / fit;
+  const int64_t even = (rows + tasks - 1) / tasks;
+  return std::min(fit, (even + kMR - 1) / kMR * kMR);
 }
 
 void run_job(const Job& jb, pthreadpool_t pool, uint32_t pool_flags) {
@@ -306,13 +318,13 @@ TANDEM_SIMD_END
 
 void qgemm_avx2_run(const QGemmAvx2Weights& w, const int8_t* a, int64_t a_stride, int64_t rows,
                     int8_t* c, int64_t c_stride, pthreadpool_t pool, uint32_t pool_flags) {
-  const Job jb{&w, a, a_stride, rows, c, c_stride, nullptr, task_rows(w.kp)};
+  const Job jb{&w, a, a_stride, rows, c, c_stride, nullptr, task_rows(w.kp, rows)};
   run_job(jb, pool, pool_flags);
 }
 
 void qconv_avx2_run(const QGemmAvx2Weights& w, const QConvAvx2Geometry& g, const int8_t* x,
                     int8_t* y, pthreadpool_t pool, uint32_t pool_flags) {
-  const Job jb{&w, x, 0, g.n * g.oh * g.ow, y, w.m, &g, task_rows(w.kp)};
+  const Job jb{&w, x, 0, g.n * g.oh * g.ow, y, w.m, &g, task_rows(w.kp, g.n * g.oh * g.ow)};
   run_job(jb, pool, pool_flags);
 }
 

@@ -37,7 +37,7 @@ QGemmAvx2Weights qgemm_avx2_pack(const int8_t* w, int64_t m, int64_t k, const in
                                  int32_t zx, const std::vector<float>& multiplier, int32_t zy,
                                  int32_t lo, int32_t hi);
 
-// The largest k the 1x1 path takes (a task widens at least 4 rows of A to int16).
+// The largest k the 1x1 path takes (a task still widens 18 rows of A to int16).
 constexpr int64_t kQGemmAvx2MaxK = 16384;
 
 // C[p, :] for p in [0, rows): a rows of `a_stride` bytes (k used), c rows of `c_stride`.
@@ -46,7 +46,7 @@ void qgemm_avx2_run(const QGemmAvx2Weights& w, const int8_t* a, int64_t a_stride
                     int8_t* c, int64_t c_stride, pthreadpool_t pool, uint32_t pool_flags);
 
 // A dense conv as the same GEMM over patches: each task gathers a block of output
-// pixels' inputs as int16 (x - zx) on its stack, then multiplies them by a group of
+// pixels' inputs as int16 (x - zx) in a thread-local buffer, then multiplies them by a group of
 // columns. A patch is kh rows of kw*C inputs (kx, c), each rounded up to even length
 // (one 0 for odd kw*C), so a row inside the input is one contiguous run (stems:
 // 7 x 3 = 21 bytes, not 7 taps of 3) and odd C costs one element per row, not per tap.
