@@ -8,6 +8,7 @@
 #include <random>
 
 #include "engine/executor.h"
+#include "graph/quant_math.h"
 #include "kernels/cpu/x86/qdwconv_avx512.h"
 #include "kernels/cpu/x86/qgemm_avx2.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
@@ -80,12 +81,14 @@ class QdqBuilder {
     return {name + "_wd", name + "_bd"};
   }
   std::string conv(const std::string& name, const std::string& x, float sx, int64_t c, int64_t m,
-                   int64_t k, int64_t stride, int64_t group = 1) {
+                   int64_t k, int64_t stride, int64_t group = 1, int64_t dilation = 1) {
     auto wb = weights(name, {m, c / group, k, k}, sx);
     auto* n = b.node("Conv", {x, wb[0], wb[1]}, {name}, name);
-    OnnxBuilder::attr(n, "pads", std::vector<int64_t>{k / 2, k / 2, k / 2, k / 2});
+    const int64_t p = k / 2 * dilation;
+    OnnxBuilder::attr(n, "pads", std::vector<int64_t>{p, p, p, p});
     OnnxBuilder::attr(n, "strides", std::vector<int64_t>{stride, stride});
     OnnxBuilder::attr(n, "group", group);
+    if (dilation > 1) OnnxBuilder::attr(n, "dilations", std::vector<int64_t>{dilation, dilation});
     return name;
   }
 };
@@ -152,9 +155,8 @@ void check_own_gemm(const Graph& g, int64_t vnni_patch, int64_t vnni_1x1, int64_
                     int64_t avx2_patch = -1, int64_t avx2_1x1 = -1) {
   if (avx2_patch < 0) avx2_patch = vnni_patch, avx2_1x1 = vnni_1x1;
   const std::vector<float> ref = run_whole(g, "reference", nullptr);
-  for (const char* spec :
-       {"cpu:threads=2", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2",
-        "cpu:threads=1,isa=avx2,residual=separate"}) {
+  for (const char* spec : {"cpu:threads=2", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2",
+                           "cpu:threads=1,isa=avx2,residual=separate"}) {
     INFO(spec);
     const bool at_avx2 = std::string(spec).find("avx2") != std::string::npos;
     if (at_avx2 && !test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA"))
@@ -292,7 +294,8 @@ TEST_CASE("the own int8 GEMMs' edges: stem, odd K, column groups, deep patches, 
   // Batch 2 of a 15x13 C = 3 input: a 7x7 stride-2 stem (pads 3) to M = 20, a 1x1 to M = 7
   // (one partial block), a 1x1 over K = 7 (odd: padded to 8) to M = 136 (more than one
   // column group, a single-block tail), a 3x3 to 40, a 3x3 40 -> 40 whose QAdd with the
-  // previous conv is fused, a 1x1 to 512 and a 3x3 over 512 (depth 4608) to M = 12.
+  // previous conv is fused, a 1x1 to 512, a 3x3 over 512 (depth 4608) to M = 12 and a
+  // 3x3 with dilation 2 (pads 2) to M = 10.
   QdqBuilder q;
   q.b.input("x", {2, 3, 15, 13});
   const std::string x = q.qdq("x", 0.03f, 4);
@@ -305,13 +308,14 @@ TEST_CASE("the own int8 GEMMs' edges: stem, odd K, column groups, deep patches, 
   const std::string s = q.qdq("sum", 0.09f, 10);
   const std::string c6 = q.qdq(q.conv("c6", s, 0.09f, 40, 512, 1, 1), 0.05f, -1);
   const std::string c7 = q.qdq(q.conv("c7", c6, 0.05f, 512, 12, 3, 1), 0.08f, 7);
-  q.b.node("Identity", {c7}, {"y"});
+  const std::string c8 = q.qdq(q.conv("c8", c7, 0.08f, 12, 10, 3, 1, 1, 2), 0.05f, 0);
+  q.b.node("Identity", {c8}, {"y"});
   q.b.output("y");
   ConvertOptions o;
   o.evaluate_constants = run_reference_node;
   Graph g = convert_ok(q.b, "cpu_int8_gemm_edges.onnx", o);
   // VNNI: C = 7 is no multiple of 4, so c3 runs on patches; AVX2 takes odd K directly.
-  check_own_gemm(g, 5, 2, 1, 4, 3);
+  check_own_gemm(g, 6, 2, 1, 5, 3);
 }
 
 TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 and 2, channel tails") {
@@ -335,4 +339,38 @@ TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 and 2, channel ta
       REQUIRE(got.size() == ref.size());
       CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
     }
+}
+
+TEST_CASE("the AVX2 GEMM called directly equals the scalar rules on a million outputs") {
+  if (!test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA")) return;
+  // 2000 rows x 500 columns (a 4-column tail), odd k, a fused QAdd, one thread: every
+  // output against qmath::requantize and qmath::add_values, the reference's scalar rules.
+  const int64_t rows = 2000, m = 500, k = 37;  // odd k: one padded pair
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> byte(-128, 127), bias(-5000, 5000);
+  std::uniform_real_distribution<float> scale(0.0005f, 0.003f), factor(0.2f, 0.9f);
+  std::vector<int8_t> a(size_t(rows * k)), w(size_t(m * k)), r(size_t(rows * m));
+  for (int8_t& v : a) v = int8_t(byte(rng));
+  for (int8_t& v : w) v = int8_t(byte(rng));
+  for (int8_t& v : r) v = int8_t(byte(rng));
+  std::vector<int32_t> b(static_cast<size_t>(m));
+  std::vector<float> mult(static_cast<size_t>(m));
+  for (int64_t o = 0; o < m; ++o) b[size_t(o)] = bias(rng), mult[size_t(o)] = scale(rng);
+  const int32_t zx = -17, zy = 9;
+  cpu::QGemmAvx2Weights pw =
+      cpu::qgemm_avx2_pack(w.data(), m, k, b.data(), zx, mult, zy, -128, 127);
+  const qmath::AddFactors f{factor(rng), factor(rng), 5, -3, -11};
+  pw.residual = r.data();
+  pw.fa = f.fa, pw.fb = f.fb, pw.za = f.za, pw.zb = f.zb, pw.zc = f.zy;
+  std::vector<int8_t> got(size_t(rows * m));
+  cpu::qgemm_avx2_run(pw, a.data(), k, rows, got.data(), m, nullptr, 0);
+  int64_t wrong = 0;
+  for (int64_t p = 0; p < rows; ++p)
+    for (int64_t o = 0; o < m; ++o) {
+      int32_t acc = b[size_t(o)];
+      for (int64_t i = 0; i < k; ++i) acc += (a[size_t(p * k + i)] - zx) * w[size_t(o * k + i)];
+      const int8_t q = qmath::requantize(acc, mult[size_t(o)], zy);
+      wrong += got[size_t(p * m + o)] != qmath::add_values(q, r[size_t(p * m + o)], f);
+    }
+  CHECK(wrong == 0);
 }

@@ -301,8 +301,8 @@ CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions
   const NodeAttrs& at = n.attrs;
   if (at.pads.size() != 0 && at.pads.size() != 4) return {};
   const bool own = options.gemm != CpuKernelOptions::Gemm::kXnnpack;
-  const bool vnni = own && options.isa >= CpuIsa::kAvx512 && qgemm_vnni_available() &&
-                    vnni_applicable(g, n);
+  const bool vnni =
+      own && options.isa >= CpuIsa::kAvx512 && qgemm_vnni_available() && vnni_applicable(g, n);
   // Without VNNI (or at isa=avx2) the exact AVX2 GEMM takes the same convs.
   const bool avx2 = own && !vnni && options.isa >= CpuIsa::kAvx2 && qgemm_avx2_available() &&
                     avx2_applicable(g, n);

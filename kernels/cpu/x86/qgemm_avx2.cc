@@ -95,8 +95,7 @@ inline __m256 opaque(__m256 v) {
 
 // 8 int32 -> 8 int8 with saturation, in lane order.
 inline __m128i pack8(__m256i q) {
-  const __m128i h =
-      _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+  const __m128i h = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
   return _mm_packs_epi16(h, h);
 }
 
@@ -109,10 +108,10 @@ inline __m256i add_residual(const QGemmAvx2Weights& w, __m256i q, const int8_t* 
   else
     std::memcpy(&bytes, r, size_t(lanes));
   const __m256i rv = _mm256_cvtepi8_epi32(_mm_cvtsi64_si128(bytes));
-  const __m256 ta = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q, _mm256_set1_epi32(w.za))),
-                                         _mm256_set1_ps(w.fa)));
-  const __m256 tb = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(rv, _mm256_set1_epi32(w.zb))),
-                                         _mm256_set1_ps(w.fb)));
+  const __m256 ta = opaque(_mm256_mul_ps(
+      _mm256_cvtepi32_ps(_mm256_sub_epi32(q, _mm256_set1_epi32(w.za))), _mm256_set1_ps(w.fa)));
+  const __m256 tb = opaque(_mm256_mul_ps(
+      _mm256_cvtepi32_ps(_mm256_sub_epi32(rv, _mm256_set1_epi32(w.zb))), _mm256_set1_ps(w.fb)));
   __m256 f = _mm256_add_ps(ta, tb);
   f = _mm256_max_ps(f, _mm256_set1_ps(float(-128 - w.zc)));
   f = _mm256_min_ps(f, _mm256_set1_ps(float(127 - w.zc)));
@@ -122,7 +121,8 @@ inline __m256i add_residual(const QGemmAvx2Weights& w, __m256i q, const int8_t* 
 // Requantizes the 8 sums of column block j (output row `row`) and stores `lanes` of them.
 inline void store_block(const QGemmAvx2Weights& w, int64_t j, __m256i acc, int8_t* c, int lanes,
                         int64_t row) {
-  acc = _mm256_add_epi32(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.bias.data() + j * 8)));
+  acc = _mm256_add_epi32(
+      acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.bias.data() + j * 8)));
   __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(w.multiplier.data() + j * 8));
   f = _mm256_max_ps(f, _mm256_set1_ps(float(w.lo - w.zy)));
   f = _mm256_min_ps(f, _mm256_set1_ps(float(w.hi - w.zy)));
@@ -298,7 +298,8 @@ void task(void* ctx, size_t i, size_t jg) {
 // Rows per task: the rows split evenly into as few tasks as the limits allow, rounded
 // up to whole tiles.
 int64_t task_rows(int64_t kp, int64_t rows) {
-  const int64_t fit = std::max<int64_t>(kMR, std::min(kMaxTaskRows, kTaskBytes / 2 / kp) / kMR * kMR);
+  const int64_t fit =
+      std::max<int64_t>(kMR, std::min(kMaxTaskRows, kTaskBytes / 2 / kp) / kMR * kMR);
   if (rows <= fit) return std::max<int64_t>(rows, 1);
   const int64_t tasks = (rows + fit - 1) / fit;
   const int64_t even = (rows + tasks - 1) / tasks;
