@@ -99,35 +99,57 @@ inline __m128i pack8(__m256i q) {
   return _mm_packs_epi16(h, h);
 }
 
+// The epilogue's constants as vectors, made once per micro-tile: the int8 stores may
+// alias the weights object, so reading its fields per block reloads and converts them.
+struct Epilogue {
+  const int32_t* bias;
+  const float* mult;
+  const int8_t* residual;  // the fused QAdd's other operand, rows of m; null: none
+  int64_t m;
+  __m256 lo, hi;  // the clamp less zy
+  __m256i zy;
+  __m256 fa, fb, rlo, rhi;  // the QAdd's factors and clamp less zc
+  __m256i za, zb, zc;
+  explicit Epilogue(const QGemmAvx2Weights& w)
+      : bias(w.bias.data()),
+        mult(w.multiplier.data()),
+        residual(w.residual),
+        m(w.m),
+        lo(_mm256_set1_ps(float(w.lo - w.zy))),
+        hi(_mm256_set1_ps(float(w.hi - w.zy))),
+        zy(_mm256_set1_epi32(w.zy)),
+        fa(_mm256_set1_ps(w.fa)),
+        fb(_mm256_set1_ps(w.fb)),
+        rlo(_mm256_set1_ps(float(-128 - w.zc))),
+        rhi(_mm256_set1_ps(float(127 - w.zc))),
+        za(_mm256_set1_epi32(w.za)),
+        zb(_mm256_set1_epi32(w.zb)),
+        zc(_mm256_set1_epi32(w.zc)) {}
+};
+
 // The fused QAdd: rne(float(q - za) * fa + float(r - zb) * fb) + zc, saturated
 // (separate multiply and add, as qmath::add_values: no fused multiply-add).
-inline __m256i add_residual(const QGemmAvx2Weights& w, __m256i q, const int8_t* r, int lanes) {
+inline __m256i add_residual(const Epilogue& e, __m256i q, const int8_t* r, int lanes) {
   int64_t bytes = 0;
   if (lanes == 8)
     std::memcpy(&bytes, r, 8);
   else
     std::memcpy(&bytes, r, size_t(lanes));
   const __m256i rv = _mm256_cvtepi8_epi32(_mm_cvtsi64_si128(bytes));
-  const __m256 ta = opaque(_mm256_mul_ps(
-      _mm256_cvtepi32_ps(_mm256_sub_epi32(q, _mm256_set1_epi32(w.za))), _mm256_set1_ps(w.fa)));
-  const __m256 tb = opaque(_mm256_mul_ps(
-      _mm256_cvtepi32_ps(_mm256_sub_epi32(rv, _mm256_set1_epi32(w.zb))), _mm256_set1_ps(w.fb)));
-  __m256 f = _mm256_add_ps(ta, tb);
-  f = _mm256_max_ps(f, _mm256_set1_ps(float(-128 - w.zc)));
-  f = _mm256_min_ps(f, _mm256_set1_ps(float(127 - w.zc)));
-  return _mm256_add_epi32(_mm256_cvtps_epi32(f), _mm256_set1_epi32(w.zc));
+  const __m256 ta = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q, e.za)), e.fa));
+  const __m256 tb = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(rv, e.zb)), e.fb));
+  const __m256 f = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(ta, tb), e.rlo), e.rhi);
+  return _mm256_add_epi32(_mm256_cvtps_epi32(f), e.zc);
 }
 
 // Requantizes the 8 sums of column block j (output row `row`) and stores `lanes` of them.
-inline void store_block(const QGemmAvx2Weights& w, int64_t j, __m256i acc, int8_t* c, int lanes,
+inline void store_block(const Epilogue& e, int64_t j, __m256i acc, int8_t* c, int lanes,
                         int64_t row) {
-  acc = _mm256_add_epi32(
-      acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.bias.data() + j * 8)));
-  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(w.multiplier.data() + j * 8));
-  f = _mm256_max_ps(f, _mm256_set1_ps(float(w.lo - w.zy)));
-  f = _mm256_min_ps(f, _mm256_set1_ps(float(w.hi - w.zy)));
-  __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), _mm256_set1_epi32(w.zy));
-  if (w.residual) q = add_residual(w, q, w.residual + row * w.m + j * 8, lanes);
+  acc = _mm256_add_epi32(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e.bias + j * 8)));
+  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(e.mult + j * 8));
+  f = _mm256_min_ps(_mm256_max_ps(f, e.lo), e.hi);
+  __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), e.zy);
+  if (e.residual) q = add_residual(e, q, e.residual + row * e.m + j * 8, lanes);
   const __m128i b = pack8(q);
   if (lanes == 8) {
     _mm_storel_epi64(reinterpret_cast<__m128i*>(c), b);
@@ -189,11 +211,13 @@ __attribute__((noinline)) void micro_tile(const Tile& t, int64_t r0, int64_t j) 
       row_step<NB>(ap + r * w.kp + q * 2, bv, acc[r]);
     }
   }
+  const Epilogue e(w);
+  int lanes[NB];
+  for (int b = 0; b < NB; ++b) lanes[b] = int(std::min<int64_t>(8, w.m - (j + b) * 8));
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
     for (int b = 0; b < NB; ++b) {
-      const int lanes = int(std::min<int64_t>(8, w.m - (j + b) * 8));
-      store_block(w, j + b, acc[r][b], t.c + (r0 + r) * t.c_stride + (j + b) * 8, lanes,
+      store_block(e, j + b, acc[r][b], t.c + (r0 + r) * t.c_stride + (j + b) * 8, lanes[b],
                   t.row_base + r0 + r);
     }
 }
