@@ -249,16 +249,23 @@ void columns(const Tile& t, int64_t rows, int64_t j0, int64_t j1) {
   if (j < j1) rows_tile<1>(t, rows, j);
 }
 
-// n int8 -> n int16 (x - zx).
+// 16 int8 -> 16 int16 (x - zx).
+inline void widen16(const int8_t* src, __m256i z, int16_t* dst) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst),
+                      _mm256_sub_epi16(_mm256_cvtepi8_epi16(v), z));
+}
+
+// n int8 -> n int16 (x - zx); from 16 on, the tail as one vector overlapping the last
+// (a stem's 21-byte patch row: two vectors).
 inline void widen(const int8_t* src, int64_t n, int32_t zx, int16_t* dst) {
   const __m256i z = _mm256_set1_epi16(int16_t(zx));
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i),
-                        _mm256_sub_epi16(_mm256_cvtepi8_epi16(v), z));
+  if (n < 16) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = int16_t(src[i] - zx);
+    return;
   }
-  for (; i < n; ++i) dst[i] = int16_t(src[i] - zx);
+  for (int64_t i = 0; i + 16 <= n; i += 16) widen16(src + i, z, dst + i);
+  if (n % 16) widen16(src + n - 16, z, dst + n - 16);
 }
 
 // Output pixel p's patch as x - zx: 0 where the window leaves the input and for
