@@ -1,6 +1,9 @@
 // QConv and QGemm on XNNPACK's qc8 convolution (int8 NHWC, per-channel weight
 // scales, int32 bias, fp32 requantization with round half to even: the
 // arithmetic of docs/int8.md). QGemm is a 1x1 convolution over N "pixels".
+// Dense QConvs run on the own VNNI GEMM (AVX-512 VNNI) or the own exact AVX2 GEMM
+// (AVX2 + FMA, or isa=avx2) instead where those apply; depthwise ones on the own
+// AVX-512 loop.
 #include <algorithm>
 
 #include "graph/quant_math.h"
