@@ -341,11 +341,13 @@ TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 and 2, channel ta
     }
 }
 
-TEST_CASE("the AVX2 GEMM called directly equals the scalar rules on a million outputs") {
-  if (!test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA")) return;
-  // 2000 rows x 500 columns (a 4-column tail), odd k, a fused QAdd, one thread: every
-  // output against qmath::requantize and qmath::add_values, the reference's scalar rules.
-  const int64_t rows = 2000, m = 500, k = 37;  // odd k: one padded pair
+namespace {
+
+// qgemm_avx2_run on 2000 rows of odd k = 37 (one padded pair) by m columns, one
+// thread, with a fused QAdd or an int8 clamp [lo, hi]: every output against
+// qmath::requantize and qmath::add_values, the reference's scalar rules.
+void check_avx2_direct(int64_t m, bool residual, int32_t lo, int32_t hi) {
+  const int64_t rows = 2000, k = 37;
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> byte(-128, 127), bias(-5000, 5000);
   std::uniform_real_distribution<float> scale(0.0005f, 0.003f), factor(0.2f, 0.9f);
@@ -357,11 +359,12 @@ TEST_CASE("the AVX2 GEMM called directly equals the scalar rules on a million ou
   std::vector<float> mult(static_cast<size_t>(m));
   for (int64_t o = 0; o < m; ++o) b[size_t(o)] = bias(rng), mult[size_t(o)] = scale(rng);
   const int32_t zx = -17, zy = 9;
-  cpu::QGemmAvx2Weights pw =
-      cpu::qgemm_avx2_pack(w.data(), m, k, b.data(), zx, mult, zy, -128, 127);
+  cpu::QGemmAvx2Weights pw = cpu::qgemm_avx2_pack(w.data(), m, k, b.data(), zx, mult, zy, lo, hi);
   const qmath::AddFactors f{factor(rng), factor(rng), 5, -3, -11};
-  pw.residual = r.data();
-  pw.fa = f.fa, pw.fb = f.fb, pw.za = f.za, pw.zb = f.zb, pw.zc = f.zy;
+  if (residual) {
+    pw.residual = r.data();
+    pw.fa = f.fa, pw.fb = f.fb, pw.za = f.za, pw.zb = f.zb, pw.zc = f.zy;
+  }
   std::vector<int8_t> got(size_t(rows * m));
   cpu::qgemm_avx2_run(pw, a.data(), k, rows, got.data(), m, nullptr, 0);
   int64_t wrong = 0;
@@ -369,8 +372,22 @@ TEST_CASE("the AVX2 GEMM called directly equals the scalar rules on a million ou
     for (int64_t o = 0; o < m; ++o) {
       int32_t acc = b[size_t(o)];
       for (int64_t i = 0; i < k; ++i) acc += (a[size_t(p * k + i)] - zx) * w[size_t(o * k + i)];
-      const int8_t q = qmath::requantize(acc, mult[size_t(o)], zy);
-      wrong += got[size_t(p * m + o)] != qmath::add_values(q, r[size_t(p * m + o)], f);
+      const int8_t q = qmath::requantize(acc, mult[size_t(o)], zy, lo, hi);
+      const int8_t want = residual ? qmath::add_values(q, r[size_t(p * m + o)], f) : q;
+      wrong += got[size_t(p * m + o)] != want;
     }
   CHECK(wrong == 0);
+}
+
+}  // namespace
+
+TEST_CASE("the AVX2 GEMM called directly equals the scalar rules on a million outputs") {
+  if (!test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA")) return;
+  // m = 500: the last column group ends in a single block of 4 columns; m = 492: in a
+  // pair of blocks with 12 columns (the 16-byte store's tail).
+  for (int64_t m : {500, 492})
+    for (bool residual : {true, false}) {
+      INFO("m " << m << " residual " << residual);
+      check_avx2_direct(m, residual, residual ? -128 : -20, residual ? 127 : 100);
+    }
 }

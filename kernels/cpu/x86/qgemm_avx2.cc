@@ -93,10 +93,36 @@ inline __m256 opaque(__m256 v) {
   return v;
 }
 
-// 8 int32 -> 8 int8 with saturation, in lane order.
-inline __m128i pack8(__m256i q) {
-  const __m128i h = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-  return _mm_packs_epi16(h, h);
+// NB x 8 int32 -> int8 with saturation, in lane order (NB = 2: 16 bytes).
+template <int NB>
+inline __m128i pack(const __m256i* q) {
+  if constexpr (NB == 1) {
+    const __m128i h =
+        _mm_packs_epi32(_mm256_castsi256_si128(q[0]), _mm256_extracti128_si256(q[0], 1));
+    return _mm_packs_epi16(h, h);
+  } else {
+    // [q0 0-3, q1 0-3 | q0 4-7, q1 4-7] -> [q0 0-7 | q1 0-7] as int16, then bytes
+    const __m256i h = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[0], q[1]), 0xD8);
+    return _mm_packs_epi16(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+  }
+}
+
+// n (<= 16) bytes at p, the rest of the vector zero.
+inline __m128i load_bytes(const int8_t* p, int n) {
+  if (n == 16) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  if (n == 8) return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+  alignas(16) int8_t buf[16] = {};
+  std::memcpy(buf, p, size_t(n));
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(buf));
+}
+
+// The first n (<= 16) bytes of v to p.
+inline void store_bytes(int8_t* p, __m128i v, int n) {
+  if (n == 16) return _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+  if (n == 8) return _mm_storel_epi64(reinterpret_cast<__m128i*>(p), v);
+  alignas(16) int8_t buf[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(buf), v);
+  std::memcpy(p, buf, size_t(n));
 }
 
 // The epilogue's constants as vectors, made once per micro-tile: the int8 stores may
@@ -109,7 +135,7 @@ struct Epilogue {
   __m256 lo, hi;  // the clamp less zy
   __m256i zy;
   __m256 fa, fb, rlo, rhi;  // the QAdd's factors and clamp less zc
-  __m256i za, zb, zc;
+  __m256i zy_za, zb, zc;    // zy - za: the conv's output less the QAdd's zero point
   explicit Epilogue(const QGemmAvx2Weights& w)
       : bias(w.bias.data()),
         mult(w.multiplier.data()),
@@ -122,41 +148,44 @@ struct Epilogue {
         fb(_mm256_set1_ps(w.fb)),
         rlo(_mm256_set1_ps(float(-128 - w.zc))),
         rhi(_mm256_set1_ps(float(127 - w.zc))),
-        za(_mm256_set1_epi32(w.za)),
+        zy_za(_mm256_set1_epi32(w.zy - w.za)),
         zb(_mm256_set1_epi32(w.zb)),
         zc(_mm256_set1_epi32(w.zc)) {}
 };
 
-// The fused QAdd: rne(float(q - za) * fa + float(r - zb) * fb) + zc, saturated
-// (separate multiply and add, as qmath::add_values: no fused multiply-add).
-inline __m256i add_residual(const Epilogue& e, __m256i q, const int8_t* r, int lanes) {
-  int64_t bytes = 0;
-  if (lanes == 8)
-    std::memcpy(&bytes, r, 8);
-  else
-    std::memcpy(&bytes, r, size_t(lanes));
-  const __m256i rv = _mm256_cvtepi8_epi32(_mm_cvtsi64_si128(bytes));
-  const __m256 ta = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q, e.za)), e.fa));
+// The 8 sums of column block j requantized, less zy: rne(clamp(float(acc) * M)).
+inline __m256i requantize(const Epilogue& e, int64_t j, __m256i acc) {
+  acc = _mm256_add_epi32(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e.bias + j * 8)));
+  const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(e.mult + j * 8));
+  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, e.lo), e.hi));
+}
+
+// The fused QAdd of q (the conv's output less zy) and 8 residual values r:
+// rne(float(q + zy - za) * fa + float(r - zb) * fb) + zc, saturated (separate multiply
+// and add, as qmath::add_values: no fused multiply-add).
+inline __m256i add_residual(const Epilogue& e, __m256i q, __m128i r) {
+  const __m256i rv = _mm256_cvtepi8_epi32(r);
+  const __m256 ta = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(q, e.zy_za)), e.fa));
   const __m256 tb = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(rv, e.zb)), e.fb));
   const __m256 f = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(ta, tb), e.rlo), e.rhi);
   return _mm256_add_epi32(_mm256_cvtps_epi32(f), e.zc);
 }
 
-// Requantizes the 8 sums of column block j (output row `row`) and stores `lanes` of them.
-inline void store_block(const Epilogue& e, int64_t j, __m256i acc, int8_t* c, int lanes,
-                        int64_t row) {
-  acc = _mm256_add_epi32(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e.bias + j * 8)));
-  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(e.mult + j * 8));
-  f = _mm256_min_ps(_mm256_max_ps(f, e.lo), e.hi);
-  __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), e.zy);
-  if (e.residual) q = add_residual(e, q, e.residual + row * e.m + j * 8, lanes);
-  const __m128i b = pack8(q);
-  if (lanes == 8) {
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(c), b);
+// Requantizes one row's NB blocks of sums from column block j (output row `row`) and
+// stores the first n bytes (8 * NB but for the last block's tail).
+template <int NB>
+inline void store_row(const Epilogue& e, int64_t j, const __m256i* acc, int8_t* c, int n,
+                      int64_t row) {
+  __m256i q[NB];
+  for (int b = 0; b < NB; ++b) q[b] = requantize(e, j + b, acc[b]);
+  if (e.residual) {
+    const __m128i r = load_bytes(e.residual + row * e.m + j * 8, n);
+    q[0] = add_residual(e, q[0], r);
+    if constexpr (NB == 2) q[1] = add_residual(e, q[1], _mm_srli_si128(r, 8));
   } else {
-    const int64_t bytes = _mm_cvtsi128_si64(b);
-    std::memcpy(c, &bytes, size_t(lanes));
+    for (int b = 0; b < NB; ++b) q[b] = _mm256_add_epi32(q[b], e.zy);
   }
+  store_bytes(c, pack<NB>(q), n);
 }
 
 // acc[b] += vpmaddwd(the int32 at `pair` broadcast, bv[b]) for NB blocks, as one asm
@@ -212,14 +241,10 @@ __attribute__((noinline)) void micro_tile(const Tile& t, int64_t r0, int64_t j) 
     }
   }
   const Epilogue e(w);
-  int lanes[NB];
-  for (int b = 0; b < NB; ++b) lanes[b] = int(std::min<int64_t>(8, w.m - (j + b) * 8));
+  const int n = int(std::min<int64_t>(8 * NB, w.m - j * 8));
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
-    for (int b = 0; b < NB; ++b) {
-      store_block(e, j + b, acc[r][b], t.c + (r0 + r) * t.c_stride + (j + b) * 8, lanes[b],
-                  t.row_base + r0 + r);
-    }
+    store_row<NB>(e, j, acc[r], t.c + (r0 + r) * t.c_stride + j * 8, n, t.row_base + r0 + r);
 }
 
 template <int NB>
