@@ -77,15 +77,6 @@ struct Job {
   int64_t task_rows;
 };
 
-// A task's rows of A, widened, for the micro-tiles.
-struct Tile {
-  const QGemmAvx2Weights* w;
-  const int16_t* a;  // rows of w->kp int16
-  int8_t* c;         // the task's first output row
-  int64_t c_stride;
-  int64_t row_base;  // the output row of a's row 0 (for the residual)
-};
-
 // An opaque copy: keeps the compiler from fusing a product into the following add
 // (GCC contracts a * b + c into an FMA in this target region otherwise).
 inline __m256 opaque(__m256 v) {
@@ -125,8 +116,8 @@ inline void store_bytes(int8_t* p, __m128i v, int n) {
   std::memcpy(p, buf, size_t(n));
 }
 
-// The epilogue's constants as vectors, made once per micro-tile: the int8 stores may
-// alias the weights object, so reading its fields per block reloads and converts them.
+// The epilogue's constants as vectors, made once per task: the int8 stores may alias
+// the weights object, so reading its fields per block reloads and converts them.
 struct Epilogue {
   const int32_t* bias;
   const float* mult;
@@ -153,9 +144,19 @@ struct Epilogue {
         zc(_mm256_set1_epi32(w.zc)) {}
 };
 
-// The 8 sums of column block j requantized, less zy: rne(clamp(float(acc) * M)).
+// A task's rows of A, widened, for the micro-tiles.
+struct Tile {
+  const QGemmAvx2Weights* w;
+  const Epilogue* e;
+  const int16_t* a;  // rows of w->kp int16
+  int8_t* c;         // the task's first output row
+  int64_t c_stride;
+  int64_t row_base;  // the output row of a's row 0 (for the residual)
+};
+
+// The 8 sums of column block j (bias included) requantized, less zy:
+// rne(clamp(float(acc) * M)).
 inline __m256i requantize(const Epilogue& e, int64_t j, __m256i acc) {
-  acc = _mm256_add_epi32(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e.bias + j * 8)));
   const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(e.mult + j * 8));
   return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, e.lo), e.hi));
 }
@@ -227,7 +228,8 @@ __attribute__((noinline)) void micro_tile(const Tile& t, int64_t r0, int64_t j) 
   __m256i acc[MR][NB];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
-    for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_setzero_si256();
+    for (int b = 0; b < NB; ++b)  // the sums start at the bias
+      acc[r][b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.e->bias + (j + b) * 8));
   const int16_t* bp = w.packed.data() + j * k2 * 16;
   const int16_t* ap = t.a + r0 * w.kp;
   for (int64_t q = 0; q < k2; ++q) {
@@ -240,7 +242,7 @@ __attribute__((noinline)) void micro_tile(const Tile& t, int64_t r0, int64_t j) 
       row_step<NB>(ap + r * w.kp + q * 2, bv, acc[r]);
     }
   }
-  const Epilogue e(w);
+  const Epilogue& e = *t.e;
   const int n = int(std::min<int64_t>(8 * NB, w.m - j * 8));
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
@@ -346,7 +348,8 @@ void task(void* ctx, size_t i, size_t jg) {
       if (w.kp > w.k) dst[w.k] = 0;
     }
   }
-  const Tile t{&w, buf, jb.c + r0 * jb.c_stride, jb.c_stride, r0};
+  const Epilogue e(w);
+  const Tile t{&w, &e, buf, jb.c + r0 * jb.c_stride, jb.c_stride, r0};
   const int64_t j0 = int64_t(jg) * kGroupBlocks;
   columns(t, r1 - r0, j0, std::min(w.blocks, j0 + kGroupBlocks));
 }
