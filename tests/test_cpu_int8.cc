@@ -200,9 +200,10 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
   for (float v : ref) spread = std::max(spread, double(std::abs(v)));
   CHECK(spread > 0.2);  // the output carries signal, not one saturated value
   const bool vnni = cpu::qgemm_vnni_available();
-  for (const char* spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,gemm=xnnpack",
-                           "cpu:threads=1,residual=separate", "cpu:threads=1,isa=avx2",
-                           "cpu:threads=2,isa=avx2", "cpu:threads=1,isa=avx2,residual=separate"}) {
+  for (const char* spec :
+       {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,gemm=xnnpack",
+        "cpu:threads=1,residual=separate", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2",
+        "cpu:threads=1,isa=avx2,residual=separate", "cpu:threads=1,isa=generic"}) {
     INFO(spec);
     const bool at_avx2 = std::string(spec).find("avx2") != std::string::npos;
     if (at_avx2 && !test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA"))
@@ -213,12 +214,16 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
     // 4 QConv, QGemm, QMaxPool on XNNPACK; where the CPU has VNNI, the 1x1 conv on the
     // own GEMM, the stem (C = 3, padded to 4) and the 3x3 on its patches, the depthwise
     // conv on the own AVX-512 loop; at isa=avx2 the same three on the exact AVX2 GEMM
-    // and the depthwise conv on XNNPACK
-    const bool own = (vnni || at_avx2) && std::string(spec).find("xnnpack") == std::string::npos;
+    // and the depthwise conv on XNNPACK; isa=generic: all on XNNPACK
+    const bool own = (vnni || at_avx2) && std::string(spec).find("xnnpack") == std::string::npos &&
+                     std::string(spec).find("generic") == std::string::npos;
     const std::string gemm = at_avx2 ? "avx2" : "vnni";
     CHECK(cpu_test::count_kind(kinds, "qgemm_" + gemm) == (own ? 1 : 0));
     CHECK(cpu_test::count_kind(kinds, "qconv_" + gemm) == (own ? 2 : 0));
     CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == (own && !at_avx2 ? 1 : 0));
+    if (!at_avx2)  // VNNI, XNNPACK or isa=generic: never the AVX2 GEMM
+      CHECK(cpu_test::count_kind(kinds, "qgemm_avx2") + cpu_test::count_kind(kinds, "qconv_avx2") ==
+            0);
     CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? (at_avx2 ? 3 : 2) : 6));
     const bool fuse = own && std::string(spec).find("separate") == std::string::npos;
     CHECK(cpu_test::count_kind(kinds, "fused") ==
