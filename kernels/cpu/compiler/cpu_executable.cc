@@ -1,7 +1,8 @@
 // Compiling a node range for the cpu processor, in phases over a RangePlan
 // (range_plan.h):
-//  1. analyse: native support per node, producers and readers; 4-D float
-//     activations are NHWC inside, everything else logical;
+//  1. analyse: native support per node, producers and readers; 4-D images
+//     are NHWC inside, everything else (transformer 4-D tensors too:
+//     image_layout.h) logical;
 //  2. place: producers write straight into their channel slice of a
 //     concatenated buffer (pixel stride = its channel count);
 //  3. fuse: the fusion groups (fusion.cc);

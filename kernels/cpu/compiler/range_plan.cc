@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "kernels/cpu/compiler/image_layout.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace tandem::cpu {
@@ -12,7 +13,7 @@ bool RangePlan::is_nhwc(int t) const {
   const Tensor& x = g.tensor(t);
   return local[size_t(t)] && x.shape.size() == 4 &&
          (x.dtype == DType::kFloat32 || x.dtype == DType::kInt8) && !x.is_constant() &&
-         !keep_nchw[size_t(t)];
+         !keep_nchw[size_t(t)] && image[size_t(t)];
 }
 
 FusionGroup& RangePlan::group_at(int node) {
@@ -75,6 +76,7 @@ Status analyse_range(RangePlan& p) {
   p.is_output.assign(nt, false);
   p.local.assign(nt, false);
   p.keep_nchw.assign(nt, false);
+  p.image = image_layout_tensors(g);
   for (int t : p.io.inputs) p.producer[size_t(t)] = -1, p.local[size_t(t)] = true;
   for (int t : p.io.outputs) p.is_output[size_t(t)] = true;
   for (int i = p.first; i < p.last; ++i) {
@@ -178,7 +180,8 @@ void place_tensors(RangePlan& p) {
     const Node& n = g.nodes[size_t(i)];
     if (!p.sup(i).factory) continue;
     if (n.op == OpType::kSplit) place_split_input(p, n);
-    if (n.op != OpType::kConcat) continue;
+    // Channel offsets in one buffer: NHWC images only (a logical tensor's concat copies).
+    if (n.op != OpType::kConcat || !p.is_nhwc(n.outputs[0])) continue;
     if (place_concat_output(p, n)) place_concat_inputs(p, n);
   }
   // Everything else is its own root.

@@ -61,6 +61,7 @@ struct RangePlan {
   std::vector<bool> is_output;            // a range output
   std::vector<bool> local;                // produced in the range or a range input
   std::vector<bool> keep_nchw;            // a range input left in the caller's layout
+  std::vector<bool> image;                // a 4-D image, not a logical 4-D tensor (image_layout.h)
   std::vector<Placement> place;           // local tensors
   std::vector<FusionGroup> groups;
 

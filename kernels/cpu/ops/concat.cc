@@ -39,7 +39,10 @@ class ConcatKernel : public CpuKernel {
   std::vector<Copy> copies_;
 };
 
+Expected<KernelPtr> make_logical_concat(const KernelArgs& a);
+
 Expected<KernelPtr> make_concat(const KernelArgs& a) {
+  if (!a.outputs[0].nhwc) return make_logical_concat(a);  // logical 4-D (image_layout.h)
   return KernelPtr(new ConcatKernel(a));
 }
 
@@ -102,7 +105,13 @@ CpuOpSupport concat_support(const Graph& g, const Node& n) {
     return g.tensor(n.outputs[0]).dtype == DType::kFloat32 ? contiguous_kernel(make_logical_concat)
                                                            : CpuOpSupport{};
   }
-  if (n.attrs.axis != 1) return {};
+  // 4-D: channels of NHWC images (make_concat), or any axis of logical tensors
+  // (image_layout.h), which the NHWC factory hands to the logical one.
+  bool logical_ok = g.tensor(n.outputs[0]).dtype == DType::kFloat32;
+  for (int t : n.inputs)
+    logical_ok &= t >= 0 && g.tensor(t).dtype == DType::kFloat32 && g.tensor(t).shape.size() == 4;
+  if (n.attrs.axis != 1)
+    return logical_ok ? contiguous_kernel(make_logical_concat) : CpuOpSupport{};
   for (int t : n.inputs)
     if (t < 0 || g.tensor(t).is_constant() || g.tensor(t).shape.size() != 4) return {};
   return strided_kernel(make_concat);

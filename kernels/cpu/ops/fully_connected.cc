@@ -30,6 +30,7 @@ Expected<KernelPtr> make_fully_connected(const KernelArgs& a) {
   const CpuTensor& x = a.inputs[0];
   const CpuTensor& b = a.inputs[1];
   const CpuTensor& y = a.outputs[0];
+  if (x.nhwc || y.nhwc) return unsupported("fully connected '" + n.name + "' on an NHWC tensor");
   const bool gemm = n.op == OpType::kGemm;
   const bool trans_b = gemm && n.attrs.trans_b;
   const int64_t k = x.shape.back();
@@ -100,8 +101,8 @@ CpuOpSupport fully_connected_support(const Graph& g, const Node& n) {
       if (!c.is_constant() || !(ce == 1 || (ce == out && c.shape.back() == out))) return {};
     }
   } else {
-    // NHWC 4-D activations have another memory order than MatMul's logical one.
-    if (x.shape.size() < 1 || x.shape.size() > 3) return {};
+    // 4-D: logical activations only (image_layout.h); make_fully_connected refuses NHWC.
+    if (x.shape.size() < 1 || x.shape.size() > 4) return {};
     if (x.shape.back() != b.shape[0] || y.back() != b.shape[1]) return {};
   }
   return contiguous_kernel(make_fully_connected);

@@ -40,6 +40,8 @@ class GatherKernel : public CpuKernel {
 };
 
 Expected<KernelPtr> make_gather(const KernelArgs& a) {
+  if (a.inputs[0].nhwc || a.outputs[0].nhwc)  // logical order is not NHWC memory order
+    return unsupported("gather '" + a.node->name + "' on an NHWC tensor");
   return KernelPtr(new GatherKernel(a));
 }
 
@@ -48,10 +50,8 @@ Expected<KernelPtr> make_gather(const KernelArgs& a) {
 CpuOpSupport gather_support(const Graph& g, const Node& n) {
   if (n.inputs.size() != 1 || n.inputs[0] < 0 || n.outputs.size() != 1) return {};
   const Tensor& x = g.tensor(n.inputs[0]);
-  const Shape& y = g.tensor(n.outputs[0]).shape;
-  // 4-D tensors are NHWC inside a range: their logical order is not their memory order.
-  if (x.dtype != DType::kFloat32 || x.is_constant() || x.shape.size() == 4 || y.size() == 4)
-    return {};
+  // 4-D: only logical ones (image_layout.h); make_gather refuses NHWC images.
+  if (x.dtype != DType::kFloat32 || x.is_constant()) return {};
   return contiguous_kernel(make_gather);
 }
 

@@ -89,7 +89,19 @@ class LayerNormKernel : public CpuKernel {
   int64_t length_ = 1, rows_ = 0, in_stride_ = 0, out_stride_ = 0, per_task_ = 1;
 };
 
+bool trailing_axes(size_t rank, const std::vector<int64_t>& axes) {
+  for (size_t i = 0; i < axes.size(); ++i)
+    if (axes[i] != int64_t(rank - axes.size() + i)) return false;
+  return !axes.empty();
+}
+
 Expected<KernelPtr> make_layer_norm(const KernelArgs& a) {
+  // NHWC: over the channels only; logical: over trailing axes.
+  const CpuTensor& x = a.inputs[0];
+  const std::vector<int64_t>& axes = a.node->attrs.axes;
+  const bool ok = x.nhwc ? axes == std::vector<int64_t>{1} : trailing_axes(x.shape.size(), axes);
+  if (!ok || x.nhwc != a.outputs[0].nhwc)
+    return unsupported("layer norm '" + a.node->name + "': axes are not the stored rows");
   return KernelPtr(new LayerNormKernel(a));
 }
 
@@ -97,7 +109,9 @@ Expected<KernelPtr> make_layer_norm(const KernelArgs& a) {
 // tensor, or a suffix of the logical axes of any other rank.
 bool rows_are_innermost(const Shape& x, const std::vector<int64_t>& axes) {
   if (axes.empty()) return false;
-  if (x.size() == 4) return axes == std::vector<int64_t>{1};
+  // 4-D: the channels of an NHWC image, or trailing axes of a logical tensor
+  // (image_layout.h); make_layer_norm refuses the other pairing.
+  if (x.size() == 4 && axes == std::vector<int64_t>{1}) return true;
   return axes.back() == int64_t(x.size()) - 1;
 }
 

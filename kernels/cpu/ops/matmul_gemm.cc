@@ -180,6 +180,8 @@ bool node_dims(const Graph& g, const Node& n, MatMulDims* d) {
 }
 
 Expected<KernelPtr> make_matmul_gemm(const KernelArgs& a) {
+  for (const CpuTensor* t : {&a.inputs[0], &a.inputs[1], &a.outputs[0]})
+    if (t->nhwc) return unsupported("MatMul '" + a.node->name + "' on an NHWC tensor");
   MatMulDims d;
   if (!node_dims(*a.g, *a.node, &d))
     return internal_error("MatMul '" + a.node->name + "': shapes do not multiply");
@@ -198,8 +200,9 @@ CpuOpSupport matmul_support(const Graph& g, const Node& n, const CpuKernelOption
   const Tensor& b = g.tensor(n.inputs[1]);
   const Shape& y = g.tensor(n.outputs[0]).shape;
   MatMulDims d;
-  const bool own = gemm_isa_supported(options.isa) && !x.is_constant() && x.shape.size() != 4 &&
-                   b.shape.size() != 4 && y.size() != 4 && matmul_dims(x.shape, b.shape, &d);
+  // 4-D operands: logical ones only (image_layout.h); make_matmul_gemm refuses NHWC.
+  const bool own = gemm_isa_supported(options.isa) && !x.is_constant() && !y.empty() &&
+                   matmul_dims(x.shape, b.shape, &d);
   // gemm=xnnpack keeps constant-B MatMuls on the fully connected path, gemm=own takes
   // them all, auto where the own GEMM is measured to pay.
   using G = CpuKernelOptions::Gemm;

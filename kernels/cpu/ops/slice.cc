@@ -98,8 +98,8 @@ class RowSliceKernel : public CpuKernel {
 
 bool row_slice(const Graph& g, const Node& n, std::vector<SliceDim>* dims) {
   const Tensor& x = g.tensor(n.inputs[0]);
-  if (x.shape.empty() || x.shape.size() == 4 || x.dtype != DType::kFloat32 || x.is_constant())
-    return false;
+  // 4-D: logical tensors only (image_layout.h); make_row_slice refuses NHWC ones.
+  if (x.shape.empty() || x.dtype != DType::kFloat32 || x.is_constant()) return false;
   if (!slice_dims(n.attrs, x.shape, n.name, dims).ok()) return false;
   for (const SliceDim& d : *dims)
     if (d.count <= 0) return false;
@@ -107,6 +107,8 @@ bool row_slice(const Graph& g, const Node& n, std::vector<SliceDim>* dims) {
 }
 
 Expected<KernelPtr> make_row_slice(const KernelArgs& a) {
+  if (a.inputs[0].nhwc || a.outputs[0].nhwc)
+    return unsupported("slice '" + a.node->name + "': an NHWC tensor is not row-major");
   std::vector<SliceDim> dims;
   if (!row_slice(*a.g, *a.node, &dims))
     return internal_error("slice '" + a.node->name + "' is not a row-major slice");
@@ -114,6 +116,7 @@ Expected<KernelPtr> make_row_slice(const KernelArgs& a) {
 }
 
 Expected<KernelPtr> make_slice(const KernelArgs& a) {
+  if (!a.inputs[0].nhwc && !a.outputs[0].nhwc) return make_row_slice(a);  // a logical 4-D tensor
   std::vector<SliceDim> dims;
   if (!nhwc_slice(*a.g, *a.node, &dims) || !a.inputs[0].nhwc || !a.outputs[0].nhwc)
     return internal_error("slice '" + a.node->name + "' is not an NHWC slice");
@@ -125,9 +128,9 @@ Expected<KernelPtr> make_slice(const KernelArgs& a) {
 CpuOpSupport slice_support(const Graph& g, const Node& n) {
   if (n.inputs.empty() || n.inputs[0] < 0 || n.outputs.size() != 1) return {};
   std::vector<SliceDim> dims;
+  if (nhwc_slice(g, n, &dims)) return strided_kernel(make_slice);
   if (row_slice(g, n, &dims)) return contiguous_kernel(make_row_slice);
-  if (!nhwc_slice(g, n, &dims)) return {};
-  return strided_kernel(make_slice);
+  return {};
 }
 
 }  // namespace tandem::cpu

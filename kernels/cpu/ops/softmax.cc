@@ -60,6 +60,11 @@ RowFn own_softmax_row(CpuIsa isa) {
 }
 
 Expected<KernelPtr> make_softmax(const KernelArgs& a) {
+  // An NHWC tensor's rows are its channels (axis 1), a logical one's its last axis.
+  const int64_t rank = int64_t(a.inputs[0].shape.size());
+  const int64_t want = a.inputs[0].nhwc ? 1 : rank - 1;
+  if (a.node->attrs.axis != want || a.inputs[0].nhwc != a.outputs[0].nhwc)
+    return unsupported("softmax '" + a.node->name + "': axis is not the stored rows");
   if (RowFn row = own_softmax_row(a.options.isa))
     return KernelPtr(new SoftmaxKernel(a, row, a.options.isa));
   const Node& n = *a.node;
@@ -86,9 +91,10 @@ CpuOpSupport softmax_support(const Graph& g, const Node& n) {
   if (x.is_constant() || x.shape.empty() || shape_elements(x.shape) <= 0) return {};
   int64_t rank = static_cast<int64_t>(x.shape.size());
   bool last = n.attrs.axis == rank - 1;
+  // 4-D: channels of an NHWC image or the last axis of a logical tensor
+  // (image_layout.h); make_softmax refuses the other pairing.
   bool channels_4d = rank == 4 && n.attrs.axis == 1;
   if (!last && !channels_4d) return {};
-  if (rank == 4 && !channels_4d) return {};  // NHWC: the last logical axis is not innermost
   return strided_kernel(make_softmax);
 }
 
