@@ -70,6 +70,10 @@ struct Avx2F32 {
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
   static V clamp(V x, V lo, V hi) { return min(max(x, lo), hi); }
+  // x where x >= floor, else 0 (a softmax's denormal tail flushed: see norm_rows_impl.h).
+  static V flush_below(V x, float floor) {
+    return _mm256_and_ps(x, _mm256_cmp_ps(x, _mm256_set1_ps(floor), _CMP_GE_OQ));
+  }
   // Round to nearest even.
   static V round(V x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // x * 2^n for integral n in [-126, 127] (builds 2^n from its exponent bits;

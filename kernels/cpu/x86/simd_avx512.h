@@ -81,6 +81,10 @@ struct Avx512F32 {
   static V min(V a, V b) { return _mm512_maskz_min_ps(0xFFFF, a, b); }
   static V max(V a, V b) { return _mm512_maskz_max_ps(0xFFFF, a, b); }
   static V clamp(V x, V lo, V hi) { return min(max(x, lo), hi); }
+  // x where x >= floor, else 0 (a softmax's denormal tail flushed: see norm_rows_impl.h).
+  static V flush_below(V x, float floor) {
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(floor), _CMP_GE_OQ), x);
+  }
   // Round to nearest even.
   static V round(V x) { return _mm512_maskz_roundscale_ps(0xFFFF, x, _MM_FROUND_TO_NEAREST_INT); }
   // x * 2^n for integral n (vscalefps: exact, saturating to 0 / inf).
