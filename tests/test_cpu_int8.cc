@@ -8,13 +8,16 @@
 #include <random>
 
 #include "engine/executor.h"
+#include "graph/quant_math.h"
 #include "kernels/cpu/x86/qdwconv_avx512.h"
+#include "kernels/cpu/x86/qgemm_avx2.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
 #include "kernels/reference/reference_kernels.h"
 #include "scheduler/pipeline.h"
 #include "tests/cpu_compare.h"
 #include "tests/onnx_builder.h"
 #include "tests/onnx_convert_helpers.h"
+#include "tests/skip.h"
 
 using namespace tandem;
 using namespace tandem::test;
@@ -78,12 +81,14 @@ class QdqBuilder {
     return {name + "_wd", name + "_bd"};
   }
   std::string conv(const std::string& name, const std::string& x, float sx, int64_t c, int64_t m,
-                   int64_t k, int64_t stride, int64_t group = 1) {
+                   int64_t k, int64_t stride, int64_t group = 1, int64_t dilation = 1) {
     auto wb = weights(name, {m, c / group, k, k}, sx);
     auto* n = b.node("Conv", {x, wb[0], wb[1]}, {name}, name);
-    OnnxBuilder::attr(n, "pads", std::vector<int64_t>{k / 2, k / 2, k / 2, k / 2});
+    const int64_t p = k / 2 * dilation;
+    OnnxBuilder::attr(n, "pads", std::vector<int64_t>{p, p, p, p});
     OnnxBuilder::attr(n, "strides", std::vector<int64_t>{stride, stride});
     OnnxBuilder::attr(n, "group", group);
+    if (dilation > 1) OnnxBuilder::attr(n, "dilations", std::vector<int64_t>{dilation, dilation});
     return name;
   }
 };
@@ -143,6 +148,36 @@ std::vector<float> run_whole(const Graph& g, const std::string& spec,
   return out[0];
 }
 
+// g on the own GEMMs at every level this CPU has (VNNI: the default spec; AVX2:
+// isa=avx2), 1 and 2 threads, the residual fused and apart: the kinds, and bytes
+// equal to the reference's. A level the CPU lacks is reported as skipped.
+void check_own_gemm(const Graph& g, int64_t vnni_patch, int64_t vnni_1x1, int64_t fused,
+                    int64_t avx2_patch = -1, int64_t avx2_1x1 = -1) {
+  if (avx2_patch < 0) avx2_patch = vnni_patch, avx2_1x1 = vnni_1x1;
+  const std::vector<float> ref = run_whole(g, "reference", nullptr);
+  for (const char* spec : {"cpu:threads=2", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2",
+                           "cpu:threads=1,isa=avx2,residual=separate"}) {
+    INFO(spec);
+    const bool at_avx2 = std::string(spec).find("avx2") != std::string::npos;
+    if (at_avx2 && !test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA"))
+      continue;
+    std::vector<std::string> kinds;
+    const std::vector<float> got = run_whole(g, spec, &kinds);
+    if (at_avx2) {
+      CHECK(cpu_test::count_kind(kinds, "qconv_avx2") == avx2_patch);
+      CHECK(cpu_test::count_kind(kinds, "qgemm_avx2") == avx2_1x1);
+    } else if (cpu::qgemm_vnni_available()) {
+      CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == vnni_patch);
+      CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == vnni_1x1);
+    }
+    const bool own = at_avx2 || cpu::qgemm_vnni_available();
+    const bool apart = std::string(spec).find("separate") != std::string::npos;
+    CHECK(cpu_test::count_kind(kinds, "fused") == (own && !apart ? fused : 0));
+    REQUIRE(got.size() == ref.size());
+    CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("the QDQ model maps every op onto an int8 op") {
@@ -165,20 +200,31 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
   for (float v : ref) spread = std::max(spread, double(std::abs(v)));
   CHECK(spread > 0.2);  // the output carries signal, not one saturated value
   const bool vnni = cpu::qgemm_vnni_available();
-  for (const char* spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,gemm=xnnpack",
-                           "cpu:threads=1,residual=separate"}) {
+  for (const char* spec :
+       {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,gemm=xnnpack",
+        "cpu:threads=1,residual=separate", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2",
+        "cpu:threads=1,isa=avx2,residual=separate", "cpu:threads=1,isa=generic"}) {
     INFO(spec);
+    const bool at_avx2 = std::string(spec).find("avx2") != std::string::npos;
+    if (at_avx2 && !test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA"))
+      continue;
     std::vector<std::string> kinds;
     const std::vector<float> got = run_whole(g, spec, &kinds);
     CHECK(cpu_test::count_kind(kinds, "reference") == 0);
     // 4 QConv, QGemm, QMaxPool on XNNPACK; where the CPU has VNNI, the 1x1 conv on the
     // own GEMM, the stem (C = 3, padded to 4) and the 3x3 on its patches, the depthwise
-    // conv on the own AVX-512 loop
-    const bool own = vnni && std::string(spec).find("xnnpack") == std::string::npos;
-    CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == (own ? 1 : 0));
-    CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == (own ? 2 : 0));
-    CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == (own ? 1 : 0));
-    CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? 2 : 6));
+    // conv on the own AVX-512 loop; at isa=avx2 the same three on the exact AVX2 GEMM
+    // and the depthwise conv on XNNPACK; isa=generic: all on XNNPACK
+    const bool own = (vnni || at_avx2) && std::string(spec).find("xnnpack") == std::string::npos &&
+                     std::string(spec).find("generic") == std::string::npos;
+    const std::string gemm = at_avx2 ? "avx2" : "vnni";
+    CHECK(cpu_test::count_kind(kinds, "qgemm_" + gemm) == (own ? 1 : 0));
+    CHECK(cpu_test::count_kind(kinds, "qconv_" + gemm) == (own ? 2 : 0));
+    CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == (own && !at_avx2 ? 1 : 0));
+    if (!at_avx2)  // VNNI, XNNPACK or isa=generic: never the AVX2 GEMM
+      CHECK(cpu_test::count_kind(kinds, "qgemm_avx2") + cpu_test::count_kind(kinds, "qconv_avx2") ==
+            0);
+    CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? (at_avx2 ? 3 : 2) : 6));
     const bool fuse = own && std::string(spec).find("separate") == std::string::npos;
     CHECK(cpu_test::count_kind(kinds, "fused") ==
           (fuse ? 1 : 0));  // the QAdd, in the 3x3's epilogue
@@ -269,7 +315,7 @@ TEST_CASE("a pipeline hands int8 activations between stages in int8 slots") {
   }
 }
 
-TEST_CASE("the own VNNI GEMM's edges: strided patches, column and row tails, wide depth") {
+TEST_CASE("the own int8 GEMMs' edges: strided patches, column and row tails, wide depth") {
   // 3x3 stride 2 over C = 5 (padded to 8) with M = 20 (a 4-column tail), then a 1x1 to M = 24 over
   // 20 channels, then a 3x3 over 24 channels to 40; 7x9 input: pixel counts not multiples of 8.
   QdqBuilder q;
@@ -283,15 +329,35 @@ TEST_CASE("the own VNNI GEMM's edges: strided patches, column and row tails, wid
   ConvertOptions o;
   o.evaluate_constants = run_reference_node;
   Graph g = convert_ok(q.b, "cpu_int8_vnni_edges.onnx", o);
-  const std::vector<float> ref = run_whole(g, "reference", nullptr);
-  std::vector<std::string> kinds;
-  const std::vector<float> got = run_whole(g, "cpu:threads=2", &kinds);
-  if (cpu::qgemm_vnni_available()) {
-    CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == 2);
-    CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == 1);
-  }
-  REQUIRE(got.size() == ref.size());
-  CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+  check_own_gemm(g, 2, 1, 0);
+}
+
+TEST_CASE("the own int8 GEMMs' edges: stem, odd K, column groups, deep patches, residual") {
+  // Batch 2 of a 15x13 C = 3 input: a 7x7 stride-2 stem (pads 3) to M = 20, a 1x1 to M = 7
+  // (one partial block), a 1x1 over K = 7 (odd: padded to 8) to M = 136 (more than one
+  // column group, a single-block tail), a 3x3 to 40, a 3x3 40 -> 40 whose QAdd with the
+  // previous conv is fused, a 1x1 to 512, a 3x3 over 512 (depth 4608) to M = 12 and a
+  // 3x3 with dilation 2 (pads 2) to M = 10.
+  QdqBuilder q;
+  q.b.input("x", {2, 3, 15, 13});
+  const std::string x = q.qdq("x", 0.03f, 4);
+  const std::string c1 = q.qdq(q.conv("c1", x, 0.03f, 3, 20, 7, 2), 0.05f, -3);
+  const std::string c2 = q.qdq(q.conv("c2", c1, 0.05f, 20, 7, 1, 1), 0.04f, 6);
+  const std::string c3 = q.qdq(q.conv("c3", c2, 0.04f, 7, 136, 1, 1), 0.05f, -12);
+  const std::string c4 = q.qdq(q.conv("c4", c3, 0.05f, 136, 40, 3, 1), 0.07f, 2);
+  const std::string c5 = q.qdq(q.conv("c5", c4, 0.07f, 40, 40, 3, 1), 0.06f, -5);
+  q.b.node("Add", {c4, c5}, {"sum"}, "add");
+  const std::string s = q.qdq("sum", 0.09f, 10);
+  const std::string c6 = q.qdq(q.conv("c6", s, 0.09f, 40, 512, 1, 1), 0.05f, -1);
+  const std::string c7 = q.qdq(q.conv("c7", c6, 0.05f, 512, 12, 3, 1), 0.08f, 7);
+  const std::string c8 = q.qdq(q.conv("c8", c7, 0.08f, 12, 10, 3, 1, 1, 2), 0.05f, 0);
+  q.b.node("Identity", {c8}, {"y"});
+  q.b.output("y");
+  ConvertOptions o;
+  o.evaluate_constants = run_reference_node;
+  Graph g = convert_ok(q.b, "cpu_int8_gemm_edges.onnx", o);
+  // VNNI: C = 7 is no multiple of 4, so c3 runs on patches; AVX2 takes odd K directly.
+  check_own_gemm(g, 6, 2, 1, 5, 3);
 }
 
 TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 and 2, channel tails") {
@@ -314,5 +380,56 @@ TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 and 2, channel ta
         CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == 1);
       REQUIRE(got.size() == ref.size());
       CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+    }
+}
+
+namespace {
+
+// qgemm_avx2_run on 2000 rows of odd k = 37 (one padded pair) by m columns, one
+// thread, with a fused QAdd or an int8 clamp [lo, hi]: every output against
+// qmath::requantize and qmath::add_values, the reference's scalar rules.
+void check_avx2_direct(int64_t m, bool residual, int32_t lo, int32_t hi) {
+  const int64_t rows = 2000, k = 37;
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> byte(-128, 127), bias(-5000, 5000);
+  std::uniform_real_distribution<float> scale(0.0005f, 0.003f), factor(0.2f, 0.9f);
+  std::vector<int8_t> a(size_t(rows * k)), w(size_t(m * k)), r(size_t(rows * m));
+  for (int8_t& v : a) v = int8_t(byte(rng));
+  for (int8_t& v : w) v = int8_t(byte(rng));
+  for (int8_t& v : r) v = int8_t(byte(rng));
+  std::vector<int32_t> b(static_cast<size_t>(m));
+  std::vector<float> mult(static_cast<size_t>(m));
+  for (int64_t o = 0; o < m; ++o) b[size_t(o)] = bias(rng), mult[size_t(o)] = scale(rng);
+  const int32_t zx = -17, zy = 9;
+  cpu::QGemmAvx2Weights pw = cpu::qgemm_avx2_pack(w.data(), m, k, b.data(), zx, mult, zy, lo, hi);
+  const qmath::AddFactors f{factor(rng), factor(rng), 5, -3, -11};
+  if (residual) {
+    pw.residual = r.data();
+    pw.fa = f.fa, pw.fb = f.fb, pw.za = f.za, pw.zb = f.zb, pw.zc = f.zy;
+  }
+  std::vector<int8_t> got(size_t(rows * m));
+  cpu::qgemm_avx2_run(pw, a.data(), k, rows, got.data(), m, nullptr, 0);
+  int64_t wrong = 0;
+  for (int64_t p = 0; p < rows; ++p)
+    for (int64_t o = 0; o < m; ++o) {
+      int32_t acc = b[size_t(o)];
+      for (int64_t i = 0; i < k; ++i) acc += (a[size_t(p * k + i)] - zx) * w[size_t(o * k + i)];
+      const int8_t q = qmath::requantize(acc, mult[size_t(o)], zy, lo, hi);
+      const int8_t want = residual ? qmath::add_values(q, r[size_t(p * m + o)], f) : q;
+      wrong += got[size_t(p * m + o)] != want;
+    }
+  CHECK(wrong == 0);
+}
+
+}  // namespace
+
+TEST_CASE("the AVX2 GEMM called directly equals the scalar rules on a million outputs") {
+  if (!test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA")) return;
+  // m = 500: the last column group ends in a single block of 4 columns; m = 492: in a
+  // pair of blocks with 12 columns (the 16-byte store's tail).
+  for (int64_t m : {500, 492})
+    for (bool residual : {true, false}) {
+      INFO("m " << m << " residual " << residual);
+      check_avx2_direct(m, residual, residual ? -128 : -20, residual ? 127 : 100);
     }
 }

@@ -250,7 +250,8 @@ Expected<KernelPtr> make_gated(const KernelArgs& args);
 // QuantizeLinear, DequantizeLinear, QAdd on own loops (qelementwise.cc);
 // QMaxPool (XNNPACK s8), QGlobalAveragePool, channel QConcat (qpool.cc).
 // Dense QConvs on the own VNNI GEMM, depthwise ones on the own AVX-512 loop, where the
-// CPU has them (isa >= avx512, gemm != xnnpack); XNNPACK qc8 otherwise.
+// CPU has them (isa >= avx512, gemm != xnnpack); dense ones on the own exact AVX2 GEMM
+// where VNNI is missing or isa=avx2; XNNPACK qc8 otherwise.
 CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
 CpuOpSupport qelementwise_support(const Graph& g, const Node& n);
 CpuOpSupport qpool_support(const Graph& g, const Node& n);

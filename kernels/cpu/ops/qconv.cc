@@ -1,12 +1,16 @@
 // QConv and QGemm on XNNPACK's qc8 convolution (int8 NHWC, per-channel weight
 // scales, int32 bias, fp32 requantization with round half to even: the
 // arithmetic of docs/int8.md). QGemm is a 1x1 convolution over N "pixels".
+// Dense QConvs run on the own VNNI GEMM (AVX-512 VNNI) or the own exact AVX2 GEMM
+// (AVX2 + FMA, or isa=avx2) instead where those apply; depthwise ones on the own
+// AVX-512 loop.
 #include <algorithm>
 
 #include "graph/quant_math.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
 #include "kernels/cpu/ops/conv_geometry.h"
 #include "kernels/cpu/x86/qdwconv_avx512.h"
+#include "kernels/cpu/x86/qgemm_avx2.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
 
 namespace tandem::cpu {
@@ -92,6 +96,33 @@ bool multipliers_in_range(const Graph& g, const Node& n) {
   return true;
 }
 
+// The multipliers (sx * sw[m]) / sy of n's output channels.
+std::vector<float> conv_multipliers(const Graph& g, const Node& n) {
+  const Quantization& qx = g.tensor(n.inputs[0]).quant;
+  const Quantization& qw = g.tensor(n.inputs[1]).quant;
+  const Quantization& qy = g.tensor(n.outputs[0]).quant;
+  std::vector<float> mult(static_cast<size_t>(g.tensor(n.inputs[1]).shape[0]));
+  for (size_t o = 0; o < mult.size(); ++o) mult[o] = qmath::conv_multiplier(qx, qw, o, qy);
+  return mult;
+}
+
+// The QAdd reading n's output (fusion.cc put it in n's epilogue): sets the own
+// GEMM's residual fields (either weights type) to add `residual` with its rule.
+template <class Weights>
+void fuse_qadd(const Graph& g, const Node& n, const CpuTensor& residual, Weights& w) {
+  for (const Node& add : g.nodes) {
+    if (add.op != OpType::kQAdd || add.inputs.size() != 2) continue;
+    const int mine = add.inputs[0] == n.outputs[0] ? 0 : add.inputs[1] == n.outputs[0] ? 1 : -1;
+    if (mine < 0) continue;
+    const qmath::AddFactors f = qmath::add_factors(g.tensor(n.outputs[0]).quant,
+                                                   g.tensor(add.inputs[size_t(1 - mine)]).quant,
+                                                   g.tensor(add.outputs[0]).quant);
+    w.residual = residual.i8();
+    w.fa = f.fa, w.fb = f.fb, w.za = f.za, w.zb = f.zb, w.zc = f.zy;
+    return;
+  }
+}
+
 // A 1x1 stride-1 unpadded dense QConv as one GEMM over the NHWC pixels (x86/qgemm_vnni.h).
 class QConvVnni final : public CpuKernel {
  public:
@@ -104,12 +135,9 @@ class QConvVnni final : public CpuKernel {
     const Graph& g = *a.g;
     const Node& n = *a.node;
     const Quantization& qx = g.tensor(n.inputs[0]).quant;
-    const Quantization& qw = g.tensor(n.inputs[1]).quant;
     const Quantization& qy = g.tensor(n.outputs[0]).quant;
     const Shape& ws = a.inputs[1].shape;
     const int64_t m = ws[0], k = (ws[1] + 3) / 4 * 4 * ws[2] * ws[3];
-    std::vector<float> mult(static_cast<size_t>(m));
-    for (int64_t o = 0; o < m; ++o) mult[size_t(o)] = qmath::conv_multiplier(qx, qw, size_t(o), qy);
     const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
     const ConvGeometry q = conv_geometry(g, n);
     direct_ = q.direct() && q.c % 4 == 0;
@@ -121,10 +149,11 @@ class QConvVnni final : public CpuKernel {
                 : qconv_vnni_patch_weights(a.inputs[1].i8(), m, ws[1], ws[2], ws[3]);
     w_ = qgemm_vnni_pack(direct_ ? a.inputs[1].i8() : patch_w.data(), m, k,
                          has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
-                         qx.zero_point[0], mult, qy.zero_point[0], n.attrs.qmin, n.attrs.qmax);
+                         qx.zero_point[0], conv_multipliers(g, n), qy.zero_point[0], n.attrs.qmin,
+                         n.attrs.qmax);
     consumed_constants.push_back(n.inputs[1]);
     if (has_bias) consumed_constants.push_back(n.inputs[2]);
-    if (a.residual.data) fuse_add(g, n, a.residual);
+    if (a.residual.data) fuse_qadd(g, n, a.residual, w_);
   }
   Status run(pthreadpool_t pool) override {
     if (direct_)
@@ -134,21 +163,6 @@ class QConvVnni final : public CpuKernel {
     return Status();
   }
   const char* kind() const override { return direct_ ? "qgemm_vnni" : "qconv_vnni"; }
-
-  // The QAdd reading this conv's output (fusion.cc put it in the epilogue).
-  void fuse_add(const Graph& g, const Node& n, const CpuTensor& residual) {
-    for (const Node& add : g.nodes) {
-      if (add.op != OpType::kQAdd || add.inputs.size() != 2) continue;
-      const int mine = add.inputs[0] == n.outputs[0] ? 0 : add.inputs[1] == n.outputs[0] ? 1 : -1;
-      if (mine < 0) continue;
-      const qmath::AddFactors f = qmath::add_factors(g.tensor(n.outputs[0]).quant,
-                                                     g.tensor(add.inputs[size_t(1 - mine)]).quant,
-                                                     g.tensor(add.outputs[0]).quant);
-      w_.residual = residual.i8();
-      w_.fa = f.fa, w_.fb = f.fb, w_.za = f.za, w_.zb = f.zb, w_.zc = f.zy;
-      return;
-    }
-  }
 
  private:
   const int8_t* x_;
@@ -161,6 +175,57 @@ class QConvVnni final : public CpuKernel {
 
 Expected<KernelPtr> make_qconv_vnni(const KernelArgs& a) {
   return KernelPtr(new QConvVnni(a));
+}
+
+// A dense QConv on the own exact AVX2 GEMM (x86/qgemm_avx2.h): 1x1 stride-1 unpadded
+// convs as one GEMM over the NHWC pixels, others over gathered patches.
+class QConvAvx2 final : public CpuKernel {
+ public:
+  explicit QConvAvx2(const KernelArgs& a)
+      : x_(a.inputs[0].i8()),
+        y_(a.outputs[0].i8()),
+        rows_(a.inputs[0].n() * a.inputs[0].h() * a.inputs[0].w()),
+        x_stride_(a.inputs[0].pixel_stride),
+        y_stride_(a.outputs[0].pixel_stride) {
+    const Graph& g = *a.g;
+    const Node& n = *a.node;
+    const Shape& ws = a.inputs[1].shape;
+    const ConvGeometry q = conv_geometry(g, n);
+    direct_ = q.direct();
+    geo_ = {q.n, q.h, q.w, q.c, q.oh, q.ow, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, q.pt, q.pl};
+    const int64_t m = ws[0], k = direct_ ? q.c : geo_.depth();
+    const std::vector<int8_t> patch_w =
+        direct_ ? std::vector<int8_t>()
+                : qconv_avx2_patch_weights(a.inputs[1].i8(), m, ws[1], ws[2], ws[3]);
+    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
+    w_ = qgemm_avx2_pack(direct_ ? a.inputs[1].i8() : patch_w.data(), m, k,
+                         has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
+                         g.tensor(n.inputs[0]).quant.zero_point[0], conv_multipliers(g, n),
+                         g.tensor(n.outputs[0]).quant.zero_point[0], n.attrs.qmin, n.attrs.qmax);
+    consumed_constants.push_back(n.inputs[1]);
+    if (has_bias) consumed_constants.push_back(n.inputs[2]);
+    if (a.residual.data) fuse_qadd(g, n, a.residual, w_);
+  }
+  Status run(pthreadpool_t pool) override {
+    if (direct_)
+      qgemm_avx2_run(w_, x_, x_stride_, rows_, y_, y_stride_, pool, cpu_pool_flags());
+    else
+      qconv_avx2_run(w_, geo_, x_, y_, pool, cpu_pool_flags());
+    return Status();
+  }
+  const char* kind() const override { return direct_ ? "qgemm_avx2" : "qconv_avx2"; }
+
+ private:
+  const int8_t* x_;
+  int8_t* y_;
+  int64_t rows_, x_stride_, y_stride_;
+  bool direct_ = true;
+  QConvAvx2Geometry geo_{};
+  QGemmAvx2Weights w_;
+};
+
+Expected<KernelPtr> make_qconv_avx2(const KernelArgs& a) {
+  return KernelPtr(new QConvAvx2(a));
 }
 
 // A depthwise QConv (one filter per channel) on the own AVX-512 loop (x86/qdwconv_avx512.h).
@@ -224,6 +289,13 @@ bool vnni_applicable(const Graph& g, const Node& n) {
   return (w[1] + 3) / 4 * 4 * w[2] * w[3] <= kQConvVnniMaxDepth;  // patches on the stack
 }
 
+// The AVX2 GEMM takes what the VNNI one does except 1x1 convs deeper than its
+// buffer holds rows of.
+bool avx2_applicable(const Graph& g, const Node& n) {
+  const Shape& w = g.tensor(n.inputs[1]).shape;
+  return vnni_applicable(g, n) && (w[2] * w[3] > 1 || w[1] <= kQGemmAvx2MaxK);
+}
+
 }  // namespace
 
 CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
@@ -231,14 +303,18 @@ CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions
   if (n.op == OpType::kQGemm) return contiguous_kernel(make_qgemm);
   const NodeAttrs& at = n.attrs;
   if (at.pads.size() != 0 && at.pads.size() != 4) return {};
-  const bool own =
-      options.gemm != CpuKernelOptions::Gemm::kXnnpack && options.isa >= CpuIsa::kAvx512;
-  if (own && qgemm_vnni_available() && vnni_applicable(g, n)) {
-    CpuOpSupport s = contiguous_kernel(make_qconv_vnni);
+  const bool own = options.gemm != CpuKernelOptions::Gemm::kXnnpack;
+  const bool vnni =
+      own && options.isa >= CpuIsa::kAvx512 && qgemm_vnni_available() && vnni_applicable(g, n);
+  // Without VNNI (or at isa=avx2) the exact AVX2 GEMM takes the same convs.
+  const bool avx2 = own && !vnni && options.isa >= CpuIsa::kAvx2 && qgemm_avx2_available() &&
+                    avx2_applicable(g, n);
+  if (vnni || avx2) {
+    CpuOpSupport s = contiguous_kernel(vnni ? make_qconv_vnni : make_qconv_avx2);
     s.adds_residual = true;  // a following QAdd in the epilogue
     return s;
   }
-  if (own && qdwconv_avx512_available() && qdw_applicable(g, n))
+  if (own && options.isa >= CpuIsa::kAvx512 && qdwconv_avx512_available() && qdw_applicable(g, n))
     return contiguous_kernel(make_qdwconv);
   return contiguous_kernel(make_qconv);
 }

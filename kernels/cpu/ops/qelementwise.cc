@@ -40,17 +40,25 @@ class QElementwise final : public CpuKernel {
   static void task(void* ctx, size_t t) {
     const auto* k = static_cast<const QElementwise*>(ctx);
     const int64_t i0 = int64_t(t) * kChunk, i1 = std::min(k->count_, i0 + kChunk);
+    // Locals, not members: int8 stores may alias *k, so the loops would reload the
+    // scale and pointers every element and not vectorize (QuantizeLinear: a scalar
+    // divss per element).
+    const float scale = k->scale_;
+    const int32_t zp = k->zp_;
     if (k->op_ == OpType::kQuantizeLinear) {
+      const float* x = k->x_;
       auto* y = reinterpret_cast<int8_t*>(k->y_);
-      for (int64_t i = i0; i < i1; ++i) y[i] = qmath::quantize(k->x_[i], k->scale_, k->zp_);
+      for (int64_t i = i0; i < i1; ++i) y[i] = qmath::quantize(x[i], scale, zp);
     } else if (k->op_ == OpType::kDequantizeLinear) {
       const auto* x = reinterpret_cast<const int8_t*>(k->x_);
-      for (int64_t i = i0; i < i1; ++i) k->y_[i] = qmath::dequantize(x[i], k->scale_, k->zp_);
+      float* y = k->y_;
+      for (int64_t i = i0; i < i1; ++i) y[i] = qmath::dequantize(x[i], scale, zp);
     } else {
       const auto* a = reinterpret_cast<const int8_t*>(k->x_);
       const auto* b = reinterpret_cast<const int8_t*>(k->b_);
       auto* y = reinterpret_cast<int8_t*>(k->y_);
-      for (int64_t i = i0; i < i1; ++i) y[i] = qmath::add_values(a[i], b[i], k->add_);
+      const qmath::AddFactors f = k->add_;
+      for (int64_t i = i0; i < i1; ++i) y[i] = qmath::add_values(a[i], b[i], f);
     }
   }
 

@@ -1,0 +1,403 @@
+#include "kernels/cpu/x86/qgemm_avx2.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include "kernels/cpu/x86/simd_target.h"
+#endif
+
+namespace tandem::cpu {
+
+QGemmAvx2Weights qgemm_avx2_pack(const int8_t* w, int64_t m, int64_t k, const int32_t* bias,
+                                 int32_t zx, const std::vector<float>& multiplier, int32_t zy,
+                                 int32_t lo, int32_t hi) {
+  QGemmAvx2Weights p;
+  p.k = k, p.kp = (k + 1) / 2 * 2, p.m = m, p.blocks = (m + 7) / 8;
+  p.zx = zx, p.zy = zy, p.lo = lo, p.hi = hi;
+  const int64_t k2 = p.kp / 2;
+  p.packed.assign(size_t(p.blocks * k2 * 16), 0);
+  p.bias.assign(size_t(p.blocks * 8), 0);
+  p.multiplier.assign(size_t(p.blocks * 8), 0.0f);
+  for (int64_t col = 0; col < m; ++col) {
+    const int64_t j = col / 8, lane = col % 8;
+    for (int64_t kk = 0; kk < k; ++kk)
+      p.packed[size_t((j * k2 + kk / 2) * 16 + lane * 2 + kk % 2)] = w[col * k + kk];
+    p.bias[size_t(col)] = bias ? bias[col] : 0;
+    p.multiplier[size_t(col)] = multiplier[size_t(col)];
+  }
+  return p;
+}
+
+std::vector<int8_t> qconv_avx2_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
+                                             int64_t kw) {
+  const int64_t row = (kw * c + 1) / 2 * 2;
+  std::vector<int8_t> out(size_t(m * kh * row), 0);
+  for (int64_t o = 0; o < m; ++o)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t ky = 0; ky < kh; ++ky)
+        for (int64_t kx = 0; kx < kw; ++kx)
+          out[size_t((o * kh + ky) * row + kx * c + ci)] = w[((o * c + ci) * kh + ky) * kw + kx];
+  return out;
+}
+
+#if defined(__x86_64__)
+
+bool qgemm_avx2_available() {
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+}
+
+// The kernels below are compiled for AVX2 + FMA (a target region, as the other
+// per-level files: simd_target.h); only called where the CPU has them.
+TANDEM_SIMD_BEGIN_AVX2
+
+namespace {
+
+// Register tile: kMR rows x kNB 8-column blocks of int32 accumulators (6 x 2: 12 of
+// the 16 ymm, two hold the weights, one the broadcast row pair, one the product).
+constexpr int kMR = 6;
+constexpr int kNB = 2;
+// A task's rows: at most kMaxTaskRows (whole tiles), and at most kTaskBytes of int16,
+// so deep patches (3x3 x 512) still give a task up to 60 rows to pass each weight
+// panel over (at 12 rows the weights streamed from L3 bound ResNet-50's layer4).
+constexpr int64_t kMaxTaskRows = 60;
+constexpr int64_t kTaskBytes = 576 << 10;
+constexpr int64_t kGroupBlocks = 16;  // 128 columns per task
+
+struct Job {
+  const QGemmAvx2Weights* w;
+  const int8_t* a;  // 1x1: the rows; conv: the input image
+  int64_t a_stride, rows;
+  int8_t* c;
+  int64_t c_stride;
+  const QConvAvx2Geometry* g;  // null for the 1x1 path
+  int64_t task_rows;
+};
+
+// An opaque copy: keeps the compiler from fusing a product into the following add
+// (GCC contracts a * b + c into an FMA in this target region otherwise).
+inline __m256 opaque(__m256 v) {
+  __asm__("" : "+x"(v));
+  return v;
+}
+
+// NB x 8 int32 -> int8 with saturation, in lane order (NB = 2: 16 bytes).
+template <int NB>
+inline __m128i pack(const __m256i* q) {
+  if constexpr (NB == 1) {
+    const __m128i h =
+        _mm_packs_epi32(_mm256_castsi256_si128(q[0]), _mm256_extracti128_si256(q[0], 1));
+    return _mm_packs_epi16(h, h);
+  } else {
+    // [q0 0-3, q1 0-3 | q0 4-7, q1 4-7] -> [q0 0-7 | q1 0-7] as int16, then bytes
+    const __m256i h = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[0], q[1]), 0xD8);
+    return _mm_packs_epi16(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+  }
+}
+
+// n (<= 16) bytes at p, the rest of the vector zero.
+inline __m128i load_bytes(const int8_t* p, int n) {
+  if (n == 16) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  if (n == 8) return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+  alignas(16) int8_t buf[16] = {};
+  std::memcpy(buf, p, size_t(n));
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(buf));
+}
+
+// The first n (<= 16) bytes of v to p.
+inline void store_bytes(int8_t* p, __m128i v, int n) {
+  if (n == 16) return _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+  if (n == 8) return _mm_storel_epi64(reinterpret_cast<__m128i*>(p), v);
+  alignas(16) int8_t buf[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(buf), v);
+  std::memcpy(p, buf, size_t(n));
+}
+
+// The epilogue's constants as vectors, made once per task: the int8 stores may alias
+// the weights object, so reading its fields per block reloads and converts them.
+struct Epilogue {
+  const int32_t* bias;
+  const float* mult;
+  const int8_t* residual;  // the fused QAdd's other operand, rows of m; null: none
+  int64_t m;
+  __m256 lo, hi;  // the clamp less zy
+  __m256i zy;
+  __m256 fa, fb, rlo, rhi;  // the QAdd's factors and clamp less zc
+  __m256i zy_za, zb, zc;    // zy - za: the conv's output less the QAdd's zero point
+  explicit Epilogue(const QGemmAvx2Weights& w)
+      : bias(w.bias.data()),
+        mult(w.multiplier.data()),
+        residual(w.residual),
+        m(w.m),
+        lo(_mm256_set1_ps(float(w.lo - w.zy))),
+        hi(_mm256_set1_ps(float(w.hi - w.zy))),
+        zy(_mm256_set1_epi32(w.zy)),
+        fa(_mm256_set1_ps(w.fa)),
+        fb(_mm256_set1_ps(w.fb)),
+        rlo(_mm256_set1_ps(float(-128 - w.zc))),
+        rhi(_mm256_set1_ps(float(127 - w.zc))),
+        zy_za(_mm256_set1_epi32(w.zy - w.za)),
+        zb(_mm256_set1_epi32(w.zb)),
+        zc(_mm256_set1_epi32(w.zc)) {}
+};
+
+// A task's rows of A, widened, for the micro-tiles.
+struct Tile {
+  const QGemmAvx2Weights* w;
+  const Epilogue* e;
+  const int16_t* a;  // rows of w->kp int16
+  int8_t* c;         // the task's first output row
+  int64_t c_stride;
+  int64_t row_base;  // the output row of a's row 0 (for the residual)
+};
+
+// The 8 sums of column block j (bias included) requantized, less zy:
+// rne(clamp(float(acc) * M)).
+inline __m256i requantize(const Epilogue& e, int64_t j, __m256i acc) {
+  const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(e.mult + j * 8));
+  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, e.lo), e.hi));
+}
+
+// The fused QAdd of q (the conv's output less zy) and 8 residual values r:
+// rne(float(q + zy - za) * fa + float(r - zb) * fb) + zc, saturated (separate multiply
+// and add, as qmath::add_values: no fused multiply-add).
+inline __m256i add_residual(const Epilogue& e, __m256i q, __m128i r) {
+  const __m256i rv = _mm256_cvtepi8_epi32(r);
+  const __m256 ta = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(q, e.zy_za)), e.fa));
+  const __m256 tb = opaque(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(rv, e.zb)), e.fb));
+  const __m256 f = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(ta, tb), e.rlo), e.rhi);
+  return _mm256_add_epi32(_mm256_cvtps_epi32(f), e.zc);
+}
+
+// Requantizes one row's NB blocks of sums from column block j (output row `row`) and
+// stores the first n bytes (8 * NB but for the last block's tail).
+template <int NB>
+inline void store_row(const Epilogue& e, int64_t j, const __m256i* acc, int8_t* c, int n,
+                      int64_t row) {
+  __m256i q[NB];
+  for (int b = 0; b < NB; ++b) q[b] = requantize(e, j + b, acc[b]);
+  if (e.residual) {
+    const __m128i r = load_bytes(e.residual + row * e.m + j * 8, n);
+    q[0] = add_residual(e, q[0], r);
+    if constexpr (NB == 2) q[1] = add_residual(e, q[1], _mm_srli_si128(r, 8));
+  } else {
+    for (int b = 0; b < NB; ++b) q[b] = _mm256_add_epi32(q[b], e.zy);
+  }
+  store_bytes(c, pack<NB>(q), n);
+}
+
+// acc[b] += vpmaddwd(the int32 at `pair` broadcast, bv[b]) for NB blocks, as one asm
+// block: with intrinsics GCC hoists the broadcasts of all rows, keeps each sum in two
+// registers and spills the accumulators (madd and add are not one instruction).
+template <int NB>
+inline void row_step(const int16_t* pair, const __m256i* bv, __m256i* acc);
+
+template <>
+inline void row_step<1>(const int16_t* pair, const __m256i* bv, __m256i* acc) {
+  __m256i t;
+  __asm__(
+      "vpbroadcastd %[p], %[t]\n\t"
+      "vpmaddwd %[b0], %[t], %[t]\n\t"
+      "vpaddd %[t], %[c0], %[c0]"
+      : [c0] "+x"(acc[0]), [t] "=&x"(t)
+      : [p] "m"(*reinterpret_cast<const int32_t*>(pair)), [b0] "x"(bv[0]));
+}
+
+template <>
+inline void row_step<2>(const int16_t* pair, const __m256i* bv, __m256i* acc) {
+  __m256i t, u;
+  __asm__(
+      "vpbroadcastd %[p], %[t]\n\t"
+      "vpmaddwd %[b0], %[t], %[u]\n\t"
+      "vpmaddwd %[b1], %[t], %[t]\n\t"
+      "vpaddd %[u], %[c0], %[c0]\n\t"
+      "vpaddd %[t], %[c1], %[c1]"
+      : [c0] "+x"(acc[0]), [c1] "+x"(acc[1]), [t] "=&x"(t), [u] "=&x"(u)
+      : [p] "m"(*reinterpret_cast<const int32_t*>(pair)), [b0] "x"(bv[0]), [b1] "x"(bv[1]));
+}
+
+// MR rows (from row r0 of the tile) x NB column blocks starting at block j.
+// Not inlined: in one function with the task's loops, GCC spills the accumulators.
+template <int MR, int NB>
+__attribute__((noinline)) void micro_tile(const Tile& t, int64_t r0, int64_t j) {
+  const QGemmAvx2Weights& w = *t.w;
+  const int64_t k2 = w.kp / 2;
+  __m256i acc[MR][NB];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r)
+    for (int b = 0; b < NB; ++b)  // the sums start at the bias
+      acc[r][b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.e->bias + (j + b) * 8));
+  const int16_t* bp = w.packed.data() + j * k2 * 16;
+  const int16_t* ap = t.a + r0 * w.kp;
+  for (int64_t q = 0; q < k2; ++q) {
+    __m256i bv[NB];
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; ++b)
+      bv[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + (b * k2 + q) * 16));
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+      row_step<NB>(ap + r * w.kp + q * 2, bv, acc[r]);
+    }
+  }
+  const Epilogue& e = *t.e;
+  const int n = int(std::min<int64_t>(8 * NB, w.m - j * 8));
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r)
+    store_row<NB>(e, j, acc[r], t.c + (r0 + r) * t.c_stride + j * 8, n, t.row_base + r0 + r);
+}
+
+template <int NB>
+void rows_tile(const Tile& t, int64_t rows, int64_t j) {
+  int64_t r = 0;
+  for (; r + kMR <= rows; r += kMR) micro_tile<kMR, NB>(t, r, j);
+  switch (rows - r) {
+    case 5:
+      return micro_tile<5, NB>(t, r, j);
+    case 4:
+      return micro_tile<4, NB>(t, r, j);
+    case 3:
+      return micro_tile<3, NB>(t, r, j);
+    case 2:
+      return micro_tile<2, NB>(t, r, j);
+    case 1:
+      return micro_tile<1, NB>(t, r, j);
+    default:
+      return;
+  }
+}
+
+// Column blocks [j0, j1) over all the tile's rows, NB blocks (one panel) at a time.
+void columns(const Tile& t, int64_t rows, int64_t j0, int64_t j1) {
+  int64_t j = j0;
+  for (; j + kNB <= j1; j += kNB) rows_tile<kNB>(t, rows, j);
+  if (j < j1) rows_tile<1>(t, rows, j);
+}
+
+// 16 int8 -> 16 int16 (x - zx).
+inline void widen16(const int8_t* src, __m256i z, int16_t* dst) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst),
+                      _mm256_sub_epi16(_mm256_cvtepi8_epi16(v), z));
+}
+
+// n int8 -> n int16 (x - zx); from 16 on, the tail as one vector overlapping the last
+// (a stem's 21-byte patch row: two vectors).
+inline void widen(const int8_t* src, int64_t n, int32_t zx, int16_t* dst) {
+  const __m256i z = _mm256_set1_epi16(int16_t(zx));
+  if (n < 16) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = int16_t(src[i] - zx);
+    return;
+  }
+  for (int64_t i = 0; i + 16 <= n; i += 16) widen16(src + i, z, dst + i);
+  if (n % 16) widen16(src + n - 16, z, dst + n - 16);
+}
+
+// Output pixel p's patch as x - zx: 0 where the window leaves the input and for
+// the element that rounds a row up to even.
+void gather_patch(const QConvAvx2Geometry& g, const int8_t* x, int32_t zx, int64_t p,
+                  int16_t* dst) {
+  const int64_t ox = p % g.ow, oy = (p / g.ow) % g.oh, img = p / (g.ow * g.oh);
+  const int8_t* xi = x + img * g.h * g.w * g.c;
+  const int64_t row = g.row(), run = g.kw * g.c;
+  const int64_t ix0 = ox * g.sw - g.pl, ix1 = ix0 + (g.kw - 1) * g.dw;
+  for (int64_t ky = 0; ky < g.kh; ++ky, dst += row) {
+    const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+    if (iy < 0 || iy >= g.h) {
+      std::memset(dst, 0, size_t(row) * sizeof(int16_t));
+      continue;
+    }
+    const int8_t* src = xi + iy * g.w * g.c;
+    if (row > run) dst[run] = 0;
+    if (g.dw == 1 && ix0 >= 0 && ix1 < g.w) {  // the whole row inside: one run
+      widen(src + ix0 * g.c, run, zx, dst);
+      continue;
+    }
+    for (int64_t kx = 0; kx < g.kw; ++kx) {
+      const int64_t ix = ix0 + kx * g.dw;
+      if (ix < 0 || ix >= g.w)
+        std::memset(dst + kx * g.c, 0, size_t(g.c) * sizeof(int16_t));
+      else
+        widen(src + ix * g.c, g.c, zx, dst + kx * g.c);
+    }
+  }
+}
+
+// The rows a task widens: thread-local, too big for a worker's stack (kTaskBytes at
+// most, grown once per thread to the largest block it met).
+int16_t* task_buffer(size_t elems) {
+  thread_local std::vector<int16_t> buf;
+  if (buf.size() < elems) buf.resize(elems);
+  return buf.data();
+}
+
+// Task (row block i, column group jg): widens or gathers the rows, then multiplies.
+void task(void* ctx, size_t i, size_t jg) {
+  const Job& jb = *static_cast<const Job*>(ctx);
+  const QGemmAvx2Weights& w = *jb.w;
+  int16_t* buf = task_buffer(size_t(jb.task_rows * w.kp));
+  const int64_t r0 = int64_t(i) * jb.task_rows, r1 = std::min(jb.rows, r0 + jb.task_rows);
+  for (int64_t p = r0; p < r1; ++p) {
+    int16_t* dst = buf + (p - r0) * w.kp;
+    if (jb.g) {
+      gather_patch(*jb.g, jb.a, w.zx, p, dst);
+    } else {
+      widen(jb.a + p * jb.a_stride, w.k, w.zx, dst);
+      if (w.kp > w.k) dst[w.k] = 0;
+    }
+  }
+  const Epilogue e(w);
+  const Tile t{&w, &e, buf, jb.c + r0 * jb.c_stride, jb.c_stride, r0};
+  const int64_t j0 = int64_t(jg) * kGroupBlocks;
+  columns(t, r1 - r0, j0, std::min(w.blocks, j0 + kGroupBlocks));
+}
+
+// Rows per task: the rows split evenly into as few tasks as the limits allow, rounded
+// up to whole tiles.
+int64_t task_rows(int64_t kp, int64_t rows) {
+  const int64_t fit =
+      std::max<int64_t>(kMR, std::min(kMaxTaskRows, kTaskBytes / 2 / kp) / kMR * kMR);
+  if (rows <= fit) return std::max<int64_t>(rows, 1);
+  const int64_t tasks = (rows + fit - 1) / fit;
+  const int64_t even = (rows + tasks - 1) / tasks;
+  return std::min(fit, (even + kMR - 1) / kMR * kMR);
+}
+
+void run_job(const Job& jb, pthreadpool_t pool, uint32_t pool_flags) {
+  const int64_t groups = (jb.w->blocks + kGroupBlocks - 1) / kGroupBlocks;
+  pthreadpool_parallelize_2d(pool, task, const_cast<Job*>(&jb),
+                             size_t((jb.rows + jb.task_rows - 1) / jb.task_rows), size_t(groups),
+                             pool_flags);
+}
+
+}  // namespace
+
+TANDEM_SIMD_END
+
+void qgemm_avx2_run(const QGemmAvx2Weights& w, const int8_t* a, int64_t a_stride, int64_t rows,
+                    int8_t* c, int64_t c_stride, pthreadpool_t pool, uint32_t pool_flags) {
+  const Job jb{&w, a, a_stride, rows, c, c_stride, nullptr, task_rows(w.kp, rows)};
+  run_job(jb, pool, pool_flags);
+}
+
+void qconv_avx2_run(const QGemmAvx2Weights& w, const QConvAvx2Geometry& g, const int8_t* x,
+                    int8_t* y, pthreadpool_t pool, uint32_t pool_flags) {
+  const Job jb{&w, x, 0, g.n * g.oh * g.ow, y, w.m, &g, task_rows(w.kp, g.n * g.oh * g.ow)};
+  run_job(jb, pool, pool_flags);
+}
+
+#else
+
+bool qgemm_avx2_available() {
+  return false;
+}
+void qgemm_avx2_run(const QGemmAvx2Weights&, const int8_t*, int64_t, int64_t, int8_t*, int64_t,
+                    pthreadpool_t, uint32_t) {}
+void qconv_avx2_run(const QGemmAvx2Weights&, const QConvAvx2Geometry&, const int8_t*, int8_t*,
+                    pthreadpool_t, uint32_t) {}
+
+#endif
+
+}  // namespace tandem::cpu
