@@ -361,11 +361,12 @@ TEST_CASE("the own int8 GEMMs' edges: stem, odd K, column groups, deep patches, 
   check_own_gemm(g, 6, 2, 1, 5, 3);
 }
 
-TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 and 2, channel tails") {
+TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 to 3, channel tails") {
   // 20 channels: AVX-512 one full block of 16 and a tail of 4, AVX2 two blocks of 8
-  // and a tail of 4; a Relu's clamp in the epilogue.
+  // and a tail of 4; 11 columns: groups of 4 interior pixels, single ones and
+  // borders; a Relu's clamp in the epilogue.
   for (int64_t k : {3, 5})
-    for (int64_t stride : {1, 2})
+    for (int64_t stride : {1, 2, 3})  // 3: one pixel at a time
       for (bool relu : {false, true}) {
         INFO("k " << k << " stride " << stride << " relu " << relu);
         QdqBuilder q;

@@ -31,6 +31,7 @@ struct QDwWeights {
   std::vector<int32_t> bias;  // cpad: B[c] - zx * sum of the channel's taps
   std::vector<float> multiplier;
   int32_t zy = 0, lo = -128, hi = 127;
+  std::vector<int8_t> zx_row;  // one input row of zx: what rows above and below read
 };
 
 // w: [c, 1, kh, kw] int8; bias may be null.

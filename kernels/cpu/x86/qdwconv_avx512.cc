@@ -18,6 +18,7 @@ QDwWeights qdwconv_pack(const int8_t* w, const QDwGeometry& g, const int32_t* bi
   p.w.assign(size_t(taps * p.cpad), 0.0f);
   p.bias.assign(size_t(p.cpad), 0);
   p.multiplier.assign(size_t(p.cpad), 0.0f);
+  p.zx_row.assign(size_t(g.w * p.cpad), int8_t(g.zx));
   for (int64_t c = 0; c < g.c; ++c) {
     int32_t sum = 0;
     for (int64_t t = 0; t < taps; ++t) {
