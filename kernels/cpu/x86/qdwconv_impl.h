@@ -56,20 +56,24 @@ struct QDwRows {
   const int8_t* r[K];
 };
 
-// One output pixel whose columns may leave the input (those taps read zx).
+// One output pixel whose columns may leave the input (those taps read zx): one
+// test per column, the taps summed column by column (any order is exact).
 template <class Q, int K, bool kTail>
 __attribute__((always_inline)) inline typename Q::V qdw_border(const QDwBlock<Q, K>& b,
                                                                const QDwGeometry& g,
                                                                const QDwRows<K>& rows,
                                                                int64_t ix0) {
   typename Q::V acc = Q::zero();
-  for (int ky = 0; ky < K; ++ky)
-    for (int kx = 0; kx < K; ++kx) {
-      const int64_t ix = ix0 + kx;
-      const typename Q::V xv =
-          ix >= 0 && ix < g.w ? Q::template load_x<kTail>(rows.r[ky] + ix * g.c, b.m) : b.zx;
-      acc = Q::fmadd(xv, b.wv[ky * K + kx], acc);
+  for (int kx = 0; kx < K; ++kx) {
+    const int64_t ix = ix0 + kx;
+    if (ix >= 0 && ix < g.w) {
+      for (int ky = 0; ky < K; ++ky)
+        acc =
+            Q::fmadd(Q::template load_x<kTail>(rows.r[ky] + ix * g.c, b.m), b.wv[ky * K + kx], acc);
+    } else {
+      for (int ky = 0; ky < K; ++ky) acc = Q::fmadd(b.zx, b.wv[ky * K + kx], acc);
     }
+  }
   return acc;
 }
 
