@@ -9,7 +9,7 @@
 
 #include "engine/executor.h"
 #include "graph/quant_math.h"
-#include "kernels/cpu/x86/qdwconv_avx512.h"
+#include "kernels/cpu/x86/qdwconv.h"
 #include "kernels/cpu/x86/qgemm_avx2.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
 #include "kernels/reference/reference_kernels.h"
@@ -214,17 +214,18 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
     // 4 QConv, QGemm, QMaxPool on XNNPACK; where the CPU has VNNI, the 1x1 conv on the
     // own GEMM, the stem (C = 3, padded to 4) and the 3x3 on its patches, the depthwise
     // conv on the own AVX-512 loop; at isa=avx2 the same three on the exact AVX2 GEMM
-    // and the depthwise conv on XNNPACK; isa=generic: all on XNNPACK
+    // and the depthwise conv on the own AVX2 loop; isa=generic: all on XNNPACK
     const bool own = (vnni || at_avx2) && std::string(spec).find("xnnpack") == std::string::npos &&
                      std::string(spec).find("generic") == std::string::npos;
     const std::string gemm = at_avx2 ? "avx2" : "vnni";
     CHECK(cpu_test::count_kind(kinds, "qgemm_" + gemm) == (own ? 1 : 0));
     CHECK(cpu_test::count_kind(kinds, "qconv_" + gemm) == (own ? 2 : 0));
     CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == (own && !at_avx2 ? 1 : 0));
+    CHECK(cpu_test::count_kind(kinds, "qdwconv_avx2") == (own && at_avx2 ? 1 : 0));
     if (!at_avx2)  // VNNI, XNNPACK or isa=generic: never the AVX2 GEMM
       CHECK(cpu_test::count_kind(kinds, "qgemm_avx2") + cpu_test::count_kind(kinds, "qconv_avx2") ==
             0);
-    CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? (at_avx2 ? 3 : 2) : 6));
+    CHECK(cpu_test::count_kind(kinds, "xnnpack") == (own ? 2 : 6));
     const bool fuse = own && std::string(spec).find("separate") == std::string::npos;
     CHECK(cpu_test::count_kind(kinds, "fused") ==
           (fuse ? 1 : 0));  // the QAdd, in the 3x3's epilogue
@@ -360,27 +361,54 @@ TEST_CASE("the own int8 GEMMs' edges: stem, odd K, column groups, deep patches, 
   check_own_gemm(g, 6, 2, 1, 5, 3);
 }
 
-TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 and 2, channel tails") {
-  for (int64_t k : {3, 5})
-    for (int64_t stride : {1, 2}) {
-      INFO("k " << k << " stride " << stride);
-      QdqBuilder q;
-      q.b.input("x", {1, 20, 9, 11});  // 20 channels: one full block of 16 and a tail of 4
-      const std::string x = q.qdq("x", 0.03f, 9);
-      const std::string d = q.qdq(q.conv("dw", x, 0.03f, 20, 20, k, stride, 20), 0.02f, -30);
-      q.b.node("Identity", {d}, {"y"});
-      q.b.output("y");
-      ConvertOptions o;
-      o.evaluate_constants = run_reference_node;
-      Graph g = convert_ok(q.b, "cpu_int8_dw.onnx", o);
-      const std::vector<float> ref = run_whole(g, "reference", nullptr);
-      std::vector<std::string> kinds;
-      const std::vector<float> got = run_whole(g, "cpu:threads=2", &kinds);
-      if (cpu::qdwconv_avx512_available())
-        CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == 1);
-      REQUIRE(got.size() == ref.size());
-      CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
-    }
+namespace {
+
+// A k x k depthwise QConv (optionally + Relu) over 20 channels of 9 x width: at the
+// default spec (AVX-512 where the CPU has it) and isa=avx2, the kind and bytes
+// equal to the reference's. A level the CPU lacks is reported as skipped.
+void check_qdw(int64_t k, int64_t stride, bool relu, int64_t width) {
+  QdqBuilder q;
+  q.b.input("x", {1, 20, 9, width});
+  const std::string x = q.qdq("x", 0.03f, 9);
+  std::string d = q.conv("dw", x, 0.03f, 20, 20, k, stride, 20);
+  if (relu) q.b.node("Relu", {d}, {"r"}), d = "r";
+  d = q.qdq(d, 0.02f, -30);
+  q.b.node("Identity", {d}, {"y"});
+  q.b.output("y");
+  ConvertOptions o;
+  o.evaluate_constants = run_reference_node;
+  Graph g = convert_ok(q.b, "cpu_int8_dw.onnx", o);
+  const std::vector<float> ref = run_whole(g, "reference", nullptr);
+  for (const char* spec : {"cpu:threads=2", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2"}) {
+    INFO(spec);
+    const bool at_avx2 = std::string(spec).find("avx2") != std::string::npos;
+    if (at_avx2 && !test::skip_unless(cpu::qdwconv_avx2_available(), "this CPU has no AVX2+FMA"))
+      continue;
+    std::vector<std::string> kinds;
+    const std::vector<float> got = run_whole(g, spec, &kinds);
+    if (at_avx2)
+      CHECK(cpu_test::count_kind(kinds, "qdwconv_avx2") == 1);
+    else if (cpu::qdwconv_avx512_available())
+      CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == 1);
+    REQUIRE(got.size() == ref.size());
+    CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the own int8 depthwise loop: 3x3 and 5x5, strides 1 to 3, channel tails, edges") {
+  // 20 channels: AVX-512 one full block of 16 and a tail of 4, AVX2 two blocks of 8
+  // and a tail of 4. Widths: 11, groups of 4 interior pixels, single ones and border
+  // columns; 4 and 3, no group (3x3: at most 2 interior pixels), for 5x5 every pixel
+  // a border one. Stride 3: pixels singly. A Relu's clamp in the epilogue.
+  for (int64_t width : {11, 4, 3})
+    for (int64_t k : {3, 5})
+      for (int64_t stride : {1, 2, 3})
+        for (bool relu : {false, true}) {
+          INFO("width " << width << " k " << k << " stride " << stride << " relu " << relu);
+          check_qdw(k, stride, relu, width);
+        }
 }
 
 namespace {

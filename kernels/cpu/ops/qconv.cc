@@ -3,13 +3,13 @@
 // arithmetic of docs/int8.md). QGemm is a 1x1 convolution over N "pixels".
 // Dense QConvs run on the own VNNI GEMM (AVX-512 VNNI) or the own exact AVX2 GEMM
 // (AVX2 + FMA, or isa=avx2) instead where those apply; depthwise ones on the own
-// AVX-512 loop.
+// loop (AVX-512, or AVX2 + FMA without it or at isa=avx2).
 #include <algorithm>
 
 #include "graph/quant_math.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
 #include "kernels/cpu/ops/conv_geometry.h"
-#include "kernels/cpu/x86/qdwconv_avx512.h"
+#include "kernels/cpu/x86/qdwconv.h"
 #include "kernels/cpu/x86/qgemm_avx2.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
 
@@ -228,10 +228,12 @@ Expected<KernelPtr> make_qconv_avx2(const KernelArgs& a) {
   return KernelPtr(new QConvAvx2(a));
 }
 
-// A depthwise QConv (one filter per channel) on the own AVX-512 loop (x86/qdwconv_avx512.h).
-class QDwConvAvx512 final : public CpuKernel {
+// A depthwise QConv (one filter per channel) on the own loop (x86/qdwconv.h), AVX-512
+// or (avx2) AVX2 + FMA.
+class QDwConv final : public CpuKernel {
  public:
-  explicit QDwConvAvx512(const KernelArgs& a) : x_(a.inputs[0].i8()), y_(a.outputs[0].i8()) {
+  QDwConv(const KernelArgs& a, bool avx2)
+      : x_(a.inputs[0].i8()), y_(a.outputs[0].i8()), avx2_(avx2) {
     const Graph& g = *a.g;
     const Node& n = *a.node;
     const Quantization& qx = g.tensor(n.inputs[0]).quant;
@@ -250,20 +252,24 @@ class QDwConvAvx512 final : public CpuKernel {
     if (has_bias) consumed_constants.push_back(n.inputs[2]);
   }
   Status run(pthreadpool_t pool) override {
-    qdwconv_run(w_, geo_, x_, y_, pool, cpu_pool_flags());
+    (avx2_ ? qdwconv_avx2_run : qdwconv_run)(w_, geo_, x_, y_, pool, cpu_pool_flags());
     return Status();
   }
-  const char* kind() const override { return "qdwconv_avx512"; }
+  const char* kind() const override { return avx2_ ? "qdwconv_avx2" : "qdwconv_avx512"; }
 
  private:
   const int8_t* x_;
   int8_t* y_;
+  bool avx2_;
   QDwGeometry geo_{};
   QDwWeights w_;
 };
 
-Expected<KernelPtr> make_qdwconv(const KernelArgs& a) {
-  return KernelPtr(new QDwConvAvx512(a));
+Expected<KernelPtr> make_qdwconv_avx512(const KernelArgs& a) {
+  return KernelPtr(new QDwConv(a, false));
+}
+Expected<KernelPtr> make_qdwconv_avx2(const KernelArgs& a) {
+  return KernelPtr(new QDwConv(a, true));
 }
 
 bool qdw_applicable(const Graph& g, const Node& n) {
@@ -314,8 +320,13 @@ CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions
     s.adds_residual = true;  // a following QAdd in the epilogue
     return s;
   }
-  if (own && options.isa >= CpuIsa::kAvx512 && qdwconv_avx512_available() && qdw_applicable(g, n))
-    return contiguous_kernel(make_qdwconv);
+  if (own && qdw_applicable(g, n)) {
+    if (options.isa >= CpuIsa::kAvx512 && qdwconv_avx512_available())
+      return contiguous_kernel(make_qdwconv_avx512);
+    // No AVX-512 (or isa=avx2): the same loop on 8-channel ymm vectors.
+    if (options.isa >= CpuIsa::kAvx2 && qdwconv_avx2_available())
+      return contiguous_kernel(make_qdwconv_avx2);
+  }
   return contiguous_kernel(make_qconv);
 }
 

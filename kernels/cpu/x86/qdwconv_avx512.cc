@@ -1,4 +1,5 @@
-#include "kernels/cpu/x86/qdwconv_avx512.h"
+// The int8 depthwise loop (qdwconv_impl.h) on AVX-512, and the packing both levels use.
+#include "kernels/cpu/x86/qdwconv.h"
 
 #include <algorithm>
 
@@ -17,6 +18,7 @@ QDwWeights qdwconv_pack(const int8_t* w, const QDwGeometry& g, const int32_t* bi
   p.w.assign(size_t(taps * p.cpad), 0.0f);
   p.bias.assign(size_t(p.cpad), 0);
   p.multiplier.assign(size_t(p.cpad), 0.0f);
+  p.zx_row.assign(size_t(g.w * p.cpad), int8_t(g.zx));
   for (int64_t c = 0; c < g.c; ++c) {
     int32_t sum = 0;
     for (int64_t t = 0; t < taps; ++t) {
@@ -38,6 +40,8 @@ bool qdwconv_avx512_available() {
   return ok;
 }
 
+}  // namespace tandem::cpu
+
 // (maskz forms with a full mask: GCC 12 warns that the unmasked ones read an
 // undefined vector when inlined into a target region.)
 #if defined(__clang__)
@@ -48,85 +52,44 @@ bool qdwconv_avx512_available() {
 #pragma GCC target("avx512f,avx512bw,avx512vl")
 #endif
 
+#include "kernels/cpu/x86/simd_avx512.h"
+
+namespace tandem::cpu::avx512 {
 namespace {
 
 constexpr __mmask16 kAll = 0xFFFF;
 
-struct Job {
-  const QDwWeights* w;
-  const QDwGeometry* g;
-  const int8_t* x;
-  int8_t* y;
+// The int8 members of qdwconv_impl.h on 16 lanes (masked loads and stores: the
+// tail needs no other path).
+struct Q8 : Avx512F32 {
+  using I = __m512i;
+  template <bool kTail>
+  static V load_x(const int8_t* p, Mask m) {
+    return _mm512_maskz_cvtepi32_ps(kAll,
+                                    _mm512_maskz_cvtepi8_epi32(kAll, _mm_maskz_loadu_epi8(m, p)));
+  }
+  static I loadi(const int32_t* p) { return _mm512_loadu_si512(p); }
+  static I set1i(int32_t v) { return _mm512_set1_epi32(v); }
+  static I to_int(V f) { return _mm512_maskz_cvtps_epi32(kAll, f); }
+  static V to_float(I i) { return _mm512_maskz_cvtepi32_ps(kAll, i); }
+  static V mul(V a, V b) { return _mm512_maskz_mul_ps(kAll, a, b); }
+  static I addi(I a, I b) { return _mm512_add_epi32(a, b); }
+  template <bool kTail>
+  static void store_y(int8_t* p, Mask m, I q) {
+    _mm512_mask_cvtsepi32_storeu_epi8(p, m, q);
+  }
 };
 
-// 16 int8 values (those in `mask`) as floats.
-inline __m512 load16(const int8_t* p, __mmask16 mask) {
-  return _mm512_maskz_cvtepi32_ps(kAll,
-                                  _mm512_maskz_cvtepi8_epi32(kAll, _mm_maskz_loadu_epi8(mask, p)));
-}
-
-// One output row's 16 channels from c0 (`mask`: those that exist), the K x K
-// weight vectors held in registers across the row; taps outside the input read zx.
-template <int K>
-void row_block(const Job& j, int64_t img, int64_t oy, int64_t c0, __mmask16 mask) {
-  const QDwGeometry g = *j.g;
-  const QDwWeights& w = *j.w;
-  __m512 wv[K * K];
-  for (int t = 0; t < K * K; ++t) wv[t] = _mm512_loadu_ps(w.w.data() + t * w.cpad + c0);
-  const __m512i bias = _mm512_loadu_si512(w.bias.data() + c0);
-  const __m512 mult = _mm512_loadu_ps(w.multiplier.data() + c0);
-  const __m512 lo = _mm512_set1_ps(float(w.lo - w.zy)), hi = _mm512_set1_ps(float(w.hi - w.zy));
-  const __m512i zy = _mm512_set1_epi32(w.zy);
-  const __m512 zx = _mm512_maskz_cvtepi32_ps(kAll, _mm512_set1_epi32(g.zx));
-  const int8_t* x = j.x + img * g.h * g.w * g.c + c0;
-  int8_t* y = j.y + (img * g.oh + oy) * g.ow * g.c + c0;
-  const int64_t iy0 = oy * g.sh - g.pt;
-  const bool rows_in = iy0 >= 0 && iy0 + K <= g.h;
-  for (int64_t ox = 0; ox < g.ow; ++ox) {
-    const int64_t ix0 = ox * g.sw - g.pl;
-    __m512 acc = _mm512_setzero_ps();
-    if (rows_in && ix0 >= 0 && ix0 + K <= g.w) {  // interior: no tap leaves the input
-      const int8_t* p = x + (iy0 * g.w + ix0) * g.c;
-      for (int ky = 0; ky < K; ++ky)
-        for (int kx = 0; kx < K; ++kx)
-          acc = _mm512_maskz_fmadd_ps(kAll, load16(p + (ky * g.w + kx) * g.c, mask),
-                                      wv[ky * K + kx], acc);
-    } else {
-      for (int ky = 0; ky < K; ++ky) {
-        const int64_t iy = iy0 + ky;
-        const bool row_in = iy >= 0 && iy < g.h;
-        for (int kx = 0; kx < K; ++kx) {
-          const int64_t ix = ix0 + kx;
-          const bool in = row_in && ix >= 0 && ix < g.w;
-          const __m512 xv = in ? load16(x + (iy * g.w + ix) * g.c, mask) : zx;
-          acc = _mm512_maskz_fmadd_ps(kAll, xv, wv[ky * K + kx], acc);
-        }
-      }
-    }
-    const __m512i sum = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAll, acc), bias);  // exact
-    __m512 f = _mm512_maskz_mul_ps(kAll, _mm512_maskz_cvtepi32_ps(kAll, sum), mult);
-    f = _mm512_maskz_min_ps(kAll, _mm512_maskz_max_ps(kAll, f, lo), hi);
-    const __m512i q = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAll, f), zy);
-    _mm512_mask_cvtsepi32_storeu_epi8(y + ox * g.c, mask, q);
-  }
-}
-
-// Task: one output row of one image, all channel blocks.
-void row_task(void* ctx, size_t index) {
-  const Job& j = *static_cast<const Job*>(ctx);
-  const QDwGeometry& g = *j.g;
-  const int64_t img = int64_t(index) / g.oh, oy = int64_t(index) % g.oh;
-  for (int64_t c0 = 0; c0 < g.c; c0 += 16) {
-    const int64_t lanes = std::min<int64_t>(16, g.c - c0);
-    const __mmask16 mask = lanes == 16 ? kAll : __mmask16((1u << lanes) - 1);
-    if (g.kh == 3)
-      row_block<3>(j, img, oy, c0, mask);
-    else
-      row_block<5>(j, img, oy, c0, mask);
-  }
-}
+#include "kernels/cpu/x86/qdwconv_impl.h"
 
 }  // namespace
+
+void run(const QDwWeights& w, const QDwGeometry& g, const int8_t* x, int8_t* y, pthreadpool_t pool,
+         uint32_t pool_flags) {
+  qdw_run(qdw_row_task<Q8>, w, g, x, y, pool, pool_flags);
+}
+
+}  // namespace tandem::cpu::avx512
 
 #if defined(__clang__)
 #pragma clang attribute pop
@@ -134,10 +97,11 @@ void row_task(void* ctx, size_t index) {
 #pragma GCC pop_options
 #endif
 
+namespace tandem::cpu {
+
 void qdwconv_run(const QDwWeights& w, const QDwGeometry& g, const int8_t* x, int8_t* y,
                  pthreadpool_t pool, uint32_t pool_flags) {
-  Job j{&w, &g, x, y};
-  pthreadpool_parallelize_1d(pool, row_task, &j, size_t(g.n * g.oh), pool_flags);
+  avx512::run(w, g, x, y, pool, pool_flags);
 }
 
 #else
