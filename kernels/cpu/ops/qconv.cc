@@ -123,10 +123,50 @@ void fuse_qadd(const Graph& g, const Node& n, const CpuTensor& residual, Weights
   }
 }
 
-// A 1x1 stride-1 unpadded dense QConv as one GEMM over the NHWC pixels (x86/qgemm_vnni.h).
-class QConvVnni final : public CpuKernel {
+// The own int8 GEMMs a dense QConv runs on: AVX-512 VNNI (x86/qgemm_vnni.h) and the
+// exact AVX2 one (x86/qgemm_avx2.h), each for 1x1 stride-1 unpadded convs as one GEMM
+// over the NHWC pixels and for other convs over gathered patches.
+struct VnniGemm {
+  using Weights = QGemmVnniWeights;
+  using Geometry = QConvVnniGeometry;
+  static constexpr const char* kGemmKind = "qgemm_vnni";
+  static constexpr const char* kConvKind = "qconv_vnni";
+  static bool direct(const ConvGeometry& q) { return q.direct() && q.c % 4 == 0; }
+  static Geometry geometry(const ConvGeometry& q, int32_t zx) {
+    return {q.n, q.h, q.w, q.c, q.oh, q.ow, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, q.pt, q.pl, zx};
+  }
+  static int64_t depth(const Geometry& g) { return g.cp() * g.kh * g.kw; }
+  static std::vector<int8_t> patch_weights(const int8_t* w, const Shape& ws) {
+    return qconv_vnni_patch_weights(w, ws[0], ws[1], ws[2], ws[3]);
+  }
+  static constexpr auto pack = qgemm_vnni_pack;
+  static constexpr auto gemm = qgemm_vnni_run;
+  static constexpr auto conv = qconv_vnni_run;
+};
+
+struct Avx2Gemm {
+  using Weights = QGemmAvx2Weights;
+  using Geometry = QConvAvx2Geometry;
+  static constexpr const char* kGemmKind = "qgemm_avx2";
+  static constexpr const char* kConvKind = "qconv_avx2";
+  static bool direct(const ConvGeometry& q) { return q.direct(); }
+  static Geometry geometry(const ConvGeometry& q, int32_t) {
+    return {q.n, q.h, q.w, q.c, q.oh, q.ow, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, q.pt, q.pl};
+  }
+  static int64_t depth(const Geometry& g) { return g.depth(); }
+  static std::vector<int8_t> patch_weights(const int8_t* w, const Shape& ws) {
+    return qconv_avx2_patch_weights(w, ws[0], ws[1], ws[2], ws[3]);
+  }
+  static constexpr auto pack = qgemm_avx2_pack;
+  static constexpr auto gemm = qgemm_avx2_run;
+  static constexpr auto conv = qconv_avx2_run;
+};
+
+// A dense QConv on own GEMM K (VnniGemm or Avx2Gemm), a following QAdd in its epilogue.
+template <class K>
+class QConvGemm final : public CpuKernel {
  public:
-  explicit QConvVnni(const KernelArgs& a)
+  explicit QConvGemm(const KernelArgs& a)
       : x_(a.inputs[0].i8()),
         y_(a.outputs[0].i8()),
         rows_(a.inputs[0].n() * a.inputs[0].h() * a.inputs[0].w()),
@@ -134,98 +174,47 @@ class QConvVnni final : public CpuKernel {
         y_stride_(a.outputs[0].pixel_stride) {
     const Graph& g = *a.g;
     const Node& n = *a.node;
-    const Quantization& qx = g.tensor(n.inputs[0]).quant;
-    const Quantization& qy = g.tensor(n.outputs[0]).quant;
     const Shape& ws = a.inputs[1].shape;
-    const int64_t m = ws[0], k = (ws[1] + 3) / 4 * 4 * ws[2] * ws[3];
-    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
     const ConvGeometry q = conv_geometry(g, n);
-    direct_ = q.direct() && q.c % 4 == 0;
-    geo_ = {q.n,  q.h,  q.w,  q.c,  q.oh,
-            q.ow, q.kh, q.kw, q.sh, q.sw,
-            q.dh, q.dw, q.pt, q.pl, qx.zero_point[0]};
+    direct_ = K::direct(q);
+    geo_ = K::geometry(q, g.tensor(n.inputs[0]).quant.zero_point[0]);
+    const int64_t m = ws[0], k = direct_ ? q.c : K::depth(geo_);
     const std::vector<int8_t> patch_w =
-        direct_ ? std::vector<int8_t>()
-                : qconv_vnni_patch_weights(a.inputs[1].i8(), m, ws[1], ws[2], ws[3]);
-    w_ = qgemm_vnni_pack(direct_ ? a.inputs[1].i8() : patch_w.data(), m, k,
-                         has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
-                         qx.zero_point[0], conv_multipliers(g, n), qy.zero_point[0], n.attrs.qmin,
-                         n.attrs.qmax);
+        direct_ ? std::vector<int8_t>() : K::patch_weights(a.inputs[1].i8(), ws);
+    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
+    w_ = K::pack(direct_ ? a.inputs[1].i8() : patch_w.data(), m, k,
+                 has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
+                 int32_t(g.tensor(n.inputs[0]).quant.zero_point[0]), conv_multipliers(g, n),
+                 int32_t(g.tensor(n.outputs[0]).quant.zero_point[0]), int32_t(n.attrs.qmin),
+                 int32_t(n.attrs.qmax));
     consumed_constants.push_back(n.inputs[1]);
     if (has_bias) consumed_constants.push_back(n.inputs[2]);
     if (a.residual.data) fuse_qadd(g, n, a.residual, w_);
   }
   Status run(pthreadpool_t pool) override {
     if (direct_)
-      qgemm_vnni_run(w_, x_, x_stride_, rows_, y_, y_stride_, pool, cpu_pool_flags());
+      K::gemm(w_, x_, x_stride_, rows_, y_, y_stride_, pool, cpu_pool_flags());
     else
-      qconv_vnni_run(w_, geo_, x_, y_, pool, cpu_pool_flags());
+      K::conv(w_, geo_, x_, y_, pool, cpu_pool_flags());
     return Status();
   }
-  const char* kind() const override { return direct_ ? "qgemm_vnni" : "qconv_vnni"; }
+  const char* kind() const override { return direct_ ? K::kGemmKind : K::kConvKind; }
 
  private:
   const int8_t* x_;
   int8_t* y_;
   int64_t rows_, x_stride_, y_stride_;
   bool direct_ = true;
-  QConvVnniGeometry geo_{};
-  QGemmVnniWeights w_;
+  typename K::Geometry geo_{};
+  typename K::Weights w_;
 };
 
 Expected<KernelPtr> make_qconv_vnni(const KernelArgs& a) {
-  return KernelPtr(new QConvVnni(a));
+  return KernelPtr(new QConvGemm<VnniGemm>(a));
 }
 
-// A dense QConv on the own exact AVX2 GEMM (x86/qgemm_avx2.h): 1x1 stride-1 unpadded
-// convs as one GEMM over the NHWC pixels, others over gathered patches.
-class QConvAvx2 final : public CpuKernel {
- public:
-  explicit QConvAvx2(const KernelArgs& a)
-      : x_(a.inputs[0].i8()),
-        y_(a.outputs[0].i8()),
-        rows_(a.inputs[0].n() * a.inputs[0].h() * a.inputs[0].w()),
-        x_stride_(a.inputs[0].pixel_stride),
-        y_stride_(a.outputs[0].pixel_stride) {
-    const Graph& g = *a.g;
-    const Node& n = *a.node;
-    const Shape& ws = a.inputs[1].shape;
-    const ConvGeometry q = conv_geometry(g, n);
-    direct_ = q.direct();
-    geo_ = {q.n, q.h, q.w, q.c, q.oh, q.ow, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, q.pt, q.pl};
-    const int64_t m = ws[0], k = direct_ ? q.c : geo_.depth();
-    const std::vector<int8_t> patch_w =
-        direct_ ? std::vector<int8_t>()
-                : qconv_avx2_patch_weights(a.inputs[1].i8(), m, ws[1], ws[2], ws[3]);
-    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
-    w_ = qgemm_avx2_pack(direct_ ? a.inputs[1].i8() : patch_w.data(), m, k,
-                         has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
-                         g.tensor(n.inputs[0]).quant.zero_point[0], conv_multipliers(g, n),
-                         g.tensor(n.outputs[0]).quant.zero_point[0], n.attrs.qmin, n.attrs.qmax);
-    consumed_constants.push_back(n.inputs[1]);
-    if (has_bias) consumed_constants.push_back(n.inputs[2]);
-    if (a.residual.data) fuse_qadd(g, n, a.residual, w_);
-  }
-  Status run(pthreadpool_t pool) override {
-    if (direct_)
-      qgemm_avx2_run(w_, x_, x_stride_, rows_, y_, y_stride_, pool, cpu_pool_flags());
-    else
-      qconv_avx2_run(w_, geo_, x_, y_, pool, cpu_pool_flags());
-    return Status();
-  }
-  const char* kind() const override { return direct_ ? "qgemm_avx2" : "qconv_avx2"; }
-
- private:
-  const int8_t* x_;
-  int8_t* y_;
-  int64_t rows_, x_stride_, y_stride_;
-  bool direct_ = true;
-  QConvAvx2Geometry geo_{};
-  QGemmAvx2Weights w_;
-};
-
 Expected<KernelPtr> make_qconv_avx2(const KernelArgs& a) {
-  return KernelPtr(new QConvAvx2(a));
+  return KernelPtr(new QConvGemm<Avx2Gemm>(a));
 }
 
 // A depthwise QConv (one filter per channel) on the own loop (x86/qdwconv.h), AVX-512
