@@ -433,7 +433,7 @@ void check_avx2_direct(int64_t m, bool residual, int32_t lo, int32_t hi) {
   const qmath::AddFactors f{factor(rng), factor(rng), 5, -3, -11};
   if (residual) {
     pw.residual = r.data();
-    pw.fa = f.fa, pw.fb = f.fb, pw.za = f.za, pw.zb = f.zb, pw.zc = f.zy;
+    pw.add = f;
   }
   std::vector<int8_t> got(size_t(rows * m));
   cpu::qgemm_avx2_run(pw, a.data(), k, rows, got.data(), m, nullptr, 0);

@@ -114,11 +114,10 @@ void fuse_qadd(const Graph& g, const Node& n, const CpuTensor& residual, Weights
     if (add.op != OpType::kQAdd || add.inputs.size() != 2) continue;
     const int mine = add.inputs[0] == n.outputs[0] ? 0 : add.inputs[1] == n.outputs[0] ? 1 : -1;
     if (mine < 0) continue;
-    const qmath::AddFactors f = qmath::add_factors(g.tensor(n.outputs[0]).quant,
-                                                   g.tensor(add.inputs[size_t(1 - mine)]).quant,
-                                                   g.tensor(add.outputs[0]).quant);
+    w.add = qmath::add_factors(g.tensor(n.outputs[0]).quant,
+                               g.tensor(add.inputs[size_t(1 - mine)]).quant,
+                               g.tensor(add.outputs[0]).quant);
     w.residual = residual.i8();
-    w.fa = f.fa, w.fb = f.fb, w.za = f.za, w.zb = f.zb, w.zc = f.zy;
     return;
   }
 }

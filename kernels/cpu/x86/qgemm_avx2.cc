@@ -135,13 +135,13 @@ struct Epilogue {
         lo(_mm256_set1_ps(float(w.lo - w.zy))),
         hi(_mm256_set1_ps(float(w.hi - w.zy))),
         zy(_mm256_set1_epi32(w.zy)),
-        fa(_mm256_set1_ps(w.fa)),
-        fb(_mm256_set1_ps(w.fb)),
-        rlo(_mm256_set1_ps(float(-128 - w.zc))),
-        rhi(_mm256_set1_ps(float(127 - w.zc))),
-        zy_za(_mm256_set1_epi32(w.zy - w.za)),
-        zb(_mm256_set1_epi32(w.zb)),
-        zc(_mm256_set1_epi32(w.zc)) {}
+        fa(_mm256_set1_ps(w.add.fa)),
+        fb(_mm256_set1_ps(w.add.fb)),
+        rlo(_mm256_set1_ps(float(-128 - w.add.zy))),
+        rhi(_mm256_set1_ps(float(127 - w.add.zy))),
+        zy_za(_mm256_set1_epi32(w.zy - w.add.za)),
+        zb(_mm256_set1_epi32(w.add.zb)),
+        zc(_mm256_set1_epi32(w.add.zy)) {}
 };
 
 // A task's rows of A, widened, for the micro-tiles.

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "graph/quant_math.h"
+
 namespace tandem::cpu {
 
 // True when this CPU has AVX2 and FMA.
@@ -28,8 +30,7 @@ struct QGemmAvx2Weights {
   // A QAdd fused into the epilogue, as QGemmVnniWeights: c = QAdd(conv, residual),
   // residual rows of m int8. Null: no add.
   const int8_t* residual = nullptr;
-  float fa = 0, fb = 0;
-  int32_t za = 0, zb = 0, zc = 0;
+  qmath::AddFactors add{};  // the QAdd's factors and zero points (add.zy: its output's)
 };
 
 // w: [m, k] int8, bias may be null.

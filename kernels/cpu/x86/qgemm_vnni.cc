@@ -82,16 +82,16 @@ struct Job {
 // (separate multiply and add, as qmath::add_values: no fused multiply-add).
 inline __m512i add_residual(const QGemmVnniWeights& w, __m512i q, const int8_t* r, __mmask16 mask) {
   const __m512 ta = _mm512_maskz_mul_ps(
-      0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_sub_epi32(q, _mm512_set1_epi32(w.za))),
-      _mm512_set1_ps(w.fa));
+      0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_sub_epi32(q, _mm512_set1_epi32(w.add.za))),
+      _mm512_set1_ps(w.add.fa));
   const __m512i rv = _mm512_maskz_cvtepi8_epi32(0xFFFF, _mm_maskz_loadu_epi8(mask, r));
   const __m512 tb = _mm512_maskz_mul_ps(
-      0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_sub_epi32(rv, _mm512_set1_epi32(w.zb))),
-      _mm512_set1_ps(w.fb));
+      0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_sub_epi32(rv, _mm512_set1_epi32(w.add.zb))),
+      _mm512_set1_ps(w.add.fb));
   __m512 f = _mm512_maskz_add_ps(0xFFFF, ta, tb);
-  f = _mm512_maskz_max_ps(0xFFFF, f, _mm512_set1_ps(float(-128 - w.zc)));
-  f = _mm512_maskz_min_ps(0xFFFF, f, _mm512_set1_ps(float(127 - w.zc)));
-  return _mm512_add_epi32(_mm512_maskz_cvtps_epi32(0xFFFF, f), _mm512_set1_epi32(w.zc));
+  f = _mm512_maskz_max_ps(0xFFFF, f, _mm512_set1_ps(float(-128 - w.add.zy)));
+  f = _mm512_maskz_min_ps(0xFFFF, f, _mm512_set1_ps(float(127 - w.add.zy)));
+  return _mm512_add_epi32(_mm512_maskz_cvtps_epi32(0xFFFF, f), _mm512_set1_epi32(w.add.zy));
 }
 
 // Requantizes 16 sums of column block j (output row `row`) and stores `lanes` of them.

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "graph/quant_math.h"
+
 namespace tandem::cpu {
 
 // True when this CPU has AVX-512 VNNI (and BW/VL for the epilogue).
@@ -24,10 +26,9 @@ struct QGemmVnniWeights {
   int32_t zy = 0, lo = -128, hi = 127;
   // A QAdd fused into the epilogue (ResNet's residual): c = QAdd(conv, residual) with the
   // reference's rule, residual rows of m int8 at `residual`; fa, fb, za, zb, zc as in
-  // qmath::AddFactors. Null: no add.
+  // qmath::AddFactors (add.zy: the QAdd output's zero point). Null: no add.
   const int8_t* residual = nullptr;
-  float fa = 0, fb = 0;
-  int32_t za = 0, zb = 0, zc = 0;
+  qmath::AddFactors add{};
 };
 
 // w: [m, k] int8 (k a multiple of 4), bias may be null.
