@@ -32,6 +32,9 @@ def write_npy(path, shape):
 report = run("quantize", data + "/tiny.tdm", "-o", out, "--random", "4")
 if "cosine" not in report:
     sys.exit("no error report")
+# One row per layer, the int8 conv's output (an int8 tensor, dequantized) included.
+if "conv_out" not in report:
+    sys.exit("the error report has no row for the quantized conv's output:\n" + report)
 if "QConv" not in run("info", out):
     sys.exit("no QConv in the quantized model")
 write_npy(work + "/x.npy", (1, 3, 8, 8))
