@@ -104,8 +104,15 @@ def limits_openvino(args):
 
 
 def peer_env(peer, args):
-    if peer.startswith("openvino") and limits_openvino(args):
+    """Caps a peer's kernels where --tandem-spec caps Tandem's: OpenVINO through oneDNN's
+    ONEDNN_MAX_CPU_ISA, Tandem's XNNPACK-backed ops through TANDEM_XNNPACK_ISA (isa=avx2
+    alone limits only Tandem's own kernels)."""
+    if not limits_openvino(args):
+        return None
+    if peer.startswith("openvino"):
         return {"ONEDNN_MAX_CPU_ISA": "AVX2"}
+    if peer.startswith("tandem"):
+        return {"TANDEM_XNNPACK_ISA": "avx2"}
     return None
 
 
@@ -133,7 +140,8 @@ def measure_one(peer, name, onnx, threads, args, ctx):
                   "ms_min": result["latency_min_ms"], "ms_max": result["latency_max_ms"],
                   "cpu_ms": result["cpu_ms"], "setup_ms": result["compile_ms"],
                   "processor": result["processor"], "fallback_nodes": result["fallback_nodes"],
-                  "peak_gflops_per_core": measure.tandem_text(out).get("peak_gflops_per_core")}
+                  "peak_gflops_per_core": measure.tandem_text(out).get("peak_gflops_per_core"),
+                  "peak_isa": measure.tandem_text(out).get("peak_isa")}
     elif peer == "tandem-tput":
         result = {"fps": result["fps"], "ms_median": result["loaded_latency_ms"],
                   "processors": result["processors"], "plan_kind": result.get("plan_kind"),
@@ -205,7 +213,7 @@ def header_lines(mach, probe, versions, skipped, args):
              f"ISA {mach['isa']}"]
     if "peak_gflops_per_core" in probe:
         lines.append(f"- measured fp32 FMA peak: {probe['peak_gflops_per_core']:.1f} GFLOP/s per "
-                     f"core ({probe['peak_isa']} loop; the best any tandem bench process saw)")
+                     f"core ({probe.get('peak_isa', '?')} loop; the best any tandem bench process saw)")
     lines.append(f"- Tandem: {args.tandem_spec} -> {probe.get('processor', '?')} "
                  f"({probe.get('description', probe.get('error', '?'))})")
     for p, v in versions.items():
@@ -242,7 +250,7 @@ def main():
     probe = fma_probe(args, models, ctx) if "tandem" in peers else {}
     if "peak_gflops_per_core" in probe:
         print(f"peers: fp32 FMA peak {probe['peak_gflops_per_core']:.1f} GFLOP/s per core "
-              f"({probe['peak_isa']})", flush=True)
+              f"({probe.get('peak_isa', '?')})", flush=True)
     versions = baselines(peers, args)
     head = header_lines(mach, probe, versions, skipped, args)
     print("\n".join(head), flush=True)
@@ -265,6 +273,7 @@ def main():
                   f"peak RSS {(rec['rss_kib'] or 0) / 1024:.0f} MiB", flush=True)
         if (rec.get("peak_gflops_per_core") or 0) > probe.get("peak_gflops_per_core", 0):
             probe["peak_gflops_per_core"] = rec["peak_gflops_per_core"]  # best seen so far
+            probe["peak_isa"] = rec.get("peak_isa") or "?"
             head = header_lines(mach, probe, versions, skipped, args)
         report.write(md, js, header, head, measurements, peers, [])
     with open(md) as f:
