@@ -97,8 +97,8 @@ def runner_cmd(peer, model_file, onnx, threads, args):
     return cmd
 
 
-def limits_openvino(args):
-    """With Tandem restricted to AVX2, OpenVINO is too: its oneDNN kernels honour
+def caps_avx2(args):
+    """With Tandem restricted to AVX2, its XNNPACK ops and OpenVINO are too: oneDNN honours
     ONEDNN_MAX_CPU_ISA (run_openvino.py reports how many primitives still say avx512)."""
     return "isa=avx2" in args.tandem_spec
 
@@ -107,7 +107,7 @@ def peer_env(peer, args):
     """Caps a peer's kernels where --tandem-spec caps Tandem's: OpenVINO through oneDNN's
     ONEDNN_MAX_CPU_ISA, Tandem's XNNPACK-backed ops through TANDEM_XNNPACK_ISA (isa=avx2
     alone limits only Tandem's own kernels)."""
-    if not limits_openvino(args):
+    if not caps_avx2(args):
         return None
     if peer.startswith("openvino"):
         return {"ONEDNN_MAX_CPU_ISA": "AVX2"}
@@ -213,14 +213,16 @@ def header_lines(mach, probe, versions, skipped, args):
              f"ISA {mach['isa']}"]
     if "peak_gflops_per_core" in probe:
         lines.append(f"- measured fp32 FMA peak: {probe['peak_gflops_per_core']:.1f} GFLOP/s per "
-                     f"core ({probe.get('peak_isa', '?')} loop; the best any tandem bench process saw)")
+                     f"core ({probe.get('peak_isa', '?')} loop; the best any tandem bench "
+                     "process saw)")
     lines.append(f"- Tandem: {args.tandem_spec} -> {probe.get('processor', '?')} "
                  f"({probe.get('description', probe.get('error', '?'))})")
     for p, v in versions.items():
         rss = v.get("import_rss_kib")
         note = f" (Python runner; import alone peaks at {rss / 1024:.0f} MiB RSS)" if rss else ""
         lines.append(f"- {report.LABEL[p]} {v.get('version', v.get('error'))}{note}")
-    if limits_openvino(args):
+    if caps_avx2(args):
+        lines.append("- Tandem runs with TANDEM_XNNPACK_ISA=avx2 (its XNNPACK ops on AVX2 too)")
         lines.append("- OpenVINO runs with ONEDNN_MAX_CPU_ISA=AVX2 (its convolutions become "
                      "brgconv_avx2; the avx512 column of the JSON counts primitives that still "
                      "say avx512); ONNX Runtime, MNN and ncnn use every ISA extension the CPU "
