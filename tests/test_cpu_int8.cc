@@ -24,6 +24,17 @@ using namespace tandem::test;
 
 namespace {
 
+// True for a spec that forces the AVX2 level ("...,isa=avx2").
+bool forces_avx2(const std::string& spec) {
+  return spec.find("avx2") != std::string::npos;
+}
+
+// Whether this CPU runs the AVX2 kernel in question (`available`); when not, the
+// spec is reported as skipped in the test output.
+bool avx2_runs(bool available) {
+  return test::skip_unless(available, "this CPU has no AVX2+FMA");
+}
+
 // Builds QDQ models the way quantize_static writes them: each value quantized
 // once (Q -> DQ), weights as DequantizeLinear of int8 initializers.
 class QdqBuilder {
@@ -158,9 +169,8 @@ void check_own_gemm(const Graph& g, int64_t vnni_patch, int64_t vnni_1x1, int64_
   for (const char* spec : {"cpu:threads=2", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2",
                            "cpu:threads=1,isa=avx2,residual=separate"}) {
     INFO(spec);
-    const bool at_avx2 = std::string(spec).find("avx2") != std::string::npos;
-    if (at_avx2 && !test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA"))
-      continue;
+    const bool at_avx2 = forces_avx2(spec);
+    if (at_avx2 && !avx2_runs(cpu::qgemm_avx2_available())) continue;
     std::vector<std::string> kinds;
     const std::vector<float> got = run_whole(g, spec, &kinds);
     if (at_avx2) {
@@ -205,9 +215,8 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
         "cpu:threads=1,residual=separate", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2",
         "cpu:threads=1,isa=avx2,residual=separate", "cpu:threads=1,isa=generic"}) {
     INFO(spec);
-    const bool at_avx2 = std::string(spec).find("avx2") != std::string::npos;
-    if (at_avx2 && !test::skip_unless(cpu::qgemm_avx2_available(), "this CPU has no AVX2+FMA"))
-      continue;
+    const bool at_avx2 = forces_avx2(spec);
+    if (at_avx2 && !avx2_runs(cpu::qgemm_avx2_available())) continue;
     std::vector<std::string> kinds;
     const std::vector<float> got = run_whole(g, spec, &kinds);
     CHECK(cpu_test::count_kind(kinds, "reference") == 0);
@@ -381,9 +390,8 @@ void check_qdw(int64_t k, int64_t stride, bool relu, int64_t width) {
   const std::vector<float> ref = run_whole(g, "reference", nullptr);
   for (const char* spec : {"cpu:threads=2", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2"}) {
     INFO(spec);
-    const bool at_avx2 = std::string(spec).find("avx2") != std::string::npos;
-    if (at_avx2 && !test::skip_unless(cpu::qdwconv_avx2_available(), "this CPU has no AVX2+FMA"))
-      continue;
+    const bool at_avx2 = forces_avx2(spec);
+    if (at_avx2 && !avx2_runs(cpu::qdwconv_avx2_available())) continue;
     std::vector<std::string> kinds;
     const std::vector<float> got = run_whole(g, spec, &kinds);
     if (at_avx2)

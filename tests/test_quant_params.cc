@@ -108,6 +108,16 @@ void node(Graph& g, const char* name, OpType op, std::vector<int> in, int out, N
   g.add_node(std::move(n));
 }
 
+// A 3x3 stride-1 conv padded to keep the size.
+NodeAttrs conv3x3_same() {
+  NodeAttrs a;
+  a.kernel_shape = {3, 3};
+  a.strides = {1, 1};
+  a.dilations = {1, 1};
+  a.pads = {1, 1, 1, 1};
+  return a;
+}
+
 }  // namespace
 
 // x -> Q -> DQ -> Conv(DQ(W), DQ(B)) -> Relu -> Q -> DQ -> y, quantized with
@@ -129,11 +139,7 @@ TEST_CASE("a Conv quantized with these parameters fuses into QConv") {
   const int wd = tensor(g, "w_dq", {}), bd = tensor(g, "b_dq", {});
   const int c = tensor(g, "conv", {}), r = tensor(g, "relu", {});
   const int yq = tensor(g, "y_q", {}, DType::kInt8, qy), y = tensor(g, "y", {});
-  NodeAttrs a;
-  a.kernel_shape = {3, 3};
-  a.strides = {1, 1};
-  a.dilations = {1, 1};
-  a.pads = {1, 1, 1, 1};
+  const NodeAttrs a = conv3x3_same();
   node(g, "q_x", OpType::kQuantizeLinear, {x}, xq);
   node(g, "dq_x", OpType::kDequantizeLinear, {xq}, xd);
   node(g, "dq_w", OpType::kDequantizeLinear, {wi}, wd);
@@ -183,11 +189,7 @@ Graph two_convs() {
   Graph g;
   const int x = tensor(g, "x", {1, 2, 6, 6});
   g.inputs = {x};
-  NodeAttrs a;
-  a.kernel_shape = {3, 3};
-  a.strides = {1, 1};
-  a.dilations = {1, 1};
-  a.pads = {1, 1, 1, 1};
+  const NodeAttrs a = conv3x3_same();
   const int h = tensor(g, "h", {}), y = tensor(g, "y", {});
   NodeAttrs relu = a;
   relu.activation.min = 0.0f;
@@ -207,11 +209,7 @@ Graph residual_net() {
   Graph g;
   const int x = tensor(g, "x", {1, 2, 6, 6});
   g.inputs = {x};
-  NodeAttrs a;
-  a.kernel_shape = {3, 3};
-  a.strides = {1, 1};
-  a.dilations = {1, 1};
-  a.pads = {1, 1, 1, 1};
+  const NodeAttrs a = conv3x3_same();
   NodeAttrs relu = a;
   relu.activation.min = 0.0f;
   const int h = tensor(g, "h", {}), h2 = tensor(g, "h2", {}), s = tensor(g, "s", {});
