@@ -134,7 +134,7 @@ struct VnniGemm {
   static Geometry geometry(const ConvGeometry& q, int32_t zx) {
     return {q.n, q.h, q.w, q.c, q.oh, q.ow, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, q.pt, q.pl, zx};
   }
-  static int64_t depth(const Geometry& g) { return g.cp() * g.kh * g.kw; }
+  static int64_t depth(const Geometry& g) { return g.depth(); }
   static std::vector<int8_t> patch_weights(const int8_t* w, const Shape& ws) {
     return qconv_vnni_patch_weights(w, ws[0], ws[1], ws[2], ws[3]);
   }
@@ -279,8 +279,8 @@ bool vnni_applicable(const Graph& g, const Node& n) {
   if (n.op != OpType::kQConv || at.group != 1) return false;
   const bool direct =
       w[2] == 1 && w[3] == 1 && all(at.strides, 1) && all(at.pads, 0) && all(at.dilations, 1);
-  if (direct && w[1] % 4 == 0) return true;                       // A: the input's rows
-  return (w[1] + 3) / 4 * 4 * w[2] * w[3] <= kQConvVnniMaxDepth;  // patches on the stack
+  if (direct && w[1] % 4 == 0) return true;                         // A: the input's rows
+  return w[2] * ((w[1] * w[3] + 3) / 4 * 4) <= kQConvVnniMaxDepth;  // patches on the stack
 }
 
 // The AVX2 GEMM takes what the VNNI one does except 1x1 convs deeper than its

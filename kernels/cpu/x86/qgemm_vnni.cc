@@ -35,12 +35,13 @@ QGemmVnniWeights qgemm_vnni_pack(const int8_t* w, int64_t m, int64_t k, const in
 
 std::vector<int8_t> qconv_vnni_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
                                              int64_t kw) {
-  const int64_t cp = (c + 3) / 4 * 4;
-  std::vector<int8_t> out(size_t(m * cp * kh * kw), 0);
+  const int64_t row = (kw * c + 3) / 4 * 4, depth = kh * row;
+  std::vector<int8_t> out(size_t(m * depth), 0);
   for (int64_t o = 0; o < m; ++o)
     for (int64_t ci = 0; ci < c; ++ci)
-      for (int64_t r = 0; r < kh * kw; ++r)
-        out[size_t(o * kh * kw * cp + r * cp + ci)] = w[(o * c + ci) * kh * kw + r];
+      for (int64_t ky = 0; ky < kh; ++ky)
+        for (int64_t kx = 0; kx < kw; ++kx)
+          out[size_t(o * depth + ky * row + kx * c + ci)] = w[((o * c + ci) * kh + ky) * kw + kx];
   return out;
 }
 
@@ -212,47 +213,88 @@ struct ConvJob {
   int64_t rows;
 };
 
-// A stem's (C = 3) window row inside the input: each pixel's 3 bytes as one
-// 4-byte load (its 4th byte, the next pixel's first, replaced by the zero
-// point). `last` is the final byte of the input: a load may not reach past it.
-inline bool stem_row(const QConvVnniGeometry& g, const int8_t* row, const int8_t* last,
-                     int8_t* dst) {
-  if (row + ((g.kw - 1) * g.dw) * 3 + 3 > last) return false;
-  const uint32_t pad = uint32_t(uint8_t(g.zx)) << 24;
-  for (int64_t kx = 0; kx < g.kw; ++kx, dst += 4) {
-    uint32_t v;
-    __builtin_memcpy(&v, row + kx * g.dw * 3, 4);
-    v = (v & 0x00FFFFFFu) | pad;
-    __builtin_memcpy(dst, &v, 4);
+// n bytes from src to dst (n up to a patch row, a few hundred): vector moves, the
+// tail as one move overlapping the last, no library call.
+inline void copy_bytes(int8_t* dst, const int8_t* src, int64_t n) {
+  if (n >= 32) {
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i),
+                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i)));
+    if (i < n)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + n - 32),
+                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + n - 32)));
+  } else if (n >= 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16), b);
+  } else if (n >= 8) {
+    uint64_t a, b;
+    __builtin_memcpy(&a, src, 8), __builtin_memcpy(&b, src + n - 8, 8);
+    __builtin_memcpy(dst, &a, 8), __builtin_memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    __builtin_memcpy(&a, src, 4), __builtin_memcpy(&b, src + n - 4, 4);
+    __builtin_memcpy(dst, &a, 4), __builtin_memcpy(dst + n - 4, &b, 4);
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
   }
-  return true;
 }
 
-// Output pixel p's kh*kw*C inputs, the zero point where the window leaves the input.
-void gather_patch(const QConvVnniGeometry& g, const int8_t* x, int64_t p, int8_t* dst) {
-  const int64_t ox = p % g.ow, oy = (p / g.ow) % g.oh, img = p / (g.ow * g.oh);
-  const int8_t* xi = x + img * g.h * g.w * g.c;
-  const int8_t* last = x + g.n * g.h * g.w * g.c - 1;
-  const int64_t cp = g.cp();
-  const int64_t ix0 = ox * g.sw - g.pl;
-  const bool row_inside = g.c == 3 && ix0 >= 0 && ix0 + (g.kw - 1) * g.dw < g.w;
-  for (int64_t ky = 0; ky < g.kh; ++ky) {
+// n bytes of value v at dst.
+inline void fill_bytes(int8_t* dst, int8_t v, int64_t n) {
+  const __m256i b = _mm256_set1_epi8(v);
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), b);
+  for (; i < n; ++i) dst[i] = v;
+}
+
+// The patch of the output pixel at (ox, oy) of the image at xi: the zero point
+// where the window leaves the input and in each row's padding. (g by value: int8
+// stores may alias a reference, which would reload every field after each one.)
+inline void gather_patch(const QConvVnniGeometry g, const int8_t* xi, int64_t ox, int64_t oy,
+                         int8_t* dst) {
+  const int8_t zx = int8_t(g.zx);
+  const int64_t row = g.row(), run = g.kw * g.c;
+  const int64_t ix0 = ox * g.sw - g.pl, ix1 = ix0 + (g.kw - 1) * g.dw;
+  const bool inside = g.dw == 1 && ix0 >= 0 && ix1 < g.w;  // each row one contiguous run
+  for (int64_t ky = 0; ky < g.kh; ++ky, dst += row) {
     const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
-    if (row_inside && iy >= 0 && iy < g.h && stem_row(g, xi + (iy * g.w + ix0) * 3, last, dst)) {
-      dst += g.kw * cp;
+    if (iy < 0 || iy >= g.h) {
+      fill_bytes(dst, zx, row);
       continue;
     }
-    for (int64_t kx = 0; kx < g.kw; ++kx, dst += cp) {
-      const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
-      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
-        __builtin_memset(dst, g.zx, size_t(cp));
-      } else if (cp == 4) {  // stems (C = 3): byte moves, not two library calls
-        const int8_t* src = xi + (iy * g.w + ix) * g.c;
-        for (int64_t ci = 0; ci < 4; ++ci) dst[ci] = ci < g.c ? src[ci] : int8_t(g.zx);
-      } else {
-        __builtin_memcpy(dst, xi + (iy * g.w + ix) * g.c, size_t(g.c));
-        if (cp > g.c) __builtin_memset(dst + g.c, g.zx, size_t(cp - g.c));
+    const int8_t* src = xi + iy * g.w * g.c;
+    if (row > run) {  // first, so the copy overwrites what it covers of these 4 bytes
+      const uint32_t pad = 0x01010101u * uint8_t(zx);
+      __builtin_memcpy(dst + row - 4, &pad, 4);
+    }
+    if (inside) {
+      copy_bytes(dst, src + ix0 * g.c, run);
+    } else {
+      for (int64_t kx = 0; kx < g.kw; ++kx) {
+        const int64_t ix = ix0 + kx * g.dw;
+        if (ix < 0 || ix >= g.w)
+          fill_bytes(dst + kx * g.c, zx, g.c);
+        else
+          copy_bytes(dst + kx * g.c, src + ix * g.c, g.c);
       }
+    }
+  }
+}
+
+// Output pixels [p0, p0 + count) into rows of `depth` bytes at dst: the pixel's
+// coordinates divided out once, then stepped.
+void gather_patches(const QConvVnniGeometry g, const int8_t* x, int64_t p0, int64_t count,
+                    int8_t* dst) {
+  const int64_t depth = g.depth(), image = g.h * g.w * g.c;
+  int64_t ox = p0 % g.ow, oy = (p0 / g.ow) % g.oh, img = p0 / (g.ow * g.oh);
+  for (int64_t i = 0; i < count; ++i, dst += depth) {
+    gather_patch(g, x + img * image, ox, oy, dst);
+    if (++ox == g.ow) {
+      ox = 0;
+      if (++oy == g.oh) oy = 0, ++img;
     }
   }
 }
@@ -262,7 +304,7 @@ void conv_task(void* ctx, size_t i) {
   alignas(64) int8_t patch[kPatchRows * kQConvVnniMaxDepth];
   const int64_t r0 = int64_t(i) * kPatchRows, r1 = std::min(cj.rows, r0 + kPatchRows);
   const int64_t depth = cj.w->k;
-  for (int64_t p = r0; p < r1; ++p) gather_patch(*cj.g, cj.x, p, patch + (p - r0) * depth);
+  gather_patches(*cj.g, cj.x, r0, r1 - r0, patch);
   const Job jb{cj.w, patch, depth, r1 - r0, cj.y + r0 * cj.w->m, cj.w->m, r0};
   for (int64_t j = 0; j < cj.w->blocks; j += 2) {
     if (j + 1 < cj.w->blocks)

@@ -41,16 +41,19 @@ void qgemm_vnni_run(const QGemmVnniWeights& w, const int8_t* a, int64_t a_stride
                     int8_t* c, int64_t c_stride, pthreadpool_t pool, uint32_t pool_flags);
 
 // A dense conv as the same GEMM over patches: each task gathers kPatchRows
-// output pixels' kh*kw*cp inputs on its stack (cp = C rounded up to 4, the extra
-// channels and the padding read the input zero point), then multiplies them by
-// all columns.
+// output pixels' inputs on its stack (the input zero point where the window leaves
+// the input), then multiplies them by all columns. A patch is kh rows of kw*C
+// inputs (kx, c), each rounded up to a multiple of 4 (the group one vpdpbusd
+// sums), so a row inside the input is one contiguous copy (a stem's 7 x 3 = 21
+// bytes in 24, not 7 taps of 3 bytes in 4 each: 14% less to multiply).
 struct QConvVnniGeometry {
   int64_t n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
   int32_t zx;
-  int64_t cp() const { return (c + 3) / 4 * 4; }
+  int64_t row() const { return (kw * c + 3) / 4 * 4; }  // a patch row's length
+  int64_t depth() const { return kh * row(); }
 };
-constexpr int64_t kQConvVnniMaxDepth = 4608;  // kh*kw*cp at most (3x3 x 512)
-// Weights [m, C, kh, kw] in the patch order (ky, kx, c of cp; zero for c >= C).
+constexpr int64_t kQConvVnniMaxDepth = 4608;  // depth() at most (3x3 x 512)
+// Weights [m, C, kh, kw] in the patch order (ky, then kx, c; zero where a row is padded).
 std::vector<int8_t> qconv_vnni_patch_weights(const int8_t* w, int64_t m, int64_t c, int64_t kh,
                                              int64_t kw);
 void qconv_vnni_run(const QGemmVnniWeights& w, const QConvVnniGeometry& g, const int8_t* x,
