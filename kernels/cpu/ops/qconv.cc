@@ -12,6 +12,7 @@
 #include "kernels/cpu/x86/qdwconv.h"
 #include "kernels/cpu/x86/qgemm_avx2.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
+#include "kernels/cpu/x86/qwinograd_avx2.h"
 
 namespace tandem::cpu {
 namespace {
@@ -216,6 +217,43 @@ Expected<KernelPtr> make_qconv_avx2(const KernelArgs& a) {
   return KernelPtr(new QConvGemm<Avx2Gemm>(a));
 }
 
+// A 3x3 stride-1 dense QConv on the own exact int8 Winograd F(2x2, 3x3) for AVX2
+// (x86/qwinograd_avx2.h), a following QAdd in its epilogue.
+class QConvWinograd final : public CpuKernel {
+ public:
+  explicit QConvWinograd(const KernelArgs& a) : x_(a.inputs[0].i8()), y_(a.outputs[0].i8()) {
+    const Graph& g = *a.g;
+    const Node& n = *a.node;
+    const ConvGeometry q = conv_geometry(g, n);
+    geo_ = {q.n, q.h, q.w, q.c, q.oh, q.ow, q.pt, q.pl};
+    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
+    w_ = qwinograd_avx2_pack(
+        a.inputs[1].i8(), q.m, q.c,
+        has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
+        int32_t(g.tensor(n.inputs[0]).quant.zero_point[0]), conv_multipliers(g, n),
+        int32_t(g.tensor(n.outputs[0]).quant.zero_point[0]), int32_t(n.attrs.qmin),
+        int32_t(n.attrs.qmax));
+    consumed_constants.push_back(n.inputs[1]);
+    if (has_bias) consumed_constants.push_back(n.inputs[2]);
+    if (a.residual.data) fuse_qadd(g, n, a.residual, w_);
+  }
+  Status run(pthreadpool_t pool) override {
+    qwinograd_avx2_run(w_, geo_, x_, y_, pool, cpu_pool_flags());
+    return Status();
+  }
+  const char* kind() const override { return "qwinograd_avx2"; }
+
+ private:
+  const int8_t* x_;
+  int8_t* y_;
+  QWinogradAvx2Geometry geo_{};
+  QGemmAvx2Weights w_;
+};
+
+Expected<KernelPtr> make_qwinograd_avx2(const KernelArgs& a) {
+  return KernelPtr(new QConvWinograd(a));
+}
+
 // A depthwise QConv (one filter per channel) on the own loop (x86/qdwconv.h), AVX-512
 // or (avx2) AVX2 + FMA.
 class QDwConv final : public CpuKernel {
@@ -290,6 +328,22 @@ bool avx2_applicable(const Graph& g, const Node& n) {
   return vnni_applicable(g, n) && (w[2] * w[3] > 1 || w[1] <= kQGemmAvx2MaxK);
 }
 
+// 3x3 stride-1 undilated dense convs whose depth the int32 sums hold exactly.
+bool qwinograd_applicable(const Graph& g, const Node& n) {
+  const ConvGeometry q = conv_geometry(g, n);
+  return n.attrs.group == 1 && q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 &&
+         q.dw == 1 && q.c >= 8 && q.c <= kQWinogradAvx2MaxC;
+}
+
+// Where F(2x2, 3x3) beat the patch GEMM (docs/int8.md, isa=avx2, 1 and 2 threads):
+// every 14x14 and larger output measured 1.2-2.0x; at 7x7 (16 tiles of 49 pixels: 1.7x
+// fewer products, not 2.25x) only the deepest (ResNet-50's C = 512: 1.1-1.2x) won, and
+// GoogLeNet's C = 160-320 lost (0.84-1.0x).
+bool qwinograd_pays(const Graph& g, const Node& n) {
+  const ConvGeometry q = conv_geometry(g, n);
+  return q.oh * q.ow >= 100 || q.c >= 512;
+}
+
 }  // namespace
 
 CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
@@ -303,8 +357,13 @@ CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions
   // Without VNNI (or at isa=avx2) the exact AVX2 GEMM takes the same convs.
   const bool avx2 = own && !vnni && options.isa >= CpuIsa::kAvx2 && qgemm_avx2_available() &&
                     avx2_applicable(g, n);
+  using Winograd = CpuKernelOptions::Winograd;
+  const bool winograd = avx2 && options.winograd != Winograd::kOff && qwinograd_applicable(g, n) &&
+                        (options.winograd == Winograd::kOn || qwinograd_pays(g, n));
   if (vnni || avx2) {
-    CpuOpSupport s = contiguous_kernel(vnni ? make_qconv_vnni : make_qconv_avx2);
+    CpuOpSupport s = contiguous_kernel(vnni       ? make_qconv_vnni
+                                       : winograd ? make_qwinograd_avx2
+                                                  : make_qconv_avx2);
     s.adds_residual = true;  // a following QAdd in the epilogue
     return s;
   }
