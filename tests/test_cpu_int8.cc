@@ -10,6 +10,7 @@
 #include "engine/executor.h"
 #include "graph/quant_math.h"
 #include "kernels/cpu/x86/qdwconv.h"
+#include "kernels/cpu/x86/qgemm_amx.h"
 #include "kernels/cpu/x86/qgemm_avx2.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
 #include "kernels/reference/reference_kernels.h"
@@ -68,32 +69,40 @@ Graph converted_int8_model() {
   return convert_ok(all_int8_ops_model(), "cpu_int8_ops.onnx", o);
 }
 
-// g on the own GEMMs at every level this CPU has (VNNI: the default spec; AVX2:
-// isa=avx2), 1 and 2 threads, the residual fused and apart: the kinds, and bytes
-// equal to the reference's. A level the CPU lacks is reported as skipped. At AVX2,
-// avx2_winograd of the 3x3 convs run on the int8 Winograd (the rest on patches).
-void check_own_gemm(const Graph& g, int64_t vnni_patch, int64_t vnni_1x1, int64_t fused,
-                    int64_t avx2_patch = -1, int64_t avx2_1x1 = -1, int64_t avx2_winograd = 0) {
-  if (avx2_patch < 0) avx2_patch = vnni_patch, avx2_1x1 = vnni_1x1;
+// The own GEMM kernels a dense-conv test graph should run on at one level.
+struct OwnKinds {
+  int64_t patch, direct, winograd = 0;  // qconv_*, qgemm_*, qwinograd_avx2
+};
+
+// Which own int8 GEMM a spec asks for: "amx" (the default where the CPU has AMX),
+// "vnni" (amx=off, or no AMX), "avx2" (isa=avx2); "" when the CPU lacks that level
+// (reported as skipped).
+std::string own_gemm_level(const std::string& spec) {
+  if (forces_avx2(spec)) return avx2_runs(cpu::qgemm_avx2_available()) ? "avx2" : "";
+  if (!test::skip_unless(cpu::qgemm_vnni_available(), "this CPU has no AVX-512 VNNI")) return "";
+  if (spec.find("amx=off") != std::string::npos) return "vnni";
+  return test::skip_unless(cpu::qgemm_amx_available(), "this CPU has no AMX-INT8") ? "amx" : "";
+}
+
+// g on the own GEMMs at every level this CPU has (AMX: the default spec; VNNI:
+// amx=off; AVX2: isa=avx2), 1 and 2 threads, the residual fused and apart: the kinds,
+// and bytes equal to the reference's. A level the CPU lacks is reported as skipped.
+void check_own_gemm(const Graph& g, int64_t fused, OwnKinds amx, OwnKinds vnni, OwnKinds avx2) {
   const std::vector<float> ref = run_whole(g, "reference", nullptr);
-  for (const char* spec : {"cpu:threads=2", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2",
-                           "cpu:threads=1,isa=avx2,residual=separate"}) {
+  for (const char* spec : {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,amx=off",
+                           "cpu:threads=1,amx=off,residual=separate", "cpu:threads=1,isa=avx2",
+                           "cpu:threads=2,isa=avx2", "cpu:threads=1,isa=avx2,residual=separate"}) {
     INFO(spec);
-    const bool at_avx2 = forces_avx2(spec);
-    if (at_avx2 && !avx2_runs(cpu::qgemm_avx2_available())) continue;
+    const std::string level = own_gemm_level(spec);
+    if (level.empty()) continue;
     std::vector<std::string> kinds;
     const std::vector<float> got = run_whole(g, spec, &kinds);
-    if (at_avx2) {
-      CHECK(cpu_test::count_kind(kinds, "qconv_avx2") == avx2_patch);
-      CHECK(cpu_test::count_kind(kinds, "qgemm_avx2") == avx2_1x1);
-      CHECK(cpu_test::count_kind(kinds, "qwinograd_avx2") == avx2_winograd);
-    } else if (cpu::qgemm_vnni_available()) {
-      CHECK(cpu_test::count_kind(kinds, "qconv_vnni") == vnni_patch);
-      CHECK(cpu_test::count_kind(kinds, "qgemm_vnni") == vnni_1x1);
-    }
-    const bool own = at_avx2 || cpu::qgemm_vnni_available();
+    const OwnKinds want = level == "amx" ? amx : level == "vnni" ? vnni : avx2;
+    CHECK(cpu_test::count_kind(kinds, "qconv_" + level) == want.patch);
+    CHECK(cpu_test::count_kind(kinds, "qgemm_" + level) == want.direct);
+    CHECK(cpu_test::count_kind(kinds, "qwinograd_avx2") == want.winograd);
     const bool apart = std::string(spec).find("separate") != std::string::npos;
-    CHECK(cpu_test::count_kind(kinds, "fused") == (own && !apart ? fused : 0));
+    CHECK(cpu_test::count_kind(kinds, "fused") == (apart ? 0 : fused));
     REQUIRE(got.size() == ref.size());
     CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
   }
@@ -123,21 +132,25 @@ TEST_CASE("cpu int8 is native and bit-identical to the reference at 1 and 2 thre
   const bool vnni = cpu::qgemm_vnni_available();
   for (const char* spec :
        {"cpu:threads=1", "cpu:threads=2", "cpu:threads=2,gemm=xnnpack",
-        "cpu:threads=1,residual=separate", "cpu:threads=1,isa=avx2", "cpu:threads=2,isa=avx2",
-        "cpu:threads=1,isa=avx2,residual=separate", "cpu:threads=1,isa=generic"}) {
+        "cpu:threads=1,residual=separate", "cpu:threads=1,amx=off", "cpu:threads=1,isa=avx2",
+        "cpu:threads=2,isa=avx2", "cpu:threads=1,isa=avx2,residual=separate",
+        "cpu:threads=1,isa=generic"}) {
     INFO(spec);
     const bool at_avx2 = forces_avx2(spec);
     if (at_avx2 && !avx2_runs(cpu::qgemm_avx2_available())) continue;
+    const bool amx = !at_avx2 && cpu::qgemm_amx_available() &&
+                     std::string(spec).find("amx=off") == std::string::npos;
     std::vector<std::string> kinds;
     const std::vector<float> got = run_whole(g, spec, &kinds);
     CHECK(cpu_test::count_kind(kinds, "reference") == 0);
     // 4 QConv, QGemm, QMaxPool on XNNPACK; where the CPU has VNNI, the 1x1 conv on the
     // own GEMM, the stem (C = 3, padded to 4) and the 3x3 on its patches, the depthwise
-    // conv on the own AVX-512 loop; at isa=avx2 the same three on the exact AVX2 GEMM
-    // and the depthwise conv on the own AVX2 loop; isa=generic: all on XNNPACK
+    // conv on the own AVX-512 loop (the GEMMs on AMX tiles where the CPU has them, VNNI
+    // at amx=off); at isa=avx2 the same three on the exact AVX2 GEMM and the depthwise
+    // conv on the own AVX2 loop; isa=generic: all on XNNPACK
     const bool own = (vnni || at_avx2) && std::string(spec).find("xnnpack") == std::string::npos &&
                      std::string(spec).find("generic") == std::string::npos;
-    const std::string gemm = at_avx2 ? "avx2" : "vnni";
+    const std::string gemm = at_avx2 ? "avx2" : amx ? "amx" : "vnni";
     CHECK(cpu_test::count_kind(kinds, "qgemm_" + gemm) == (own ? 1 : 0));
     CHECK(cpu_test::count_kind(kinds, "qconv_" + gemm) == (own ? 2 : 0));
     CHECK(cpu_test::count_kind(kinds, "qdwconv_avx512") == (own && !at_avx2 ? 1 : 0));
@@ -250,7 +263,7 @@ TEST_CASE("the own int8 GEMMs' edges: strided patches, column and row tails, wid
   ConvertOptions o;
   o.evaluate_constants = run_reference_node;
   Graph g = convert_ok(q.b, "cpu_int8_vnni_edges.onnx", o);
-  check_own_gemm(g, 2, 1, 0);
+  check_own_gemm(g, 0, {2, 1}, {2, 1}, {2, 1});
 }
 
 TEST_CASE("the own int8 GEMMs' edges: stem, odd K, column groups, deep patches, residual") {
@@ -277,9 +290,9 @@ TEST_CASE("the own int8 GEMMs' edges: stem, odd K, column groups, deep patches, 
   ConvertOptions o;
   o.evaluate_constants = run_reference_node;
   Graph g = convert_ok(q.b, "cpu_int8_gemm_edges.onnx", o);
-  // VNNI: C = 7 is no multiple of 4, so c3 runs on patches; AVX2 takes odd K directly,
-  // and c7 (C = 512) on its Winograd.
-  check_own_gemm(g, 6, 2, 1, 4, 3, 1);
+  // VNNI: C = 7 is no multiple of 4, so c3 runs on patches; AMX and AVX2 take odd K
+  // directly, and AVX2 runs c7 (C = 512) on its Winograd.
+  check_own_gemm(g, 1, {5, 3}, {6, 2}, {4, 3, 1});
 }
 
 namespace {

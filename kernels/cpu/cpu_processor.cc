@@ -138,6 +138,7 @@ class CpuProcessor : public Processor {
     options.neon = spec_.neon == "on" ? N::kOn : spec_.neon == "off" ? N::kOff : N::kAuto;
     options.gemm = spec_.gemm == "xnnpack" ? G::kXnnpack : spec_.gemm == "own" ? G::kOwn : G::kAuto;
     options.isa = *cpu::parse_cpu_isa(spec_.isa);  // checked by parse_cpu_spec
+    options.amx = spec_.amx;
     return cpu::compile_cpu_range(g, first, last, pool_.get(), pool_, options);
   }
   Status bind_current_thread() override {
@@ -239,7 +240,7 @@ Status check_choice(const std::string& text, const std::string& key, const std::
 }
 
 // The options taking one of a few words (winograd, gemm, neon, residual,
-// blocks, silu, isa) into `spec`; false when `key` is none of them.
+// blocks, silu, isa, amx) into `spec`; false when `key` is none of them.
 Expected<bool> parse_choice_option(const ProcessorSpec& ps, const std::string& key,
                                    const std::string& value, CpuSpec& spec) {
   const std::string& t = ps.text;
@@ -266,6 +267,9 @@ Expected<bool> parse_choice_option(const ProcessorSpec& ps, const std::string& k
   } else if (key == "silu") {
     TANDEM_RETURN_IF_ERROR(check_choice(t, key, value, {"fused", "separate"}, "fused or separate"));
     spec.fuse_silu = value == "fused";
+  } else if (key == "amx") {
+    TANDEM_RETURN_IF_ERROR(check_choice(t, key, value, {"auto", "off"}, "auto or off"));
+    spec.amx = value == "auto";
   } else {
     return false;
   }
@@ -298,7 +302,7 @@ Expected<CpuSpec> parse_cpu_spec(const ProcessorSpec& ps) {
                                 "' (known: threads=N, cores=A-B, winograd=off|auto|on, "
                                 "gemm=xnnpack|auto|own, residual=fused|separate, "
                                 "blocks=fused|separate, silu=fused|separate, neon=auto|on|off, "
-                                "isa=auto|avx512|avx2|generic)");
+                                "isa=auto|avx512|avx2|generic, amx=auto|off)");
     }
   }
   if (!have_threads)
@@ -322,6 +326,7 @@ std::string cpu_spec_text(const CpuSpec& spec) {
   if (!spec.fuse_silu) s += ",silu=separate";
   if (spec.neon != "auto") s += ",neon=" + spec.neon;
   if (spec.isa != "auto") s += ",isa=" + spec.isa;
+  if (!spec.amx) s += ",amx=off";
   return s;
 }
 

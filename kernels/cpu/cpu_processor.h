@@ -11,7 +11,7 @@
 namespace tandem {
 
 // Parsed `cpu[:threads=N][,cores=A|A-B][,winograd=off|auto|on][,gemm=xnnpack|auto|own]
-// [,residual=fused|separate][,neon=auto|on|off]` spec.
+// [,residual=fused|separate][,neon=auto|on|off][,isa=...][,amx=auto|off]` spec.
 struct CpuSpec {
   int threads = 0;                // worker threads per run (caller included)
   std::vector<int> cores;         // pinned cores; empty: not pinned
@@ -22,6 +22,7 @@ struct CpuSpec {
   bool fuse_silu = true;          // silu=fused|separate: Conv -> SiLU in the conv's epilogue
   std::string neon = "auto";      // own NEON kernels: auto (aarch64 hooks), on, off
   std::string isa = "auto";       // own x86 kernels: auto (the CPU's best), avx512, avx2, generic
+  bool amx = true;                // amx=auto|off: int8 GEMMs on AMX tiles where the CPU has them
 };
 
 // Parses and checks a cpu spec against the cores this process may use:

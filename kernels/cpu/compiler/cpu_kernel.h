@@ -78,6 +78,9 @@ struct CpuKernelOptions {
   int threads = 1;
   // Highest x86 level the own kernels may use (spec `isa=`; at most what the CPU has).
   CpuIsa isa = cpu_isa_detected();
+  // At isa >= avx512, dense int8 convs on AMX tiles where the CPU has AMX-INT8
+  // (spec `amx=auto`, the default; `amx=off`: the VNNI GEMM).
+  bool amx = true;
 };
 
 struct KernelArgs {

@@ -10,6 +10,7 @@
 #include "kernels/cpu/compiler/cpu_kernel.h"
 #include "kernels/cpu/ops/conv_geometry.h"
 #include "kernels/cpu/x86/qdwconv.h"
+#include "kernels/cpu/x86/qgemm_amx.h"
 #include "kernels/cpu/x86/qgemm_avx2.h"
 #include "kernels/cpu/x86/qgemm_vnni.h"
 #include "kernels/cpu/x86/qwinograd_avx2.h"
@@ -144,6 +145,23 @@ struct VnniGemm {
   static constexpr auto conv = qconv_vnni_run;
 };
 
+// AMX copies or gathers A into tiles itself, so any depth goes direct.
+struct AmxGemm {
+  using Weights = QGemmAmxWeights;
+  using Geometry = QConvVnniGeometry;
+  static constexpr const char* kGemmKind = "qgemm_amx";
+  static constexpr const char* kConvKind = "qconv_amx";
+  static bool direct(const ConvGeometry& q) { return q.direct(); }
+  static Geometry geometry(const ConvGeometry& q, int32_t zx) { return VnniGemm::geometry(q, zx); }
+  static int64_t depth(const Geometry& g) { return g.depth(); }
+  static std::vector<int8_t> patch_weights(const int8_t* w, const Shape& ws) {
+    return VnniGemm::patch_weights(w, ws);
+  }
+  static constexpr auto pack = qgemm_amx_pack;
+  static constexpr auto gemm = qgemm_amx_run;
+  static constexpr auto conv = qconv_amx_run;
+};
+
 struct Avx2Gemm {
   using Weights = QGemmAvx2Weights;
   using Geometry = QConvAvx2Geometry;
@@ -211,6 +229,10 @@ class QConvGemm final : public CpuKernel {
 
 Expected<KernelPtr> make_qconv_vnni(const KernelArgs& a) {
   return KernelPtr(new QConvGemm<VnniGemm>(a));
+}
+
+Expected<KernelPtr> make_qconv_amx(const KernelArgs& a) {
+  return KernelPtr(new QConvGemm<AmxGemm>(a));
 }
 
 Expected<KernelPtr> make_qconv_avx2(const KernelArgs& a) {
@@ -360,8 +382,11 @@ CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions
   using Winograd = CpuKernelOptions::Winograd;
   const bool winograd = avx2 && options.winograd != Winograd::kOff && qwinograd_applicable(g, n) &&
                         (options.winograd == Winograd::kOn || qwinograd_pays(g, n));
+  // AMX tiles (the same convs, 16x more products per instruction) where the CPU has them.
+  const bool amx = vnni && options.amx && qgemm_amx_available();
   if (vnni || avx2) {
-    CpuOpSupport s = contiguous_kernel(vnni       ? make_qconv_vnni
+    CpuOpSupport s = contiguous_kernel(amx        ? make_qconv_amx
+                                       : vnni     ? make_qconv_vnni
                                        : winograd ? make_qwinograd_avx2
                                                   : make_qconv_avx2);
     s.adds_residual = true;  // a following QAdd in the epilogue

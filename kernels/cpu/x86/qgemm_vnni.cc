@@ -4,6 +4,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+
+#include "kernels/cpu/x86/qgemm_vnni_parts.h"
 #endif
 
 namespace tandem::cpu {
@@ -67,6 +69,10 @@ bool qgemm_vnni_available() {
 
 namespace {
 
+using qvnni::Epilogue;
+using qvnni::gather_patches;
+using qvnni::store_block;
+
 constexpr int kMR = 8;         // rows per micro-tile (8 x 2 zmm accumulators)
 constexpr int64_t kRows = 64;  // rows per task: its A block stays in L2 across column pairs
 
@@ -76,38 +82,9 @@ struct Job {
   int64_t a_stride, rows;
   int8_t* c;
   int64_t c_stride;
-  int64_t row_base = 0;  // the output row of a's row 0 (for the residual)
+  int64_t row_base = 0;         // the output row of a's row 0 (for the residual)
+  const Epilogue* e = nullptr;  // set by the task
 };
-
-// The fused QAdd: rne(float(q - za) * fa + float(r - zb) * fb) + zc, saturated
-// (separate multiply and add, as qmath::add_values: no fused multiply-add).
-inline __m512i add_residual(const QGemmVnniWeights& w, __m512i q, const int8_t* r, __mmask16 mask) {
-  const __m512 ta = _mm512_maskz_mul_ps(
-      0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_sub_epi32(q, _mm512_set1_epi32(w.add.za))),
-      _mm512_set1_ps(w.add.fa));
-  const __m512i rv = _mm512_maskz_cvtepi8_epi32(0xFFFF, _mm_maskz_loadu_epi8(mask, r));
-  const __m512 tb = _mm512_maskz_mul_ps(
-      0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_sub_epi32(rv, _mm512_set1_epi32(w.add.zb))),
-      _mm512_set1_ps(w.add.fb));
-  __m512 f = _mm512_maskz_add_ps(0xFFFF, ta, tb);
-  f = _mm512_maskz_max_ps(0xFFFF, f, _mm512_set1_ps(float(-128 - w.add.zy)));
-  f = _mm512_maskz_min_ps(0xFFFF, f, _mm512_set1_ps(float(127 - w.add.zy)));
-  return _mm512_add_epi32(_mm512_maskz_cvtps_epi32(0xFFFF, f), _mm512_set1_epi32(w.add.zy));
-}
-
-// Requantizes 16 sums of column block j (output row `row`) and stores `lanes` of them.
-inline void store_block(const QGemmVnniWeights& w, int64_t j, __m512i acc, int8_t* c, int lanes,
-                        int64_t row) {
-  acc = _mm512_add_epi32(acc, _mm512_loadu_si512(w.bias.data() + j * 16));
-  __m512 f = _mm512_maskz_mul_ps(0xFFFF, _mm512_maskz_cvtepi32_ps(0xFFFF, acc),
-                                 _mm512_loadu_ps(w.multiplier.data() + j * 16));
-  f = _mm512_maskz_max_ps(0xFFFF, f, _mm512_set1_ps(float(w.lo - w.zy)));
-  f = _mm512_maskz_min_ps(0xFFFF, f, _mm512_set1_ps(float(w.hi - w.zy)));
-  __m512i q = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(0xFFFF, f), _mm512_set1_epi32(w.zy));
-  const __mmask16 mask = lanes >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << lanes) - 1);
-  if (w.residual) q = add_residual(w, q, w.residual + row * w.m + j * 16, mask);
-  _mm512_mask_cvtsepi32_storeu_epi8(c, mask, q);
-}
 
 // acc[b] += vpdpbusd(the 4 bytes at `four` broadcast and flipped to unsigned, bv[b])
 // for NB blocks, as one asm block: with the intrinsic GCC 12 copies every accumulator
@@ -147,7 +124,8 @@ __attribute__((noinline)) void micro_tile(const Job& jb, int64_t r0, int64_t j) 
   __m512i acc[MR][NB];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
-    for (int b = 0; b < NB; ++b) acc[r][b] = _mm512_setzero_si512();
+    for (int b = 0; b < NB; ++b)  // the sums start at the bias
+      acc[r][b] = _mm512_loadu_si512(jb.e->bias + (j + b) * 16);
   const __m512i flip = _mm512_set1_epi32(int32_t(0x80808080u));
   const int8_t* bp = w.packed.data() + j * k4 * 64;
   const int8_t* ap = jb.a + r0 * jb.a_stride;
@@ -163,7 +141,7 @@ __attribute__((noinline)) void micro_tile(const Job& jb, int64_t r0, int64_t j) 
 #pragma GCC unroll 2
     for (int b = 0; b < NB; ++b) {
       const int lanes = int(std::min<int64_t>(16, w.m - (j + b) * 16));
-      store_block(w, j + b, acc[r][b], jb.c + (r0 + r) * jb.c_stride + (j + b) * 16, lanes,
+      store_block(*jb.e, j + b, acc[r][b], jb.c + (r0 + r) * jb.c_stride + (j + b) * 16, lanes,
                   jb.row_base + r0 + r);
     }
 }
@@ -194,7 +172,9 @@ void rows_tile(const Job& jb, int64_t r0, int64_t r1, int64_t j) {
 
 // Task (row block i, column pair jp).
 void task(void* ctx, size_t i, size_t jp) {
-  const Job& jb = *static_cast<const Job*>(ctx);
+  const Epilogue e(*static_cast<const Job*>(ctx)->w);
+  Job jb = *static_cast<const Job*>(ctx);
+  jb.e = &e;
   const int64_t r0 = int64_t(i) * kRows, r1 = std::min(jb.rows, r0 + kRows);
   const int64_t j = int64_t(jp) * 2;
   if (j + 1 < jb.w->blocks)
@@ -213,99 +193,14 @@ struct ConvJob {
   int64_t rows;
 };
 
-// n bytes from src to dst (n up to a patch row, a few hundred): vector moves, the
-// tail as one move overlapping the last, no library call.
-inline void copy_bytes(int8_t* dst, const int8_t* src, int64_t n) {
-  if (n >= 32) {
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i),
-                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i)));
-    if (i < n)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + n - 32),
-                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + n - 32)));
-  } else if (n >= 16) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), a);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16), b);
-  } else if (n >= 8) {
-    uint64_t a, b;
-    __builtin_memcpy(&a, src, 8), __builtin_memcpy(&b, src + n - 8, 8);
-    __builtin_memcpy(dst, &a, 8), __builtin_memcpy(dst + n - 8, &b, 8);
-  } else if (n >= 4) {
-    uint32_t a, b;
-    __builtin_memcpy(&a, src, 4), __builtin_memcpy(&b, src + n - 4, 4);
-    __builtin_memcpy(dst, &a, 4), __builtin_memcpy(dst + n - 4, &b, 4);
-  } else {
-    for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
-  }
-}
-
-// n bytes of value v at dst.
-inline void fill_bytes(int8_t* dst, int8_t v, int64_t n) {
-  const __m256i b = _mm256_set1_epi8(v);
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), b);
-  for (; i < n; ++i) dst[i] = v;
-}
-
-// The patch of the output pixel at (ox, oy) of the image at xi: the zero point
-// where the window leaves the input and in each row's padding. (g by value: int8
-// stores may alias a reference, which would reload every field after each one.)
-inline void gather_patch(const QConvVnniGeometry g, const int8_t* xi, int64_t ox, int64_t oy,
-                         int8_t* dst) {
-  const int8_t zx = int8_t(g.zx);
-  const int64_t row = g.row(), run = g.kw * g.c;
-  const int64_t ix0 = ox * g.sw - g.pl, ix1 = ix0 + (g.kw - 1) * g.dw;
-  const bool inside = g.dw == 1 && ix0 >= 0 && ix1 < g.w;  // each row one contiguous run
-  for (int64_t ky = 0; ky < g.kh; ++ky, dst += row) {
-    const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
-    if (iy < 0 || iy >= g.h) {
-      fill_bytes(dst, zx, row);
-      continue;
-    }
-    const int8_t* src = xi + iy * g.w * g.c;
-    if (row > run) {  // first, so the copy overwrites what it covers of these 4 bytes
-      const uint32_t pad = 0x01010101u * uint8_t(zx);
-      __builtin_memcpy(dst + row - 4, &pad, 4);
-    }
-    if (inside) {
-      copy_bytes(dst, src + ix0 * g.c, run);
-    } else {
-      for (int64_t kx = 0; kx < g.kw; ++kx) {
-        const int64_t ix = ix0 + kx * g.dw;
-        if (ix < 0 || ix >= g.w)
-          fill_bytes(dst + kx * g.c, zx, g.c);
-        else
-          copy_bytes(dst + kx * g.c, src + ix * g.c, g.c);
-      }
-    }
-  }
-}
-
-// Output pixels [p0, p0 + count) into rows of `depth` bytes at dst: the pixel's
-// coordinates divided out once, then stepped.
-void gather_patches(const QConvVnniGeometry g, const int8_t* x, int64_t p0, int64_t count,
-                    int8_t* dst) {
-  const int64_t depth = g.depth(), image = g.h * g.w * g.c;
-  int64_t ox = p0 % g.ow, oy = (p0 / g.ow) % g.oh, img = p0 / (g.ow * g.oh);
-  for (int64_t i = 0; i < count; ++i, dst += depth) {
-    gather_patch(g, x + img * image, ox, oy, dst);
-    if (++ox == g.ow) {
-      ox = 0;
-      if (++oy == g.oh) oy = 0, ++img;
-    }
-  }
-}
-
 void conv_task(void* ctx, size_t i) {
   const ConvJob& cj = *static_cast<const ConvJob*>(ctx);
   alignas(64) int8_t patch[kPatchRows * kQConvVnniMaxDepth];
   const int64_t r0 = int64_t(i) * kPatchRows, r1 = std::min(cj.rows, r0 + kPatchRows);
   const int64_t depth = cj.w->k;
-  gather_patches(*cj.g, cj.x, r0, r1 - r0, patch);
-  const Job jb{cj.w, patch, depth, r1 - r0, cj.y + r0 * cj.w->m, cj.w->m, r0};
+  gather_patches(*cj.g, cj.x, r0, r1 - r0, patch, depth);
+  const Epilogue e(*cj.w);
+  const Job jb{cj.w, patch, depth, r1 - r0, cj.y + r0 * cj.w->m, cj.w->m, r0, &e};
   for (int64_t j = 0; j < cj.w->blocks; j += 2) {
     if (j + 1 < cj.w->blocks)
       rows_tile<2>(jb, 0, r1 - r0, j);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "graph/quant_math.h"
+#include "kernels/cpu/x86/aligned_vector.h"
 
 namespace tandem::cpu {
 
@@ -20,7 +21,7 @@ bool qgemm_vnni_available();
 // the activation zero point and the unsigned shift folded into the bias.
 struct QGemmVnniWeights {
   int64_t k = 0, m = 0, blocks = 0;  // blocks = ceil(m / 16)
-  std::vector<int8_t> packed;        // blocks * (k / 4) * 64 bytes, 64-byte aligned start
+  AlignedVector<int8_t> packed;      // blocks * (k / 4) * 64 bytes, 64-byte aligned start
   std::vector<int32_t> bias;         // blocks * 16: B[m] - (128 + zx) * sum_k W[m][k]
   std::vector<float> multiplier;     // blocks * 16: (sx * sw[m]) / sy
   int32_t zy = 0, lo = -128, hi = 127;
