@@ -81,7 +81,8 @@ def machine():
         pass
     if "avx512f" in flags:
         isa = "avx512f"
-        extra = sorted(f for f in flags if f.startswith("avx512") and f != "avx512f")
+        extra = sorted(f for f in flags
+                       if (f.startswith("avx512") and f != "avx512f") or f.startswith("amx"))
         isa += " (+" + ", ".join(extra) + ")" if extra else ""
     elif "avx2" in flags and "fma" in flags:
         isa = "avx2+fma"

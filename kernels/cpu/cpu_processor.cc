@@ -14,6 +14,7 @@
 
 #include "kernels/cpu/compiler/cpu_executable.h"
 #include "kernels/cpu/compiler/cpu_kernel.h"
+#include "kernels/cpu/x86/qgemm_amx.h"
 #include "kernels/cpu/x86/xnnpack_isa.h"
 #include "kernels/reference/reference_kernels.h"
 
@@ -109,12 +110,19 @@ class CpuProcessor : public Processor {
   }
 
   std::string spec() const override { return cpu_spec_text(spec_); }
+  // Whether dense int8 convs run on the AMX GEMM (the CPU and OS grant it, amx=auto,
+  // own GEMMs, isa at least avx512).
+  bool int8_on_amx() const {
+    return spec_.amx && spec_.gemm != "xnnpack" &&
+           *cpu::parse_cpu_isa(spec_.isa) >= cpu::CpuIsa::kAvx512 && cpu::qgemm_amx_available();
+  }
   std::string description() const override {
     return "XNNPACK cpu, " + std::to_string(spec_.threads) + " thread(s), isa " +
            cpu::cpu_isa_name(*cpu::parse_cpu_isa(spec_.isa)) +
            (cpu::xnnpack_isa() < cpu::cpu_isa_detected()
                 ? std::string(", XNNPACK at ") + cpu::cpu_isa_name(cpu::xnnpack_isa())
                 : std::string()) +
+           (int8_on_amx() ? ", int8 on AMX" : "") +
            (spec_.cores.empty() ? ", not pinned" : ", cores " + cores_text(spec_.cores));
   }
   bool supports(const Graph& g, const Node& n) const override {
