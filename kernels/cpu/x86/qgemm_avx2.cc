@@ -198,19 +198,11 @@ void gather_patch(const QConvAvx2Geometry& g, const int8_t* x, int32_t zx, int64
   }
 }
 
-// The rows a task widens: thread-local, too big for a worker's stack (kTaskBytes at
-// most, grown once per thread to the largest block it met).
-int16_t* task_buffer(size_t elems) {
-  thread_local std::vector<int16_t> buf;
-  if (buf.size() < elems) buf.resize(elems);
-  return buf.data();
-}
-
 // Task (row block i, column group jg): widens or gathers the rows, then multiplies.
 void task(void* ctx, size_t i, size_t jg) {
   const Job& jb = *static_cast<const Job*>(ctx);
   const QGemmAvx2Weights& w = *jb.w;
-  int16_t* buf = task_buffer(size_t(jb.task_rows * w.kp));
+  int16_t* buf = qavx2::thread_buffer<int16_t>(size_t(jb.task_rows * w.kp));  // kTaskBytes at most
   const int64_t r0 = int64_t(i) * jb.task_rows, r1 = std::min(jb.rows, r0 + jb.task_rows);
   for (int64_t p = r0; p < r1; ++p) {
     int16_t* dst = buf + (p - r0) * w.kp;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "kernels/cpu/x86/qgemm_avx2.h"
 #include "kernels/cpu/x86/simd_target.h"
@@ -15,6 +16,16 @@
 TANDEM_SIMD_BEGIN_AVX2
 
 namespace tandem::cpu::qavx2 {
+
+// A task's scratch of `elems` T: thread-local (too big for a worker's stack), grown
+// once per thread to the largest a task asked for. One per T across the kernels that
+// include this: a thread runs one kernel's task at a time.
+template <class T>
+T* thread_buffer(size_t elems) {
+  thread_local std::vector<T> buf;
+  if (buf.size() < elems) buf.resize(elems);
+  return buf.data();
+}
 
 // An opaque copy: keeps the compiler from fusing a product into the following add
 // (GCC contracts a * b + c into an FMA in this target region otherwise).

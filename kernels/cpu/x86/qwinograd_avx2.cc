@@ -64,6 +64,7 @@ namespace {
 using qavx2::Epilogue;
 using qavx2::row_step;
 using qavx2::store_row;
+using qavx2::thread_buffer;
 
 constexpr int kMR = 6;  // the register tile, as the GEMM's: 6 tiles x 2 column blocks
 constexpr int kNB = 2;
@@ -229,13 +230,6 @@ void transform_tile(const Job& jb, int64_t tile, int64_t tt, int64_t nt, int16_t
                             vr[b]);
     }
   }
-}
-
-template <class T>
-T* thread_buffer(size_t elems) {
-  thread_local std::vector<T> buf;
-  if (buf.size() < elems) buf.resize(elems);
-  return buf.data();
 }
 
 // Task (tile block i, column group jg): transforms the block's tiles, then per panel
