@@ -2,8 +2,8 @@
 """Quantizes exported zoo models with ONNX Runtime's quantize_static (QDQ form).
 
 For each MODEL.onnx (from export_zoo.py, with MODEL.input.npy beside it) it writes
-MODEL.int8.onnx (QDQ, per-channel int8 weights, int8 activations calibrated with
-min/max on random standard-normal images: the distribution export_zoo draws its
+MODEL.int8.onnx (QDQ; with --format qoperator MODEL.int8.qop.onnx, QLinearConv &
+co.; per-channel int8 weights, int8 activations calibrated with min/max on random standard-normal images: the distribution export_zoo draws its
 inputs from), MODEL.int8.ort.npy (ONNX Runtime's int8 output for the fixed
 input) and MODEL.fp32.ort.npy (its fp32 output). `--tiny DIR` first exports a
 small CNN (conv, relu, maxpool, residual add, concat, global average pool, FC)
@@ -73,18 +73,19 @@ def run_ort(path, x):
     return s.run(None, {s.get_inputs()[0].name: x})[0]
 
 
-def quantize(onnx_path, calib, seed, activations="int8"):
+def quantize(onnx_path, calib, seed, activations="int8", fmt="qdq"):
     import onnx
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
     base = onnx_path[:-len(".onnx")]
     model = onnx.load(onnx_path)
     inp = model.graph.input[0]
     shape = [d.dim_value for d in inp.type.tensor_type.shape.dim]
-    tag = "int8" if activations == "int8" else "u8int8"
+    tag = ("int8" if activations == "int8" else "u8int8") + (".qop" if fmt == "qoperator" else "")
     out = base + f".{tag}.onnx"
     act = QuantType.QInt8 if activations == "int8" else QuantType.QUInt8
     quantize_static(onnx_path, out, RandomImages(inp.name, shape, calib, seed),
-                    quant_format=QuantFormat.QDQ, per_channel=True,
+                    quant_format=QuantFormat.QDQ if fmt == "qdq" else QuantFormat.QOperator,
+                    per_channel=True,
                     activation_type=act, weight_type=QuantType.QInt8)
     x = np.load(base + ".input.npy")
     y8 = run_ort(out, x)
@@ -105,6 +106,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--activations", choices=["int8", "uint8"], default="int8",
                     help="activation type (uint8: MODEL.u8int8.onnx, as PyTorch's quint8)")
+    ap.add_argument("--format", choices=["qdq", "qoperator"], default="qdq",
+                    help="qoperator: QLinearConv & co. (MODEL.int8.qop.onnx) instead of QDQ")
     ap.add_argument("--export-tiny", metavar="DIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.export_tiny:  # Debian's python: torch
@@ -122,7 +125,7 @@ def main():
                         "--seed", str(args.seed)], check=True)
         paths.append(os.path.join(args.tiny, "tiny_cnn.onnx"))
     for p in paths:
-        quantize(p, args.calibration, args.seed, args.activations)
+        quantize(p, args.calibration, args.seed, args.activations, args.format)
     return 0
 
 

@@ -13,6 +13,7 @@
 #include "formats/onnx/onnx_loader.h"
 #include "formats/onnx/op_mappers.h"
 #include "formats/onnx/precheck.h"
+#include "formats/onnx/qoperator.h"
 #include "graph/hash.h"
 #include "graph/shape_inference.h"
 
@@ -227,6 +228,9 @@ Expected<ConvertResult> convert_model(const std::string& onnx_path, onnx::ModelP
                        "; Tandem converts opsets " + std::to_string(onnx_import::kMinOpset) +
                        " to " + std::to_string(onnx_import::kMaxOpset) +
                        " (re-export with torch.onnx.export(..., opset_version=13))");
+  int qoperator_nodes = 0;  // QLinearConv & co. become their QDQ form first
+  TANDEM_RETURN_IF_ERROR(
+      onnx_import::expand_qoperator(onnx_path, model.mutable_graph(), &qoperator_nodes));
   TANDEM_RETURN_IF_ERROR(check_supported_ops(onnx_path, model.graph()));
   TANDEM_RETURN_IF_ERROR(onnx_import::check_onnx_model(onnx_path, &model));
   TANDEM_RETURN_IF_ERROR(onnx_import::precheck_graph(onnx_path, model.graph()));
@@ -260,6 +264,7 @@ Expected<ConvertResult> convert_model(const std::string& onnx_path, onnx::ModelP
   s.opset = opset;
   s.producer = g.metadata.producer_version;
   s.onnx_nodes = onnx_nodes;
+  s.qoperator_nodes = qoperator_nodes;
   s.folded_by_op = ctx.folded_by_op;
   for (const auto& kv : ctx.folded_by_op) s.folded_nodes += kv.second;
   s.nodes_before_passes = static_cast<int>(g.nodes.size());
@@ -282,6 +287,8 @@ std::string format_convert_summary(const ConvertSummary& s) {
   o << "source:      " << s.source_path << " (opset " << s.opset << ", " << s.producer << ")\n";
   o << "nodes:       " << s.onnx_nodes << " ONNX -> " << s.nodes_before_passes << " mapped -> "
     << s.nodes_after_passes << " after passes\n";
+  if (s.qoperator_nodes)
+    o << "qoperator:   " << s.qoperator_nodes << " QOperator nodes rewritten into QDQ form\n";
   o << "folded:      " << s.folded_nodes << " ONNX nodes evaluated at conversion";
   if (!s.folded_by_op.empty()) {
     o << " (";

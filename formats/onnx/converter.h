@@ -26,9 +26,10 @@ struct ConvertOptions {
 struct ConvertSummary {
   std::string source_path;
   int64_t opset = 0;
-  std::string producer;  // "pytorch 1.13.0"
-  int onnx_nodes = 0;    // nodes in the ONNX graph
-  int folded_nodes = 0;  // ONNX nodes evaluated at conversion time (shape chains, Constant)
+  std::string producer;     // "pytorch 1.13.0"
+  int onnx_nodes = 0;       // nodes in the ONNX graph
+  int qoperator_nodes = 0;  // QOperator nodes (QLinearConv, ...) rewritten into QDQ form
+  int folded_nodes = 0;     // ONNX nodes evaluated at conversion time (shape chains, Constant)
   std::map<std::string, int> folded_by_op;  // "Shape" -> 3, ...
   int nodes_before_passes = 0;              // Tandem nodes after mapping
   int nodes_after_passes = 0;
