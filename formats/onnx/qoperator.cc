@@ -41,6 +41,10 @@ class Expander {
   Status run(int* rewritten) {
     *rewritten = 0;
     for (const onnx::NodeProto& n : g_->node()) {
+      if (n.output_size() == 0 || n.output(0).empty()) {  // left to the model checks
+        out_.push_back(n);
+        continue;
+      }
       TANDEM_ASSIGN_OR_RETURN(bool done, expand(n));
       if (done) {
         ++*rewritten;
