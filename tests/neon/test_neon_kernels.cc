@@ -319,6 +319,82 @@ TEST_CASE("dwconv_f32_3x3 rejects invalid params without writing") {
   CHECK(std::all_of(out, out + 64, [](float v) { return v == kSentinel; }));
 }
 
+namespace {
+
+struct QGemmCase {
+  int m, n, k, lda_pad = 0, ldc_pad = 0;
+  int lo = -128, hi = 127;
+};
+
+// The reference's rule on unpacked operands: exact sums, float(acc) * M, clamp, round
+// half to even, + zy.
+int8_t requantize(int64_t acc, float mult, int zy, int lo, int hi) {
+  float f = static_cast<float>(acc) * mult;
+  f = std::min(std::max(f, float(lo - zy)), float(hi - zy));
+  return static_cast<int8_t>(std::nearbyint(f) + zy);
+}
+
+// One int8 GEMM case: the NEON kernel (where the CPU, or qemu, has SDOT) and the scalar
+// twin against the oracle, every output byte, and the row padding of C untouched.
+void check_qgemm(const QGemmCase& g, uint32_t seed) {
+  CAPTURE(g.m);
+  CAPTURE(g.n);
+  CAPTURE(g.k);
+  const int lda = g.k + g.lda_pad, ldc = g.n + g.ldc_pad;
+  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 3;
+  auto next = [&s] {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>((s >> 33) & 0xFF) - 128;
+  };
+  std::vector<int8_t> a(static_cast<size_t>(g.m) * lda), w(static_cast<size_t>(g.n) * g.k);
+  for (auto& v : a) v = static_cast<int8_t>(next());
+  for (auto& v : w) v = static_cast<int8_t>(next());
+  const int np = (g.n + nk::kQGemmNr - 1) / nk::kQGemmNr * nk::kQGemmNr;
+  std::vector<int32_t> bias(g.n), folded(np);
+  std::vector<float> mult(np, 0.0f);
+  for (int j = 0; j < g.n; ++j) {
+    bias[j] = next() * 40;
+    mult[j] = 0.0004f + 0.00001f * static_cast<float>(next() + 128);
+  }
+  const int zx = 9;
+  std::vector<int8_t> packed(nk::qgemm_s8_packed_size(g.n, g.k));
+  nk::qgemm_s8_pack(g.n, g.k, w.data(), bias.data(), zx, packed.data(), folded.data());
+  nk::QGemmS8Epilogue e;
+  e.bias = folded.data(), e.multiplier = mult.data(), e.zy = -5, e.lo = g.lo, e.hi = g.hi;
+  std::vector<int8_t> want(static_cast<size_t>(g.m) * ldc, 77);
+  for (int i = 0; i < g.m; ++i)
+    for (int j = 0; j < g.n; ++j) {
+      int64_t acc = bias[j];
+      for (int kk = 0; kk < g.k; ++kk)
+        acc += (int64_t(a[static_cast<size_t>(i) * lda + kk]) - zx) *
+               w[static_cast<size_t>(j) * g.k + kk];
+      want[static_cast<size_t>(i) * ldc + j] = requantize(acc, mult[j], e.zy, e.lo, e.hi);
+    }
+  std::vector<int8_t> got(want.size(), 77);
+  nk::qgemm_s8_scalar(g.m, g.n, g.k, a.data(), lda, packed.data(), got.data(), ldc, e);
+  CHECK(got == want);
+#if defined(__aarch64__)
+  REQUIRE(nk::qgemm_s8_neon_available());  // qemu's default cpu has SDOT
+  std::fill(got.begin(), got.end(), int8_t(77));
+  nk::qgemm_s8_neon(g.m, g.n, g.k, a.data(), lda, packed.data(), got.data(), ldc, e);
+  CHECK(got == want);
+#endif
+}
+
+}  // namespace
+
+TEST_CASE("qgemm_s8_neon equals the reference rounding on odd shapes, tails and strides") {
+  // K: below one group, a tail group, exact groups, deep; N: below a panel, panel tails;
+  // M: below a tile, tile tails.
+  uint32_t seed = 1;
+  for (int k : {1, 3, 4, 17, 64, 200})
+    for (int n : {1, 5, 16, 33})
+      for (int m : {1, 3, 4, 7, 13}) check_qgemm({m, n, k}, seed++);
+  check_qgemm({9, 40, 37, 11, 5}, seed++);           // A and C row strides (channel slices)
+  check_qgemm({8, 24, 64, 0, 0, -128, 40}, seed++);  // an activation clamp (Relu6-like)
+  check_qgemm({6, 20, 512, 0, 0, -5, 127}, seed++);  // a Relu clamp at the zero point
+}
+
 TEST_CASE("selection hooks follow the documented candidate rules") {
   nk::DwConv3x3Params p;
   p.in_h = p.in_w = 14;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace tandem::neon {
 
@@ -64,6 +65,36 @@ bool dwconv_f32_3x3_neon_c8(const DwConv3x3Params& p, const float* in, const flo
                             float* out);
 bool dwconv_f32_3x3_scalar(const DwConv3x3Params& p, const float* in, const float* packed,
                            float* out);
+
+// ---- int8 GEMM (1x1 QConv, QGemm): C[M x N] int8 = requantize(sum_k (A - zx) W + bias) ---
+// The reference's arithmetic (docs/int8.md), so results are bit-identical: exact int32
+// sums of signed products (zx folded into the bias), then float(acc) * multiplier[n],
+// clamp to [lo - zy, hi - zy], round half to even, + zy. A row-major int8 with row stride
+// lda, C row-major with stride ldc; W packed once: per 16-column panel, per group of 4 k,
+// 16 x 4 bytes (K padded to 4, N to 16, with zeros), as SDOT reads them.
+
+constexpr int kQGemmNr = 16;  // columns per packed panel (4 int32x4 accumulators)
+constexpr int kQGemmMr = 4;   // rows per register tile (16 accumulators of 32 registers)
+
+struct QGemmS8Epilogue {
+  const int32_t* bias = nullptr;      // N rounded up to 16: B[n] - zx * sum_k W[n][k]
+  const float* multiplier = nullptr;  // N rounded up to 16: (sx * sw[n]) / sy
+  int zy = 0, lo = -128, hi = 127;
+};
+
+// Bytes of packed W for N x K.
+size_t qgemm_s8_packed_size(int n, int k);
+// Packs W[n][k] (ONNX conv [OC][IC][1][1], Gemm with transB=1) and folds the activation
+// zero point into bias_out (N rounded up to 16 entries; bias may be nullptr: zeros).
+void qgemm_s8_pack(int n, int k, const int8_t* w, const int32_t* bias, int zx, int8_t* packed,
+                   int32_t* bias_out);
+// True where the CPU has the ARMv8.2 dot product instructions (SDOT); false off aarch64.
+bool qgemm_s8_neon_available();
+// On SDOT, 4 x 16 tiles; only where qgemm_s8_neon_available(). No allocation.
+void qgemm_s8_neon(int m, int n, int k, const int8_t* a, int lda, const int8_t* packed, int8_t* c,
+                   int ldc, const QGemmS8Epilogue& e);
+void qgemm_s8_scalar(int m, int n, int k, const int8_t* a, int lda, const int8_t* packed, int8_t* c,
+                     int ldc, const QGemmS8Epilogue& e);
 
 // ---- Selection hooks --------------------------------------------------------------------
 // Whether the cpu processor should run a shape on the own NEON kernel instead of XNNPACK's.
