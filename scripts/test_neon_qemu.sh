@@ -31,8 +31,8 @@ if [ ${#missing[@]} -ne 0 ]; then
   exit 1
 fi
 
-# The cpu processor's wiring of the NEON kernels (kernels/cpu/ops/conv2d_neon.cc, and
-# conv2d.cc that selects it) must compile for aarch64 too; there is no arm64
+# The cpu processor's wiring of the NEON kernels (kernels/cpu/ops/conv2d_neon.cc and
+# qconv_neon.cc, and conv2d.cc and qconv.cc that select them) must compile for aarch64 too; there is no arm64
 # XNNPACK to link here, so this is a compile check against the host's headers.
 xinc="$(mktemp -d)"
 trap 'rm -rf "$xinc"' EXIT
@@ -40,7 +40,8 @@ for h in xnnpack.h pthreadpool.h; do
   [ -f "/usr/include/$h" ] && ln -s "/usr/include/$h" "$xinc/$h"
 done
 if [ -f "$xinc/xnnpack.h" ] && [ -f "$xinc/pthreadpool.h" ]; then
-  for src in kernels/cpu/ops/conv2d_neon.cc kernels/cpu/ops/conv2d.cc; do
+  for src in kernels/cpu/ops/conv2d_neon.cc kernels/cpu/ops/conv2d.cc kernels/cpu/ops/qconv_neon.cc \
+    kernels/cpu/ops/qconv.cc; do
     aarch64-linux-gnu-g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -I"$root" -I"$xinc" \
       "$root/$src" || { echo "test_neon_qemu: FAIL: $src does not compile for aarch64" >&2; exit 1; }
   done

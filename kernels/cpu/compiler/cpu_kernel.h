@@ -256,6 +256,9 @@ Expected<KernelPtr> make_gated(const KernelArgs& args);
 // CPU has them (isa >= avx512, gemm != xnnpack); dense ones on the own exact AVX2 GEMM
 // where VNNI is missing or isa=avx2; XNNPACK qc8 otherwise.
 CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
+// 1x1 QConvs and QGemm on the own int8 NEON GEMM (SDOT) at neon=on (qconv_neon.cc);
+// off aarch64 its scalar twin (a test mode).
+CpuOpSupport qconv_neon_support(const Graph& g, const Node& n, const CpuKernelOptions& options);
 CpuOpSupport qelementwise_support(const Graph& g, const Node& n);
 CpuOpSupport qpool_support(const Graph& g, const Node& n);
 

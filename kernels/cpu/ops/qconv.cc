@@ -427,6 +427,7 @@ KernelFactory own_qgemm(const Graph& g, const Node& n, const CpuKernelOptions& o
 
 CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
   if (n.inputs.size() < 2 || !multipliers_in_range(g, n)) return {};
+  if (CpuOpSupport s = qconv_neon_support(g, n, options); s.factory) return s;
   if (n.op == OpType::kQGemm) {
     const KernelFactory own = own_qgemm(g, n, options);
     return contiguous_kernel(own ? own : make_qgemm);
