@@ -124,6 +124,33 @@ void fuse_qadd(const Graph& g, const Node& n, const CpuTensor& residual, Weights
   }
 }
 
+// What every own int8 GEMM's pack takes besides the weights: the int32 bias (null when
+// the node has none), zero points, multipliers and the output clamp.
+struct PackArgs {
+  const int32_t* bias = nullptr;
+  int32_t zx = 0, zy = 0, lo = -128, hi = 127;
+  std::vector<float> multiplier;
+};
+
+PackArgs pack_args(const KernelArgs& a) {
+  const Graph& g = *a.g;
+  const Node& n = *a.node;
+  PackArgs p;
+  if (a.inputs.size() > 2 && a.inputs[2].data)
+    p.bias = reinterpret_cast<const int32_t*>(a.inputs[2].data);
+  p.zx = int32_t(g.tensor(n.inputs[0]).quant.zero_point[0]);
+  p.zy = int32_t(g.tensor(n.outputs[0]).quant.zero_point[0]);
+  p.lo = int32_t(n.attrs.qmin), p.hi = int32_t(n.attrs.qmax);
+  p.multiplier = conv_multipliers(g, n);
+  return p;
+}
+
+// The weights (and the bias, when packed) are the kernel's own copies now.
+void consume_constants(const KernelArgs& a, const PackArgs& p, CpuKernel& k) {
+  k.consumed_constants.push_back(a.node->inputs[1]);
+  if (p.bias) k.consumed_constants.push_back(a.node->inputs[2]);
+}
+
 // The own int8 GEMMs a dense QConv runs on: AVX-512 VNNI (x86/qgemm_vnni.h) and the
 // exact AVX2 one (x86/qgemm_avx2.h), each for 1x1 stride-1 unpadded convs as one GEMM
 // over the NHWC pixels and for other convs over gathered patches.
@@ -199,14 +226,10 @@ class QConvGemm final : public CpuKernel {
     const int64_t m = ws[0], k = direct_ ? q.c : K::depth(geo_);
     const std::vector<int8_t> patch_w =
         direct_ ? std::vector<int8_t>() : K::patch_weights(a.inputs[1].i8(), ws);
-    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
-    w_ = K::pack(direct_ ? a.inputs[1].i8() : patch_w.data(), m, k,
-                 has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
-                 int32_t(g.tensor(n.inputs[0]).quant.zero_point[0]), conv_multipliers(g, n),
-                 int32_t(g.tensor(n.outputs[0]).quant.zero_point[0]), int32_t(n.attrs.qmin),
-                 int32_t(n.attrs.qmax));
-    consumed_constants.push_back(n.inputs[1]);
-    if (has_bias) consumed_constants.push_back(n.inputs[2]);
+    const PackArgs p = pack_args(a);
+    w_ = K::pack(direct_ ? a.inputs[1].i8() : patch_w.data(), m, k, p.bias, p.zx, p.multiplier,
+                 p.zy, p.lo, p.hi);
+    consume_constants(a, p, *this);
     if (a.residual.data) fuse_qadd(g, n, a.residual, w_);
   }
   Status run(pthreadpool_t pool) override {
@@ -237,16 +260,9 @@ class QGemmOwn final : public CpuKernel {
         rows_(a.inputs[0].shape[0]),
         k_(a.inputs[1].shape[1]),
         m_(a.inputs[1].shape[0]) {
-    const Graph& g = *a.g;
-    const Node& n = *a.node;
-    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
-    w_ = K::pack(a.inputs[1].i8(), m_, k_,
-                 has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
-                 int32_t(g.tensor(n.inputs[0]).quant.zero_point[0]), conv_multipliers(g, n),
-                 int32_t(g.tensor(n.outputs[0]).quant.zero_point[0]), int32_t(n.attrs.qmin),
-                 int32_t(n.attrs.qmax));
-    consumed_constants.push_back(n.inputs[1]);
-    if (has_bias) consumed_constants.push_back(n.inputs[2]);
+    const PackArgs p = pack_args(a);
+    w_ = K::pack(a.inputs[1].i8(), m_, k_, p.bias, p.zx, p.multiplier, p.zy, p.lo, p.hi);
+    consume_constants(a, p, *this);
   }
   Status run(pthreadpool_t pool) override {
     K::gemm(w_, x_, k_, rows_, y_, m_, pool, cpu_pool_flags());
@@ -287,15 +303,10 @@ class QConvWinograd final : public CpuKernel {
     const Node& n = *a.node;
     const ConvGeometry q = conv_geometry(g, n);
     geo_ = {q.n, q.h, q.w, q.c, q.oh, q.ow, q.pt, q.pl};
-    const bool has_bias = a.inputs.size() > 2 && a.inputs[2].data;
-    w_ = qwinograd_avx2_pack(
-        a.inputs[1].i8(), q.m, q.c,
-        has_bias ? reinterpret_cast<const int32_t*>(a.inputs[2].data) : nullptr,
-        int32_t(g.tensor(n.inputs[0]).quant.zero_point[0]), conv_multipliers(g, n),
-        int32_t(g.tensor(n.outputs[0]).quant.zero_point[0]), int32_t(n.attrs.qmin),
-        int32_t(n.attrs.qmax));
-    consumed_constants.push_back(n.inputs[1]);
-    if (has_bias) consumed_constants.push_back(n.inputs[2]);
+    const PackArgs p = pack_args(a);
+    w_ = qwinograd_avx2_pack(a.inputs[1].i8(), q.m, q.c, p.bias, p.zx, p.multiplier, p.zy, p.lo,
+                             p.hi);
+    consume_constants(a, p, *this);
     if (a.residual.data) fuse_qadd(g, n, a.residual, w_);
   }
   Status run(pthreadpool_t pool) override {
@@ -405,8 +416,6 @@ bool qwinograd_pays(const Graph& g, const Node& n) {
   return q.oh * q.ow >= 100 || q.c >= 512;
 }
 
-}  // namespace
-
 // A QGemm on the own GEMM of the best level this CPU and spec allow, or null (XNNPACK).
 // ResNet-50's FC (2048 -> 1000, one row): 0.11-0.12 ms on AMX and VNNI vs 0.18-0.26 on
 // XNNPACK qc8.
@@ -424,6 +433,8 @@ KernelFactory own_qgemm(const Graph& g, const Node& n, const CpuKernelOptions& o
     return make_own_qgemm<Avx2Gemm>;
   return nullptr;
 }
+
+}  // namespace
 
 CpuOpSupport qconv_support(const Graph& g, const Node& n, const CpuKernelOptions& options) {
   if (n.inputs.size() < 2 || !multipliers_in_range(g, n)) return {};
