@@ -228,6 +228,7 @@ Expected<ConvertResult> convert_model(const std::string& onnx_path, onnx::ModelP
                        "; Tandem converts opsets " + std::to_string(onnx_import::kMinOpset) +
                        " to " + std::to_string(onnx_import::kMaxOpset) +
                        " (re-export with torch.onnx.export(..., opset_version=13))");
+  const int onnx_nodes = model.graph().node_size();  // as in the file
   int qoperator_nodes = 0;  // QLinearConv & co. become their QDQ form first
   TANDEM_RETURN_IF_ERROR(
       onnx_import::expand_qoperator(onnx_path, model.mutable_graph(), &qoperator_nodes));
@@ -243,7 +244,6 @@ Expected<ConvertResult> convert_model(const std::string& onnx_path, onnx::ModelP
 
   ImportContext ctx;
   ctx.opset = opset;
-  const int onnx_nodes = model.graph().node_size();
   TANDEM_RETURN_IF_ERROR(load_initializers(onnx_path, model.graph(), ctx));
   record_shapes(ctx, model.graph());
   TANDEM_RETURN_IF_ERROR(fold_to_fixpoint(onnx_path, &model, ctx));
