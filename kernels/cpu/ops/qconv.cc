@@ -172,18 +172,13 @@ struct VnniGemm {
   static constexpr auto conv = qconv_vnni_run;
 };
 
-// AMX copies or gathers A into tiles itself, so any depth goes direct.
-struct AmxGemm {
+// AMX: the VNNI GEMM's geometry, patch order and weight layout, but it copies or gathers
+// A into tiles itself, so any depth goes direct.
+struct AmxGemm : VnniGemm {
   using Weights = QGemmAmxWeights;
-  using Geometry = QConvVnniGeometry;
   static constexpr const char* kGemmKind = "qgemm_amx";
   static constexpr const char* kConvKind = "qconv_amx";
   static bool direct(const ConvGeometry& q) { return q.direct(); }
-  static Geometry geometry(const ConvGeometry& q, int32_t zx) { return VnniGemm::geometry(q, zx); }
-  static int64_t depth(const Geometry& g) { return g.depth(); }
-  static std::vector<int8_t> patch_weights(const int8_t* w, const Shape& ws) {
-    return VnniGemm::patch_weights(w, ws);
-  }
   static constexpr auto pack = qgemm_amx_pack;
   static constexpr auto gemm = qgemm_amx_run;
   static constexpr auto conv = qconv_amx_run;

@@ -12,23 +12,28 @@
 
 namespace tandem::cpu {
 
-QGemmAvx2Weights qgemm_avx2_pack(const int8_t* w, int64_t m, int64_t k, const int32_t* bias,
-                                 int32_t zx, const std::vector<float>& multiplier, int32_t zy,
-                                 int32_t lo, int32_t hi) {
+QGemmAvx2Weights qgemm_avx2_layout(int64_t m, int64_t k, int64_t matrices, const int32_t* bias,
+                                   int32_t zx, const std::vector<float>& multiplier, int32_t zy,
+                                   int32_t lo, int32_t hi) {
   QGemmAvx2Weights p;
   p.k = k, p.kp = (k + 1) / 2 * 2, p.m = m, p.blocks = (m + 7) / 8;
   p.zx = zx, p.zy = zy, p.lo = lo, p.hi = hi;
-  const int64_t k2 = p.kp / 2;
-  p.packed.assign(size_t(p.blocks * k2 * 16), 0);
+  p.packed.assign(size_t(matrices * p.blocks * (p.kp / 2) * 16), 0);
   p.bias.assign(size_t(p.blocks * 8), 0);
   p.multiplier.assign(size_t(p.blocks * 8), 0.0f);
   for (int64_t col = 0; col < m; ++col) {
-    const int64_t j = col / 8, lane = col % 8;
-    for (int64_t kk = 0; kk < k; ++kk)
-      p.packed[size_t((j * k2 + kk / 2) * 16 + lane * 2 + kk % 2)] = w[col * k + kk];
     p.bias[size_t(col)] = bias ? bias[col] : 0;
     p.multiplier[size_t(col)] = multiplier[size_t(col)];
   }
+  return p;
+}
+
+QGemmAvx2Weights qgemm_avx2_pack(const int8_t* w, int64_t m, int64_t k, const int32_t* bias,
+                                 int32_t zx, const std::vector<float>& multiplier, int32_t zy,
+                                 int32_t lo, int32_t hi) {
+  QGemmAvx2Weights p = qgemm_avx2_layout(m, k, 1, bias, zx, multiplier, zy, lo, hi);
+  for (int64_t col = 0; col < m; ++col)
+    for (int64_t kk = 0; kk < k; ++kk) p.packed[p.index(0, col, kk)] = w[col * k + kk];
   return p;
 }
 

@@ -31,7 +31,16 @@ struct QGemmAvx2Weights {
   // residual rows of m int8. Null: no add.
   const int8_t* residual = nullptr;
   qmath::AddFactors add{};  // the QAdd's factors and zero points (add.zy: its output's)
+  // Where weight (col, kk) of packed matrix `matrix` goes (the Winograd packs 16 matrices).
+  size_t index(int64_t matrix, int64_t col, int64_t kk) const {
+    return size_t(((matrix * blocks + col / 8) * (kp / 2) + kk / 2) * 16 + col % 8 * 2 + kk % 2);
+  }
 };
+
+// The fields, bias and multipliers of `matrices` packed GEMMs of m x k, packed zeroed.
+QGemmAvx2Weights qgemm_avx2_layout(int64_t m, int64_t k, int64_t matrices, const int32_t* bias,
+                                   int32_t zx, const std::vector<float>& multiplier, int32_t zy,
+                                   int32_t lo, int32_t hi);
 
 // w: [m, k] int8, bias may be null.
 QGemmAvx2Weights qgemm_avx2_pack(const int8_t* w, int64_t m, int64_t k, const int32_t* bias,

@@ -32,25 +32,14 @@ void transform_filter(const int8_t* g, int32_t* u) {
 QGemmAvx2Weights qwinograd_avx2_pack(const int8_t* w, int64_t m, int64_t c, const int32_t* bias,
                                      int32_t zx, const std::vector<float>& multiplier, int32_t zy,
                                      int32_t lo, int32_t hi) {
-  QGemmAvx2Weights p;
-  p.k = c, p.kp = (c + 1) / 2 * 2, p.m = m, p.blocks = (m + 7) / 8;
-  p.zx = zx, p.zy = zy, p.lo = lo, p.hi = hi;
-  const int64_t k2 = p.kp / 2;
-  p.packed.assign(size_t(kPositions * p.blocks * k2 * 16), 0);
-  p.bias.assign(size_t(p.blocks * 8), 0);
-  p.multiplier.assign(size_t(p.blocks * 8), 0.0f);
+  QGemmAvx2Weights p = qgemm_avx2_layout(m, c, kPositions, bias, zx, multiplier, zy, lo, hi);
   int32_t u[kPositions];
-  for (int64_t col = 0; col < m; ++col) {
-    const int64_t j = col / 8, lane = col % 8;
+  for (int64_t col = 0; col < m; ++col)
     for (int64_t ci = 0; ci < c; ++ci) {
       transform_filter(w + (col * c + ci) * 9, u);
       for (int64_t pos = 0; pos < kPositions; ++pos)
-        p.packed[size_t(((pos * p.blocks + j) * k2 + ci / 2) * 16 + lane * 2 + ci % 2)] =
-            int16_t(u[pos]);
+        p.packed[p.index(pos, col, ci)] = int16_t(u[pos]);
     }
-    p.bias[size_t(col)] = bias ? bias[col] : 0;
-    p.multiplier[size_t(col)] = multiplier[size_t(col)];
-  }
   return p;
 }
 
