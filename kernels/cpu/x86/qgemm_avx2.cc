@@ -6,6 +6,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "kernels/cpu/x86/row_tiles.h"
+
 #include "kernels/cpu/x86/qgemm_avx2_parts.h"
 #include "kernels/cpu/x86/simd_target.h"
 #endif
@@ -129,22 +131,8 @@ __attribute__((noinline)) void micro_tile(const Tile& t, int64_t r0, int64_t j) 
 
 template <int NB>
 void rows_tile(const Tile& t, int64_t rows, int64_t j) {
-  int64_t r = 0;
-  for (; r + kMR <= rows; r += kMR) micro_tile<kMR, NB>(t, r, j);
-  switch (rows - r) {
-    case 5:
-      return micro_tile<5, NB>(t, r, j);
-    case 4:
-      return micro_tile<4, NB>(t, r, j);
-    case 3:
-      return micro_tile<3, NB>(t, r, j);
-    case 2:
-      return micro_tile<2, NB>(t, r, j);
-    case 1:
-      return micro_tile<1, NB>(t, r, j);
-    default:
-      return;
-  }
+  for_row_tiles<kMR>(0, rows,
+                     [&](auto mr, int64_t r) { micro_tile<decltype(mr)::value, NB>(t, r, j); });
 }
 
 // Column blocks [j0, j1) over all the tile's rows, NB blocks (one panel) at a time.

@@ -5,6 +5,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "kernels/cpu/x86/row_tiles.h"
+
 #include "kernels/cpu/x86/qgemm_vnni_parts.h"
 #endif
 
@@ -148,26 +150,8 @@ __attribute__((noinline)) void micro_tile(const Job& jb, int64_t r0, int64_t j) 
 
 template <int NB>
 void rows_tile(const Job& jb, int64_t r0, int64_t r1, int64_t j) {
-  int64_t r = r0;
-  for (; r + kMR <= r1; r += kMR) micro_tile<kMR, NB>(jb, r, j);
-  switch (r1 - r) {
-    case 7:
-      return micro_tile<7, NB>(jb, r, j);
-    case 6:
-      return micro_tile<6, NB>(jb, r, j);
-    case 5:
-      return micro_tile<5, NB>(jb, r, j);
-    case 4:
-      return micro_tile<4, NB>(jb, r, j);
-    case 3:
-      return micro_tile<3, NB>(jb, r, j);
-    case 2:
-      return micro_tile<2, NB>(jb, r, j);
-    case 1:
-      return micro_tile<1, NB>(jb, r, j);
-    default:
-      return;
-  }
+  for_row_tiles<kMR>(r0, r1,
+                     [&](auto mr, int64_t r) { micro_tile<decltype(mr)::value, NB>(jb, r, j); });
 }
 
 // Task (row block i, column pair jp).

@@ -6,6 +6,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "kernels/cpu/x86/row_tiles.h"
+
 #include "kernels/cpu/x86/qgemm_avx2_parts.h"
 #include "kernels/cpu/x86/simd_target.h"
 #endif
@@ -107,22 +109,8 @@ __attribute__((noinline)) void micro_tile(const Panel& t, int pos, int64_t r0, i
 
 template <int NB>
 void products(const Panel& t, int pos, int64_t j) {
-  int64_t r = 0;
-  for (; r + kMR <= t.nt; r += kMR) micro_tile<kMR, NB>(t, pos, r, j);
-  switch (t.nt - r) {
-    case 5:
-      return micro_tile<5, NB>(t, pos, r, j);
-    case 4:
-      return micro_tile<4, NB>(t, pos, r, j);
-    case 3:
-      return micro_tile<3, NB>(t, pos, r, j);
-    case 2:
-      return micro_tile<2, NB>(t, pos, r, j);
-    case 1:
-      return micro_tile<1, NB>(t, pos, r, j);
-    default:
-      return;
-  }
+  for_row_tiles<kMR>(
+      0, t.nt, [&](auto mr, int64_t r) { micro_tile<decltype(mr)::value, NB>(t, pos, r, j); });
 }
 
 inline __m256i ld(const int32_t* p) {
