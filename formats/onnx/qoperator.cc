@@ -275,7 +275,7 @@ class Expander {
 
   // MaxPool, Flatten, ... on an int8 tensor: DQ -> op -> Q at the input's quantization.
   void wrap_pass_through(const onnx::NodeProto& n) {
-    const QParams p = quant_[n.input(0)];
+    const QParams p = quant_.at(n.input(0));  // the caller checked it is int8
     onnx::NodeProto f = n;
     f.set_input(0, dq(n, n.input(0), p.scale, p.zero));
     const std::string y = fresh(n.output(0));
